@@ -1,0 +1,108 @@
+"""pytest-fft: FastFlowTransform projects as pytest items, plus a plain Python API.
+
+Everything public is listed in ``__all__``. Attributes load lazily so that ``fft --version``
+and ``import pytest_fft`` stay fast (no pandas, DuckDB or pytest until needed)::
+
+    from pathlib import Path
+    from pytest_fft import DuckDBEngine, Executor, load_project
+
+    project = load_project(Path("examples/simple_duckdb"))
+    print(project.dag.levels)
+    engine = DuckDBEngine(str(project.root / ".local" / "demo.duckdb"))
+    results = Executor(project, engine, project.dag.order, jobs=4).run()
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .decorators import engine_model, model
+from .names import relation_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dag import Dag, topo_sort
+    from .engines import create_engine
+    from .engines.duckdb import DuckDBEngine
+    from .errors import (
+        DependencyNotFoundError,
+        FastFlowTransformError,
+        FFTError,
+        ModelCycleError,
+        ModelError,
+        ModuleLoadError,
+        ProfileError,
+        ProjectError,
+        RequiredColumnsError,
+    )
+    from .executor import Executor, NodeResult
+    from .loader import load_project
+    from .profiles import resolve_profile
+    from .project import Model, Project, Seed
+    from .validation import validate_required_columns
+
+__all__ = [
+    "__version__",
+    "model",
+    "engine_model",
+    "relation_for",
+    "load_project",
+    "Project",
+    "Model",
+    "Seed",
+    "Dag",
+    "topo_sort",
+    "Executor",
+    "NodeResult",
+    "DuckDBEngine",
+    "create_engine",
+    "resolve_profile",
+    "validate_required_columns",
+    "FFTError",
+    "FastFlowTransformError",
+    "ProjectError",
+    "DependencyNotFoundError",
+    "ModelCycleError",
+    "ModuleLoadError",
+    "ModelError",
+    "ProfileError",
+    "RequiredColumnsError",
+]
+
+_LAZY = {
+    "load_project": "loader",
+    "Project": "project",
+    "Model": "project",
+    "Seed": "project",
+    "Dag": "dag",
+    "topo_sort": "dag",
+    "Executor": "executor",
+    "NodeResult": "executor",
+    "DuckDBEngine": "engines.duckdb",
+    "create_engine": "engines",
+    "resolve_profile": "profiles",
+    "validate_required_columns": "validation",
+    "FFTError": "errors",
+    "FastFlowTransformError": "errors",
+    "ProjectError": "errors",
+    "DependencyNotFoundError": "errors",
+    "ModelCycleError": "errors",
+    "ModuleLoadError": "errors",
+    "ModelError": "errors",
+    "ProfileError": "errors",
+    "RequiredColumnsError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_fft' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,40 @@
+"""The one seam that talks to a warehouse. Each engine module imports its driver lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Engine, quote_ident, quote_relation
+
+__all__ = ["Engine", "create_engine", "quote_ident", "quote_relation", "ENGINE_ABBREV"]
+
+ENGINE_ABBREV = {
+    "duckdb": "DUCK",
+    "postgres": "PG",
+    "bigquery": "BQ",
+    "databricks_spark": "SPK",
+    "snowflake_snowpark": "SF",
+}
+
+_EXTRA = {
+    "postgres": "postgres",
+    "bigquery": "bigquery",
+    "databricks_spark": "spark",
+    "snowflake_snowpark": "snowflake",
+}
+
+
+def create_engine(profile: Any) -> Engine:
+    """An engine for a resolved profile (a member of ``pytest_fft.profiles.Profile``)."""
+    from ..errors import EngineNotInstalledError
+
+    if profile.engine == "duckdb":
+        from .duckdb import DuckDBEngine
+
+        return DuckDBEngine(profile.duckdb.path, schema=profile.duckdb.db_schema)
+    extra = _EXTRA.get(profile.engine, profile.engine)
+    raise EngineNotInstalledError(
+        f"engine {profile.engine!r} is not available in this version of pytest-fft",
+        hint=f"use a duckdb profile for now; the {profile.engine} engine will ship with "
+             f"pip install 'pytest-fft[{extra}]'",
+    )

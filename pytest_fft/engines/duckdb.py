@@ -1,0 +1,142 @@
+"""DuckDB, embedded. One database handle, one cursor per thread.
+
+Atomicity: DuckDB runs each statement in its own transaction, so ``CREATE OR REPLACE
+TABLE x AS SELECT ...`` either commits the new table or leaves the old one (a failing
+SELECT, an interrupt or a killed process all roll back). Switching a relation between
+table and view needs a DROP first; that pair runs in one explicit transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+from .base import quote_ident, quote_relation
+
+_frame_ids = itertools.count()
+
+
+class DuckDBEngine:
+    name = "duckdb"
+    abbrev = "DUCK"
+
+    def __init__(self, path: str = ":memory:", *, schema: str | None = None) -> None:
+        import duckdb
+
+        self._duckdb = duckdb
+        self.path = path
+        self.schema = schema
+        try:
+            self._con = duckdb.connect(path)
+        except duckdb.IOException as exc:
+            from ..errors import ProfileError
+
+            raise ProfileError(
+                f"cannot open DuckDB database {path}: {exc}",
+                hint="another process may hold it open for writing; wait for it to finish",
+            ) from exc
+        if schema:
+            self._con.execute(f"create schema if not exists {quote_ident(schema)}")
+            self._con.execute(f"set schema = '{schema}'")
+        self._local = threading.local()
+        self._cursors: list[Any] = []
+        self._lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------------
+    def _cursor(self) -> Any:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            if self.schema:
+                cur.execute(f"set schema = '{self.schema}'")
+            self._local.cursor = cur
+            with self._lock:
+                self._cursors.append(cur)
+        return cur
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._cursor().execute(sql).fetchall()
+
+    # -- building ----------------------------------------------------------------------
+    def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
+        kind = "view" if materialized == "view" else "table"
+        statement = f"create or replace {kind} {quote_relation(relation)} as\n{select_sql}"
+        return self._replace(relation, kind, statement)
+
+    def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
+        cur = self._cursor()
+        alias = f"__fft_frame_{next(_frame_ids)}"
+        cur.register(alias, frame)  # a columnar scan of the frame, no row loop
+        try:
+            kind = "view" if materialized == "view" else "table"
+            if kind == "view":  # a view over a transient frame would dangle; store a table
+                kind = "table"
+            return self._replace(
+                relation, kind,
+                f"create or replace table {quote_relation(relation)} as select * from {alias}",
+            )
+        finally:
+            cur.unregister(alias)
+
+    def _replace(self, relation: str, kind: str, statement: str) -> int | None:
+        cur = self._cursor()
+        try:
+            rows = cur.execute(statement).fetchall()
+        except self._duckdb.CatalogException as exc:
+            if "is of type" not in str(exc):
+                raise
+            # The relation exists as the other kind (table <-> view): drop and create together.
+            other = "table" if kind == "view" else "view"
+            cur.execute("begin transaction")
+            try:
+                cur.execute(f"drop {other} if exists {quote_relation(relation)}")
+                rows = cur.execute(statement).fetchall()
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+        if kind == "table" and rows and rows[0] and isinstance(rows[0][0], int):
+            return int(rows[0][0])
+        return None
+
+    def read_frame(self, relation: str) -> Any:
+        return self._cursor().sql(f"select * from {quote_relation(relation)}").df()
+
+    def is_frame(self, value: Any) -> bool:
+        import pandas as pd
+
+        return isinstance(value, pd.DataFrame)
+
+    def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
+        literal = "'" + path.replace("'", "''") + "'"
+        reader = f"read_parquet({literal})" if fmt == "parquet" else f"read_csv_auto({literal})"
+        return self._replace(
+            relation, "table",
+            f"create or replace table {quote_relation(relation)} as select * from {reader}",
+        )
+
+    def existing_relations(self) -> set[str]:
+        rows = self.query(
+            "select table_name from information_schema.tables "
+            "where table_schema = current_schema()"
+        )
+        return {r[0] for r in rows}
+
+    def interrupt(self) -> None:
+        with self._lock:
+            for cur in self._cursors:
+                try:
+                    cur.interrupt()
+                except Exception:  # noqa: BLE001 - a closed cursor cannot be interrupted
+                    pass
+
+    def close(self) -> None:
+        with self._lock:
+            for cur in self._cursors:
+                try:
+                    cur.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            self._cursors.clear()
+        self._con.close()

@@ -1,0 +1,122 @@
+"""Errors of pytest-fft: every one says what went wrong, where, and what to do.
+
+The tree::
+
+    FFTError                          (exit 1 through ``fft`` unless noted)
+    ├── ProjectError                  a project file is wrong: file + line
+    │   ├── ProjectFileError          unreadable / malformed YAML, unknown keys
+    │   ├── ModuleLoadError           a Python model or macro module fails to import
+    │   ├── DuplicateNodeError        two files define the same node name
+    │   ├── DependencyNotFoundError   ref()/source()/deps name nothing
+    │   ├── ModelCycleError           "Cycle detected among nodes: a.ff -> b -> a.ff"
+    │   └── RenderError               Jinja could not render a model
+    ├── ProfileError                  profiles.yml / --fft-env / FF_* settings
+    ├── EngineNotInstalledError       an optional engine extra is missing
+    ├── SelectionError                --fft-select matches a node whose parents are missing
+    └── ModelError                    a model failed while building (engine message)
+        ├── RequiredColumnsError      @model(requires=...) not met by an input
+        └── ModelReturnTypeError      a Python model returned something that is no frame
+
+``FastFlowTransformError`` is an alias of :class:`FFTError` so code written for
+FastFlowTransform keeps catching what it expects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class FFTError(Exception):
+    """Root of every error pytest-fft raises on purpose.
+
+    ``str(err)`` is the full user-facing text: the message, then ``file:line``, the node,
+    and a hint on how to fix it, each on its own line when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        node: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.node = node
+        self.hint = hint
+        super().__init__(self.render())
+
+    @property
+    def location(self) -> str | None:
+        """``path:line`` (or just ``path``) of the offending file, if known."""
+        if self.file is None:
+            return None
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def render(self) -> str:
+        parts = [self.message]
+        if self.location and self.location not in self.message:
+            parts.append(f"  at {self.location}")
+        if self.node and self.node not in self.message:
+            parts.append(f"  node: {self.node}")
+        if self.hint:
+            parts.append(f"  fix: {self.hint}")
+        return "\n".join(parts)
+
+
+FastFlowTransformError = FFTError
+
+
+class ProjectError(FFTError):
+    """A project file (models, YAML, macros) is wrong."""
+
+
+class ProjectFileError(ProjectError):
+    """A YAML file is malformed or carries keys we do not understand."""
+
+
+class ModuleLoadError(ProjectError):
+    """A Python model or macro module raised while being imported."""
+
+
+class DuplicateNodeError(ProjectError):
+    """Two files define nodes with the same name."""
+
+
+class DependencyNotFoundError(ProjectError):
+    """A ``ref()``, ``source()`` or ``deps=`` entry names nothing in the project."""
+
+
+class ModelCycleError(ProjectError):
+    """The models depend on each other in a circle."""
+
+
+class RenderError(ProjectError):
+    """Jinja could not render a SQL model."""
+
+
+class ProfileError(FFTError):
+    """The engine profile could not be resolved (unknown env, bad profiles.yml, bad FF_*)."""
+
+
+class EngineNotInstalledError(FFTError):
+    """The engine named by the profile needs an optional extra that is not installed."""
+
+
+class SelectionError(FFTError):
+    """A selection cannot be built as asked."""
+
+
+class ModelError(FFTError):
+    """A model failed while it was being built."""
+
+
+class RequiredColumnsError(ModelError, ValueError):
+    """An input frame of a Python model lacks a column the model ``requires``."""
+
+
+class ModelReturnTypeError(ModelError, TypeError):
+    """A Python model returned something other than a data frame."""

@@ -1,0 +1,201 @@
+"""The in-process, dependency-driven executor.
+
+A node starts as soon as every selected parent has succeeded (no level barriers);
+``jobs`` threads build at once. A failed node marks its selected descendants skipped
+"upstream failed: <name>"; independent nodes still build. With ``fail_fast`` nothing new
+starts after the first failure.
+
+>>> from pytest_fft import load_project, DuckDBEngine, Executor    # doctest: +SKIP
+>>> results = Executor(project, DuckDBEngine(":memory:"), project.dag.order).run()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Literal
+
+from .building import build_node
+from .engines.base import Engine
+from .errors import FFTError, ModelError
+from .project import Project
+
+Status = Literal["success", "error", "skipped", "cached"]
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """The outcome of one node in one run."""
+
+    name: str
+    status: Status
+    started_at: float = 0.0
+    duration: float = 0.0
+    rows: int | None = None
+    message: str | None = None
+    error: FFTError | None = None
+    upstream: str | None = None  # for skipped: the failed node that caused it
+
+
+class ResultBoard:
+    """Thread-safe store of node results that readers can wait on."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, NodeResult] = {}
+        self._cond = threading.Condition()
+        self.finished = False
+
+    def put(self, result: NodeResult) -> None:
+        with self._cond:
+            self._results[result.name] = result
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self.finished = True
+            self._cond.notify_all()
+
+    def get(self, name: str) -> NodeResult | None:
+        with self._cond:
+            return self._results.get(name)
+
+    def wait(self, name: str, timeout: float | None = None) -> NodeResult | None:
+        """The result of ``name``; ``None`` if the run ended (or timed out) without one."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while name not in self._results and not self.finished:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+            return self._results.get(name)
+
+    def all(self) -> dict[str, NodeResult]:
+        with self._cond:
+            return dict(self._results)
+
+
+class Executor:
+    """Builds ``nodes`` of ``project`` on ``engine``; parents outside ``nodes`` must exist."""
+
+    def __init__(
+        self,
+        project: Project,
+        engine: Engine,
+        nodes: Iterable[str],
+        *,
+        jobs: int = 1,
+        fail_fast: bool = False,
+        on_result: Callable[[NodeResult], None] | None = None,
+        board: ResultBoard | None = None,
+    ) -> None:
+        self.project = project
+        self.engine = engine
+        wanted = set(nodes)
+        self.nodes = [n for n in project.dag.order if n in wanted]
+        self.jobs = max(1, int(jobs))
+        self.fail_fast = fail_fast
+        self.on_result = on_result
+        self.board = board or ResultBoard()
+        self._cancelled = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- running -----------------------------------------------------------------------
+    def run(self) -> dict[str, NodeResult]:
+        """Build everything, blocking; returns the results by node name."""
+        try:
+            self._schedule()
+        finally:
+            self.board.close()
+        return self.board.all()
+
+    def start(self) -> ResultBoard:
+        """Run in a background thread; read results from the returned board."""
+        self._thread = threading.Thread(target=self.run, name="fft-executor", daemon=True)
+        self._thread.start()
+        return self.board
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def cancel(self) -> None:
+        """Start nothing new and interrupt what runs (Ctrl-C); relations stay intact."""
+        self._cancelled.set()
+        self.engine.interrupt()
+
+    def _schedule(self) -> None:
+        dag = self.project.dag
+        selected = set(self.nodes)
+        waiting = {n: sum(1 for p in dag.parents[n] if p in selected) for n in self.nodes}
+        ready = [n for n in self.nodes if waiting[n] == 0]
+        stop_reason: str | None = None
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="fft") as pool:
+            running: dict[Future[NodeResult], str] = {}
+            while ready or running:
+                while ready and len(running) < self.jobs and stop_reason is None:
+                    name = ready.pop(0)
+                    running[pool.submit(self._build, name)] = name
+                if stop_reason is not None:
+                    for name in ready:
+                        self._emit(NodeResult(name, "skipped", message=stop_reason))
+                    ready.clear()
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                newly_ready: list[str] = []
+                for future in done:
+                    name = running.pop(future)
+                    result = future.result()
+                    self._emit(result)
+                    if result.status == "error":
+                        self._skip_descendants(name, selected)
+                        if self.fail_fast:
+                            stop_reason = f"run stopped after {name} failed"
+                    elif self._cancelled.is_set():
+                        stop_reason = "run interrupted"
+                    else:
+                        for child in dag.children[name]:
+                            if child in waiting and self.board.get(child) is None:
+                                waiting[child] -= 1
+                                if waiting[child] == 0:
+                                    newly_ready.append(child)
+                ready.extend(newly_ready)
+                ready.sort(key=lambda n: (dag.level_of(n), n))
+                if self._cancelled.is_set() and stop_reason is None:
+                    stop_reason = "run interrupted"
+        # Anything never reached (cancelled before its parents finished) is reported, too.
+        for name in self.nodes:
+            if self.board.get(name) is None:
+                self._emit(NodeResult(name, "skipped", message=stop_reason or "not run"))
+
+    def _skip_descendants(self, failed: str, selected: set[str]) -> None:
+        for name in sorted(self.project.dag.descendants(failed)):
+            if name in selected and self.board.get(name) is None:
+                self._emit(NodeResult(name, "skipped", message=f"upstream failed: {failed}",
+                                      upstream=failed))
+
+    def _emit(self, result: NodeResult) -> None:
+        self.board.put(result)
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def _build(self, name: str) -> NodeResult:
+        node = self.project.node(name)
+        started = time.time()
+        t0 = time.perf_counter()
+        try:
+            rows = build_node(self.project, self.engine, node)
+        except FFTError as exc:
+            return NodeResult(name, "error", started, time.perf_counter() - t0,
+                              message=exc.message, error=exc)
+        except Exception as exc:  # noqa: BLE001 - reported on the node, never lost
+            err = ModelError(f"{name} failed: {type(exc).__name__}: {exc}",
+                             file=node.rel_path, node=name)
+            err.__cause__ = exc
+            return NodeResult(name, "error", started, time.perf_counter() - t0,
+                              message=err.message, error=err)
+        return NodeResult(name, "success", started, time.perf_counter() - t0, rows=rows)

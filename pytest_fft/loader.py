@@ -1,0 +1,302 @@
+"""Loading a project folder into a :class:`~pytest_fft.project.Project` (pure: no pytest, no DB).
+
+>>> from pytest_fft import load_project                     # doctest: +SKIP
+>>> project = load_project("examples/simple_duckdb")       # doctest: +SKIP
+>>> project.dag.order                                      # doctest: +SKIP
+('seed_orders', 'seed_users', 'orders.ff', 'users.ff', 'users_enriched', ...)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .dag import Dag
+from .decorators import SPEC_ATTR, ModelSpec
+from .errors import DependencyNotFoundError, DuplicateNodeError, ProjectError, ProjectFileError
+from .modules import import_file
+from .names import PY_SUFFIX, SQL_SUFFIX, relation_for, sql_node_name
+from .project import Model, Project, Seed
+from .project_config import load_project_config
+from .rendering import build_environment, render_sql, split_create
+from .sources import Source, load_sources
+
+SEED_SUFFIXES = (".csv", ".parquet")
+MATERIALIZATIONS = ("table", "view")
+
+
+def is_project_dir(path: Path) -> bool:
+    """A folder is a FastFlowTransform project when it has ``models/`` and a project file."""
+    return (path / "models").is_dir() and any(
+        (path / name).is_file() for name in ("project.yml", "sources.yml", "profiles.yml")
+    )
+
+
+def find_project_root(path: Path) -> Path | None:
+    """The project folder that ``path`` (a file or folder) belongs to, if any."""
+    for candidate in (path, *path.parents):
+        if candidate.is_dir() and is_project_dir(candidate):
+            return candidate
+    return None
+
+
+def load_project(
+    root: str | Path,
+    *,
+    engine: str = "duckdb",
+    vars: Mapping[str, Any] | None = None,  # noqa: A002 - the spec's name
+) -> Project:
+    """Read models, seeds, sources and project.yml; render SQL; build and check the DAG."""
+    root = Path(root).resolve()
+    if not (root / "models").is_dir():
+        raise ProjectError(f"{root} is not a FastFlowTransform project: it has no models/ folder",
+                           file=root, hint="pass the folder that contains models/ and project.yml")
+    config = load_project_config(root / "project.yml", root.name)
+    sources = load_sources(root / "sources.yml")
+    project_vars = {**config.vars, **(vars or {})}
+
+    seeds = _discover_seeds(root)
+    sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
+    py_specs = _discover_python_models(root, engine)
+
+    names = _NodeNames(root)
+    for seed in seeds:
+        names.add(seed.name, seed.relation, seed.rel_path)
+    for path in sql_files:
+        name = sql_node_name(path)
+        names.add(name, relation_for(name), _rel(path, root))
+    for spec, path in py_specs:
+        names.add(spec.name, relation_for(spec.name), _rel(path, root))
+
+    env = build_environment(root)
+    seed_by_relation = {s.relation: s.name for s in seeds}
+    missing: list[DependencyNotFoundError] = []
+    models: dict[str, Model] = {}
+    for path in sql_files:
+        model = _load_sql_model(path, root, env, names, sources, project_vars, seed_by_relation,
+                                missing)
+        models[model.name] = model
+    for spec, path in py_specs:
+        model = _load_python_model(spec, path, root, names, missing)
+        models[model.name] = model
+    if missing:
+        raise _combine(missing)
+
+    seed_map = {s.name: s for s in seeds}
+    parents: dict[str, tuple[str, ...]] = {name: () for name in seed_map}
+    parents.update({name: m.deps for name, m in models.items()})
+    dag = Dag(parents)
+    return Project(
+        root=root, config=config, engine=engine, models=models, seeds=seed_map,
+        sources=sources, vars=project_vars, dag=dag, warnings=config.warnings,
+    )
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+class _NodeNames:
+    """Every node name and relation of the project, for ``ref()`` lookups and suggestions."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.by_name: dict[str, str] = {}  # name -> defining file
+        self.by_relation: dict[str, str] = {}  # relation -> node name
+
+    def add(self, name: str, relation: str, rel_path: str) -> None:
+        if name in self.by_name:
+            raise DuplicateNodeError(
+                f"Duplicate node name {name!r}: defined in {self.by_name[name]} and {rel_path}",
+                file=rel_path, node=name, hint="rename one of the two models",
+            )
+        if relation in self.by_relation:
+            other = self.by_relation[relation]
+            raise DuplicateNodeError(
+                f"Nodes {other!r} ({self.by_name[other]}) and {name!r} ({rel_path}) "
+                f"both build the relation {relation!r}",
+                file=rel_path, node=name, hint="rename one of the two",
+            )
+        self.by_name[name] = rel_path
+        self.by_relation[relation] = name
+
+    def resolve(self, wanted: str) -> str | None:
+        """``users``, ``users.ff`` or a seed name -> the node name, or ``None``."""
+        if wanted in self.by_name:
+            return wanted
+        if wanted + ".ff" in self.by_name:
+            return wanted + ".ff"
+        return self.by_relation.get(wanted)
+
+    def suggest(self, wanted: str) -> str | None:
+        pool = list(self.by_name) if wanted.endswith(".ff") else list(self.by_relation)
+        close = difflib.get_close_matches(wanted, pool, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+
+def _not_found(node: str, display: str, what: str, suggestion: str | None,
+               hint: str) -> DependencyNotFoundError:
+    tail = f"; did you mean {suggestion}?" if suggestion else ""
+    return DependencyNotFoundError(
+        f"Dependency not found: {node} references {what} ({display}){tail}",
+        file=display, node=node, hint=hint,
+    )
+
+
+def _combine(errors: list[DependencyNotFoundError]) -> DependencyNotFoundError:
+    if len(errors) == 1:
+        return errors[0]
+    first = errors[0]
+    return DependencyNotFoundError(
+        "\n".join(e.message for e in errors), file=first.file, node=first.node,
+        hint="fix the names above; ref() takes a model name (users or users.ff), "
+             "source() a source and table from sources.yml",
+    )
+
+
+def _discover_seeds(root: Path) -> list[Seed]:
+    folder = root / "seeds"
+    if not folder.is_dir():
+        return []
+    seeds = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in SEED_SUFFIXES and path.is_file():
+            seeds.append(Seed(name=path.stem, path=path, rel_path=_rel(path, root),
+                              relation=path.stem))
+    return seeds
+
+
+def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Path]]:
+    found: list[tuple[ModelSpec, Path]] = []
+    for path in sorted((root / "models").rglob(f"*{PY_SUFFIX}")):
+        module = import_file(path, root, prefix="fft_models")
+        for value in vars(module).values():
+            spec = getattr(value, SPEC_ATTR, None)
+            if not isinstance(spec, ModelSpec) or value.__module__ != module.__name__:
+                continue
+            if spec.only is not None and engine not in spec.only:
+                continue
+            found.append((spec, path))
+    return found
+
+
+def _check_materialized(value: Any, node: str, display: str, line: int | None) -> str:
+    if value not in MATERIALIZATIONS:
+        raise ProjectFileError(
+            f"{node}: materialized={value!r} is not supported",
+            file=display, line=line, node=node, hint="use materialized='table' or 'view'",
+        )
+    return str(value)
+
+
+def _load_sql_model(
+    path: Path,
+    root: Path,
+    env: Any,
+    names: _NodeNames,
+    sources: Mapping[tuple[str, str], Source],
+    vars_: Mapping[str, Any],
+    seed_by_relation: Mapping[str, str],
+    missing: list[DependencyNotFoundError],
+) -> Model:
+    display = _rel(path, root)
+    name = sql_node_name(path)
+    relation = relation_for(name)
+    raw = path.read_text(encoding="utf-8")
+    deps: list[str] = []
+
+    def resolve_ref(wanted: str) -> str:
+        target = names.resolve(wanted)
+        if target is None:
+            missing.append(_not_found(
+                name, display, repr(wanted),
+                repr(names.suggest(wanted)) if names.suggest(wanted) else None,
+                "ref() takes a model name (users or users.ff) or a seed name"))
+            return relation_for(wanted)
+        deps.append(target)
+        return relation_for(target)
+
+    def resolve_source(source_name: str, table: str) -> str:
+        src = sources.get((source_name, table))
+        if src is None:
+            close = difflib.get_close_matches(
+                f"{source_name}.{table}", [f"{s}.{t}" for s, t in sources], n=1, cutoff=0.6)
+            suggestion = None
+            if close:
+                s, t = close[0].split(".", 1)
+                suggestion = f"source({s!r}, {t!r})"
+            missing.append(_not_found(
+                name, display, f"source({source_name!r}, {table!r})", suggestion,
+                "declare it in sources.yml"))
+            return table
+        if src.schema is None and src.identifier in seed_by_relation:
+            deps.append(seed_by_relation[src.identifier])
+        return src.relation
+
+    sql, record = render_sql(
+        env, raw, display=display, node=name, this=relation,
+        resolve_ref=resolve_ref, resolve_source=resolve_source, vars_=vars_,
+    )
+    body = split_create(sql)
+    if body.created_name is not None and body.created_name.split(".")[-1] != relation:
+        raise ProjectFileError(
+            f"{name}: the SQL creates {body.created_name!r} but this model's relation is "
+            f"{relation!r}",
+            file=display, node=name,
+            hint=f"rename the file to {body.created_name.split('.')[-1]}.ff.sql "
+                 f"or create {relation!r}",
+        )
+    cfg = record.config
+    materialized = _check_materialized(
+        cfg.get("materialized", body.created_kind or "table"), name, display, 1)
+    return Model(
+        name=name, kind="sql", path=path, rel_path=display, relation=relation,
+        deps=tuple(dict.fromkeys(deps)), materialized=materialized,
+        tags=_tags(cfg.get("tags")), meta=dict(cfg.get("meta") or {}), line=1,
+        sql=body.select, raw_sql=raw, config=dict(cfg),
+    )
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _load_python_model(
+    spec: ModelSpec, path: Path, root: Path, names: _NodeNames,
+    missing: list[DependencyNotFoundError],
+) -> Model:
+    display = _rel(path, root)
+    deps: list[str] = []
+    for wanted in spec.deps:
+        target = names.resolve(wanted)
+        if target is None:
+            suggestion = names.suggest(wanted)
+            missing.append(_not_found(
+                spec.name, display, repr(wanted), repr(suggestion) if suggestion else None,
+                "deps= takes node names such as 'users.ff' or 'users_enriched'"))
+        else:
+            deps.append(target)
+    line = spec.func.__code__.co_firstlineno if spec.func is not None else 1
+    return Model(
+        name=spec.name, kind="python", path=path, rel_path=display,
+        relation=relation_for(spec.name), deps=tuple(dict.fromkeys(deps)),
+        materialized=_check_materialized(spec.materialized, spec.name, display, line),
+        tags=spec.tags, meta=spec.meta, line=line, func=spec.func,
+        requires=spec.requires,
+        config={"materialized": spec.materialized, "tags": list(spec.tags)},
+    )
+
+
+def selected_with_parents(project: Project, names: Iterable[str]) -> list[str]:
+    """``names`` plus everything they depend on, in build order."""
+    wanted: set[str] = set()
+    for name in names:
+        wanted.add(name)
+        wanted |= project.dag.ancestors(name)
+    return [n for n in project.dag.order if n in wanted]

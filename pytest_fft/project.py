@@ -1,0 +1,88 @@
+"""The records a loaded project is made of. All frozen; built before any thread starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .dag import Dag
+from .project_config import ProjectConfig
+from .sources import Source
+
+NodeKind = Literal["sql", "python", "seed"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A node the user wrote: a SQL file or a decorated Python function."""
+
+    name: str
+    kind: Literal["sql", "python"]
+    path: Path
+    rel_path: str  # POSIX path relative to the project root
+    relation: str
+    deps: tuple[str, ...]  # node names this model reads (models and seeds)
+    materialized: str = "table"
+    tags: tuple[str, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    line: int = 1
+    sql: str | None = None  # rendered SELECT (SQL models)
+    raw_sql: str | None = None  # the template as written (SQL models)
+    func: Callable[..., Any] | None = field(default=None, compare=False)
+    requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def relations_of_deps(self) -> tuple[str, ...]:
+        from .names import relation_for
+
+        return tuple(relation_for(d) for d in self.deps)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A CSV or Parquet file under ``seeds/`` that loads as the table named by its stem."""
+
+    name: str
+    path: Path
+    rel_path: str
+    relation: str
+    line: int = 1
+    kind: Literal["seed"] = "seed"
+    deps: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def format(self) -> str:
+        return "parquet" if self.path.suffix.lower() == ".parquet" else "csv"
+
+
+Node = Model | Seed
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded FastFlowTransform project, for one engine and one set of vars."""
+
+    root: Path
+    config: ProjectConfig
+    engine: str
+    models: Mapping[str, Model]
+    seeds: Mapping[str, Seed]
+    sources: Mapping[tuple[str, str], Source]
+    vars: Mapping[str, Any]
+    dag: Dag
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def node(self, name: str) -> Node:
+        return self.models[name] if name in self.models else self.seeds[name]
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        return {**self.seeds, **self.models}

@@ -1,0 +1,169 @@
+"""Jinja rendering of SQL models: ``ref``, ``source``, ``var``, ``config``, ``this`` and macros.
+
+One :class:`jinja2.Environment` per project (``StrictUndefined``: a typo is an error, never
+an empty string). Jinja macros come from ``models/macros/**/*.sql|*.sql.j2`` and
+``macros/**/*.sql``; the public functions of ``models/macros_py/**/*.py`` become globals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import ProjectError, RenderError
+from .modules import import_file
+
+_MISSING = object()
+
+MACRO_GLOBS = (("models/macros", ("*.sql", "*.sql.j2")), ("macros", ("*.sql", "*.sql.j2")))
+PY_MACRO_DIR = "models/macros_py"
+
+
+@dataclass
+class RenderRecord:
+    """What one render of a model saw: the names it asked for and its ``config()``."""
+
+    refs: list[str] = field(default_factory=list)
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+class _MissingVar(ProjectError):
+    pass
+
+
+def build_environment(root: Path) -> jinja2.Environment:
+    """The project's Jinja environment with its macros loaded as globals."""
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        cache_size=0,  # each model template is compiled once by the loader; no need to cache
+    )
+    for sub, patterns in MACRO_GLOBS:
+        folder = root / sub
+        if not folder.is_dir():
+            continue
+        files = sorted({p for pattern in patterns for p in folder.rglob(pattern)})
+        for path in files:
+            _load_jinja_macros(env, path, root)
+    py_dir = root / PY_MACRO_DIR
+    if py_dir.is_dir():
+        for path in sorted(py_dir.rglob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            module = import_file(path, root, prefix="fft_macros")
+            for name, value in vars(module).items():
+                if (not name.startswith("_") and callable(value)
+                        and getattr(value, "__module__", None) == module.__name__):
+                    env.globals[name] = value
+    return env
+
+
+def _load_jinja_macros(env: jinja2.Environment, path: Path, root: Path) -> None:
+    rel = path.relative_to(root).as_posix()
+    try:
+        module = env.from_string(path.read_text(encoding="utf-8")).make_module()
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"macro file {rel}: {exc.message}", file=rel, line=exc.lineno) from exc
+    for name in dir(module):
+        value = getattr(module, name)
+        if not name.startswith("_") and isinstance(value, jinja2.runtime.Macro):
+            env.globals[name] = value
+
+
+def render_sql(
+    env: jinja2.Environment,
+    text: str,
+    *,
+    display: str,
+    node: str,
+    this: str,
+    resolve_ref: Callable[[str], str],
+    resolve_source: Callable[[str, str], str],
+    vars_: Mapping[str, Any],
+) -> tuple[str, RenderRecord]:
+    """Render one model; returns the SQL and what the template referenced."""
+    record = RenderRecord()
+
+    def ref(name: str, *_: Any) -> str:
+        record.refs.append(str(name))
+        return resolve_ref(str(name))
+
+    def source(source_name: str, table_name: str) -> str:
+        record.sources.append((str(source_name), str(table_name)))
+        return resolve_source(str(source_name), str(table_name))
+
+    def var(name: str, default: Any = _MISSING) -> Any:
+        if name in vars_:
+            return vars_[name]
+        if default is _MISSING:
+            raise _MissingVar(
+                f"{node}: var({name!r}) is not defined", file=display, node=node,
+                hint=f"add '{name}' under vars: in project.yml, pass --vars {name}=..., "
+                     "or give a default: var('name', 'default')",
+            )
+        return default
+
+    def config(**kwargs: Any) -> str:
+        record.config.update(kwargs)
+        return ""
+
+    try:
+        template = env.from_string(text)
+        sql = template.render(ref=ref, source=source, var=var, config=config, this=this)
+    except ProjectError:
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{node}: Jinja syntax error: {exc.message}", file=display,
+                          line=exc.lineno, node=node) from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"{node}: {exc.message}", file=display, line=_template_line(exc),
+                          node=node, hint="define it as a macro, a var() or fix the name") from exc
+    except Exception as exc:  # a macro raised: still a project error, with the model file
+        raise RenderError(f"{node}: rendering failed: {type(exc).__name__}: {exc}",
+                          file=display, line=_template_line(exc), node=node) from exc
+    return sql, record
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+_CREATE_AS = re.compile(
+    r"create\s+(?:or\s+replace\s+)?(?P<kind>table|view)\s+(?:if\s+not\s+exists\s+)?"
+    r"(?P<name>[\w.\"`]+)\s+as\s+(?P<body>.*)\Z",
+    re.I | re.S,
+)
+
+
+@dataclass(frozen=True)
+class SqlBody:
+    """A model's SQL reduced to its SELECT, and the relation/kind a CREATE named, if any."""
+
+    select: str
+    created_name: str | None = None
+    created_kind: str | None = None
+
+
+def split_create(sql: str) -> SqlBody:
+    """Accept both a bare SELECT and the v0.4 ``create or replace table x as select ...``."""
+    stripped = _LEADING_COMMENTS.sub("", sql, count=1).rstrip().rstrip(";").rstrip()
+    match = _CREATE_AS.match(stripped)
+    if match is None:
+        return SqlBody(select=stripped)
+    name = match.group("name").replace('"', "").replace("`", "")
+    return SqlBody(select=match.group("body").strip(), created_name=name,
+                   created_kind=match.group("kind").lower())
