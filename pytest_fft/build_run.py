@@ -1,0 +1,82 @@
+"""One project's build within a pytest session: profile, engine, executor, results.
+
+Created on the main thread at collection; the executor starts when the first node item
+runs, and items wait for their own node's result.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .engines import ENGINE_ABBREV, create_engine
+from .errors import FFTError
+from .executor import Executor, NodeResult, ResultBoard
+from .profiles import ResolvedProfile
+from .project import Project
+
+
+@dataclass
+class BuildSettings:
+    jobs: int = 1
+    fail_fast: bool = False
+
+
+@dataclass
+class BuildRun:
+    project: Project
+    profile: ResolvedProfile
+    settings: BuildSettings
+    nodes: list[str] = field(default_factory=list)  # what the collected items ask for
+    board: ResultBoard = field(default_factory=ResultBoard)
+    startup_error: FFTError | None = None
+    _executor: Executor | None = None
+    _engine: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    @property
+    def engine_abbrev(self) -> str:
+        return ENGINE_ABBREV.get(self.profile.engine, self.profile.engine.upper())
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self._executor is not None or self.startup_error is not None:
+                return
+            try:
+                self._engine = create_engine(self.profile.profile)
+            except FFTError as exc:
+                self.startup_error = exc
+                self.board.close()
+                return
+            self._executor = Executor(
+                self.project, self._engine, self.nodes, jobs=self.settings.jobs,
+                fail_fast=self.settings.fail_fast, board=self.board,
+            )
+            self._executor.start()
+
+    def result(self, name: str) -> NodeResult | None:
+        self.ensure_started()
+        if self.startup_error is not None:
+            return NodeResult(name, "error", message=self.startup_error.message,
+                              error=self.startup_error)
+        return self.board.wait(name)
+
+    def cancel(self) -> None:
+        if self._executor is not None:
+            self._executor.cancel()
+
+    def finish(self) -> None:
+        """Stop (if still running) and release the engine; called at session end."""
+        if self._executor is not None:
+            if not self.board.finished:
+                self._executor.cancel()
+            self._executor.join()
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None

@@ -1,0 +1,125 @@
+"""The pytest collectors and items of a FastFlowTransform project.
+
+``ProjectDir`` loads the project once; ``ModelFile``/``SeedFile`` yield one ``NodeItem``
+per model or seed, with node ids such as ``models/users.ff.sql::users.ff``. Items are
+reporters: the first one to run starts the project's executor, each waits for its node.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .errors import FFTError
+from .options import error_text
+
+if TYPE_CHECKING:
+    from .build_run import BuildRun
+    from .plugin import FFTState
+
+
+class NodeFailed(Exception):
+    """Raised by a node item whose node failed; carries the FFTError to render."""
+
+    def __init__(self, error: FFTError | None, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+
+
+def _state(node: pytest.Item | pytest.Collector) -> FFTState:
+    from .plugin import STATE_KEY
+
+    return node.config.stash[STATE_KEY]
+
+
+class ProjectDir(pytest.Dir):
+    """A folder that is a FastFlowTransform project."""
+
+    build_run: BuildRun | None = None
+
+    def collect(self) -> Any:
+        self.build_run = _state(self).project_run(self.path)
+        for warning in self.build_run.project.warnings:
+            self.warn(FFTWarning(warning))
+        yield from super().collect()
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, FFTError):
+            return error_text(excinfo.value, _state(self).options.traceback)
+        return super().repr_failure(excinfo, style)
+
+
+class FFTWarning(UserWarning):
+    """A project file has something we ignore (e.g. an unknown key)."""
+
+
+class _ProjectFile(pytest.File):
+    @property
+    def build_run(self) -> BuildRun:
+        project_dir = self.getparent(ProjectDir)
+        assert project_dir is not None and project_dir.build_run is not None
+        return project_dir.build_run
+
+
+class ModelFile(_ProjectFile):
+    def collect(self) -> Any:
+        project = self.build_run.project
+        for model in sorted(project.models.values(), key=lambda m: m.name):
+            if model.path == self.path:
+                yield NodeItem.from_parent(self, name=model.name, node_name=model.name,
+                                           kind=model.kind, line=model.line, tags=model.tags)
+
+
+class SeedFile(_ProjectFile):
+    def collect(self) -> Any:
+        for seed in self.build_run.project.seeds.values():
+            if seed.path == self.path:
+                yield NodeItem.from_parent(self, name=seed.name, node_name=seed.name,
+                                           kind="seed", line=1, tags=())
+
+
+class NodeItem(pytest.Item):
+    """One seed or model; passes, fails with the engine's message, or skips upstream."""
+
+    def __init__(self, *, node_name: str, kind: str, line: int, tags: tuple[str, ...],
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.node_name = node_name
+        self.kind = kind
+        self.line = line
+        self.add_marker("fft_seed" if kind == "seed" else "fft_model")
+        self.extra_keyword_matches.update(tags)
+        self.extra_keyword_matches.add(kind)
+
+    @property
+    def build_run(self) -> BuildRun:
+        return self.parent.build_run  # type: ignore[union-attr]
+
+    def runtest(self) -> None:
+        result = self.build_run.result(self.node_name)
+        if result is None:
+            raise NodeFailed(None, f"{self.node_name}: the run ended without building it")
+        self.user_properties.append(("fft_status", result.status))
+        self.user_properties.append(("fft_duration", round(result.duration, 6)))
+        if result.rows is not None:
+            self.user_properties.append(("fft_rows", result.rows))
+        if result.status == "error":
+            raise NodeFailed(result.error, result.message or "failed")
+        if result.status == "skipped":
+            pytest.skip(result.message or "skipped")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        err = excinfo.value
+        traceback = _state(self).options.traceback
+        if isinstance(err, NodeFailed):
+            if err.error is not None:
+                return error_text(err.error.__cause__ or err.error, True) + "\n" + str(
+                    err.error) if traceback else str(err.error)
+            return err.message
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.line - 1, f"{self.kind} {self.node_name}"

@@ -1,0 +1,131 @@
+"""The ``--fft-*`` options and ``fft_*`` ini keys, and the settings read from them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+
+from .errors import FFTError
+
+FLAG_OPTIONS = ("fft_run", "fft_seed")
+INI_KEYS = ("fft_project", "fft_env", "fft_jobs", "fft_engine")
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fft", "pytest-fft (FastFlowTransform projects)")
+    group.addoption("--fft-run", action="store_true", help="build the project's models")
+    group.addoption("--fft-seed", action="store_true", help="load the project's seeds")
+    group.addoption("--fft-env", metavar="NAME", help="profile from profiles.yml (default: dev)")
+    group.addoption("--fft-engine", metavar="ENGINE",
+                    help="override the profile's engine (duckdb, postgres, ...)")
+    group.addoption("--fft-jobs", metavar="N", type=int,
+                    help="models built at once (threads; default 1)")
+    group.addoption("--fft-vars", metavar="KEY=VALUE", action="append", default=[],
+                    help="override project vars (repeatable, or one YAML/JSON mapping)")
+    group.addoption("--fft-select", metavar="SELECTOR", action="append", default=[],
+                    help="build only these nodes and what they depend on (repeatable)")
+    group.addoption("--fft-exclude", metavar="SELECTOR", action="append", default=[],
+                    help="leave these nodes out (repeatable)")
+    group.addoption("--fft-keep-going", action="store_true",
+                    help="after a failure keep building independent nodes (the default)")
+    group.addoption("--fft-fail-fast", action="store_true",
+                    help="start no new node after the first failure")
+    group.addoption("--fft-tb", action="store_true",
+                    help="show Python tracebacks of failures (same as FFT_TRACE=1)")
+    parser.addini("fft_project", "FastFlowTransform project folders (relative to rootdir)",
+                  type="paths", default=[])
+    parser.addini("fft_env", "default profile name for --fft-env", default="")
+    parser.addini("fft_jobs", "default for --fft-jobs", default="")
+    parser.addini("fft_engine", "default for --fft-engine", default="")
+
+
+@dataclass(frozen=True)
+class FFTOptions:
+    """Everything the plugin reads from the command line and ini file, in one place."""
+
+    active: bool
+    run: bool = False
+    seed: bool = False
+    env: str | None = None
+    engine: str | None = None
+    jobs: int = 1
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_fast: bool = False
+    traceback: bool = False
+    projects: tuple[str, ...] = ()
+
+    @property
+    def builds(self) -> bool:
+        return self.run or self.seed
+
+
+def read_options(config: pytest.Config) -> FFTOptions:
+    opt = config.option
+    projects = tuple(str(p) for p in config.getini("fft_project"))
+    ini_set = bool(projects) or any(config.getini(k) for k in INI_KEYS[1:])
+    given = (
+        opt.fft_run or opt.fft_seed or opt.fft_env or opt.fft_engine or opt.fft_jobs
+        or opt.fft_vars or opt.fft_select or opt.fft_exclude or opt.fft_fail_fast
+        or opt.fft_keep_going
+    )
+    jobs = opt.fft_jobs or config.getini("fft_jobs") or 1
+    try:
+        jobs = int(jobs)
+    except ValueError as exc:
+        raise pytest.UsageError(f"fft_jobs must be a number, got {jobs!r}") from exc
+    if jobs < 1:
+        raise pytest.UsageError(f"--fft-jobs must be at least 1, got {jobs}")
+    return FFTOptions(
+        active=bool(given or ini_set),
+        run=opt.fft_run,
+        seed=opt.fft_seed,
+        env=opt.fft_env or config.getini("fft_env") or None,
+        engine=opt.fft_engine or config.getini("fft_engine") or None,
+        jobs=jobs,
+        vars=parse_vars(opt.fft_vars),
+        select=tuple(opt.fft_select),
+        exclude=tuple(opt.fft_exclude),
+        fail_fast=opt.fft_fail_fast,
+        traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
+        projects=projects,
+    )
+
+
+def parse_vars(items: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` or ``['{a: 1}']`` -> ``{"a": 1, "b": "x"}`` (values parsed as YAML)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        text = item.strip()
+        if text.startswith("{"):
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise pytest.UsageError(f"--vars {text!r} is not a valid mapping: {exc}") from exc
+            if not isinstance(data, dict):
+                raise pytest.UsageError(f"--vars {text!r} must be a mapping")
+            out.update(data)
+            continue
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise pytest.UsageError(f"--vars {text!r}: expected KEY=VALUE, e.g. --vars day=2024-01-01")
+        try:
+            out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
+
+
+def error_text(err: BaseException, traceback: bool) -> str:
+    """What a user sees for an error: our rendered text; a traceback only when asked."""
+    if isinstance(err, FFTError) and not traceback:
+        return str(err)
+    import traceback as tb
+
+    return "".join(tb.format_exception(err))

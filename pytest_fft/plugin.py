@@ -1,0 +1,194 @@
+"""The pytest seam: options, collection of FastFlowTransform projects, ordering, teardown.
+
+Inert unless a ``--fft-*`` option or an ``fft_*`` ini key is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .errors import FFTError
+from .options import FFTOptions, add_options, read_options
+
+STATE_KEY: pytest.StashKey[FFTState] = pytest.StashKey()
+
+MARKERS = {
+    "fft_model": "a FastFlowTransform model built by pytest-fft",
+    "fft_seed": "a FastFlowTransform seed loaded by pytest-fft",
+}
+
+
+@dataclass
+class FFTState:
+    options: FFTOptions
+    runs: dict[Path, Any] = field(default_factory=dict)  # root -> BuildRun | FFTError
+
+    def is_project(self, path: Path) -> bool:
+        from .loader import is_project_dir
+
+        if self.options.projects:
+            return any(Path(p).resolve() == path.resolve() for p in self.options.projects)
+        return is_project_dir(path)
+
+    def project_run(self, root: Path) -> Any:
+        """The project's BuildRun, loaded once per session; a load error is raised each time."""
+        root = root.resolve()
+        if root not in self.runs:
+            try:
+                self.runs[root] = self._load(root)
+            except FFTError as exc:
+                self.runs[root] = exc
+        found = self.runs[root]
+        if isinstance(found, FFTError):
+            raise found
+        return found
+
+    def _load(self, root: Path) -> Any:
+        from .build_run import BuildRun, BuildSettings
+        from .loader import load_project
+        from .profiles import resolve_profile
+
+        profile = resolve_profile(root, self.options.env, engine=self.options.engine)
+        project = load_project(root, engine=profile.engine, vars=self.options.vars)
+        return BuildRun(project=project, profile=profile, settings=BuildSettings(
+            jobs=self.options.jobs, fail_fast=self.options.fail_fast))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    options = read_options(config)
+    config.stash[STATE_KEY] = FFTState(options)
+    if options.active and (config.option.verbose >= 2 or os.environ.get("FFT_SQL_DEBUG") == "1"):
+        logging.getLogger("pytest_fft.sql").setLevel(logging.DEBUG)
+
+
+def _state(config: pytest.Config) -> FFTState | None:
+    state = config.stash.get(STATE_KEY, None)
+    return state if state is not None and state.options.active else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    state = _state(parent.config)
+    if state is None or not state.is_project(path):
+        return None
+    from .items import ProjectDir
+
+    return ProjectDir.from_parent(parent, path=path)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    state = _state(parent.config)
+    if state is None or not state.options.builds:
+        return None
+    from .items import ModelFile, ProjectDir, SeedFile
+    from .loader import SEED_SUFFIXES
+    from .names import is_model_file
+
+    project_dir = parent.getparent(ProjectDir)
+    if project_dir is None:
+        return None
+    rel = file_path.relative_to(project_dir.path).parts
+    if state.options.run and rel[0] == "models" and is_model_file(file_path):
+        return ModelFile.from_parent(parent, path=file_path)
+    if state.options.seed and rel[0] == "seeds" and file_path.suffix.lower() in SEED_SUFFIXES:
+        return SeedFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = _state(config)
+    if state is None:
+        return
+    from .items import NodeItem
+
+    node_items = [i for i in items if isinstance(i, NodeItem)]
+    if not node_items:
+        return
+    if state.options.select or state.options.exclude:
+        _apply_selection(config, state, items, node_items)
+        node_items = [i for i in items if isinstance(i, NodeItem)]
+    # Stable (level, name) order in the slots node items already occupy; other items stay put.
+    slots = [index for index, item in enumerate(items) if isinstance(item, NodeItem)]
+    ordered = sorted(node_items, key=_order_key)
+    for index, item in zip(slots, ordered):
+        items[index] = item
+
+
+def _order_key(item: Any) -> tuple[str, int, str]:
+    project = item.build_run.project
+    return (str(project.root), project.dag.level_of(item.node_name), item.node_name)
+
+
+def _apply_selection(config: pytest.Config, state: FFTState, items: list[pytest.Item],
+                     node_items: list[Any]) -> None:
+    from .selection import select_nodes
+
+    wanted: dict[Path, set[str]] = {}
+    for item in node_items:
+        run = item.build_run
+        if run.root not in wanted:
+            wanted[run.root] = select_nodes(run.project, state.options.select,
+                                            state.options.exclude)
+    keep, drop = [], []
+    for item in items:
+        node_name = getattr(item, "node_name", None)
+        if node_name is not None and hasattr(item, "build_run"):
+            (keep if node_name in wanted[item.build_run.root] else drop).append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = _state(session.config)
+    if state is None:
+        return
+    from .items import NodeItem
+
+    for item in session.items:
+        if isinstance(item, NodeItem):
+            item.build_run.nodes.append(item.node_name)
+
+
+def pytest_keyboard_interrupt() -> None:
+    # Executors run in daemon threads; stop them from starting more work.
+    for state_runs in _ALL_RUNS:
+        for run in state_runs.values():
+            if hasattr(run, "cancel"):
+                run.cancel()
+
+
+_ALL_RUNS: list[dict[Path, Any]] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = _state(session.config)
+    if state is not None:
+        _ALL_RUNS.append(state.runs)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = _state(session.config)
+    if state is None:
+        return
+    for run in state.runs.values():
+        if hasattr(run, "finish"):
+            run.finish()
+    if state.runs in _ALL_RUNS:
+        _ALL_RUNS.remove(state.runs)

@@ -1,0 +1,86 @@
+"""Which nodes a run builds: ``--fft-select`` / ``--fft-exclude`` tokens (pure).
+
+Tokens, combined by union; ``--fft-exclude`` removes what its tokens match:
+
+- ``users`` / ``users.ff`` / ``stg_*``    node names and globs, with or without ``.ff``
+- ``tag:finance``                       nodes tagged ``finance``
+- ``path:models/marts``                 nodes whose file is under (or globs to) a path
+- ``kind:sql`` / ``kind:python`` / ``kind:seed``
+- ``type:table`` / ``type:view``          materialization
+- ``+name`` ancestors too, ``name+`` descendants too, ``+name+`` both
+
+A run builds the selection plus everything it depends on (the spec's
+"run only model_b and whatever it depends on").
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+
+from .errors import SelectionError
+from .names import relation_for
+from .project import Project
+
+_METHODS = ("tag", "path", "kind", "type")
+
+
+def match_token(project: Project, token: str) -> set[str]:
+    """Node names matched by one selector token (graph operators applied)."""
+    token = token.strip()
+    up = token.startswith("+")
+    down = token.endswith("+") and len(token) > 1
+    core = token.strip("+")
+    if not core:
+        raise SelectionError(f"empty selector {token!r}", hint="e.g. --fft-select +mart_users")
+    base = _match_core(project, core)
+    out = set(base)
+    for name in base:
+        if up:
+            out |= project.dag.ancestors(name)
+        if down:
+            out |= project.dag.descendants(name)
+    return out
+
+
+def _match_core(project: Project, core: str) -> set[str]:
+    method, _, value = core.partition(":")
+    nodes = project.nodes
+    if value and method in _METHODS:
+        if method == "tag":
+            return {n for n, node in nodes.items() if value in node.tags}
+        if method == "kind":
+            return {n for n, node in nodes.items() if node.kind == value}
+        if method == "type":
+            return {n for n, node in nodes.items()
+                    if getattr(node, "materialized", None) == value}
+        prefix = value.rstrip("/")
+        return {
+            n for n, node in nodes.items()
+            if fnmatch.fnmatch(node.rel_path, value) or node.rel_path.startswith(prefix + "/")
+            or node.rel_path == prefix
+        }
+    return {
+        n for n in nodes
+        if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(relation_for(n), core)
+        or fnmatch.fnmatchcase(n, core + ".ff")
+    }
+
+
+def select_nodes(
+    project: Project, select: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> set[str]:
+    """The nodes to build: the selection (all when empty) plus ancestors, minus exclusions."""
+    select = [t for t in select if t.strip()]
+    if select:
+        chosen: set[str] = set()
+        for token in select:
+            chosen |= match_token(project, token)
+        for name in list(chosen):
+            chosen |= project.dag.ancestors(name)
+    else:
+        chosen = set(project.nodes)
+    for token in exclude:
+        if token.strip():
+            chosen -= match_token(project, token)
+    return chosen
