@@ -69,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     options = read_options(config)
     config.stash[STATE_KEY] = FFTState(options)
-    if options.active and (config.option.verbose >= 2 or os.environ.get("FFT_SQL_DEBUG") == "1"):
+    if options.active and (getattr(config.option, "verbose", 0) >= 2 or os.environ.get("FFT_SQL_DEBUG") == "1"):
         logging.getLogger("pytest_fft.sql").setLevel(logging.DEBUG)
 
 

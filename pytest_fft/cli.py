@@ -1,0 +1,131 @@
+"""The ``fft`` command: the spec's CLI as a thin alias over a pytest run.
+
+``fft run examples/simple_duckdb --env dev --jobs 4`` becomes
+``pytest examples/simple_duckdb --rootdir examples/simple_duckdb --fft-run --fft-env dev
+--fft-jobs 4`` with a concise reporter instead of pytest's dots. Exit codes as the spec:
+0 ok, 1 model or project errors, 99 unexpected (``FFT_TRACE=1`` shows the traceback).
+
+This module imports neither pytest nor pandas nor DuckDB at start-up: ``fft --version``
+is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._version import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_DATA_QUALITY = 2
+EXIT_INTERRUPTED = 130
+EXIT_UNEXPECTED = 99
+
+COMMANDS = {
+    "seed": ("load the seeds of a project", ["--fft-seed"]),
+    "run": ("build the models of a project", ["--fft-run"]),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fft",
+        description="FastFlowTransform on pytest: build, seed and test data projects.",
+        epilog="Every command is a pytest run; add pytest options after `--`.",
+    )
+    parser.add_argument("--version", action="version", version=f"fft (pytest-fft) {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, _) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+        cmd.add_argument("--env", help="profile from profiles.yml (default: dev, or FFT_ACTIVE_ENV)")
+        cmd.add_argument("--engine", help="override the profile's engine")
+        cmd.add_argument("--vars", action="append", default=[], metavar="KEY=VALUE",
+                         help="override project vars (repeatable)")
+        cmd.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
+        cmd.add_argument("-v", "--verbose", action="count", default=0,
+                         help="-v progress, -vv debug with rendered SQL")
+        if name == "run":
+            cmd.add_argument("--jobs", type=int, metavar="N", help="models built at once")
+            cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
+                             help="build these nodes and what they depend on (repeatable)")
+            cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
+                             help="leave these nodes out (repeatable)")
+            cmd.add_argument("--keep-going", action="store_true",
+                             help="keep building independent models after a failure (default)")
+            cmd.add_argument("--fail-fast", action="store_true",
+                             help="start no new model after the first failure")
+    return parser
+
+
+def pytest_args_for(ns: argparse.Namespace) -> list[str]:
+    """The pytest command line an ``fft`` invocation stands for."""
+    project = str(Path(ns.project))
+    args = [project, "--rootdir", project, *COMMANDS[ns.command][1]]
+    if ns.env:
+        args += ["--fft-env", ns.env]
+    if ns.engine:
+        args += ["--fft-engine", ns.engine]
+    for item in ns.vars:
+        args += ["--fft-vars", item]
+    for item in getattr(ns, "select", []):
+        args += ["--fft-select", item]
+    for item in getattr(ns, "exclude", []):
+        args += ["--fft-exclude", item]
+    if getattr(ns, "jobs", None):
+        args += ["--fft-jobs", str(ns.jobs)]
+    if getattr(ns, "keep_going", False):
+        args.append("--fft-keep-going")
+    if getattr(ns, "fail_fast", False):
+        args.append("--fft-fail-fast")
+    if ns.verbose:
+        args.append("-" + "v" * ns.verbose)
+    return args + ["-p", "no:terminal", "-p", "no:pytester", *getattr(ns, "pytest_args", [])]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:  # everything after `--` goes to pytest untouched
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    parser = _parser()
+    ns = parser.parse_args(argv)
+    ns.pytest_args = extra
+    if ns.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return _run(ns)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the spec's exit 99 for the unexpected
+        if os.environ.get("FFT_TRACE") == "1":
+            raise
+        print(f"fft: unexpected error: {type(exc).__name__}: {exc}\n"
+              "     set FFT_TRACE=1 to see the traceback", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _run(ns: argparse.Namespace) -> int:
+    project = Path(ns.project)
+    if not (project / "models").is_dir():
+        print(f"fft: {project} is not a FastFlowTransform project: it has no models/ folder\n"
+              f"     pass the folder that contains models/ and project.yml", file=sys.stderr)
+        return EXIT_ERROR
+    import pytest
+
+    from .cli_report import CliReporter
+
+    reporter = CliReporter(command=ns.command, quiet=ns.quiet > 0, verbose=ns.verbose)
+    code = pytest.main(pytest_args_for(ns), plugins=[reporter])
+    return reporter.exit_code(int(code))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
