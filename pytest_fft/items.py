@@ -81,6 +81,16 @@ class SeedFile(_ProjectFile):
                                            kind="seed", line=1, tags=())
 
 
+def _skip_here(message: str) -> None:
+    """Skip, reported at the item's own file and line (not at this module's)."""
+    try:
+        from _pytest.outcomes import Skipped  # the public pytest.skip has no location switch
+
+        raise Skipped(message, _use_item_location=True)
+    except TypeError:  # pragma: no cover - a pytest without the private keyword
+        pytest.skip(message)
+
+
 class NodeItem(pytest.Item):
     """One seed or model; passes, fails with the engine's message, or skips upstream."""
 
@@ -109,7 +119,7 @@ class NodeItem(pytest.Item):
         if result.status == "error":
             raise NodeFailed(result.error, result.message or "failed")
         if result.status == "skipped":
-            pytest.skip(result.message or "skipped")
+            _skip_here(result.message or "skipped")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         err = excinfo.value

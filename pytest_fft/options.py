@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,7 +100,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
 
 
 def parse_vars(items: list[str]) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` or ``['{a: 1}']`` -> ``{"a": 1, "b": "x"}`` (values parsed as YAML)."""
+    """``["a=1", "b=x"]`` or ``['{a: 1}']`` -> ``{"a": 1, "b": "x"}`` (JSON values, else text)."""
     out: dict[str, Any] = {}
     for item in items:
         text = item.strip()
@@ -115,11 +116,16 @@ def parse_vars(items: list[str]) -> dict[str, Any]:
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise pytest.UsageError(f"--vars {text!r}: expected KEY=VALUE, e.g. --vars day=2024-01-01")
-        try:
-            out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-        except yaml.YAMLError:
-            out[key.strip()] = value
+        out[key.strip()] = _scalar(value.strip())
     return out
+
+
+def _scalar(text: str) -> Any:
+    """JSON scalars (``7``, ``1.5``, ``true``, ``"x"``, ``[1, 2]``) parse; anything else is text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def error_text(err: BaseException, traceback: bool) -> str:

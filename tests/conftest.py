@@ -1,0 +1,92 @@
+"""Shared fixtures of the pytest-fft test suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture
+def simple_project(tmp_path: Path) -> Path:
+    """A private copy of examples/simple_duckdb (without any built database)."""
+    dest = tmp_path / "simple_duckdb"
+    shutil.copytree(EXAMPLES / "simple_duckdb", dest,
+                    ignore=shutil.ignore_patterns(".local", ".fastflowtransform", ".pytest_cache"))
+    return dest
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small project from ``{relative path: text}``; adds a dev DuckDB profile."""
+
+    def make(files: Mapping[str, str], name: str = "proj") -> Path:
+        root = tmp_path / name
+        defaults = {
+            "project.yml": f"name: {name}\nversion: 1\n",
+            "profiles.yml": "dev:\n  engine: duckdb\n  duckdb: {path: .local/dev.duckdb}\n",
+        }
+        for rel, text in {**defaults, **files}.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        (root / "models").mkdir(exist_ok=True)
+        return root
+
+    return make
+
+
+def _query(db: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` from a DuckDB file, opened read-only."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@dataclass
+class CommandResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def _run_fft(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> CommandResult:
+    """Run the ``fft`` command in a subprocess, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("FF_", "FFT_"))}
+    full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest_fft", *args], cwd=cwd, env=full_env,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def query() -> Callable[[Path, str], list[tuple]]:
+    """``query(db_path, sql)`` -> rows, from a DuckDB file opened read-only."""
+    return _query
+
+
+@pytest.fixture
+def run_fft() -> Callable[..., CommandResult]:
+    """``run_fft("run", str(project), "--env", "dev")`` -> CommandResult of a subprocess."""
+    return _run_fft

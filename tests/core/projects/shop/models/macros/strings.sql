@@ -1,0 +1,3 @@
+{% macro lower_col(col) -%}
+lower({{ col }})
+{%- endmacro %}

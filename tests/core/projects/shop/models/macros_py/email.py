@@ -1,0 +1,9 @@
+from os.path import join  # imported names are not macros
+
+
+def sql_email_domain(col):
+    return f"split_part({col}, '@', 2)"
+
+
+def _private_helper():
+    return "never a global"

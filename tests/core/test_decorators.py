@@ -1,0 +1,134 @@
+"""decorators.py: @model / @engine_model attach a ModelSpec and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_fft import engine_model, model
+from pytest_fft.decorators import SPEC_ATTR, ModelSpec
+
+
+def spec_of(func: object) -> ModelSpec:
+    spec = getattr(func, SPEC_ATTR)
+    assert isinstance(spec, ModelSpec)
+    return spec
+
+
+def test_name_defaults_to_function_name() -> None:
+    @model()
+    def users_enriched(df):  # noqa: ANN001, ANN202
+        return df
+
+    spec = spec_of(users_enriched)
+    assert spec.name == "users_enriched"
+    assert spec.deps == ()
+    assert spec.requires == {}
+    assert spec.tags == ()
+    assert spec.materialized == "table"
+    assert spec.meta == {}
+    assert spec.only is None
+    assert spec.func is users_enriched
+
+
+def test_decorator_returns_the_function_itself() -> None:
+    def f():  # noqa: ANN202
+        return 1
+
+    assert model(name="x")(f) is f
+    assert f() == 1
+
+
+def test_explicit_name_and_fields() -> None:
+    @model(name="mart", deps=["orders.ff", "users_enriched"], tags=["finance", "daily"],
+           materialized="view", meta={"owner": "bi"})
+    def build(dfs):  # noqa: ANN001, ANN202
+        return dfs
+
+    spec = spec_of(build)
+    assert spec.name == "mart"
+    assert spec.deps == ("orders.ff", "users_enriched")
+    assert spec.tags == ("finance", "daily")
+    assert spec.materialized == "view"
+    assert spec.meta == {"owner": "bi"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "expected"),
+    [
+        ({"deps": "users.ff"}, "deps", ("users.ff",)),  # a single string is one dep
+        ({"deps": ("a", "b")}, "deps", ("a", "b")),
+        ({"deps": None}, "deps", ()),
+        ({"tags": "nightly"}, "tags", ("nightly",)),
+        ({"tags": ["a", "b"]}, "tags", ("a", "b")),
+    ],
+)
+def test_str_or_iterable_fields_become_tuples(kwargs: dict, field: str, expected: tuple) -> None:
+    @model(**kwargs)
+    def f():  # noqa: ANN202
+        return None
+
+    assert getattr(spec_of(f), field) == expected
+
+
+@pytest.mark.parametrize("keyword", ["requires", "require"])
+def test_requires_and_require_synonym(keyword: str) -> None:
+    @model(name="m", **{keyword: {"users": {"id", "email", "created_at"},
+                                  "orders": ["z", "a"],
+                                  "single": "col"}})
+    def f(df):  # noqa: ANN001, ANN202
+        return df
+
+    assert spec_of(f).requires == {
+        "users": ("created_at", "email", "id"),  # a set is sorted: never hash order
+        "orders": ("z", "a"),  # a list keeps the order the user wrote
+        "single": ("col",),
+    }
+
+
+def test_frozenset_requires_are_sorted() -> None:
+    @model(requires={"users": frozenset({"b", "a"})})
+    def f(df):  # noqa: ANN001, ANN202
+        return df
+
+    assert spec_of(f).requires == {"users": ("a", "b")}
+
+
+def test_requires_and_require_together_is_an_error() -> None:
+    with pytest.raises(TypeError, match=r"^@model: give either requires= or require=, not both$"):
+        model(requires={"a": ["x"]}, require={"a": ["x"]})
+
+
+def test_spec_is_frozen_and_compares_without_func() -> None:
+    @model(name="m")
+    def f():  # noqa: ANN202
+        return None
+
+    @model(name="m")
+    def g():  # noqa: ANN202
+        return None
+
+    assert spec_of(f) == spec_of(g)
+    with pytest.raises(AttributeError):
+        spec_of(f).name = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("only", "expected"), [("postgres", ("postgres",)),
+                                                (["duckdb", "postgres"], ("duckdb", "postgres"))])
+def test_engine_model_only(only: object, expected: tuple) -> None:
+    @engine_model(only=only, name="pg_only", deps=["users.ff"], require={"users": {"id"}})
+    def f(df):  # noqa: ANN001, ANN202
+        return df
+
+    spec = spec_of(f)
+    assert spec.only == expected
+    assert spec.name == "pg_only"
+    assert spec.deps == ("users.ff",)
+    assert spec.requires == {"users": ("id",)}
+
+
+def test_engine_model_name_defaults_to_function_name() -> None:
+    @engine_model(only="duckdb")
+    def duck_only():  # noqa: ANN202
+        return None
+
+    assert spec_of(duck_only).name == "duck_only"

@@ -1,0 +1,150 @@
+"""The ``fft`` command as a user runs it: a subprocess, its output and its exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_seed_then_run_builds_the_example(simple_project: Path, run_fft, query) -> None:
+    seeded = run_fft("seed", str(simple_project), "--env", "dev")
+    assert seeded.returncode == 0, seeded.output
+    assert "✓ seed_users" in seeded.stdout
+    ran = run_fft("run", str(simple_project), "--env", "dev", "--jobs", "4")
+    assert ran.returncode == 0, ran.output
+    for name in ("users.ff", "orders.ff", "users_enriched", "mart_orders_enriched",
+                 "mart_users.ff"):
+        assert f"✓ {name}" in ran.stdout
+    assert "Done: 5 ok" in ran.stdout
+    assert "DUCK" in ran.stdout
+    db = simple_project / ".local/demo.duckdb"
+    assert query(db, "select count(*) from mart_users where is_gmail") == [(2,)]
+
+
+def test_makefile_style_env_overrides(simple_project: Path, run_fft, query) -> None:
+    env = {"FF_ENGINE": "duckdb", "FF_DUCKDB_PATH": ".local/make.duckdb"}
+    assert run_fft("seed", str(simple_project), env=env).returncode == 0
+    assert run_fft("run", str(simple_project), env=env).returncode == 0
+    assert query(simple_project / ".local/make.duckdb", "select count(*) from users") == [(3,)]
+
+
+def test_failed_model_exits_1_without_traceback(simple_project: Path, run_fft) -> None:
+    run_fft("seed", str(simple_project))
+    (simple_project / "models/orders.ff.sql").write_text(
+        "select order_id, nope from {{ source('erp','orders') }}\n")
+    result = run_fft("run", str(simple_project))
+    assert result.returncode == 1
+    assert "✗ orders.ff" in result.stdout
+    assert "skipped: upstream failed: orders.ff" in result.stdout
+    assert "✓ users.ff" in result.stdout  # independent models still build
+    assert 'Referenced column "nope" not found' in result.stderr
+    assert "at models/orders.ff.sql:1" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cycle_exits_1_naming_the_cycle(make_project, run_fft) -> None:
+    root = make_project({
+        "models/a.ff.sql": "select * from {{ ref('b') }}",
+        "models/b.ff.py": """
+            from pytest_fft import model
+
+            @model(name="b", deps=["a.ff"])
+            def b(df):
+                return df
+            """,
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert "Cycle detected among nodes: a.ff -> b -> a.ff" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_dependency_exits_1_with_suggestion(make_project, run_fft) -> None:
+    root = make_project({
+        "models/marts/order_payments.ff.sql": "select 1 as id",
+        "models/marts/customer_revenue.ff.sql": "select * from {{ ref('order_paymentz') }}",
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert ("Dependency not found: customer_revenue.ff references 'order_paymentz' "
+            "(models/marts/customer_revenue.ff.sql); did you mean 'order_payments'?"
+            ) in result.output
+
+
+def test_unknown_env_exits_1_listing_profiles(simple_project: Path, run_fft) -> None:
+    result = run_fft("run", str(simple_project), "--env", "prod")
+    assert result.returncode == 1
+    assert "Unknown env 'prod'" in result.output
+    assert "dev, memory" in result.output
+
+
+def test_not_a_project_exits_1(tmp_path: Path, run_fft) -> None:
+    result = run_fft("run", str(tmp_path))
+    assert result.returncode == 1
+    assert "is not a FastFlowTransform project" in result.stderr
+
+
+def test_python_model_error_names_model_and_line(make_project, run_fft) -> None:
+    root = make_project({
+        "models/base.ff.sql": "select 1 as id",
+        "models/enrich.ff.py": """
+            from fastflowtransform import model
+
+            @model(name="enrich", deps=["base.ff"])
+            def enrich(df):
+                return df["missing_column"]
+            """,
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert "enrich raised KeyError: 'missing_column'" in result.stderr
+    assert "at models/enrich.ff.py:5" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_non_dataframe_return_is_named(make_project, run_fft) -> None:
+    root = make_project({
+        "models/bad.ff.py": """
+            from pytest_fft import model
+
+            @model(name="bad")
+            def bad():
+                return [1, 2, 3]
+            """,
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert "bad returned builtins.list, not a DataFrame" in result.stderr
+
+
+def test_fft_trace_shows_the_traceback(make_project, run_fft) -> None:
+    root = make_project({"models/a.ff.py": "raise RuntimeError('import time failure')\n"})
+    quiet = run_fft("run", str(root))
+    assert quiet.returncode == 1
+    assert "importing the module raised RuntimeError: import time failure" in quiet.output
+    assert "Traceback" not in quiet.output
+    traced = run_fft("run", str(root), env={"FFT_TRACE": "1"})
+    assert "Traceback" in traced.output
+
+
+def test_quiet_prints_only_failures_and_summary(simple_project: Path, run_fft) -> None:
+    run_fft("seed", str(simple_project))
+    result = run_fft("run", str(simple_project), "-q")
+    assert result.returncode == 0
+    assert "✓" not in result.stdout
+    assert "Done: 5 ok" in result.stdout
+
+
+def test_version_is_fast_and_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from pytest_fft.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit as e:\n    code = e.code\n"
+        "heavy = [m for m in ('pandas', 'duckdb', 'pytest', 'pydantic', 'jinja2') "
+        "if m in sys.modules]\n"
+        "print('HEAVY', heavy, code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "fft (pytest-fft) " in proc.stdout
+    assert "HEAVY [] 0" in proc.stdout

@@ -1,0 +1,179 @@
+"""The plugin through pytest itself: node ids, order, outcomes, rows in DuckDB."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb  # noqa: F401 - imported before pytester snapshots sys.modules:
+import pandas  # noqa: F401 - numpy cannot be imported twice in one process
+import pytest
+
+pytest_plugins = ["pytester"]
+
+BUILD_IDS = [
+    "seeds/seed_orders.csv::seed_orders",
+    "seeds/seed_users.csv::seed_users",
+    "models/orders.ff.sql::orders.ff",
+    "models/users.ff.sql::users.ff",
+    "models/users_enriched.ff.py::users_enriched",
+    "models/mart_orders_enriched.ff.py::mart_orders_enriched",
+    "models/mart_users.ff.sql::mart_users.ff",
+]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, simple_project: Path) -> Path:
+    """The example project copied to be pytester's working folder (rootdir)."""
+    for entry in simple_project.iterdir():
+        target = pytester.path / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, target)
+        else:
+            shutil.copy(entry, target)
+    return pytester.path
+
+
+def test_collect_only_lists_one_item_per_seed_and_model_in_dag_order(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    result = pytester.runpytest("--fft-seed", "--fft-run", "--collect-only", "-q")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids == BUILD_IDS
+    assert not (project / ".local" / "demo.duckdb").exists()  # collecting builds nothing
+
+
+def test_plugin_is_inert_without_fft_options(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert not [line for line in result.outlines if "::" in line]
+
+
+def test_seed_and_run_build_the_tables(pytester: pytest.Pytester, project: Path, query) -> None:
+    result = pytester.runpytest("--fft-seed", "--fft-run", "--fft-env", "dev", "-v")
+    result.assert_outcomes(passed=7)
+    passed = [line.split(" ")[0] for line in result.outlines if line.endswith("%]")]
+    assert passed == BUILD_IDS
+    db = project / ".local" / "demo.duckdb"
+    assert query(db, "select id, email, is_gmail from mart_users order by id") == [
+        (1, "a@example.com", False), (2, "b@gmail.com", True), (3, "c@gmail.com", True)]
+    assert query(db, "select order_id, email, amount, valid_amt from mart_orders_enriched "
+                     "order by order_id") == [
+        (100, "a@example.com", 19.9, True), (101, "b@gmail.com", 0.0, True)]
+
+
+def test_parallel_jobs_build_the_same_tables(pytester: pytest.Pytester, project: Path,
+                                             query) -> None:
+    result = pytester.runpytest("--fft-seed", "--fft-run", "--fft-jobs", "4")
+    result.assert_outcomes(passed=7)
+    db = project / ".local" / "demo.duckdb"
+    assert query(db, "select count(*) from mart_users") == [(3,)]
+    assert query(db, "select count(*) from mart_orders_enriched") == [(2,)]
+
+
+def test_failing_model_fails_its_item_and_skips_descendants(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "models" / "users.ff.sql").write_text(
+        "select id, emial from {{ source('crm','users') }}\n")
+    result = pytester.runpytest("--fft-seed", "--fft-run", "-rs")
+    result.assert_outcomes(passed=3, failed=1, skipped=3)
+    out = result.stdout.str()
+    assert "users.ff failed on duckdb" in out
+    assert "emial" in out
+    assert "at models/users.ff.sql:1" in out
+    assert "Traceback" not in out
+    for skipped in ("users_enriched", "mart_orders_enriched", "mart_users.ff"):
+        result.stdout.fnmatch_lines([f"SKIPPED *{skipped}*upstream failed: users.ff"])
+    compiled = project / ".fastflowtransform/target/compiled/models/users.ff.sql"
+    assert "emial" in compiled.read_text()
+
+
+def test_failed_rebuild_keeps_the_previous_table(pytester: pytest.Pytester, project: Path,
+                                                 query) -> None:
+    pytester.runpytest("--fft-seed", "--fft-run").assert_outcomes(passed=7)
+    (project / "models" / "users.ff.sql").write_text(
+        "select id, email, 1 / 0 as boom, error('model broke') as e "
+        "from {{ source('crm','users') }}\n")
+    pytester.runpytest("--fft-run").assert_outcomes(passed=1, failed=1, skipped=3)
+    db = project / ".local" / "demo.duckdb"
+    assert query(db, "select id, email from users order by id") == [
+        (1, "a@example.com"), (2, "b@gmail.com"), (3, "c@gmail.com")]
+
+
+def test_a_single_node_id_builds_only_that_node(pytester: pytest.Pytester, project: Path,
+                                                query) -> None:
+    pytester.runpytest("--fft-seed", "--fft-run").assert_outcomes(passed=7)
+    db = project / ".local" / "demo.duckdb"
+    before = query(db, "select count(*) from users")
+    (project / "models" / "mart_users.ff.sql").write_text(
+        "select id from {{ ref('users_enriched') }} where is_gmail\n")
+    result = pytester.runpytest("--fft-run", "models/mart_users.ff.sql::mart_users.ff", "-v")
+    result.assert_outcomes(passed=1)
+    assert query(db, "select id from mart_users order by id") == [(2,), (3,)]
+    assert query(db, "select count(*) from users") == before
+
+
+def test_select_builds_the_selection_and_its_parents(pytester: pytest.Pytester,
+                                                     project: Path) -> None:
+    result = pytester.runpytest("--fft-seed", "--fft-run", "--fft-select", "mart_users",
+                                "--collect-only", "-q")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids == [
+        "seeds/seed_users.csv::seed_users",
+        "models/users.ff.sql::users.ff",
+        "models/users_enriched.ff.py::users_enriched",
+        "models/mart_users.ff.sql::mart_users.ff",
+    ]
+
+
+def test_keyword_and_marker_selection(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("--fft-seed", "--fft-run", "-m", "fft_seed", "--collect-only",
+                                "-q")
+    assert [line for line in result.outlines if "::" in line] == BUILD_IDS[:2]
+    result = pytester.runpytest("--fft-run", "-k", "python", "--collect-only", "-q")
+    assert [line for line in result.outlines if "::" in line] == [
+        "models/users_enriched.ff.py::users_enriched",
+        "models/mart_orders_enriched.ff.py::mart_orders_enriched",
+    ]
+
+
+def test_project_error_is_a_collection_error_without_traceback(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "models" / "mart_users.ff.sql").write_text(
+        "select * from {{ ref('users_enriched_x') }}\n")
+    result = pytester.runpytest("--fft-run")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    out = result.stdout.str()
+    assert ("Dependency not found: mart_users.ff references 'users_enriched_x' "
+            "(models/mart_users.ff.sql); did you mean 'users_enriched'?") in out
+    assert "Traceback" not in out
+
+
+def test_unknown_env_lists_the_profiles(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("--fft-run", "--fft-env", "prod")
+    out = result.stdout.str()
+    assert "Unknown env 'prod'" in out
+    assert "defines dev, memory" in out
+    assert result.ret != 0
+
+
+def test_vars_override_project_vars(pytester: pytest.Pytester, make_project, query) -> None:
+    root = make_project({
+        "project.yml": "name: v\nvars: {limit_id: 1}\n",
+        "models/picked.ff.sql": "select {{ var('limit_id') }} as id, '{{ var('label', 'x') }}' as l\n",
+    }, name="v")
+    pytester.chdir()
+    result = pytester.runpytest(str(root), "--fft-run", "--fft-vars", "limit_id=7",
+                                "--fft-vars", "label=yes")
+    result.assert_outcomes(passed=1)
+    assert query(root / ".local/dev.duckdb", "select id, l from picked") == [(7, "yes")]
+
+
+def test_ff_duckdb_path_overrides_the_profile(pytester: pytest.Pytester, project: Path,
+                                              monkeypatch: pytest.MonkeyPatch, query) -> None:
+    monkeypatch.setenv("FF_DUCKDB_PATH", "other/place.duckdb")
+    pytester.runpytest("--fft-seed", "--fft-run").assert_outcomes(passed=7)
+    assert query(project / "other/place.duckdb", "select count(*) from mart_users") == [(3,)]
+    assert not (project / ".local/demo.duckdb").exists()
