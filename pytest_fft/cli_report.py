@@ -35,6 +35,13 @@ class CliReporter:
             self.collect_errors.append(report.longreprtext)
             self.err_console.print(f"[red]error[/] {escape(report.longreprtext)}")
 
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
+                                location: Any) -> None:
+        from .items import FFTWarning
+
+        if isinstance(warning_message.message, FFTWarning) and not self.quiet:
+            self.err_console.print(f"[yellow]warning[/] {escape(str(warning_message.message))}")
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         from .items import NodeItem
 

@@ -69,6 +69,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     options = read_options(config)
     config.stash[STATE_KEY] = FFTState(options)
+    if options.builds and (getattr(config.option, "numprocesses", None) or 0):
+        # The DuckDB file admits one writer; until builds run in exactly one xdist worker,
+        # refuse rather than let workers fight over the database.
+        raise pytest.UsageError(
+            "--fft-run/--fft-seed cannot be combined with pytest-xdist (-n) yet: "
+            "run the build without -n"
+        )
     if options.active and (getattr(config.option, "verbose", 0) >= 2 or os.environ.get("FFT_SQL_DEBUG") == "1"):
         logging.getLogger("pytest_fft.sql").setLevel(logging.DEBUG)
 
