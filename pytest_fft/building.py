@@ -92,7 +92,9 @@ def _positional_arity(func: Any) -> int | None:
         return None
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return None
-    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    # Parameters with defaults are options, not inputs: ``def f(dfs, debug=False)`` gets a dict.
+    return sum(1 for p in params
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty)
 
 
 def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
@@ -103,10 +105,7 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
     if sql_log.isEnabledFor(logging.DEBUG):
         for rel, frame in inputs.items():
             sql_log.debug("-- %s input %s columns: %s", model.name, rel, list(frame.columns))
-    validate_required_columns(
-        model.name, inputs if len(inputs) != 1 else next(iter(inputs.values())),
-        model.requires, file=model.rel_path,
-    )
+    validate_required_columns(model.name, inputs, model.requires, file=model.rel_path)
     try:
         result = call_model_function(model, inputs)
     except FFTError:

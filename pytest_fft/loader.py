@@ -15,7 +15,13 @@ from typing import Any
 
 from .dag import Dag
 from .decorators import SPEC_ATTR, ModelSpec
-from .errors import DependencyNotFoundError, DuplicateNodeError, ProjectError, ProjectFileError
+from .errors import (
+    DependencyNotFoundError,
+    DuplicateNodeError,
+    ModelCycleError,
+    ProjectError,
+    ProjectFileError,
+)
 from .modules import import_file
 from .names import PY_SUFFIX, SQL_SUFFIX, relation_for, sql_node_name
 from .project import Model, Project, Seed
@@ -87,7 +93,13 @@ def load_project(
     seed_map = {s.name: s for s in seeds}
     parents: dict[str, tuple[str, ...]] = {name: () for name in seed_map}
     parents.update({name: m.deps for name, m in models.items()})
-    dag = Dag(parents)
+    try:
+        dag = Dag(parents)
+    except ModelCycleError as exc:
+        first = models.get(exc.node or "")
+        raise ModelCycleError(exc.message, file=first.rel_path if first else None,
+                              line=first.line if first else None, node=exc.node,
+                              hint=exc.hint) from None
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, warnings=config.warnings,

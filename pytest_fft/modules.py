@@ -15,7 +15,8 @@ from .errors import ModuleLoadError
 def _module_name(path: Path, root: Path, prefix: str) -> str:
     rel = path.relative_to(root).as_posix()
     safe = re.sub(r"\W", "_", rel)
-    return f"{prefix}_{zlib.crc32(str(root).encode()):08x}_{safe}"
+    # The CRC of the exact paths keeps names unique where the sanitising collides (a-b, a_b).
+    return f"{prefix}_{zlib.crc32(str(root).encode()):08x}_{safe}_{zlib.crc32(rel.encode()):08x}"
 
 
 def import_file(path: Path, root: Path, *, prefix: str) -> types.ModuleType:

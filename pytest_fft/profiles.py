@@ -191,7 +191,10 @@ def resolve_profile(
         profile = _PROFILE.validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        loc = list(first["loc"])
+        if loc and loc[0] == data.get("engine"):
+            loc = loc[1:]  # drop pydantic's union tag: it is not a key of profiles.yml
+        where = ".".join(str(p) for p in loc) or "engine"
         raise ProfileError(
             f"profile {env_name!r} is invalid at {where}: {first['msg']}",
             file=path if profiles else None,

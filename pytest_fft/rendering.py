@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ def build_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         cache_size=0,  # each model template is compiled once by the loader; no need to cache
     )
+    _install_scoped_globals(env)
     for sub, patterns in MACRO_GLOBS:
         folder = root / sub
         if not folder.is_dir():
@@ -77,6 +79,62 @@ def _load_jinja_macros(env: jinja2.Environment, path: Path, root: Path) -> None:
             env.globals[name] = value
 
 
+@dataclass
+class _RenderScope:
+    """The model being rendered; the Jinja globals ``ref``/``source``/``var``/``config``
+    dispatch to it, so macros (compiled once per project) can call them too."""
+
+    node: str
+    display: str
+    this: str
+    resolve_ref: Callable[[str], str]
+    resolve_source: Callable[[str, str], str]
+    vars_: Mapping[str, Any]
+    record: RenderRecord = field(default_factory=RenderRecord)
+
+    def ref(self, name: str, *_: Any) -> str:
+        self.record.refs.append(str(name))
+        return self.resolve_ref(str(name))
+
+    def source(self, source_name: str, table_name: str) -> str:
+        self.record.sources.append((str(source_name), str(table_name)))
+        return self.resolve_source(str(source_name), str(table_name))
+
+    def var(self, name: str, default: Any = _MISSING) -> Any:
+        if name in self.vars_:
+            return self.vars_[name]
+        if default is _MISSING:
+            raise _MissingVar(
+                f"{self.node}: var({name!r}) is not defined", file=self.display, node=self.node,
+                hint=f"add '{name}' under vars: in project.yml, pass --vars {name}=..., "
+                     "or give a default: var('name', 'default')",
+            )
+        return default
+
+    def config(self, **kwargs: Any) -> str:
+        self.record.config.update(kwargs)
+        return ""
+
+
+_SCOPE: ContextVar[_RenderScope | None] = ContextVar("fft_render_scope", default=None)
+
+
+def _scoped(method: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        scope = _SCOPE.get()
+        if scope is None:
+            raise RenderError(f"{method}() can only be used while a model renders")
+        return getattr(scope, method)(*args, **kwargs)
+
+    call.__name__ = method
+    return call
+
+
+def _install_scoped_globals(env: jinja2.Environment) -> None:
+    for method in ("ref", "source", "var", "config"):
+        env.globals[method] = _scoped(method)
+
+
 def render_sql(
     env: jinja2.Environment,
     text: str,
@@ -88,35 +146,15 @@ def render_sql(
     resolve_source: Callable[[str, str], str],
     vars_: Mapping[str, Any],
 ) -> tuple[str, RenderRecord]:
-    """Render one model; returns the SQL and what the template referenced."""
-    record = RenderRecord()
-
-    def ref(name: str, *_: Any) -> str:
-        record.refs.append(str(name))
-        return resolve_ref(str(name))
-
-    def source(source_name: str, table_name: str) -> str:
-        record.sources.append((str(source_name), str(table_name)))
-        return resolve_source(str(source_name), str(table_name))
-
-    def var(name: str, default: Any = _MISSING) -> Any:
-        if name in vars_:
-            return vars_[name]
-        if default is _MISSING:
-            raise _MissingVar(
-                f"{node}: var({name!r}) is not defined", file=display, node=node,
-                hint=f"add '{name}' under vars: in project.yml, pass --vars {name}=..., "
-                     "or give a default: var('name', 'default')",
-            )
-        return default
-
-    def config(**kwargs: Any) -> str:
-        record.config.update(kwargs)
-        return ""
-
+    """Render one model; returns the SQL and what the template (and its macros) referenced."""
+    scope = _RenderScope(node, display, this, resolve_ref, resolve_source, vars_)
+    token = _SCOPE.set(scope)
     try:
         template = env.from_string(text)
-        sql = template.render(ref=ref, source=source, var=var, config=config, this=this)
+        sql = template.render(this=this)
+    except _MissingVar as exc:
+        raise _MissingVar(exc.message, file=display, line=_template_line(exc), node=node,
+                          hint=exc.hint) from exc
     except ProjectError:
         raise
     except jinja2.TemplateSyntaxError as exc:
@@ -128,7 +166,9 @@ def render_sql(
     except Exception as exc:  # a macro raised: still a project error, with the model file
         raise RenderError(f"{node}: rendering failed: {type(exc).__name__}: {exc}",
                           file=display, line=_template_line(exc), node=node) from exc
-    return sql, record
+    finally:
+        _SCOPE.reset(token)
+    return sql, scope.record
 
 
 def _template_line(exc: BaseException) -> int | None:

@@ -67,13 +67,13 @@ def load_sources(path: Path, display: str = "sources.yml") -> dict[tuple[str, st
     return _load_flat_form(data, display)
 
 
-def _table_fields(entry: Any, display: str, where: str) -> Mapping[str, Any]:
+def _table_fields(entry: Any, display: str, where: str, line: int | None) -> Mapping[str, Any]:
     if entry is None:
         return {}
     if not isinstance(entry, Mapping):
         raise ProjectFileError(
             f"{display}: {where} must be a mapping like {{identifier: seed_users}}",
-            file=display, line=line_of(entry),
+            file=display, line=line_of(entry) or line,
         )
     return entry
 
@@ -105,7 +105,8 @@ def _load_flat_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, st
                 file=display, line=line_of(data, source_name),
             )
         for table, entry in tables.items():
-            fields = _table_fields(entry, display, f"{source_name}.{table}")
+            fields = _table_fields(entry, display, f"{source_name}.{table}",
+                                   line_of(tables, table))
             out[(str(source_name), str(table))] = _make(
                 source_name, table, fields, None, display, line_of(tables, table)
             )
@@ -130,6 +131,12 @@ def _load_list_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, st
             raise ProjectFileError(f"{display}: each source needs a 'name'", file=display,
                                    line=src_line, hint="- name: crm\n    tables: [...]")
         tables = src.get("tables") or []
+        if not isinstance(tables, list):
+            raise ProjectFileError(
+                f"{display}: 'tables' of source {src['name']!r} must be a list",
+                file=display, line=line_of(src, "tables"),
+                hint="tables:\n      - name: users\n        identifier: seed_users",
+            )
         for t_index, table in enumerate(tables):
             if isinstance(table, str):
                 table = {"name": table}

@@ -38,10 +38,13 @@ def write_files(root: Path, files: Mapping[str, str]) -> Path:
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Callable[[Mapping[str, str]], Path]:
     """``project_dir({"models/a.ff.sql": "select 1"})`` -> a project folder with ``models/``."""
+    count = 0
 
     def build(files: Mapping[str, str]) -> Path:
-        root = tmp_path / "proj"
-        (root / "models").mkdir(parents=True, exist_ok=True)
+        nonlocal count
+        count += 1
+        root = tmp_path / ("proj" if count == 1 else f"proj{count}")  # a fresh folder per call
+        (root / "models").mkdir(parents=True)
         return write_files(root, files)
 
     return build
@@ -244,3 +247,13 @@ def make_dag_project(tmp_path: Path) -> Callable[..., Project]:
         return dag_project(tmp_path, parents, **kwargs)
 
     return build
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test asking for ``expected_project`` runs once per ``projects/*.expected.yml``."""
+    if "expected_project" in metafunc.fixturenames:
+        files = expected_projects()
+        metafunc.parametrize(
+            "expected_project", [read_expected(f) for f in files],
+            ids=[f.name.removesuffix(".expected.yml") for f in files],
+        )

@@ -1,0 +1,829 @@
+#!/usr/bin/env python3
+"""Generate a synthetic FastFlowTransform project of N models, for benchmarking pytest-fft.
+
+    python bench/generate.py --models 500 --out /tmp/bench_500 [--seed-rows 1000]
+
+What comes out (deterministic: the same arguments always write the same files)::
+
+    project.yml           name: bench_<N>
+    profiles.yml          dev: duckdb at .local/bench.duckdb
+    sources.yml           sources shop.{customers,orders,products} and web.events -> the seeds
+    seeds/seed_*.csv      four seeds; orders/events have --seed-rows rows, customers 1/4, products 1/20
+    models/staging/       layer 0: one model per source plus filtered variants, all via source()
+    models/intermediate/  layers 1..L-2, each model reads 1-3 parents of earlier layers
+    models/marts/         the last layer
+
+About 10% of the models are Python (pandas: add columns, group by, merge two parents); the rest
+are SQL (projections with derived columns, left joins to lookups, aggregates, aggregate-then-join,
+window functions). Every model is a table.
+
+The generator tracks each relation's columns (:class:`Column`) and its *grain*, a column that is
+unique in the relation by construction; joins only ever go to a lookup on its grain, so no join
+multiplies rows. Key columns (``*_id``) are never NULL. These facts are what the data-quality
+checks and unit tests to come can rely on; see :func:`emit_checks` and :func:`emit_unit_tests`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import math
+import random
+import re
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MODELS = 500
+DEFAULT_SEED_ROWS = 1000
+RANDOM_SEED = 20240611
+PYTHON_SHARE = 0.10
+MARKER = ".fft-bench-project"  # lets the generator clear a folder it wrote before, and only that
+
+# Column kinds.
+KEY = "key"  # integer id, never NULL
+DIM = "dim"  # low-cardinality text: something to group by or join a lookup on
+ATTR = "attr"  # free text, carried along
+NUM = "num"  # a measure
+DATE = "date"  # a date or timestamp
+
+# How many columns of each kind a model carries on (the grain is always kept).
+WIDTH = {KEY: 3, DIM: 3, ATTR: 1, DATE: 2, NUM: 4}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+
+
+@dataclass
+class NodeSpec:
+    """One relation of the generated project: a source (a seed) or a model."""
+
+    name: str  # node name: "stg_orders_0001.ff" (SQL), "py_orders_add_0042" (Python), "shop.orders"
+    relation: str
+    kind: str  # "source" | "sql" | "python"
+    layer: int  # -1 for sources
+    columns: tuple[Column, ...]
+    grain: str | None  # a column unique in the relation, by construction
+    parents: tuple[NodeSpec, ...] = ()
+    template: str = ""  # the template that wrote it: stg, derive, join, agg, ...
+    path: str = ""  # file, relative to the project root
+    text: str = ""  # file contents
+    source: tuple[str, str] | None = None  # (source, table) for sources
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def of(self, *kinds: str) -> list[Column]:
+        return [c for c in self.columns if c.kind in kinds]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass
+class SeedSpec:
+    name: str  # seed_orders
+    source: tuple[str, str]  # ("shop", "orders")
+    columns: tuple[Column, ...]
+    grain: str
+    rows: list[list[object]]
+    domains: dict[str, list[str]] = field(default_factory=dict)  # values of the DIM columns
+
+
+@dataclass
+class ProjectSpec:
+    name: str
+    models_wanted: int
+    seed_rows: int
+    random_seed: int
+    seeds: list[SeedSpec]
+    sources: list[NodeSpec]
+    layers: list[list[NodeSpec]]
+
+    @property
+    def models(self) -> list[NodeSpec]:
+        return [m for layer in self.layers for m in layer]
+
+
+# --------------------------------------------------------------------------------------------
+# Seeds
+# --------------------------------------------------------------------------------------------
+
+COUNTRIES = ["DE", "FR", "US", "GB", "ES", "IT", "NL", "PL"]
+SEGMENTS = ["consumer", "smb", "enterprise"]
+CATEGORIES = ["books", "games", "garden", "tools", "toys", "food"]
+BRANDS = ["acme", "globex", "initech", "umbrella", "hooli"]
+STATUSES = ["placed", "shipped", "returned", "cancelled"]
+CHANNELS = ["web", "app", "email", "store"]
+DOMAINS = ["example.com", "gmail.com", "mail.net", "corp.io"]
+EPOCH = dt.date(2022, 1, 1)
+
+
+def _day(rng: random.Random, span: int = 1000) -> str:
+    return (EPOCH + dt.timedelta(days=rng.randrange(span))).isoformat()
+
+
+def make_seeds(rng: random.Random, rows: int) -> list[SeedSpec]:
+    """Four related seeds: customers, products, orders (-> both), events (-> customers)."""
+    n_orders = max(1, rows)
+    n_customers = max(10, rows // 4)
+    n_products = max(5, rows // 20)
+    n_events = max(1, rows)
+
+    customers = [
+        [i, f"Customer {i}", f"user{i}@{rng.choice(DOMAINS)}", rng.choice(COUNTRIES),
+         rng.choice(SEGMENTS), _day(rng, 700)]
+        for i in range(1, n_customers + 1)
+    ]
+    prices = {i: round(rng.uniform(2, 200), 2) for i in range(1, n_products + 1)}
+    products = [[i, rng.choice(CATEGORIES), rng.choice(BRANDS), f"{prices[i]:.2f}"]
+                for i in range(1, n_products + 1)]
+    orders = []
+    for i in range(1, n_orders + 1):
+        product = rng.randint(1, n_products)
+        quantity = rng.randint(1, 5)
+        orders.append([10000 + i, rng.randint(1, n_customers), product, _day(rng),
+                       quantity, f"{quantity * prices[product]:.2f}", rng.choice(STATUSES)])
+    events = [[500000 + i, rng.randint(1, n_customers), rng.choice(CHANNELS), _day(rng),
+               f"{rng.expovariate(1 / 40):.1f}"]
+              for i in range(1, n_events + 1)]
+
+    return [
+        SeedSpec("seed_customers", ("shop", "customers"),
+                 (Column("customer_id", KEY), Column("name", ATTR), Column("email", ATTR),
+                  Column("country", DIM), Column("segment", DIM), Column("signup_date", DATE)),
+                 "customer_id", customers, {"country": COUNTRIES, "segment": SEGMENTS}),
+        SeedSpec("seed_orders", ("shop", "orders"),
+                 (Column("order_id", KEY), Column("customer_id", KEY), Column("product_id", KEY),
+                  Column("order_date", DATE), Column("quantity", NUM), Column("amount", NUM),
+                  Column("status", DIM)),
+                 "order_id", orders, {"status": STATUSES}),
+        SeedSpec("seed_products", ("shop", "products"),
+                 (Column("product_id", KEY), Column("category", DIM), Column("brand", DIM),
+                  Column("price", NUM)),
+                 "product_id", products, {"category": CATEGORIES, "brand": BRANDS}),
+        SeedSpec("seed_events", ("web", "events"),
+                 (Column("event_id", KEY), Column("customer_id", KEY), Column("channel", DIM),
+                  Column("event_date", DATE), Column("duration_s", NUM)),
+                 "event_id", events, {"channel": CHANNELS}),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for templates
+# --------------------------------------------------------------------------------------------
+
+_SUFFIX = re.compile(r"(_m\d+)+$")
+
+
+def root(name: str) -> str:
+    """``amount_sum_m12`` -> ``amount``: the stem new column names are built from."""
+    return _SUFFIX.sub("", name).split("_")[0]
+
+
+def fresh(name: str, used: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in used:
+        candidate, n = f"{name}_{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def trim(columns: Sequence[Column], grain: str | None) -> list[Column]:
+    """The columns a model carries on: all within :data:`WIDTH`, the grain always."""
+    nums = [c for c in columns if c.kind == NUM]
+    keep_nums = nums if len(nums) <= WIDTH[NUM] else nums[:1] + nums[-(WIDTH[NUM] - 1):]
+    counts = dict.fromkeys(WIDTH, 0)
+    out = []
+    for c in columns:
+        if c.kind == NUM:
+            if c in keep_nums:
+                out.append(c)
+        elif c.name == grain or counts[c.kind] < WIDTH[c.kind]:
+            out.append(c)
+            counts[c.kind] += 1
+    return out
+
+
+def group_keys(node: NodeSpec) -> list[Column]:
+    """Columns worth grouping or partitioning by: keys and dims other than the grain."""
+    return [c for c in node.of(KEY, DIM) if c.name != node.grain]
+
+
+def entity(grain: str | None) -> str:
+    if grain is None:
+        return "rows"
+    return root(grain) + ("s" if grain.endswith("_id") else "")
+
+
+def sql_ref(node: NodeSpec, rng: random.Random) -> str:
+    if node.kind == "source":
+        assert node.source is not None
+        return "{{ source('%s', '%s') }}" % node.source
+    if node.kind == "sql" and rng.random() < 0.2:
+        return "{{ ref('%s') }}" % node.name  # the "x.ff" spelling, now and then
+    return "{{ ref('%s') }}" % node.relation
+
+
+def sql_header(template: str, parents: Sequence[NodeSpec], tags: Sequence[str]) -> str:
+    tag_list = ", ".join(f"'{t}'" for t in tags)
+    reads = ", ".join(p.relation if p.kind != "source" else ".".join(p.source or ()) for p in parents)
+    return (f"{{{{ config(materialized='table', tags=[{tag_list}]) }}}}\n"
+            f"-- generated by bench/generate.py ({template}); reads {reads}\n")
+
+
+def select_lines(items: Sequence[str]) -> str:
+    return "select\n" + ",\n".join(f"    {item}" for item in items) + "\n"
+
+
+@dataclass
+class Ctx:
+    """What a template needs: randomness, the model's index and the nodes it may read."""
+
+    rng: random.Random
+    idx: int
+    layer: int
+    earlier: list[NodeSpec]  # models of earlier layers
+    sources: list[NodeSpec]
+
+    @property
+    def tag(self) -> str:
+        return f"m{self.idx}"
+
+    def lookups(self, node: NodeSpec, exclude: Sequence[NodeSpec] = ()) -> list[NodeSpec]:
+        """Earlier nodes (models or sources) whose grain is a column of ``node``."""
+        names = set(node.names())
+        skip = {id(node), *(id(n) for n in exclude)}
+        return [n for n in (*self.sources, *self.earlier)
+                if n.grain in names and id(n) not in skip
+                and n.column(n.grain).kind == node.column(n.grain).kind]
+
+    def pick_lookup(self, candidates: list[NodeSpec]) -> NodeSpec:
+        sources = [c for c in candidates if c.kind == "source"]
+        models = [c for c in candidates if c.kind != "source"]
+        if sources and (not models or self.rng.random() < 0.15):
+            return self.rng.choice(sources)
+        # Favour recent layers, as real projects do.
+        weights = [1 + m.layer for m in models]
+        return self.rng.choices(models, weights=weights, k=1)[0]
+
+
+Built = tuple[str, list[Column], "str | None", list[NodeSpec]]  # text, columns, grain, parents
+
+
+# --------------------------------------------------------------------------------------------
+# SQL templates
+# --------------------------------------------------------------------------------------------
+
+def t_staging(ctx: Ctx, src: NodeSpec, seed: SeedSpec, variant: bool) -> Built:
+    items = []
+    cols: list[Column] = []
+    for c in src.columns:
+        if c.kind == ATTR and c.name == "email":
+            items.append("lower(trim(email)) as email")
+        elif c.kind == ATTR:
+            items.append(f"trim({c.name}) as {c.name}")
+        elif c.kind == DATE:
+            items.append(f"cast({c.name} as date) as {c.name}")
+        elif c.kind == NUM:
+            items.append(f"cast({c.name} as double) as {c.name}")
+        else:
+            items.append(c.name)
+        cols.append(c)
+    if src.source == ("shop", "customers"):
+        items.append("date_diff('day', cast(signup_date as date), date '2025-01-01') as tenure_days")
+        cols.append(Column("tenure_days", NUM))
+    where = [f"{seed.grain} is not null"]
+    if variant:
+        dim = ctx.rng.choice(sorted(seed.domains))
+        values = ctx.rng.sample(seed.domains[dim], k=max(2, len(seed.domains[dim]) // 2))
+        where.append(f"{dim} in ({', '.join(repr(v) for v in sorted(values))})")
+    text = (sql_header("staging", [src], ["staging"]) + select_lines(items)
+            + f"from {sql_ref(src, ctx.rng)}\nwhere " + "\n  and ".join(where) + "\n")
+    return text, cols, seed.grain, [src]
+
+
+def t_derive(ctx: Ctx, p: NodeSpec) -> Built:
+    """Projection with derived columns and a filter."""
+    rng, tag = ctx.rng, ctx.tag
+    cols = trim(p.columns, p.grain)
+    used = {c.name for c in cols}
+    items = [f"a.{c.name}" for c in cols]
+    nums = [c for c in cols if c.kind == NUM]
+    x = rng.choice(nums)
+    shape = rng.choice(["gross", "ratio", "log"] if len(nums) > 1 else ["gross", "log"])
+    if shape == "gross":
+        name = fresh(f"{root(x.name)}_gross_{tag}", used)
+        items.append(f"round(a.{x.name} * 1.19, 2) as {name}")
+    elif shape == "ratio":
+        y = rng.choice([n for n in nums if n != x])
+        name = fresh(f"{root(x.name)}_per_{root(y.name)}_{tag}", used)
+        items.append(f"round(a.{x.name} / nullif(a.{y.name}, 0), 4) as {name}")
+    else:
+        name = fresh(f"{root(x.name)}_log_{tag}", used)
+        items.append(f"ln(1 + abs(coalesce(a.{x.name}, 0))) as {name}")
+    cols.append(Column(name, NUM))
+    if rng.random() < 0.5 and len([c for c in cols if c.kind == DIM]) < WIDTH[DIM]:
+        band = fresh(f"{root(x.name)}_band_{tag}", used)
+        items.append(f"case when a.{x.name} >= 100 then 'high' when a.{x.name} >= 10 "
+                     f"then 'mid' else 'low' end as {band}")
+        cols.append(Column(band, DIM))
+    dates = [c for c in cols if c.kind == DATE]
+    if dates and rng.random() < 0.3:
+        d = rng.choice(dates)
+        month = fresh(f"{root(d.name)}_month_{tag}", used)
+        items.append(f"date_trunc('month', a.{d.name}) as {month}")
+        cols.append(Column(month, DATE))
+    where = ""
+    roll = rng.random()
+    if dates and roll < 0.3:
+        where = f"where a.{rng.choice(dates).name} >= date '2022-02-01'\n"
+    elif roll < 0.6:
+        where = f"where a.{x.name} is not null\n"
+    text = (sql_header("derive", [p], ["bench"]) + select_lines(items)
+            + f"from {sql_ref(p, rng)} as a\n" + where)
+    return text, cols, p.grain, [p]
+
+
+def t_join(ctx: Ctx, a: NodeSpec) -> Built | None:
+    """The primary relation left-joined to one or two lookups on their grain."""
+    rng, tag = ctx.rng, ctx.tag
+    candidates = ctx.lookups(a)
+    if not candidates:
+        return None
+    lookups = [ctx.pick_lookup(candidates)]
+    if rng.random() < 0.4:
+        more = [c for c in ctx.lookups(a, exclude=lookups)]
+        if more:
+            lookups.append(ctx.pick_lookup(more))
+    cols = trim(a.columns, a.grain)
+    used = {c.name for c in cols}
+    items = [f"a.{c.name}" for c in cols]
+    joins = []
+    for alias, b in zip("bc", lookups):
+        extra = [c for c in b.columns if c.kind != KEY and c.name != b.grain]
+        texts = [c for c in extra if c.kind in (DIM, ATTR) and c.name not in used][:2]
+        nums = [c for c in extra if c.kind == NUM]
+        picked = texts + rng.sample(nums, k=min(len(nums), 2))
+        if not picked:
+            picked = extra[:1]
+        for c in picked:
+            name = c.name if c.name not in used else f"{root(c.name)}_lkp_{tag}"
+            name = fresh(name, used)
+            items.append(f"{alias}.{c.name}" + (f" as {name}" if name != c.name else ""))
+            cols.append(Column(name, c.kind))
+        joins.append(f"left join {sql_ref(b, rng)} as {alias} "
+                     f"on a.{b.grain} = {alias}.{b.grain}\n")
+    text = (sql_header("join", [a, *lookups], ["bench"]) + select_lines(items)
+            + f"from {sql_ref(a, rng)} as a\n" + "".join(joins))
+    return text, cols, a.grain, [a, *lookups]
+
+
+def _aggregates(ctx: Ctx, p: NodeSpec, k: Column, alias: str) -> tuple[list[str], list[Column]]:
+    rng, tag = ctx.rng, ctx.tag
+    used = {k.name}
+    items: list[str] = []
+    cols: list[Column] = []
+    name = fresh(f"rows_cnt_{tag}", used)
+    items.append(f"count(*) as {name}")
+    cols.append(Column(name, NUM))
+    nums = p.of(NUM)
+    for x in rng.sample(nums, k=min(len(nums), 2)):
+        fn = rng.choice(["sum", "avg", "max", "min"])
+        name = fresh(f"{root(x.name)}_{fn}_{tag}", used)
+        items.append(f"{fn}({alias}{x.name}) as {name}")
+        cols.append(Column(name, NUM))
+    others = [c for c in p.of(KEY) if c.name != k.name]
+    if others and rng.random() < 0.5:
+        o = rng.choice(others)
+        name = fresh(f"{entity(o.name)}_{tag}", used)
+        items.append(f"count(distinct {alias}{o.name}) as {name}")
+        cols.append(Column(name, NUM))
+    dates = p.of(DATE)
+    if dates and rng.random() < 0.5:
+        d = rng.choice(dates)
+        name = fresh(f"{root(d.name)}_last_{tag}", used)
+        items.append(f"max({alias}{d.name}) as {name}")
+        cols.append(Column(name, DATE))
+    return items, cols
+
+
+def t_aggregate(ctx: Ctx, p: NodeSpec) -> Built | None:
+    keys = group_keys(p)
+    if not keys:
+        return None
+    k = ctx.rng.choice(keys)
+    items, cols = _aggregates(ctx, p, k, "a.")
+    text = (sql_header("aggregate", [p], ["bench"]) + select_lines([f"a.{k.name}", *items])
+            + f"from {sql_ref(p, ctx.rng)} as a\ngroup by a.{k.name}\n")
+    return text, [k, *cols], k.name, [p]
+
+
+def t_agg_join(ctx: Ctx, p: NodeSpec) -> Built | None:
+    """Aggregate ``p`` to the grain of a lookup, then left-join it onto that lookup."""
+    options = []
+    for k in group_keys(p):
+        for b in ctx.lookups(p):
+            if b.grain == k.name:
+                options.append((k, b))
+    if not options:
+        return None
+    ks = sorted({k.name for k, _ in options})
+    k_name = ctx.rng.choice(ks)
+    k = p.column(k_name)
+    b = ctx.pick_lookup([b for kk, b in options if kk.name == k_name])
+    agg_items, agg_cols = _aggregates(ctx, p, k, "")
+    base = trim(b.columns, b.grain)
+    used = {c.name for c in base}
+    items = [f"b.{c.name}" for c in base]
+    cols = list(base)
+    for c in agg_cols:
+        name = fresh(c.name, used)
+        if c.name.startswith("rows_cnt"):
+            items.append(f"coalesce(agg.{c.name}, 0) as {name}")
+        else:
+            items.append(f"agg.{c.name}" + (f" as {name}" if name != c.name else ""))
+        cols.append(Column(name, c.kind))
+    text = (sql_header("aggregate+join", [p, b], ["bench"])
+            + "with agg as (\n"
+            + "    " + select_lines([k.name, *agg_items]).replace("\n", "\n    ").rstrip() + "\n"
+            + f"    from {sql_ref(p, ctx.rng)}\n    group by {k.name}\n)\n"
+            + select_lines(items)
+            + f"from {sql_ref(b, ctx.rng)} as b\n"
+            + f"left join agg on b.{k.name} = agg.{k.name}\n")
+    return text, cols, b.grain, [p, b]
+
+
+def t_window(ctx: Ctx, p: NodeSpec) -> Built:
+    rng, tag = ctx.rng, ctx.tag
+    keys = group_keys(p)
+    k = rng.choice(keys) if keys else None
+    partition = f"partition by a.{k.name} " if k else ""
+    x = rng.choice(p.of(NUM))
+    if len(p.columns) <= 10:
+        cols = list(p.columns)
+        items = ["a.*"]
+    else:
+        cols = trim(p.columns, p.grain)
+        items = [f"a.{c.name}" for c in cols]
+    used = {c.name for c in cols}
+    rn = fresh(f"rn_{tag}", used)
+    total = fresh(f"{root(x.name)}_ptotal_{tag}", used)
+    order = f"a.{x.name} desc nulls last" + (f", a.{p.grain}" if p.grain else "")
+    items.append(f"row_number() over ({partition}order by {order}) as {rn}")
+    items.append(f"sum(a.{x.name}) over ({partition.strip()}) as {total}")
+    cols += [Column(rn, NUM), Column(total, NUM)]
+    text = (sql_header("window", [p], ["bench"]) + select_lines(items)
+            + f"from {sql_ref(p, rng)} as a\n")
+    return text, cols, p.grain, [p]
+
+
+# --------------------------------------------------------------------------------------------
+# Python templates
+# --------------------------------------------------------------------------------------------
+
+def _py_header(ctx: Ctx, name: str, parents: Sequence[NodeSpec], template: str) -> str:
+    module = "pytest_fft" if ctx.rng.random() < 0.5 else "fastflowtransform"
+    deps = ", ".join(repr(p.name) for p in parents)
+    return (f'"""Generated by bench/generate.py ({template})."""\n\n'
+            "import pandas as pd\n\n"
+            f"from {module} import model\n\n\n"
+            f"@model(name={name!r}, deps=[{deps}], tags=[\"bench\", \"python\"])\n")
+
+
+def _py_list(cols: Sequence[Column]) -> str:
+    return "[" + ", ".join(repr(c.name) for c in cols) + "]"
+
+
+def t_py_add(ctx: Ctx, name: str, p: NodeSpec) -> Built:
+    tag = ctx.tag
+    cols = trim(p.columns, p.grain)
+    used = {c.name for c in cols}
+    x = ctx.rng.choice([c for c in cols if c.kind == NUM])
+    z = fresh(f"{root(x.name)}_z_{tag}", used)
+    top = fresh(f"{root(x.name)}_top_{tag}", used)
+    text = (_py_header(ctx, name, [p], "add columns")
+            + "def build(df: pd.DataFrame) -> pd.DataFrame:\n"
+            + f"    out = df[{_py_list(cols)}].copy()\n"
+            + f"    x = out[{x.name!r}].astype(\"float64\")\n"
+            + "    spread = x.std()\n"
+            + "    if not spread or spread != spread:  # zero or NaN\n"
+            + "        spread = 1.0\n"
+            + f"    out[{z!r}] = (x - x.mean()) / spread\n"
+            + f"    out[{top!r}] = (x > x.quantile(0.9)).astype(\"int64\")\n"
+            + "    return out\n")
+    return text, [*cols, Column(z, NUM), Column(top, NUM)], p.grain, [p]
+
+
+def t_py_group(ctx: Ctx, name: str, p: NodeSpec) -> Built | None:
+    keys = group_keys(p)
+    if not keys:
+        return None
+    rng, tag = ctx.rng, ctx.tag
+    k = rng.choice(keys)
+    used = {k.name}
+    nums = p.of(NUM)
+    count = fresh(f"rows_cnt_{tag}", used)
+    aggs = [f"        {count}=({nums[0].name!r}, \"size\"),\n"]
+    cols = [k, Column(count, NUM)]
+    for x in rng.sample(nums, k=min(len(nums), 2)):
+        fn = rng.choice(["sum", "mean", "max"])
+        col = fresh(f"{root(x.name)}_{fn}_{tag}", used)
+        aggs.append(f"        {col}=({x.name!r}, {fn!r}),\n")
+        cols.append(Column(col, NUM))
+    text = (_py_header(ctx, name, [p], "group by")
+            + "def build(df: pd.DataFrame) -> pd.DataFrame:\n"
+            + f"    return df.groupby({k.name!r}, as_index=False, sort=True).agg(\n"
+            + "".join(aggs)
+            + "    )\n")
+    return text, cols, k.name, [p]
+
+
+def t_py_merge(ctx: Ctx, name: str, a: NodeSpec) -> Built | None:
+    candidates = [c for c in ctx.lookups(a) if c.kind != "source"]
+    if not candidates:
+        return None
+    rng, tag = ctx.rng, ctx.tag
+    b = ctx.pick_lookup(candidates)
+    cols = trim(a.columns, a.grain)
+    if b.grain not in {c.name for c in cols}:  # trimmed away, but the merge needs it
+        cols.append(a.column(b.grain))
+    used = {c.name for c in cols}
+    extra = [c for c in b.columns if c.kind != KEY and c.name != b.grain]
+    picked = [c for c in extra if c.kind == DIM and c.name not in used][:1]
+    nums = [c for c in extra if c.kind == NUM]
+    picked += rng.sample(nums, k=min(len(nums), 2))
+    if not picked:
+        picked = extra[:1]
+    renames = {}
+    out_cols = list(cols)
+    for c in picked:
+        new = c.name if c.name not in used else f"{root(c.name)}_lkp_{tag}"
+        new = fresh(new, used)
+        if new != c.name:
+            renames[c.name] = new
+        out_cols.append(Column(new, c.kind))
+    right_cols = [b.column(b.grain), *picked]
+    rename = f".rename(columns={renames!r})" if renames else ""
+    body = (f"    right = right[{_py_list(right_cols)}]{rename}\n"
+            f"    return left[{_py_list(cols)}].merge(right, on={b.grain!r}, how=\"left\")\n")
+    if rng.random() < 0.5:  # one positional frame per dependency (FastFlowTransform 0.6)
+        text = (_py_header(ctx, name, [a, b], "merge")
+                + "def build(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:\n" + body)
+    else:  # one dict keyed by relation (v0.4)
+        text = (_py_header(ctx, name, [a, b], "merge")
+                + "def build(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:\n"
+                + f"    left = frames[{a.relation!r}]\n"
+                + f"    right = frames[{b.relation!r}]\n" + body)
+    return text, out_cols, a.grain, [a, b]
+
+
+# --------------------------------------------------------------------------------------------
+# The DAG
+# --------------------------------------------------------------------------------------------
+
+def layer_sizes(n: int, n_sources: int) -> list[int]:
+    """Staging first (about 1/12 of the models), then equal layers; ~sqrt(N)/2 layers."""
+    if n <= n_sources:
+        return [n] if n else []
+    staging = max(n_sources, round(n / 12))
+    depth = max(2, min(12, round(math.sqrt(n) / 2)))
+    rest = n - staging
+    width, extra = divmod(rest, depth - 1)
+    sizes = [staging] + [width + (1 if i < extra else 0) for i in range(depth - 1)]
+    return [s for s in sizes if s]
+
+
+def build_spec(models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_SEED_ROWS,
+               random_seed: int = RANDOM_SEED) -> ProjectSpec:
+    """The whole project in memory; :func:`write_project` puts it on disk."""
+    rng = random.Random(random_seed)
+    seeds = make_seeds(rng, seed_rows)
+    sources = [
+        NodeSpec(name=".".join(s.source), relation=s.name, kind="source", layer=-1,
+                 columns=s.columns, grain=s.grain, source=s.source)
+        for s in seeds
+    ]
+    sizes = layer_sizes(models, len(sources))
+    n_stage = sizes[0] if sizes else 0
+    n_python = min(round(models * PYTHON_SHARE), models - n_stage)
+    python_slots = set(rng.sample(range(n_stage, models), k=n_python))
+
+    layers: list[list[NodeSpec]] = []
+    idx = 0
+    for layer_no, size in enumerate(sizes):
+        earlier = [m for layer in layers for m in layer]
+        layer: list[NodeSpec] = []
+        folder = ("models/staging" if layer_no == 0
+                  else "models/marts" if layer_no == len(sizes) - 1 and layer_no > 1
+                  else f"models/intermediate/layer_{layer_no:02d}")
+        prefix = "stg" if layer_no == 0 else "mart" if folder == "models/marts" else "int"
+        for _ in range(size):
+            idx += 1
+            ctx = Ctx(rng, idx, layer_no, earlier, sources)
+            if layer_no == 0:
+                seed_no = (idx - 1) % len(seeds)
+                src = sources[seed_no]
+                built = t_staging(ctx, src, seeds[seed_no], variant=idx > len(seeds))
+                node = _make_node(f"{prefix}_{src.source[1]}_{idx:04d}", "sql", layer_no,
+                                  folder, "staging", built)
+            elif idx - 1 in python_slots:
+                node = _python_model(ctx, layers, folder)
+            else:
+                node = _sql_model(ctx, layers, folder, prefix)
+            layer.append(node)
+        layers.append(layer)
+    return ProjectSpec(name=f"bench_{models}", models_wanted=models, seed_rows=seed_rows,
+                       random_seed=random_seed, seeds=seeds, sources=sources, layers=layers)
+
+
+def _primary(ctx: Ctx, layers: list[list[NodeSpec]]) -> NodeSpec:
+    if ctx.layer == 1 or ctx.rng.random() < 0.7:
+        return ctx.rng.choice(layers[ctx.layer - 1])
+    return ctx.rng.choice(ctx.earlier)
+
+
+SQL_TEMPLATES = [("derive", 25), ("join", 30), ("aggregate", 20), ("agg_join", 12), ("window", 13)]
+
+
+def _sql_model(ctx: Ctx, layers: list[list[NodeSpec]], folder: str, prefix: str) -> NodeSpec:
+    p = _primary(ctx, layers)
+    names, weights = zip(*SQL_TEMPLATES)
+    template = ctx.rng.choices(names, weights=weights, k=1)[0]
+    built = {"derive": lambda: t_derive(ctx, p), "join": lambda: t_join(ctx, p),
+             "aggregate": lambda: t_aggregate(ctx, p), "agg_join": lambda: t_agg_join(ctx, p),
+             "window": lambda: t_window(ctx, p)}[template]()
+    if built is None:  # the parent has nothing to join or group on
+        template, built = "derive", t_derive(ctx, p)
+    name = f"{prefix}_{entity(built[2])}_{template}_{ctx.idx:04d}"
+    return _make_node(name, "sql", ctx.layer, folder, template, built)
+
+
+def _python_model(ctx: Ctx, layers: list[list[NodeSpec]], folder: str) -> NodeSpec:
+    p = _primary(ctx, layers)
+    template = ctx.rng.choices(["add", "group", "merge"], weights=[40, 30, 30], k=1)[0]
+    # The name depends on the output grain, known only after building: build with a
+    # placeholder, then substitute (the placeholder cannot occur elsewhere in the text).
+    placeholder = f"__name_{ctx.idx}__"
+    built = {"add": lambda: t_py_add(ctx, placeholder, p),
+             "group": lambda: t_py_group(ctx, placeholder, p),
+             "merge": lambda: t_py_merge(ctx, placeholder, p)}[template]()
+    if built is None:
+        template, built = "add", t_py_add(ctx, placeholder, p)
+    name = f"py_{entity(built[2])}_{template}_{ctx.idx:04d}"
+    text, cols, grain, parents = built
+    return _make_node(name, "python", ctx.layer, folder, f"py_{template}",
+                      (text.replace(placeholder, name), cols, grain, parents))
+
+
+def _make_node(relation: str, kind: str, layer: int, folder: str, template: str,
+               built: Built) -> NodeSpec:
+    text, cols, grain, parents = built
+    suffix = ".ff.sql" if kind == "sql" else ".ff.py"
+    return NodeSpec(
+        name=relation + ".ff" if kind == "sql" else relation, relation=relation, kind=kind,
+        layer=layer, columns=tuple(cols), grain=grain, parents=tuple(parents),
+        template=template, path=f"{folder}/{relation}{suffix}", text=text,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Checks and unit tests (to be filled in)
+# --------------------------------------------------------------------------------------------
+
+def emit_checks(project: ProjectSpec, node: NodeSpec) -> list[dict[str, object]]:
+    """Two data-quality checks for ``node``, as entries of ``project.yml``'s ``tests:`` list.
+
+    Not generated yet: returns ``[]``. When added, natural choices that hold by construction
+    are ``{"type": "unique", "table": node.relation, "column": node.grain}`` (the grain is
+    unique; a group-by on a text column may add one NULL group) and ``not_null`` on a
+    ``KEY`` column (keys are never NULL), or ``row_count_between`` with ``min: 0``.
+    """
+    return []
+
+
+def emit_unit_tests(project: ProjectSpec) -> dict[str, str]:
+    """Unit-test specs for about 20% of the models: ``{"tests/unit/<model>.yml": text}``.
+
+    Not generated yet: returns ``{}``. Each spec would give small input rows for the
+    model's parents (``node.parents``, with their ``columns``) and the expected output rows.
+    """
+    return {}
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+def _yaml_str(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid YAML scalar
+
+
+def render_files(spec: ProjectSpec) -> dict[str, str]:
+    """Every file of the project, by path relative to the project root."""
+    files: dict[str, str] = {}
+    checks = [check for m in spec.models for check in emit_checks(spec, m)]
+    project_yml = f"name: {spec.name}\nversion: \"1.0\"\n"
+    if checks:
+        project_yml += "tests:\n" + "".join(
+            "  - {" + ", ".join(f"{k}: {_yaml_str(str(v)) if isinstance(v, str) else v}"
+                               for k, v in check.items()) + "}\n"
+            for check in checks)
+    files["project.yml"] = project_yml
+    files["profiles.yml"] = ("dev:\n  engine: duckdb\n  duckdb:\n    path: .local/bench.duckdb\n\n"
+                             "memory:\n  engine: duckdb\n  duckdb:\n    path: \":memory:\"\n")
+    by_source: dict[str, list[SeedSpec]] = {}
+    for seed in spec.seeds:
+        by_source.setdefault(seed.source[0], []).append(seed)
+    sources_yml = "version: 2\nsources:\n"
+    for source_name, seeds in by_source.items():
+        sources_yml += f"  - name: {source_name}\n    tables:\n"
+        for seed in seeds:
+            sources_yml += f"      - name: {seed.source[1]}\n        identifier: {seed.name}\n"
+    files["sources.yml"] = sources_yml
+    for seed in spec.seeds:
+        files[f"seeds/{seed.name}.csv"] = _csv([c.name for c in seed.columns], seed.rows)
+    for node in spec.models:
+        files[node.path] = node.text
+    files.update(emit_unit_tests(spec))
+    files[".gitignore"] = ".local/\n.fastflowtransform/\n"
+    return files
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_project(spec: ProjectSpec, out: Path) -> Path:
+    """Write ``spec`` to ``out``; a folder this script wrote before is cleared first."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise SystemExit(f"{out} exists, is not empty and was not written by "
+                             f"bench/generate.py; pick another --out")
+        for child in ("models", "seeds", "tests", ".local", ".fastflowtransform"):
+            shutil.rmtree(out / child, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    for rel, text in render_files(spec).items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (out / MARKER).write_text(json.dumps({
+        "models": spec.models_wanted, "seed_rows": spec.seed_rows,
+        "random_seed": spec.random_seed}) + "\n", encoding="utf-8")
+    return out
+
+
+def generate(out: Path, models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_SEED_ROWS,
+             random_seed: int = RANDOM_SEED) -> ProjectSpec:
+    spec = build_spec(models, seed_rows, random_seed)
+    write_project(spec, out)
+    return spec
+
+
+def describe(spec: ProjectSpec) -> str:
+    models = spec.models
+    n_py = sum(1 for m in models if m.kind == "python")
+    templates: dict[str, int] = {}
+    for m in models:
+        templates[m.template] = templates.get(m.template, 0) + 1
+    edges = sum(len(m.parents) for m in models)
+    return (f"{len(models)} models ({len(models) - n_py} SQL, {n_py} Python) in "
+            f"{len(spec.layers)} layers {[len(layer) for layer in spec.layers]}, "
+            f"{edges} edges; {len(spec.seeds)} seeds "
+            f"({', '.join(f'{s.name}={len(s.rows)}' for s in spec.seeds)} rows); templates: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(templates.items())))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=DEFAULT_MODELS,
+                        help=f"number of models (default {DEFAULT_MODELS})")
+    parser.add_argument("--out", type=Path, required=True, help="project folder to write")
+    parser.add_argument("--seed-rows", type=int, default=DEFAULT_SEED_ROWS,
+                        help=f"rows of the orders and events seeds (default {DEFAULT_SEED_ROWS})")
+    parser.add_argument("--random-seed", type=int, default=RANDOM_SEED,
+                        help=f"random seed (default {RANDOM_SEED})")
+    args = parser.parse_args(argv)
+    if args.models < 1 or args.seed_rows < 1:
+        parser.error("--models and --seed-rows must be at least 1")
+    spec = generate(args.out, args.models, args.seed_rows, args.random_seed)
+    print(f"wrote {args.out}: {describe(spec)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

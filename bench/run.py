@@ -1,0 +1,545 @@
+#!/usr/bin/env python3
+"""Benchmark pytest-fft against a framework-free floor on a synthetic project.
+
+    python bench/run.py                      # 500 models, 3 repeats
+    python bench/run.py --models 50          # a quick run
+    python bench/run.py --project DIR        # a copy of an existing project (env: DuckDB file)
+
+Rows (wall clock, median of --repeat runs, a fresh database each run; see bench/README.md):
+
+  (a) floor       the project's rendered SQL and Python model functions run through ONE DuckDB
+                  connection in topological order, no framework (seeds loaded the product's way)
+  (b) fft run     ``fft run <project> --env dev`` (seeds loaded beforehand, not timed), jobs 1 and 2
+  (c) pytest      ``pytest <project> --fft-seed --fft-run --fft-env dev -q -p no:cacheprovider``
+  (d) fft --version   start-up time, median of 10
+
+A row whose command is missing or fails prints its error and the script carries on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+try:
+    import pytest_fft  # noqa: F401
+except ImportError:  # a checkout that is not installed: use the package next to bench/
+    sys.path.insert(1, str(HERE.parent))
+
+import generate  # noqa: E402  (bench/generate.py)
+
+BUILD_TARGET = 1.3  # a full build within 1.3x the floor
+VERSION_TARGET = 0.3  # seconds for `fft --version`
+VERSION_SAMPLES = 10
+IMPORT_FLOOR = "import duckdb, pandas"  # what any process that builds models must import
+
+
+class RowError(Exception):
+    """A row could not be measured; the message is printed in the table."""
+
+    def __init__(self, summary: str, detail: str = "") -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.detail = detail
+
+
+@dataclass
+class Row:
+    label: str
+    baseline: str | None = None  # key of the floor row this one is compared with
+    target: float | None = None  # ratio to the baseline, or seconds when there is no baseline
+    samples: list[float] = field(default_factory=list)
+    error: RowError | None = None
+    notes: list[str] = field(default_factory=list)
+    checked: bool = False  # the database was compared with the floor's once
+    warnings: list[str] = field(default_factory=list)  # the run built something else
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.samples) if self.samples else None
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Environment
+# --------------------------------------------------------------------------------------------
+
+def clean_env() -> dict[str, str]:
+    """The environment for subprocesses: no FF_*/FFT_* overrides, no PYTEST_ADDOPTS."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("FF_", "FFT_")) and k != "PYTEST_ADDOPTS"}
+
+
+def console_script(name: str) -> list[str] | None:
+    """The script installed next to this interpreter (skips pyenv/asdf shims), else PATH."""
+    local = Path(sys.executable).parent / name
+    if local.is_file() and os.access(local, os.X_OK):
+        return [str(local)]
+    found = shutil.which(name)
+    return [found] if found else None
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def db_path_of(root: Path, env_name: str) -> Path:
+    from pytest_fft.profiles import resolve_profile
+
+    resolved = resolve_profile(root, env_name, environ={})
+    if resolved.engine != "duckdb":
+        raise SystemExit(f"env {env_name!r} of {root} uses {resolved.engine}; "
+                         f"the benchmark needs a DuckDB file")
+    path = resolved.profile.duckdb.path
+    if path == ":memory:":
+        raise SystemExit(f"env {env_name!r} of {root} is an in-memory DuckDB; "
+                         f"the benchmark needs a file so separate processes share it")
+    return Path(path)
+
+
+def fresh_state(root: Path, db: Path) -> None:
+    """Remove the database and the run artefacts, so every run starts from nothing."""
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(root / ".fastflowtransform", ignore_errors=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The floor: no framework, one connection
+# --------------------------------------------------------------------------------------------
+
+def _q(relation: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in relation.split("."))
+
+
+def load_seeds_raw(project, db: Path) -> None:  # noqa: ANN001
+    """Seeds exactly as the DuckDB engine loads them, on one connection."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        for name in project.dag.order:
+            if name in project.seeds:
+                seed = project.seeds[name]
+                literal = "'" + str(seed.path).replace("'", "''") + "'"
+                reader = (f"read_parquet({literal})" if seed.format == "parquet"
+                          else f"read_csv_auto({literal})")
+                con.execute(f"create or replace table {_q(seed.relation)} as "
+                            f"select * from {reader}")
+    finally:
+        con.close()
+
+
+def build_models_raw(project, db: Path) -> None:  # noqa: ANN001
+    """Every model in topological order on one connection: the rendered SQL, the same
+    Python functions called the way the product calls them, frames written with register."""
+    import duckdb
+    from pytest_fft.building import call_model_function
+
+    con = duckdb.connect(str(db))
+    try:
+        for name in project.dag.order:
+            model = project.models.get(name)
+            if model is None:
+                continue
+            if model.kind == "sql":
+                kind = "view" if model.materialized == "view" else "table"
+                con.execute(f"create or replace {kind} {_q(model.relation)} as\n{model.sql}")
+            else:
+                inputs = {rel: con.sql(f"select * from {_q(rel)}").df()
+                          for rel in model.relations_of_deps}
+                frame = call_model_function(model, inputs)
+                con.register("__floor_frame", frame)
+                con.execute(f"create or replace table {_q(model.relation)} as "
+                            f"select * from __floor_frame")
+                con.unregister("__floor_frame")
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Checking what a run built
+# --------------------------------------------------------------------------------------------
+
+def inventory(db: Path) -> dict[str, int]:
+    """Row count of every table and view in the database's main schema."""
+    import duckdb
+
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' order by 1").fetchall()]
+        return {n: con.execute(f"select count(*) from {_q(n)}").fetchone()[0] for n in names}
+    finally:
+        con.close()
+
+
+def compare(row: Row, db: Path, reference: dict[str, int] | None) -> None:
+    """Note on ``row`` if its database differs from the floor's (missing tables, row counts)."""
+    if row.checked or reference is None:
+        return
+    row.checked = True
+    got = inventory(db)
+    missing = sorted(set(reference) - set(got))
+    if missing:
+        row.warnings.append(f"INCOMPLETE: {len(missing)} of {len(reference)} relations missing "
+                 f"(e.g. {', '.join(missing[:3])})")
+    differ = sorted(n for n in reference if n in got and got[n] != reference[n])
+    if differ:
+        row.warnings.append(f"{len(differ)} relations have other row counts than the floor "
+                 f"(e.g. {differ[0]}: {got[differ[0]]} vs {reference[differ[0]]})")
+
+
+# --------------------------------------------------------------------------------------------
+# Subprocesses
+# --------------------------------------------------------------------------------------------
+
+def tail(text: str, lines: int = 12) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+def run_timed(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[float, str]:
+    """Run ``cmd``; return its wall-clock seconds and last output line, or raise
+    :class:`RowError`."""
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(list(cmd), cwd=cwd, env=clean_env(), capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    except FileNotFoundError as exc:
+        raise RowError(f"cannot start {cmd[0]}: {exc}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RowError(f"timed out after {timeout:.0f}s",
+                       tail(str(exc.stdout or "") + str(exc.stderr or ""))) from exc
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        output = tail((proc.stdout or "") + "\n" + (proc.stderr or ""))
+        last = output.splitlines()[-1] if output else ""
+        raise RowError(f"exit {proc.returncode}: {last[:90]}",
+                       f"$ {' '.join(cmd)}\n{output}")
+    out_lines = [line for line in (proc.stdout or "").splitlines() if line.strip()]
+    return elapsed, (out_lines[-1].strip() if out_lines else "")
+
+
+# --------------------------------------------------------------------------------------------
+# The benchmark
+# --------------------------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, root: Path) -> None:
+        from pytest_fft import load_project
+
+        self.args = args
+        self.root = root
+        self.db = db_path_of(root, args.env)
+        t0 = time.perf_counter()
+        self.project = load_project(root)
+        self.load_seconds = time.perf_counter() - t0
+        self.fft = console_script("fft")
+        pytest_cmd = console_script("pytest")
+        self.pytest = pytest_cmd or [sys.executable, "-m", "pytest"]
+        self.reference: dict[str, int] | None = None
+        self.fft_seed_works: bool | None = None
+
+        self.floor_total = Row("(a) floor: seeds + models, one duckdb connection", "total")
+        self.floor_models = Row("(a) floor: models only (seeds preloaded)", "models")
+        self.fft_run = {jobs: Row(f"(b) fft run --env dev --jobs {jobs}", "models", BUILD_TARGET)
+                        for jobs in args.jobs}
+        self.pytest_row = Row("(c) pytest --fft-seed --fft-run --fft-env dev", "total",
+                              BUILD_TARGET)
+        self.version = Row(f"(d) fft --version (median of {VERSION_SAMPLES})", None,
+                           VERSION_TARGET)
+        self.fft_seed = Row("    fft seed --env dev (before each fft run)")
+        self.python_start = Row(f"    python -c pass (median of {VERSION_SAMPLES})")
+        self.import_floor = Row(f"    python -c '{IMPORT_FLOOR}' (median of "
+                                f"{VERSION_SAMPLES})")
+        self.load_row = Row("    load_project() in-process, warm")
+        self.executor = {jobs: Row(f"    Executor jobs={jobs} in-process, seeds + models",
+                                   "total")
+                         for jobs in args.jobs}
+
+    # -- rows --------------------------------------------------------------------------
+    def measure_floor(self) -> None:
+        fresh_state(self.root, self.db)
+        t0 = time.perf_counter()
+        load_seeds_raw(self.project, self.db)
+        t1 = time.perf_counter()
+        build_models_raw(self.project, self.db)
+        t2 = time.perf_counter()
+        self.floor_total.samples.append(t2 - t0)
+        self.floor_models.samples.append(t2 - t1)
+        if self.reference is None:
+            self.reference = inventory(self.db)
+
+    def seed_for_fft(self) -> None:
+        """Load the seeds before an `fft run`: with `fft seed`, or raw if that fails."""
+        if self.fft is not None and self.fft_seed_works is not False:
+            try:
+                seconds, _ = run_timed([*self.fft, "seed", str(self.root), "--env",
+                                        self.args.env], self.root, self.args.timeout)
+            except RowError as exc:
+                self.fft_seed_works = False
+                self.fft_seed.error = exc
+                fresh_state(self.root, self.db)
+            else:
+                self.fft_seed_works = True
+                self.fft_seed.samples.append(seconds)
+                return
+        load_seeds_raw(self.project, self.db)
+
+    def measure_fft_run(self, jobs: int) -> None:
+        row = self.fft_run[jobs]
+        if row.error is not None:
+            return
+        if self.fft is None:
+            row.error = RowError("`fft` is not installed (no console script, not on PATH)")
+            return
+        fresh_state(self.root, self.db)
+        self.seed_for_fft()
+        if self.fft_seed_works is False:
+            row.note("seeds loaded without fft (fft seed failed)")
+        cmd = [*self.fft, "run", str(self.root), "--env", self.args.env]
+        if jobs != 1:
+            cmd += ["--jobs", str(jobs)]
+        self._sample(row, lambda: self._run_and_note(row, cmd))
+
+    def measure_pytest(self) -> None:
+        row = self.pytest_row
+        if row.error is not None:
+            return
+        fresh_state(self.root, self.db)
+        cmd = [*self.pytest, str(self.root), "--fft-seed", "--fft-run", "--fft-env",
+               self.args.env, "-q", "-p", "no:cacheprovider"]
+        self._sample(row, lambda: self._run_and_note(row, cmd))
+
+    def _run_and_note(self, row: Row, cmd: list[str]) -> float:
+        seconds, last = run_timed(cmd, self.root, self.args.timeout)
+        if last and not row.samples:
+            row.note(f"first run said: {last[:100]}")
+        return seconds
+
+    def measure_executor(self, jobs: int) -> None:
+        from pytest_fft import DuckDBEngine, Executor
+
+        row = self.executor[jobs]
+        if row.error is not None:
+            return
+        fresh_state(self.root, self.db)
+
+        def build() -> float:
+            t0 = time.perf_counter()
+            engine = DuckDBEngine(str(self.db))
+            try:
+                results = Executor(self.project, engine, self.project.dag.order,
+                                   jobs=jobs).run()
+            finally:
+                engine.close()
+            elapsed = time.perf_counter() - t0
+            failed = [r for r in results.values() if r.status != "success"]
+            if failed:
+                raise RowError(f"{len(failed)} nodes not built: {failed[0].name}: "
+                               f"{(failed[0].message or '')[:60]}", failed[0].message or "")
+            return elapsed
+
+        self._sample(row, build)
+
+    def measure_startup(self) -> None:
+        if self.fft is None:
+            self.version.error = RowError("`fft` is not installed (no console script, "
+                                          "not on PATH)")
+        else:
+            try:
+                for _ in range(VERSION_SAMPLES):
+                    self.version.samples.append(
+                        run_timed([*self.fft, "--version"], self.root, 60)[0])
+            except RowError as exc:
+                self.version.samples.clear()
+                self.version.error = exc
+        for row, code in ((self.python_start, "pass"), (self.import_floor, IMPORT_FLOOR)):
+            for _ in range(VERSION_SAMPLES):
+                row.samples.append(run_timed([sys.executable, "-c", code], self.root, 60)[0])
+
+    def _sample(self, row: Row, measure: Callable[[], float]) -> None:
+        try:
+            row.samples.append(measure())
+        except RowError as exc:
+            row.error = exc  # not retried: one failure is reported and the row is done
+            return
+        compare(row, self.db, self.reference)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self) -> None:
+        # Rows are interleaved per repetition so that drift (thermal, page cache, noisy
+        # neighbours) spreads over all of them rather than favouring one.
+        for rep in range(self.args.repeat):
+            print(f"  repetition {rep + 1}/{self.args.repeat} ...", file=sys.stderr, flush=True)
+            self.measure_floor()
+            for jobs in self.args.jobs:
+                self.measure_fft_run(jobs)
+            self.measure_pytest()
+            if not self.args.no_in_process:
+                for jobs in self.args.jobs:
+                    self.measure_executor(jobs)
+            self.load_row.samples.append(self._time_load())
+        self.measure_startup()
+        fresh_state(self.root, self.db)
+
+    def _time_load(self) -> float:
+        from pytest_fft import load_project
+
+        t0 = time.perf_counter()
+        load_project(self.root)
+        return time.perf_counter() - t0
+
+    # -- report --------------------------------------------------------------------------
+    def report(self) -> None:
+        import duckdb
+        import pandas
+
+        models = self.project.models
+        n_py = sum(1 for m in models.values() if m.kind == "python")
+        seed_rows = {s.name: sum(1 for _ in open(s.path, encoding="utf-8")) - 1
+                     for s in self.project.seeds.values() if s.format == "csv"}
+        print()
+        print(f"pytest-fft benchmark: {len(models)} models ({len(models) - n_py} SQL, "
+              f"{n_py} Python), {len(self.project.seeds)} seeds "
+              f"({', '.join(f'{k}={v}' for k, v in seed_rows.items())} rows)")
+        print(f"project {self.root}   database {self.db}")
+        print(f"{cpu_count()} CPUs, Python {platform.python_version()}, duckdb "
+              f"{duckdb.__version__}, pandas {pandas.__version__}, {platform.platform()}; "
+              f"median of {self.args.repeat}, fresh database each run")
+        print(f"fft: {' '.join(self.fft) if self.fft else 'not found'}   "
+              f"pytest: {' '.join(self.pytest)}")
+        print()
+        base = {"total": self.floor_total.median, "models": self.floor_models.median}
+        header = f"{'row':<52} {'median':>8} {'min':>8} {'vs floor':>9}  target"
+        print(header)
+        print("-" * len(header))
+        main_rows = [self.floor_total, self.floor_models, *self.fft_run.values(),
+                     self.pytest_row, self.version]
+        diag = [self.fft_seed, self.python_start, self.import_floor, self.load_row]
+        if not self.args.no_in_process:
+            diag += list(self.executor.values())
+        for row in main_rows:
+            self._print_row(row, base)
+        print("-- diagnostics (no targets) " + "-" * (len(header) - 28))
+        for row in diag:
+            self._print_row(row, base)
+        print()
+        print("vs floor: (b) rows against the models-only floor (seeds are loaded before, "
+              "untimed); (c) and the\nin-process Executor against the seeds + models floor. "
+              f"Targets: builds <= {BUILD_TARGET}x the floor, fft --version < "
+              f"{VERSION_TARGET}s.")
+        problems = [r for r in (*main_rows, *diag) if r.error or r.notes or r.warnings]
+        if problems:
+            print()
+            print("errors and notes:")
+            for row in problems:
+                print(f"* {row.label.strip()}")
+                if row.error is not None:
+                    detail = row.error.detail or row.error.summary
+                    print("    " + detail.replace("\n", "\n    "))
+                for warning in row.warnings:
+                    print(f"    WARNING: {warning}")
+                for note in row.notes:
+                    print(f"    note: {note}")
+
+    @staticmethod
+    def _print_row(row: Row, base: dict[str, float | None]) -> None:
+        if row.error is not None and not row.samples:
+            print(f"{row.label:<52} {'ERROR':>8} {'':>8} {'':>9}  {row.error.summary}")
+            return
+        if not row.samples:
+            print(f"{row.label:<52} {'-':>8}")
+            return
+        median, low = row.median, min(row.samples)
+        assert median is not None
+        ratio_text, verdict = "", ""
+        reference = base.get(row.baseline) if row.baseline else None
+        if reference:
+            ratio = median / reference
+            ratio_text = f"{ratio:.2f}x"
+            if row.target is not None:
+                verdict = f"<= {row.target}x " + ("ok" if ratio <= row.target else "MISSED")
+        elif row.target is not None:
+            verdict = f"< {row.target}s " + ("ok" if median < row.target else "MISSED")
+        flag = "  WARNING: see below" if row.warnings else ""
+        print(f"{row.label:<52} {median:>7.3f}s {low:>7.3f}s {ratio_text:>9}  {verdict}{flag}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=generate.DEFAULT_MODELS,
+                        help=f"models to generate (default {generate.DEFAULT_MODELS})")
+    parser.add_argument("--seed-rows", type=int, default=generate.DEFAULT_SEED_ROWS,
+                        help=f"rows of the big seeds (default {generate.DEFAULT_SEED_ROWS})")
+    parser.add_argument("--project", type=Path,
+                        help="benchmark this project instead of generating one (it is copied "
+                             "to a temporary folder first; the original is not touched)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per row; the median is shown (default 3)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
+                        help="--jobs values for the fft run rows (default: 1 2)")
+    parser.add_argument("--env", default="dev", help="profile env (default dev)")
+    parser.add_argument("--timeout", type=float, default=900,
+                        help="seconds before one subprocess run is abandoned (default 900)")
+    parser.add_argument("--no-in-process", action="store_true",
+                        help="skip the in-process Executor diagnostic rows")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary project folder (its path is printed)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    if args.project is not None:
+        tmp = Path(tempfile.mkdtemp(prefix="fft-bench-project-"))
+        source = args.project.resolve()
+        root = tmp / source.name
+        shutil.copytree(source, root, ignore=shutil.ignore_patterns(
+            ".local", ".fastflowtransform", ".pytest_cache", "__pycache__", "*.duckdb*"))
+        db = db_path_of(root, args.env)
+        if not db.is_relative_to(root):
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise SystemExit(f"env {args.env!r} of {source} writes {db}, outside the project; "
+                             f"the benchmark deletes that database before every run, so it "
+                             f"only accepts a database path inside the project")
+        print(f"copied {source} to {root}", file=sys.stderr, flush=True)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix=f"fft-bench-{args.models}-"))
+        root = tmp / f"bench_{args.models}"
+        spec = generate.generate(root, args.models, args.seed_rows)
+        print(f"generated {root}: {generate.describe(spec)}", file=sys.stderr, flush=True)
+    try:
+        bench = Bench(args, root)
+        bench.run()
+        bench.report()
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
