@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from .engines import ENGINE_ABBREV, create_engine
 from .errors import FFTError
 from .executor import Executor, NodeResult, ResultBoard
 from .profiles import ResolvedProfile
-from .project import Project
+from .project import Node, Project
 
 
 @dataclass
@@ -39,6 +40,15 @@ class BuildRun:
     @property
     def root(self) -> Path:
         return self.project.root
+
+    @cached_property
+    def nodes_by_path(self) -> dict[Path, list[Node]]:
+        """Seeds and models by defining file (one .ff.py may define several models)."""
+        out: dict[Path, list[Node]] = {}
+        for name in sorted(self.project.nodes):
+            node = self.project.node(name)
+            out.setdefault(node.path, []).append(node)
+        return out
 
     @property
     def engine_abbrev(self) -> str:

@@ -66,19 +66,13 @@ class _ProjectFile(pytest.File):
 
 class ModelFile(_ProjectFile):
     def collect(self) -> Any:
-        project = self.build_run.project
-        for model in sorted(project.models.values(), key=lambda m: m.name):
-            if model.path == self.path:
-                yield NodeItem.from_parent(self, name=model.name, node_name=model.name,
-                                           kind=model.kind, line=model.line, tags=model.tags)
+        for model in self.build_run.nodes_by_path.get(self.path, ()):
+            yield NodeItem.from_parent(self, name=model.name, node_name=model.name,
+                                       kind=model.kind, line=model.line, tags=model.tags)
 
 
-class SeedFile(_ProjectFile):
-    def collect(self) -> Any:
-        for seed in self.build_run.project.seeds.values():
-            if seed.path == self.path:
-                yield NodeItem.from_parent(self, name=seed.name, node_name=seed.name,
-                                           kind="seed", line=1, tags=())
+class SeedFile(ModelFile):
+    pass
 
 
 def _skip_here(message: str) -> None:

@@ -172,6 +172,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             item.build_run.nodes.append(item.node_name)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start every project's executor as the test loop begins: builds overlap with pytest's
+    own per-item work instead of waiting for the first item."""
+    state = _state(session.config)
+    if state is None or session.config.option.collectonly:
+        return
+    for run in state.runs.values():
+        if getattr(run, "nodes", None):
+            run.ensure_started()
+
+
 def pytest_keyboard_interrupt() -> None:
     # Executors run in daemon threads; stop them from starting more work.
     for state_runs in _ALL_RUNS:
