@@ -33,6 +33,7 @@ class BuildRun:
     nodes: list[str] = field(default_factory=list)  # what the collected items ask for
     board: ResultBoard = field(default_factory=ResultBoard)
     startup_error: FFTError | None = None
+    _startup_reported: bool = False
     _executor: Executor | None = None
     _engine: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,8 +74,14 @@ class BuildRun:
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()
         if self.startup_error is not None:
-            return NodeResult(name, "error", message=self.startup_error.message,
-                              error=self.startup_error)
+            # The first item shows the error; the others point at it instead of repeating it.
+            with self._lock:
+                first, self._startup_reported = not self._startup_reported, True
+            if first:
+                return NodeResult(name, "error", message=self.startup_error.message,
+                                  error=self.startup_error)
+            return NodeResult(name, "skipped",
+                              message="not built: the engine could not start (see the first error)")
         return self.board.wait(name)
 
     def cancel(self) -> None:

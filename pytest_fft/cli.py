@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from ._version import __version__
 
@@ -31,8 +32,16 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line exits 1 (the spec reserves 2 for data quality)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
         epilog="Every command is a pytest run; add pytest options after `--`.",
@@ -76,15 +85,16 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
         args += ["--fft-select", item]
     for item in getattr(ns, "exclude", []):
         args += ["--fft-exclude", item]
-    if getattr(ns, "jobs", None):
+    if getattr(ns, "jobs", None) is not None:
         args += ["--fft-jobs", str(ns.jobs)]
     if getattr(ns, "keep_going", False):
         args.append("--fft-keep-going")
     if getattr(ns, "fail_fast", False):
         args.append("--fft-fail-fast")
-    if ns.verbose:
-        args.append("-" + "v" * ns.verbose)
-    return args + ["-p", "no:terminal", "-p", "no:pytester", *getattr(ns, "pytest_args", [])]
+    # fft owns the terminal: no pytest reporter, no output capture (so the SQL debug channel
+    # and a model's own prints reach the screen as they happen).
+    return args + ["-p", "no:terminal", "-p", "no:pytester", "--capture=no",
+                   *getattr(ns, "pytest_args", [])]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,17 +123,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(ns: argparse.Namespace) -> int:
+    from .layout import PROJECT_FILES, is_project_dir
+
     project = Path(ns.project)
-    if not (project / "models").is_dir():
-        print(f"fft: {project} is not a FastFlowTransform project: it has no models/ folder\n"
-              f"     pass the folder that contains models/ and project.yml", file=sys.stderr)
+    if not is_project_dir(project):
+        missing = "models/ folder" if not (project / "models").is_dir() else (
+            "project.yml (or sources.yml / profiles.yml)")
+        print(f"fft: {project} is not a FastFlowTransform project: it has no {missing}\n"
+              f"     pass the folder that contains models/ and one of {', '.join(PROJECT_FILES)}",
+              file=sys.stderr)
         return EXIT_ERROR
+    if ns.verbose >= 2:
+        os.environ["FFT_SQL_DEBUG"] = "1"  # the spec: -vv turns on the SQL debug channel
     import pytest
 
     from .cli_report import CliReporter
 
     reporter = CliReporter(command=ns.command, quiet=ns.quiet > 0, verbose=ns.verbose)
-    code = pytest.main(pytest_args_for(ns), plugins=[reporter])
+    args = pytest_args_for(ns)
+    if ns.verbose:
+        reporter.console.print(f"[dim]pytest {' '.join(args)}[/]")
+    code = pytest.main(args, plugins=[reporter])
     return reporter.exit_code(int(code))
 
 

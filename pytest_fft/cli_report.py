@@ -28,6 +28,20 @@ class CliReporter:
         self.started = time.perf_counter()
         self.internal_error = False
         self.abbrev = ""
+        if os.environ.get("FFT_SQL_DEBUG") == "1":
+            self._show_sql_log()
+
+    def _show_sql_log(self) -> None:
+        """Print the SQL debug channel (rendered SQL, Python model inputs) to stderr."""
+        import logging
+
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=self.err_console, show_time=False, show_path=False,
+                              markup=False)
+        logger = logging.getLogger("pytest_fft.sql")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
     # -- pytest hooks ------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -74,7 +88,8 @@ class CliReporter:
         elif outcome == "failed":
             detail = "  [red]error[/]"
         rows = props.get("fft_rows")
-        rows_text = f"  {rows} rows" if rows is not None and outcome == "passed" else ""
+        rows_text = (f"  {rows} row{'' if rows == 1 else 's'}"
+                     if rows is not None and outcome == "passed" else "")
         self.console.print(
             f"{_ICONS.get(outcome, outcome)} {escape(name):<40} [dim]{self.abbrev:>4}[/] "
             f"{duration:7.2f}s{rows_text}{detail}"
@@ -101,6 +116,11 @@ class CliReporter:
                                f"error{'s' if len(self.collect_errors) > 1 else ''} while loading")
             return
         total = c["passed"] + c["failed"] + c["skipped"]
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.console.print(f"[yellow]Interrupted[/] after {elapsed:.2f}s")
+            return
+        if exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return
         if total == 0:
             self.console.print("Nothing to do: no node matched.")
             return

@@ -22,6 +22,7 @@ from .errors import (
     ProjectError,
     ProjectFileError,
 )
+from .layout import find_project_root, is_project_dir  # noqa: F401 - re-exported
 from .modules import import_file
 from .names import PY_SUFFIX, SQL_SUFFIX, relation_for, sql_node_name
 from .project import Model, Project, Seed
@@ -31,21 +32,6 @@ from .sources import Source, load_sources
 
 SEED_SUFFIXES = (".csv", ".parquet")
 MATERIALIZATIONS = ("table", "view")
-
-
-def is_project_dir(path: Path) -> bool:
-    """A folder is a FastFlowTransform project when it has ``models/`` and a project file."""
-    return (path / "models").is_dir() and any(
-        (path / name).is_file() for name in ("project.yml", "sources.yml", "profiles.yml")
-    )
-
-
-def find_project_root(path: Path) -> Path | None:
-    """The project folder that ``path`` (a file or folder) belongs to, if any."""
-    for candidate in (path, *path.parents):
-        if candidate.is_dir() and is_project_dir(candidate):
-            return candidate
-    return None
 
 
 def load_project(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,10 +62,11 @@ class FFTOptions:
     fail_fast: bool = False
     traceback: bool = False
     projects: tuple[str, ...] = ()
+    explicit: frozenset[Path] = frozenset()  # model/seed files named on the command line
 
     @property
     def builds(self) -> bool:
-        return self.run or self.seed
+        return self.run or self.seed or bool(self.explicit)
 
 
 def read_options(config: pytest.Config) -> FFTOptions:
@@ -72,11 +74,12 @@ def read_options(config: pytest.Config) -> FFTOptions:
     projects = tuple(str(p) for p in config.getini("fft_project"))
     ini_set = bool(projects) or any(config.getini(k) for k in INI_KEYS[1:])
     given = (
-        opt.fft_run or opt.fft_seed or opt.fft_env or opt.fft_engine or opt.fft_jobs
-        or opt.fft_vars or opt.fft_select or opt.fft_exclude or opt.fft_fail_fast
+        opt.fft_run or opt.fft_seed or opt.fft_env or opt.fft_engine
+        or opt.fft_jobs is not None        or opt.fft_vars or opt.fft_select or opt.fft_exclude or opt.fft_fail_fast
         or opt.fft_keep_going
     )
-    jobs = opt.fft_jobs or config.getini("fft_jobs") or 1
+    explicit = _explicit_node_files(config)
+    jobs = opt.fft_jobs if opt.fft_jobs is not None else (config.getini("fft_jobs") or 1)
     try:
         jobs = int(jobs)
     except ValueError as exc:
@@ -84,7 +87,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
     if jobs < 1:
         raise pytest.UsageError(f"--fft-jobs must be at least 1, got {jobs}")
     return FFTOptions(
-        active=bool(given or ini_set),
+        active=bool(given or ini_set or explicit),
         run=opt.fft_run,
         seed=opt.fft_seed,
         env=opt.fft_env or config.getini("fft_env") or None,
@@ -96,7 +99,22 @@ def read_options(config: pytest.Config) -> FFTOptions:
         fail_fast=opt.fft_fail_fast,
         traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
         projects=projects,
+        explicit=explicit,
     )
+
+
+def _explicit_node_files(config: pytest.Config) -> frozenset[Path]:
+    """Model and seed files given as arguments (``models/x.ff.sql::x.ff``): an IDE running one
+    node id gets it built even without ``--fft-run``."""
+    found = set()
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::", 1)[0])
+        name = path.name
+        if name.endswith((".ff.sql", ".ff.py")) or (
+            path.parent.name == "seeds" and path.suffix.lower() in (".csv", ".parquet")
+        ):
+            found.add(path.resolve())
+    return frozenset(found)
 
 
 def parse_vars(items: list[str]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ class FFTState:
     runs: dict[Path, Any] = field(default_factory=dict)  # root -> BuildRun | FFTError
 
     def is_project(self, path: Path) -> bool:
-        from .loader import is_project_dir
+        from .layout import is_project_dir
 
         if self.options.projects:
             return any(Path(p).resolve() == path.resolve() for p in self.options.projects)
@@ -107,9 +107,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if project_dir is None:
         return None
     rel = file_path.relative_to(project_dir.path).parts
-    if state.options.run and rel[0] == "models" and is_model_file(file_path):
+    named = file_path.resolve() in state.options.explicit
+    if (state.options.run or named) and rel[0] == "models" and is_model_file(file_path):
         return ModelFile.from_parent(parent, path=file_path)
-    if state.options.seed and rel[0] == "seeds" and file_path.suffix.lower() in SEED_SUFFIXES:
+    if ((state.options.seed or named) and rel[0] == "seeds"
+            and file_path.suffix.lower() in SEED_SUFFIXES):
         return SeedFile.from_parent(parent, path=file_path)
     return None
 
@@ -147,8 +149,11 @@ def _apply_selection(config: pytest.Config, state: FFTState, items: list[pytest.
     for item in node_items:
         run = item.build_run
         if run.root not in wanted:
-            wanted[run.root] = select_nodes(run.project, state.options.select,
-                                            state.options.exclude)
+            try:
+                wanted[run.root] = select_nodes(run.project, state.options.select,
+                                                state.options.exclude)
+            except FFTError as exc:
+                raise pytest.UsageError(str(exc)) from None
     keep, drop = [], []
     for item in items:
         node_name = getattr(item, "node_name", None)

@@ -148,7 +148,7 @@ def read_profiles(project_dir: Path) -> Mapping[str, Any]:
 
 
 def resolve_profile(
-    project_dir: Path,
+    project_dir: str | Path,
     env_name: str | None = None,
     *,
     environ: Mapping[str, str] | None = None,
@@ -158,6 +158,7 @@ def resolve_profile(
 
     Without a ``profiles.yml`` the profile is DuckDB at ``.local/<env>.duckdb``.
     """
+    project_dir = Path(project_dir)
     environ = os.environ if environ is None else environ
     env_name = env_name or environ.get("FFT_ACTIVE_ENV") or DEFAULT_ENV
     profiles = read_profiles(project_dir)

@@ -130,9 +130,22 @@ def _scoped(method: str) -> Callable[..., Any]:
     return call
 
 
+class _This:
+    """``{{ this }}``: the relation of the model being rendered, in models and macros."""
+
+    def __str__(self) -> str:
+        scope = _SCOPE.get()
+        if scope is None:
+            raise RenderError("this can only be used while a model renders")
+        return scope.this
+
+    __html__ = __str__
+
+
 def _install_scoped_globals(env: jinja2.Environment) -> None:
     for method in ("ref", "source", "var", "config"):
         env.globals[method] = _scoped(method)
+    env.globals["this"] = _This()
 
 
 def render_sql(
@@ -151,7 +164,7 @@ def render_sql(
     token = _SCOPE.set(scope)
     try:
         template = env.from_string(text)
-        sql = template.render(this=this)
+        sql = template.render()
     except _MissingVar as exc:
         raise _MissingVar(exc.message, file=display, line=_template_line(exc), node=node,
                           hint=exc.hint) from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from pathlib import Path
 from typing import Any
 
 from .base import quote_ident, quote_relation
@@ -27,14 +28,18 @@ class DuckDBEngine:
         self._duckdb = duckdb
         self.path = path
         self.schema = schema
+        if path != ":memory:" and not path.startswith("md:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(path)
         except duckdb.IOException as exc:
             from ..errors import ProfileError
 
+            locked = "lock" in str(exc).lower()
             raise ProfileError(
                 f"cannot open DuckDB database {path}: {exc}",
-                hint="another process may hold it open for writing; wait for it to finish",
+                hint="another process holds it open for writing; wait for it to finish"
+                if locked else "check the duckdb path of the profile (or FF_DUCKDB_PATH)",
             ) from exc
         if schema:
             self._con.execute(f"create schema if not exists {quote_ident(schema)}")

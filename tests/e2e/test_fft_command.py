@@ -148,3 +148,28 @@ def test_version_is_fast_and_imports_nothing_heavy() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "fft (pytest-fft) " in proc.stdout
     assert "HEAVY [] 0" in proc.stdout
+
+
+def test_vv_prints_the_rendered_sql_of_every_model(simple_project: Path, run_fft) -> None:
+    run_fft("seed", str(simple_project))
+    result = run_fft("run", str(simple_project), "-vv")
+    assert result.returncode == 0, result.output
+    assert "-- users.ff (models/users.ff.sql)" in result.stderr
+    assert "-- orders.ff (models/orders.ff.sql)" in result.stderr
+    assert "from seed_orders" in result.stderr
+    assert "-- users_enriched input users columns: ['id', 'email']" in result.stderr
+
+
+def test_bad_command_line_exits_1(simple_project: Path, run_fft) -> None:
+    assert run_fft("frobnicate", str(simple_project)).returncode == 1
+    result = run_fft("run", str(simple_project), "--jobs", "0")
+    assert result.returncode == 1
+    assert "--fft-jobs must be at least 1, got 0" in result.output
+
+
+def test_a_folder_without_project_files_is_refused(tmp_path: Path, run_fft) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models/a.ff.sql").write_text("select 1 as x")
+    result = run_fft("run", str(tmp_path))
+    assert result.returncode == 1
+    assert "it has no project.yml (or sources.yml / profiles.yml)" in result.stderr

@@ -177,3 +177,20 @@ def test_ff_duckdb_path_overrides_the_profile(pytester: pytest.Pytester, project
     pytester.runpytest("--fft-seed", "--fft-run").assert_outcomes(passed=7)
     assert query(project / "other/place.duckdb", "select count(*) from mart_users") == [(3,)]
     assert not (project / ".local/demo.duckdb").exists()
+
+
+def test_a_node_id_runs_without_fft_options_as_an_ide_runs_it(
+    pytester: pytest.Pytester, project: Path, query
+) -> None:
+    pytester.runpytest("--fft-seed", "--fft-run").assert_outcomes(passed=7)
+    (project / "models" / "mart_users.ff.sql").write_text(
+        "select id from {{ ref('users_enriched') }} where not is_gmail\n")
+    result = pytester.runpytest("models/mart_users.ff.sql::mart_users.ff")
+    result.assert_outcomes(passed=1)
+    assert query(project / ".local/demo.duckdb", "select id from mart_users") == [(1,)]
+
+
+def test_an_empty_selector_is_a_usage_error(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("--fft-run", "--fft-select", "+")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: empty selector '+'"])
