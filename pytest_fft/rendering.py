@@ -7,6 +7,7 @@ an empty string). Jinja macros come from ``models/macros/**/*.sql|*.sql.j2`` and
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -158,16 +159,24 @@ def render_sql(
     resolve_ref: Callable[[str], str],
     resolve_source: Callable[[str, str], str],
     vars_: Mapping[str, Any],
+    allow_static: bool = True,
 ) -> tuple[str, RenderRecord]:
-    """Render one model; returns the SQL and what the template (and its macros) referenced."""
+    """Render one model; returns the SQL and what the template (and its macros) referenced.
+
+    Templates whose only Jinja is ``{{ ref(...) }}``, ``{{ source(...) }}``, ``{{ var(...) }}``,
+    ``{{ config(...) }}`` with literal arguments, or ``{{ this }}`` -- most models -- are
+    rendered by a static parser that gives the same text without compiling a template
+    (compiling is most of the cost of loading a large project). Anything else goes to Jinja.
+    """
     scope = _RenderScope(node, display, this, resolve_ref, resolve_source, vars_)
     token = _SCOPE.set(scope)
     try:
-        template = env.from_string(text)
-        sql = template.render()
+        sql = _static_render(env, text, scope) if allow_static else None
+        if sql is None:
+            sql = env.from_string(text).render()
     except _MissingVar as exc:
-        raise _MissingVar(exc.message, file=display, line=_template_line(exc), node=node,
-                          hint=exc.hint) from exc
+        raise _MissingVar(exc.message, file=display, line=exc.line or _template_line(exc),
+                          node=node, hint=exc.hint) from exc
     except ProjectError:
         raise
     except jinja2.TemplateSyntaxError as exc:
@@ -182,6 +191,55 @@ def render_sql(
     finally:
         _SCOPE.reset(token)
     return sql, scope.record
+
+
+_NOT_STATIC = object()
+_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _static_render(env: jinja2.Environment, text: str, scope: _RenderScope) -> str | None:
+    """Render ``text`` without Jinja when it only calls our functions with literals, else None."""
+    if "{%" in text or "{#" in text:
+        return None
+    parts: list[str] = []
+    pos = 0
+    for match in _EXPRESSION.finditer(text):
+        expr = match.group(1)
+        if expr.startswith(("-", "+")) or expr.endswith(("-", "+")):  # whitespace control
+            return None
+        try:
+            value = _static_value(env, expr.strip(), scope)
+        except _MissingVar as exc:
+            exc.line = text.count("\n", 0, match.start()) + 1
+            raise
+        if value is _NOT_STATIC:
+            return None
+        parts += (text[pos:match.start()], value)
+        pos = match.end()
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _static_value(env: jinja2.Environment, expr: str, scope: _RenderScope) -> Any:
+    if expr == "this":
+        return scope.this if isinstance(env.globals.get("this"), _This) else _NOT_STATIC
+    try:
+        call = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return _NOT_STATIC
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id in ("ref", "source", "var", "config")
+            and getattr(env.globals.get(call.func.id), "__name__", None) == call.func.id
+            and getattr(env.globals.get(call.func.id), "__module__", None) == __name__):
+        return _NOT_STATIC  # not ours (e.g. a project macro named ``ref``): let Jinja decide
+    try:
+        args = [ast.literal_eval(arg) for arg in call.args]
+        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
+    except ValueError:
+        return _NOT_STATIC
+    if len(kwargs) != len(call.keywords):  # ``**mapping``
+        return _NOT_STATIC
+    return str(getattr(scope, call.func.id)(*args, **kwargs))
 
 
 def _template_line(exc: BaseException) -> int | None:
