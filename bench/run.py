@@ -80,9 +80,12 @@ class Row:
 # --------------------------------------------------------------------------------------------
 
 def clean_env() -> dict[str, str]:
-    """The environment for subprocesses: no FF_*/FFT_* overrides, no PYTEST_ADDOPTS."""
+    """The environment for subprocesses: no FF_*/FFT_* overrides, no PYTEST_ADDOPTS, and
+    bytecode caching on (PYTHONDONTWRITEBYTECODE would recompile every module at each start,
+    which no user machine does by default)."""
     return {k: v for k, v in os.environ.items()
-            if not k.startswith(("FF_", "FFT_")) and k != "PYTEST_ADDOPTS"}
+            if not k.startswith(("FF_", "FFT_"))
+            and k not in ("PYTEST_ADDOPTS", "PYTHONDONTWRITEBYTECODE")}
 
 
 def console_script(name: str) -> list[str] | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .engines.base import Engine
-from .errors import FFTError, ModelError, ModelReturnTypeError
+from .errors import FFTError, ModelError, ModelReturnTypeError, line_in_traceback
 from .project import Model, Node, Project, Seed
 from .validation import validate_required_columns
 
@@ -113,7 +113,7 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
     except Exception as exc:
         raise ModelError(
             f"{model.name} raised {type(exc).__name__}: {exc}",
-            file=model.rel_path, line=_line_in_model(exc, model), node=model.name,
+            file=model.rel_path, line=line_in_traceback(exc, model.path) or model.line, node=model.name,
             hint="inspect the input columns (use relation_for(dep) as dict keys) "
                  "or run with FFT_TRACE=1 for the traceback",
         ) from exc
@@ -128,13 +128,3 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
         return engine.write_frame(model.relation, result, model.materialized)
     except Exception as exc:
         raise _engine_failure(project, engine, model, exc) from exc
-
-
-def _line_in_model(exc: BaseException, model: Model) -> int | None:
-    tb = exc.__traceback__
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == str(model.path):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line or model.line

@@ -70,6 +70,18 @@ class FFTError(Exception):
 FastFlowTransformError = FFTError
 
 
+def line_in_traceback(exc: BaseException, filename: str | Path) -> int | None:
+    """The line of the innermost frame of ``exc``'s traceback that ran code of ``filename``."""
+    wanted = str(filename)
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == wanted:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 class ProjectError(FFTError):
     """A project file (models, YAML, macros) is wrong."""
 

@@ -9,7 +9,7 @@ import sys
 import types
 from pathlib import Path
 
-from .errors import ModuleLoadError
+from .errors import ModuleLoadError, line_in_traceback
 
 
 def _module_name(path: Path, root: Path, prefix: str) -> str:
@@ -39,20 +39,10 @@ def import_file(path: Path, root: Path, *, prefix: str) -> types.ModuleType:
         sys.modules.pop(name, None)
         raise ModuleLoadError(
             f"{rel}: importing the module raised {type(exc).__name__}: {exc}",
-            file=rel, line=_line_in(exc, path),
+            file=rel, line=line_in_traceback(exc, path),
             hint="run `python " + rel + "` to see the full error, or set FFT_TRACE=1",
         ) from exc
     return module
-
-
-def _line_in(exc: BaseException, path: Path) -> int | None:
-    tb = exc.__traceback__
-    line = None
-    while tb is not None:
-        if Path(tb.tb_frame.f_code.co_filename) == path:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def install_fastflowtransform_alias() -> None:

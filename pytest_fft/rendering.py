@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from .errors import ProjectError, RenderError
+from .errors import ProjectError, RenderError, line_in_traceback
 from .modules import import_file
 
 _MISSING = object()
@@ -243,13 +243,7 @@ def _static_value(env: jinja2.Environment, expr: str, scope: _RenderScope) -> An
 
 
 def _template_line(exc: BaseException) -> int | None:
-    tb = exc.__traceback__
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    return line_in_traceback(exc, "<template>")
 
 
 _LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
