@@ -46,10 +46,10 @@ class ProjectDir(pytest.Dir):
             self.warn(FFTWarning(warning))
         yield from super().collect()
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, FFTError):
             return error_text(excinfo.value, _state(self).options.traceback)
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)
 
 
 class FFTWarning(UserWarning):
