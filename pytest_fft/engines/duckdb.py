@@ -106,7 +106,10 @@ class DuckDBEngine:
         return None
 
     def read_frame(self, relation: str) -> Any:
-        return self._cursor().sql(f"select * from {quote_relation(relation)}").df()
+        # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
+        batches = self._cursor().sql(f"select * from {quote_relation(relation)}").arrow()
+        table = batches.read_all() if hasattr(batches, "read_all") else batches  # duckdb < 2
+        return table.to_pandas()
 
     def is_frame(self, value: Any) -> bool:
         import pandas as pd
