@@ -88,7 +88,12 @@ def load_project(
                               hint=exc.hint) from None
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
-        sources=sources, vars=project_vars, dag=dag, warnings=config.warnings,
+        sources=sources, vars=project_vars, dag=dag,
+        warnings=config.warnings + tuple(
+            f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
+            "its frame is stored as a table"
+            for m in models.values() if m.kind == "python" and m.materialized == "view"
+        ),
     )
 
 

@@ -124,8 +124,14 @@ def parse_vars(items: list[str]) -> dict[str, Any]:
         text = item.strip()
         if text.startswith("{"):
             try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            try:
+                if data is None:
+                    data = {k: _scalar(json.dumps(v, default=str))
+                            for k, v in (yaml.safe_load(text) or {}).items()}
+            except (yaml.YAMLError, AttributeError) as exc:
                 raise pytest.UsageError(f"--vars {text!r} is not a valid mapping: {exc}") from exc
             if not isinstance(data, dict):
                 raise pytest.UsageError(f"--vars {text!r} must be a mapping")

@@ -1,0 +1,25 @@
+"""Parsing of ``--fft-vars`` / ``fft run --vars``."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_fft.options import parse_vars
+
+
+def test_key_value_pairs_parse_json_scalars_else_text() -> None:
+    assert parse_vars(["n=7", "r=1.5", "flag=true", "label=yes", "day=2024-01-01",
+                       "empty=", "list=[1, 2]"]) == {
+        "n": 7, "r": 1.5, "flag": True, "label": "yes", "day": "2024-01-01", "empty": "",
+        "list": [1, 2]}
+
+
+def test_a_mapping_gives_the_same_types_as_pairs() -> None:
+    assert parse_vars(['{"n": 7}', "{day: 2024-01-01, r: 1.5}"]) == {
+        "n": 7, "day": "2024-01-01", "r": 1.5}
+
+
+@pytest.mark.parametrize("bad", ["novalue", "=3", "{not: [closed"])
+def test_bad_vars_are_usage_errors(bad: str) -> None:
+    with pytest.raises(pytest.UsageError):
+        parse_vars([bad])
