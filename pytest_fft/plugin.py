@@ -189,30 +189,11 @@ def pytest_runtestloop(session: pytest.Session) -> None:
             run.ensure_started()
 
 
-def pytest_keyboard_interrupt() -> None:
-    # Executors run in daemon threads; stop them from starting more work.
-    for state_runs in _ALL_RUNS:
-        for run in state_runs.values():
-            if hasattr(run, "cancel"):
-                run.cancel()
-
-
-_ALL_RUNS: list[dict[Path, Any]] = []
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    state = _state(session.config)
-    if state is not None:
-        _ALL_RUNS.append(state.runs)
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = _state(session.config)
     if state is None:
         return
+    # Also reached after Ctrl-C: finish() cancels a build that is still running.
     for run in state.runs.values():
         if hasattr(run, "finish"):
             run.finish()
-    if state.runs in _ALL_RUNS:
-        _ALL_RUNS.remove(state.runs)
