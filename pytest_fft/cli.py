@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("-v", "--verbose", action="count", default=0,
                          help="-v progress, -vv debug with rendered SQL")
         if name == "run":
-            cmd.add_argument("--jobs", type=int, metavar="N", help="models built at once")
+            cmd.add_argument("--jobs", metavar="N|auto",
+                             help="models built at once (default auto: one per CPU core)")
             cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
                              help="build these nodes and what they depend on (repeatable)")
             cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",

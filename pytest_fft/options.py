@@ -25,8 +25,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--fft-env", metavar="NAME", help="profile from profiles.yml (default: dev)")
     group.addoption("--fft-engine", metavar="ENGINE",
                     help="override the profile's engine (duckdb, postgres, ...)")
-    group.addoption("--fft-jobs", metavar="N", type=int,
-                    help="models built at once (threads; default 1)")
+    group.addoption("--fft-jobs", metavar="N|auto",
+                    help="models built at once (threads; default auto: one per CPU core)")
     group.addoption("--fft-vars", metavar="KEY=VALUE", action="append", default=[],
                     help="override project vars (repeatable, or one YAML/JSON mapping)")
     group.addoption("--fft-select", metavar="SELECTOR", action="append", default=[],
@@ -55,7 +55,7 @@ class FFTOptions:
     seed: bool = False
     env: str | None = None
     engine: str | None = None
-    jobs: int = 1
+    jobs: int = 2
     vars: Mapping[str, Any] = field(default_factory=dict)
     select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -75,17 +75,12 @@ def read_options(config: pytest.Config) -> FFTOptions:
     ini_set = bool(projects) or any(config.getini(k) for k in INI_KEYS[1:])
     given = (
         opt.fft_run or opt.fft_seed or opt.fft_env or opt.fft_engine
-        or opt.fft_jobs is not None        or opt.fft_vars or opt.fft_select or opt.fft_exclude or opt.fft_fail_fast
-        or opt.fft_keep_going
+        or opt.fft_jobs is not None or opt.fft_vars or opt.fft_select or opt.fft_exclude
+        or opt.fft_fail_fast or opt.fft_keep_going
     )
     explicit = _explicit_node_files(config)
-    jobs = opt.fft_jobs if opt.fft_jobs is not None else (config.getini("fft_jobs") or 1)
-    try:
-        jobs = int(jobs)
-    except ValueError as exc:
-        raise pytest.UsageError(f"fft_jobs must be a number, got {jobs!r}") from exc
-    if jobs < 1:
-        raise pytest.UsageError(f"--fft-jobs must be at least 1, got {jobs}")
+    jobs = parse_jobs(opt.fft_jobs if opt.fft_jobs is not None
+                      else (config.getini("fft_jobs") or "auto"))
     return FFTOptions(
         active=bool(given or ini_set or explicit),
         run=opt.fft_run,
@@ -115,6 +110,20 @@ def _explicit_node_files(config: pytest.Config) -> frozenset[Path]:
         ):
             found.add(path.resolve())
     return frozenset(found)
+
+
+def parse_jobs(value: str | int) -> int:
+    """``"auto"`` -> one thread per CPU core (at least 2: DuckDB waits on I/O without the GIL);
+    a number -> that many, at least 1."""
+    if str(value).strip().lower() == "auto":
+        return max(2, os.cpu_count() or 1)
+    try:
+        jobs = int(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--fft-jobs must be a number or auto, got {value!r}") from exc
+    if jobs < 1:
+        raise pytest.UsageError(f"--fft-jobs must be at least 1, got {jobs}")
+    return jobs
 
 
 def parse_vars(items: list[str]) -> dict[str, Any]:
