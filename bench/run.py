@@ -185,6 +185,63 @@ def build_models_raw(project, db: Path) -> None:  # noqa: ANN001
         con.close()
 
 
+FLOOR_SCRIPT = """\
+# The floor as a standalone script: interpreter start-up, imports, then the same statements.
+import importlib.util
+import sys
+import types
+
+import duckdb
+import pandas  # noqa: F401
+
+from pytest_fft.building import call_model_function
+from pytest_fft.modules import install_fastflowtransform_alias
+
+STEPS = {steps!r}
+
+install_fastflowtransform_alias()
+modules = {{}}
+con = duckdb.connect(sys.argv[1])
+for step in STEPS:
+    if step[0] == "sql":
+        con.execute(step[2])
+        continue
+    _, relation, path, func_name, deps = step
+    if path not in modules:
+        spec = importlib.util.spec_from_file_location(f"floor_{{len(modules)}}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        modules[path] = module
+    func = getattr(modules[path], func_name)
+    inputs = {{}}
+    for rel in deps:
+        batches = con.sql(f'select * from "{{rel}}"').arrow()
+        inputs[rel] = (batches.read_all() if hasattr(batches, "read_all") else batches).to_pandas()
+    frame = call_model_function(types.SimpleNamespace(func=func), inputs)
+    con.register("__floor_frame", frame)
+    con.execute(f'create or replace table "{{relation}}" as select * from __floor_frame')
+    con.unregister("__floor_frame")
+con.close()
+"""
+
+
+def write_floor_script(project, path: Path) -> None:  # noqa: ANN001
+    """The models-only floor as a script of its own, for a like-for-like subprocess baseline."""
+    steps: list[tuple] = []
+    for name in project.dag.order:
+        model = project.models.get(name)
+        if model is None:
+            continue
+        if model.kind == "sql":
+            kind = "view" if model.materialized == "view" else "table"
+            steps.append(("sql", model.relation,
+                          f"create or replace {kind} {_q(model.relation)} as\n{model.sql}"))
+        else:
+            steps.append(("py", model.relation, str(model.path), model.func.__name__,
+                          list(model.relations_of_deps)))
+    path.write_text(FLOOR_SCRIPT.format(steps=steps), encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------
 # Checking what a run built
 # --------------------------------------------------------------------------------------------
@@ -274,8 +331,13 @@ class Bench:
 
         self.floor_total = Row("(a) floor: seeds + models, one duckdb connection", "total")
         self.floor_models = Row("(a) floor: models only (seeds preloaded)", "models")
-        self.fft_run = {jobs: Row(f"(b) fft run --env dev --jobs {jobs}", "models", BUILD_TARGET)
-                        for jobs in args.jobs}
+        self.floor_script = Row("(a') floor as a script: start-up + imports + models",
+                                "models")
+        self.script_path = root.parent / "floor_script.py"
+        write_floor_script(self.project, self.script_path)
+        self.fft_run = {jobs: Row(f"(b) fft run --env dev --jobs {jobs or 'auto (default)'}",
+                                  "models", BUILD_TARGET)
+                        for jobs in [None, *args.jobs]}
         self.pytest_row = Row("(c) pytest --fft-seed --fft-run --fft-env dev", "total",
                               BUILD_TARGET)
         self.version = Row(f"(d) fft --version (median of {VERSION_SAMPLES})", None,
@@ -288,6 +350,13 @@ class Bench:
         self.executor = {jobs: Row(f"    Executor jobs={jobs} in-process, seeds + models",
                                    "total")
                          for jobs in args.jobs}
+
+    def measure_floor_script(self) -> None:
+        fresh_state(self.root, self.db)
+        load_seeds_raw(self.project, self.db)
+        self._sample(self.floor_script, lambda: run_timed(
+            [sys.executable, str(self.script_path), str(self.db)], self.root,
+            self.args.timeout)[0])
 
     # -- rows --------------------------------------------------------------------------
     def measure_floor(self) -> None:
@@ -318,7 +387,7 @@ class Bench:
                 return
         load_seeds_raw(self.project, self.db)
 
-    def measure_fft_run(self, jobs: int) -> None:
+    def measure_fft_run(self, jobs: int | None) -> None:
         row = self.fft_run[jobs]
         if row.error is not None:
             return
@@ -330,7 +399,7 @@ class Bench:
         if self.fft_seed_works is False:
             row.note("seeds loaded without fft (fft seed failed)")
         cmd = [*self.fft, "run", str(self.root), "--env", self.args.env]
-        if jobs != 1:
+        if jobs is not None:
             cmd += ["--jobs", str(jobs)]
         self._sample(row, lambda: self._run_and_note(row, cmd))
 
@@ -405,7 +474,8 @@ class Bench:
         for rep in range(self.args.repeat):
             print(f"  repetition {rep + 1}/{self.args.repeat} ...", file=sys.stderr, flush=True)
             self.measure_floor()
-            for jobs in self.args.jobs:
+            self.measure_floor_script()
+            for jobs in self.fft_run:
                 self.measure_fft_run(jobs)
             self.measure_pytest()
             if not self.args.no_in_process:
@@ -442,11 +512,14 @@ class Bench:
         print(f"fft: {' '.join(self.fft) if self.fft else 'not found'}   "
               f"pytest: {' '.join(self.pytest)}")
         print()
-        base = {"total": self.floor_total.median, "models": self.floor_models.median}
-        header = f"{'row':<52} {'median':>8} {'min':>8} {'vs floor':>9}  target"
+        base = {"total": self.floor_total.median, "models": self.floor_models.median,
+                "script": self.floor_script.median}
+        header = (f"{'row':<52} {'median':>8} {'min':>8} {'vs floor':>9} {'vs script':>9}"
+                  "  target")
         print(header)
         print("-" * len(header))
-        main_rows = [self.floor_total, self.floor_models, *self.fft_run.values(),
+        main_rows = [self.floor_total, self.floor_models, self.floor_script,
+                     *self.fft_run.values(),
                      self.pytest_row, self.version]
         diag = [self.fft_seed, self.python_start, self.import_floor, self.load_row]
         if not self.args.no_in_process:
@@ -459,6 +532,8 @@ class Bench:
         print()
         print("vs floor: (b) rows against the models-only floor (seeds are loaded before, "
               "untimed); (c) and the\nin-process Executor against the seeds + models floor. "
+              "vs script: against (a'), the same floor run\nas a script of its own, which pays "
+              "interpreter start-up and the imports like every command does. "
               f"Targets: builds <= {BUILD_TARGET}x the floor, fft --version < "
               f"{VERSION_TARGET}s.")
         problems = [r for r in (*main_rows, *diag) if r.error or r.notes or r.warnings]
@@ -478,7 +553,7 @@ class Bench:
     @staticmethod
     def _print_row(row: Row, base: dict[str, float | None]) -> None:
         if row.error is not None and not row.samples:
-            print(f"{row.label:<52} {'ERROR':>8} {'':>8} {'':>9}  {row.error.summary}")
+            print(f"{row.label:<52} {'ERROR':>8} {'':>8} {'':>9} {'':>9}  {row.error.summary}")
             return
         if not row.samples:
             print(f"{row.label:<52} {'-':>8}")
@@ -486,6 +561,8 @@ class Bench:
         median, low = row.median, min(row.samples)
         assert median is not None
         ratio_text, verdict = "", ""
+        script = base.get("script") if row.label.startswith(("(b)", "(c)")) else None
+        script_text = f"{median / script:.2f}x" if script else ""
         reference = base.get(row.baseline) if row.baseline else None
         if reference:
             ratio = median / reference
@@ -495,7 +572,8 @@ class Bench:
         elif row.target is not None:
             verdict = f"< {row.target}s " + ("ok" if median < row.target else "MISSED")
         flag = "  WARNING: see below" if row.warnings else ""
-        print(f"{row.label:<52} {median:>7.3f}s {low:>7.3f}s {ratio_text:>9}  {verdict}{flag}")
+        print(f"{row.label:<52} {median:>7.3f}s {low:>7.3f}s {ratio_text:>9} {script_text:>9}  "
+              f"{verdict}{flag}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

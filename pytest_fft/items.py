@@ -119,10 +119,12 @@ class NodeItem(pytest.Item):
         err = excinfo.value
         traceback = _state(self).options.traceback
         if isinstance(err, NodeFailed):
-            if err.error is not None:
-                return error_text(err.error.__cause__ or err.error, True) + "\n" + str(
-                    err.error) if traceback else str(err.error)
-            return err.message
+            if err.error is None:
+                return err.message
+            if not traceback:
+                return str(err.error)
+            # The Python traceback of what went wrong inside the model, then our summary.
+            return error_text(err.error.__cause__ or err.error, True) + "\n" + str(err.error)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
