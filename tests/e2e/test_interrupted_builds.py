@@ -1,0 +1,60 @@
+"""A build that is interrupted or killed never leaves a half-written relation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SLOW_SELECT = (
+    "select id, email, (select sum(hash(i)) from range(20000000000) t(i)) as slow "
+    "from {{ source('crm', 'users') }}\n"
+)
+
+
+def _start_slow_run(project: Path) -> subprocess.Popen[str]:
+    (project / "models" / "users.ff.sql").write_text(SLOW_SELECT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FF_", "FFT_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest_fft", "run", str(project), "--select", "users"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    time.sleep(3)  # well inside the slow statement (it runs for minutes)
+    assert proc.poll() is None, proc.communicate()
+    return proc
+
+
+@pytest.fixture
+def built_project(simple_project: Path, run_fft) -> Path:
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    assert run_fft("run", str(simple_project)).returncode == 0
+    return simple_project
+
+
+def _users(query, project: Path) -> list[tuple]:
+    return query(project / ".local/demo.duckdb", "select * from users order by id")
+
+
+def test_killed_build_keeps_the_previous_table(built_project: Path, query) -> None:
+    before = _users(query, built_project)
+    proc = _start_slow_run(built_project)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert _users(query, built_project) == before == [
+        (1, "a@example.com"), (2, "b@gmail.com"), (3, "c@gmail.com")]
+
+
+def test_ctrl_c_stops_the_build_exits_130_and_keeps_the_table(built_project: Path,
+                                                               query) -> None:
+    before = _users(query, built_project)
+    proc = _start_slow_run(built_project)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in out + err
+    assert _users(query, built_project) == before
