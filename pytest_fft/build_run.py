@@ -68,6 +68,7 @@ class BuildRun:
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
+                env_name=self.profile.env_name,
             )
             self._executor.start()
 
@@ -89,7 +90,8 @@ class BuildRun:
             self._executor.cancel()
 
     def finish(self) -> None:
-        """Stop (if still running) and release the engine; called at session end."""
+        """Stop (if still running), release the engine and write the artifacts; called at
+        session end by the process that ran the build."""
         if self._executor is not None:
             if not self.board.finished:
                 self._executor.cancel()
@@ -97,3 +99,12 @@ class BuildRun:
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+        self._write_artifacts()
+
+    def _write_artifacts(self) -> None:
+        results = self.board.all()
+        checks = [results[n] for n in self.nodes if n in self.project.checks and n in results]
+        if checks:
+            from .artifacts import write_test_results
+
+            write_test_results(self.project, checks, self.profile.env_name, self.profile.engine)

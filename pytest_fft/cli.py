@@ -29,7 +29,12 @@ EXIT_UNEXPECTED = 99
 COMMANDS = {
     "seed": ("load the seeds of a project", ["--fft-seed"]),
     "run": ("build the models of a project", ["--fft-run"]),
+    "test": ("run the data-quality checks of project.yml", ["--fft-test"]),
+    "build": ("seed, build and check, each model's checks right after it",
+              ["--fft-seed", "--fft-run", "--fft-test"]),
 }
+SELECTING = ("run", "test", "build")
+BUILDING = ("run", "build")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,13 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
         cmd.add_argument("-v", "--verbose", action="count", default=0,
                          help="-v progress, -vv debug with rendered SQL")
-        if name == "run":
+        if name in SELECTING:
             cmd.add_argument("--jobs", metavar="N|auto",
-                             help="models built at once (default auto: one per CPU core)")
+                             help="nodes run at once (default auto: one per CPU core)")
             cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
-                             help="build these nodes and what they depend on (repeatable)")
+                             help="run these nodes (and build what they depend on); repeatable")
             cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
                              help="leave these nodes out (repeatable)")
+        if name in BUILDING:
             cmd.add_argument("--keep-going", action="store_true",
                              help="keep building independent models after a failure (default)")
             cmd.add_argument("--fail-fast", action="store_true",

@@ -1,16 +1,34 @@
-"""What ``fft`` prints: one line per node and a summary, instead of pytest's dots."""
+"""What ``fft`` prints: one line per node and a summary, instead of pytest's dots.
+
+``fft test`` prints the spec's "Data Quality Summary" and "Totals"; ``fft build`` prints the
+per-node lines and then that summary for the checks it ran.
+"""
 
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from rich.console import Console
 from rich.markup import escape
 
-_ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]↷[/]"}
+_ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]↷[/]",
+          "warn": "[yellow]![/]"}
+_DQ_ICONS = {"success": "✅", "fail": "❌", "error": "❌", "warn": "❕", "skipped": "↷"}
+
+
+@dataclass
+class CheckLine:
+    """One row of the Data Quality Summary."""
+
+    type: str
+    scope: str
+    status: str  # success | fail | warn | error | skipped
+    seconds: float
+    message: str
 
 
 class CliReporter:
@@ -24,7 +42,10 @@ class CliReporter:
         self.err_console = Console(stderr=True, highlight=False, soft_wrap=True)
         self.collect_errors: list[str] = []
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
-        self.failures: list[tuple[str, str]] = []
+        self.statuses: dict[str, int] = {}  # fft_status -> count
+        self.failures: list[tuple[str, str, str]] = []  # (nodeid, name, text)
+        self.checks: dict[str, tuple[str, str]] = {}  # nodeid -> (type, scope)
+        self.check_lines: list[CheckLine] = []
         self.started = time.perf_counter()
         self.internal_error = False
         self.abbrev = ""
@@ -43,6 +64,10 @@ class CliReporter:
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
 
+    @property
+    def per_node_lines(self) -> bool:
+        return self.command != "test" and not self.quiet
+
     # -- pytest hooks ------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -60,6 +85,10 @@ class CliReporter:
         from .items import NodeItem
 
         items = [i for i in session.items if isinstance(i, NodeItem)]
+        for item in items:
+            check = item.build_run.project.checks.get(item.node_name)
+            if check is not None and item.kind == "check":
+                self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
         if items:
             self.abbrev = items[0].build_run.engine_abbrev
             if not self.quiet:
@@ -77,21 +106,34 @@ class CliReporter:
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
         name = report.nodeid.rsplit("::", 1)[-1]
         props = dict(report.user_properties)
+        status = props.get("fft_status", "error" if outcome == "failed" else outcome)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
         duration = props.get("fft_duration", report.duration)
+        skip_reason = ""
+        if outcome == "skipped" and isinstance(report.longrepr, tuple):
+            skip_reason = report.longrepr[2].removeprefix("Skipped: ")
+        if report.nodeid in self.checks:
+            check_type, scope = self.checks[report.nodeid]
+            self.check_lines.append(CheckLine(
+                check_type, scope, "skipped" if outcome == "skipped" else status, duration,
+                skip_reason or props.get("fft_message", "")))
         if outcome == "failed":
-            self.failures.append((name, report.longreprtext))
-        if self.quiet and outcome != "failed":
+            self.failures.append((report.nodeid, name, report.longreprtext))
+        if not self.per_node_lines:
             return
         detail = ""
-        if outcome == "skipped" and isinstance(report.longrepr, tuple):
-            detail = f"  [yellow]skipped: {escape(report.longrepr[2].removeprefix('Skipped: '))}[/]"
+        if skip_reason:
+            detail = f"  [yellow]skipped: {escape(skip_reason)}[/]"
+        elif status == "warn":
+            detail = f"  [yellow]warn: {escape(props.get('fft_message', ''))}[/]"
         elif outcome == "failed":
-            detail = "  [red]error[/]"
+            detail = "  [red]failed[/]" if status == "fail" else "  [red]error[/]"
         rows = props.get("fft_rows")
         rows_text = (f"  {rows} row{'' if rows == 1 else 's'}"
                      if rows is not None and outcome == "passed" else "")
+        icon = _ICONS["warn"] if status == "warn" else _ICONS.get(outcome, outcome)
         self.console.print(
-            f"{_ICONS.get(outcome, outcome)} {escape(name):<40} [dim]{self.abbrev:>4}[/] "
+            f"{icon} {escape(f'{name:<40}')} [dim]{self.abbrev:>4}[/] "
             f"{duration:7.2f}s{rows_text}{detail}"
         )
 
@@ -107,22 +149,28 @@ class CliReporter:
         return True
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        for name, text in self.failures:
+        for nodeid, name, text in self.failures:
+            if self.command == "test" and nodeid in self.checks:
+                continue  # the summary below says it in one line
             self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(text)}")
         elapsed = time.perf_counter() - self.started
-        c = self.counts
         if self.collect_errors:
             self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "
                                f"error{'s' if len(self.collect_errors) > 1 else ''} while loading")
             return
-        total = c["passed"] + c["failed"] + c["skipped"]
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.console.print(f"[yellow]Interrupted[/] after {elapsed:.2f}s")
             return
         if exitstatus == pytest.ExitCode.USAGE_ERROR:
             return
+        if self.check_lines:
+            self._print_data_quality_summary()
+        c = self.counts
+        total = c["passed"] + c["failed"] + c["skipped"]
         if total == 0:
             self.console.print("Nothing to do: no node matched.")
+            return
+        if self.command == "test":
             return
         parts = [f"[green]{c['passed']} ok[/]"]
         if c["failed"]:
@@ -131,16 +179,44 @@ class CliReporter:
             parts.append(f"[yellow]{c['skipped']} skipped[/]")
         self.console.print(f"Done: {', '.join(parts)} in {elapsed:.2f}s")
 
+    def _print_data_quality_summary(self) -> None:
+        out = self.console
+        out.print("\nData Quality Summary\n────────────────────")
+        for line in self.check_lines:
+            icon = _DQ_ICONS.get(line.status, "?")
+            out.print(f"{icon} {escape(f'{line.type:<18}')} {escape(f'{line.scope:<40}')} "
+                      f"({line.seconds * 1000:.0f}ms)")
+            if line.status != "success" and line.message:
+                out.print(f"   ↳ {escape(line.message)}")
+        tally = {s: sum(1 for x in self.check_lines if x.status == s)
+                 for s in ("success", "fail", "warn", "error", "skipped")}
+        out.print("\nTotals\n──────")
+        out.print(f"✓ passed: {tally['success']}")
+        out.print(f"✗ failed: {tally['fail'] + tally['error']}")
+        if tally["warn"]:
+            out.print(f"! warnings: {tally['warn']}")
+        if tally["skipped"]:
+            out.print(f"↷ skipped: {tally['skipped']}")
+
     # -- exit code ---------------------------------------------------------------------
     def exit_code(self, pytest_code: int) -> int:
-        from .cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNEXPECTED
+        """0 ok; 1 project, build or can't-run errors; 2 data-quality failures; 99 unexpected."""
+        from .cli import (
+            EXIT_DATA_QUALITY,
+            EXIT_ERROR,
+            EXIT_INTERRUPTED,
+            EXIT_OK,
+            EXIT_UNEXPECTED,
+        )
 
         if self.internal_error or pytest_code == pytest.ExitCode.INTERNAL_ERROR:
             return EXIT_UNEXPECTED
-        if self.collect_errors or self.counts["failed"]:
+        if self.collect_errors or self.statuses.get("error"):
             return EXIT_ERROR
         if pytest_code == pytest.ExitCode.INTERRUPTED:
             return EXIT_INTERRUPTED
         if pytest_code == pytest.ExitCode.USAGE_ERROR:
             return EXIT_ERROR
+        if self.statuses.get("fail"):
+            return EXIT_DATA_QUALITY
         return EXIT_OK

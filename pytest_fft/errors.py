@@ -13,6 +13,7 @@ The tree::
     ├── ProfileError                  profiles.yml / --fft-env / FF_* settings
     ├── EngineNotInstalledError       an optional engine extra is missing
     ├── SelectionError                --fft-select matches a node whose parents are missing
+    ├── CheckError                    a data-quality check could not run (missing table, bad SQL)
     └── ModelError                    a model failed while building (engine message)
         ├── RequiredColumnsError      @model(requires=...) not met by an input
         └── ModelReturnTypeError      a Python model returned something that is no frame
@@ -120,6 +121,10 @@ class EngineNotInstalledError(FFTError):
 
 class SelectionError(FFTError):
     """A selection cannot be built as asked."""
+
+
+class CheckError(FFTError):
+    """A data-quality check could not run: a table is missing or its SQL failed."""
 
 
 class ModelError(FFTError):

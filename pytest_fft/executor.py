@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .building import build_node
 from .engines.base import Engine
 from .errors import FFTError, ModelError
-from .project import Project
+from .checks.runner import run_check
+from .project import Check, Project
 
-Status = Literal["success", "error", "skipped", "cached"]
+Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
+"""``fail``/``warn``: a data-quality check ran and found problems (error / warn severity)."""
+
+_BLOCKING = ("error", "fail")  # statuses that skip what comes after the node
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class NodeResult:
     message: str | None = None
     error: FFTError | None = None
     upstream: str | None = None  # for skipped: the failed node that caused it
+    metrics: Mapping[str, Any] | None = None  # checks: the numbers behind the verdict
 
 
 class ResultBoard:
@@ -91,6 +96,7 @@ class Executor:
         fail_fast: bool = False,
         on_result: Callable[[NodeResult], None] | None = None,
         board: ResultBoard | None = None,
+        env_name: str = "this env",
     ) -> None:
         self.project = project
         self.engine = engine
@@ -100,6 +106,8 @@ class Executor:
         self.fail_fast = fail_fast
         self.on_result = on_result
         self.board = board or ResultBoard()
+        self.env_name = env_name
+        self._children = self._children_with_check_gates(set(self.nodes))
         self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -127,10 +135,28 @@ class Executor:
         self._cancelled.set()
         self.engine.interrupt()
 
+    def _children_with_check_gates(self, selected: set[str]) -> dict[str, tuple[str, ...]]:
+        """The DAG's children, plus an edge from each selected error-severity check to the
+        selected children of the model it checks, so those wait for the check."""
+        dag = self.project.dag
+        children = {name: list(kids) for name, kids in dag.children.items()}
+        for check in self.project.checks.values():
+            if check.name not in selected or check.severity != "error":
+                continue
+            for checked in check.deps:
+                for child in dag.children[checked]:
+                    if child in selected and child not in self.project.checks:
+                        children[check.name].append(child)
+        return {name: tuple(kids) for name, kids in children.items()}
+
     def _schedule(self) -> None:
         dag = self.project.dag
         selected = set(self.nodes)
-        waiting = {n: sum(1 for p in dag.parents[n] if p in selected) for n in self.nodes}
+        waiting = dict.fromkeys(self.nodes, 0)
+        for name in self.nodes:
+            for child in self._children[name]:
+                if child in waiting:
+                    waiting[child] += 1
         ready = [n for n in self.nodes if waiting[n] == 0]
         stop_reason: str | None = None
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="fft") as pool:
@@ -151,14 +177,14 @@ class Executor:
                     name = running.pop(future)
                     result = future.result()
                     self._emit(result)
-                    if result.status == "error":
+                    if result.status in _BLOCKING:
                         self._skip_descendants(name, selected)
                         if self.fail_fast:
                             stop_reason = f"run stopped after {name} failed"
                     elif self._cancelled.is_set():
                         stop_reason = "run interrupted"
                     else:
-                        for child in dag.children[name]:
+                        for child in self._children[name]:
                             if child in waiting and self.board.get(child) is None:
                                 waiting[child] -= 1
                                 if waiting[child] == 0:
@@ -173,9 +199,17 @@ class Executor:
                 self._emit(NodeResult(name, "skipped", message=stop_reason or "not run"))
 
     def _skip_descendants(self, failed: str, selected: set[str]) -> None:
-        for name in sorted(self.project.dag.descendants(failed)):
+        what = "upstream check failed" if failed in self.project.checks else "upstream failed"
+        seen: set[str] = set()
+        stack = list(self._children[failed])
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(self._children[name])
+        for name in sorted(seen):
             if name in selected and self.board.get(name) is None:
-                self._emit(NodeResult(name, "skipped", message=f"upstream failed: {failed}",
+                self._emit(NodeResult(name, "skipped", message=f"{what}: {failed}",
                                       upstream=failed))
 
     def _emit(self, result: NodeResult) -> None:
@@ -188,6 +222,12 @@ class Executor:
         started = time.time()
         t0 = time.perf_counter()
         try:
+            if isinstance(node, Check):
+                outcome = run_check(self.engine, node, self.env_name)
+                status: Status = ("success" if outcome.passed
+                                  else "warn" if node.severity == "warn" else "fail")
+                return NodeResult(name, status, started, time.perf_counter() - t0,
+                                  message=outcome.message, metrics=dict(outcome.metrics))
             rows = build_node(self.project, self.engine, node)
         except FFTError as exc:
             return NodeResult(name, "error", started, time.perf_counter() - t0,

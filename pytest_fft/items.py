@@ -7,6 +7,7 @@ reporters: the first one to run starts the project's executor, each waits for it
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,14 @@ class FFTWarning(UserWarning):
     """A project file has something we ignore (e.g. an unknown key)."""
 
 
+class FFTCheckWarning(UserWarning):
+    """A data-quality check with ``severity: warn`` found problems."""
+
+
+class CheckFailed(FFTError):
+    """An error-severity data-quality check found problems (the item's failure)."""
+
+
 class _ProjectFile(pytest.File):
     @property
     def build_run(self) -> BuildRun:
@@ -73,6 +82,10 @@ class ModelFile(_ProjectFile):
 
 class SeedFile(ModelFile):
     pass
+
+
+class ChecksFile(ModelFile):
+    """``project.yml``: one item per data-quality check under ``tests:``."""
 
 
 def _skip_here(message: str) -> None:
@@ -94,7 +107,7 @@ class NodeItem(pytest.Item):
         self.node_name = node_name
         self.kind = kind
         self.line = line
-        self.add_marker("fft_seed" if kind == "seed" else "fft_model")
+        self.add_marker({"seed": "fft_seed", "check": "fft_check"}.get(kind, "fft_model"))
         self.extra_keyword_matches.update(tags)
         self.extra_keyword_matches.add(kind)
 
@@ -110,8 +123,16 @@ class NodeItem(pytest.Item):
         self.user_properties.append(("fft_duration", round(result.duration, 6)))
         if result.rows is not None:
             self.user_properties.append(("fft_rows", result.rows))
+        if self.kind == "check" and result.message:
+            self.user_properties.append(("fft_message", result.message))
         if result.status == "error":
             raise NodeFailed(result.error, result.message or "failed")
+        if result.status == "fail":
+            raise NodeFailed(CheckFailed(result.message or "check failed", file="project.yml",
+                                         line=self.line, node=self.node_name),
+                             result.message or "check failed")
+        if result.status == "warn":
+            warnings.warn(FFTCheckWarning(f"{self.node_name}: {result.message}"), stacklevel=1)
         if result.status == "skipped":
             _skip_here(result.message or "skipped")
 

@@ -25,7 +25,7 @@ from .errors import (
 from .layout import find_project_root, is_project_dir  # noqa: F401 - re-exported
 from .modules import import_file
 from .names import PY_SUFFIX, SQL_SUFFIX, relation_for, sql_node_name
-from .project import Model, Project, Seed
+from .project import Check, Model, Project, Seed
 from .project_config import load_project_config
 from .rendering import build_environment, render_sql, split_create
 from .sources import Source, load_sources
@@ -77,8 +77,10 @@ def load_project(
         raise _combine(missing)
 
     seed_map = {s.name: s for s in seeds}
+    checks = _load_checks(root, config.tests, names)
     parents: dict[str, tuple[str, ...]] = {name: () for name in seed_map}
     parents.update({name: m.deps for name, m in models.items()})
+    parents.update({name: c.deps for name, c in checks.items()})
     try:
         dag = Dag(parents)
     except ModelCycleError as exc:
@@ -88,7 +90,7 @@ def load_project(
                               hint=exc.hint) from None
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
-        sources=sources, vars=project_vars, dag=dag,
+        sources=sources, vars=project_vars, dag=dag, checks=checks,
         warnings=config.warnings + tuple(
             f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
             "its frame is stored as a table"
@@ -260,6 +262,31 @@ def _load_sql_model(
         tags=_tags(cfg.get("tags")), meta=dict(cfg.get("meta") or {}), line=1,
         sql=body.select, raw_sql=raw, config=dict(cfg),
     )
+
+
+def _load_checks(root: Path, tests: Any, names: _NodeNames) -> dict[str, Check]:
+    """``project.yml -> tests:`` as check nodes after the nodes that build their tables."""
+    if not tests:
+        return {}
+    from .checks.spec import parse_checks
+
+    display = "project.yml"
+    checks: dict[str, Check] = {}
+    for spec in parse_checks(tests, display=display):
+        if spec.id in names.by_name:
+            raise DuplicateNodeError(
+                f"check {spec.id!r} in project.yml has the name of the node defined in "
+                f"{names.by_name[spec.id]}",
+                file=display, line=spec.line, node=spec.id,
+                hint="give the check another name:",
+            )
+        deps = tuple(dict.fromkeys(
+            names.by_relation[t.split(".")[-1]] for t in spec.tables
+            if t.split(".")[-1] in names.by_relation
+        ))
+        checks[spec.id] = Check(name=spec.id, spec=spec, path=root / display, rel_path=display,
+                                deps=deps, line=spec.line or 1)
+    return checks
 
 
 def _tags(value: Any) -> tuple[str, ...]:

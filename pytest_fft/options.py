@@ -22,6 +22,8 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("fft", "pytest-fft (FastFlowTransform projects)")
     group.addoption("--fft-run", action="store_true", help="build the project's models")
     group.addoption("--fft-seed", action="store_true", help="load the project's seeds")
+    group.addoption("--fft-test", action="store_true",
+                    help="run the data-quality checks of project.yml")
     group.addoption("--fft-env", metavar="NAME", help="profile from profiles.yml (default: dev)")
     group.addoption("--fft-engine", metavar="ENGINE",
                     help="override the profile's engine (duckdb, postgres, ...)")
@@ -53,6 +55,7 @@ class FFTOptions:
     active: bool
     run: bool = False
     seed: bool = False
+    test: bool = False
     env: str | None = None
     engine: str | None = None
     jobs: int = 2
@@ -66,7 +69,7 @@ class FFTOptions:
 
     @property
     def builds(self) -> bool:
-        return self.run or self.seed or bool(self.explicit)
+        return self.run or self.seed or self.test or bool(self.explicit)
 
 
 def read_options(config: pytest.Config) -> FFTOptions:
@@ -74,7 +77,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
     projects = tuple(str(p) for p in config.getini("fft_project"))
     ini_set = bool(projects) or any(config.getini(k) for k in INI_KEYS[1:])
     given = (
-        opt.fft_run or opt.fft_seed or opt.fft_env or opt.fft_engine
+        opt.fft_run or opt.fft_seed or opt.fft_test or opt.fft_env or opt.fft_engine
         or opt.fft_jobs is not None or opt.fft_vars or opt.fft_select or opt.fft_exclude
         or opt.fft_fail_fast or opt.fft_keep_going
     )
@@ -85,6 +88,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
         active=bool(given or ini_set or explicit),
         run=opt.fft_run,
         seed=opt.fft_seed,
+        test=opt.fft_test,
         env=opt.fft_env or config.getini("fft_env") or None,
         engine=opt.fft_engine or config.getini("fft_engine") or None,
         jobs=jobs,
@@ -105,7 +109,7 @@ def _explicit_node_files(config: pytest.Config) -> frozenset[Path]:
     for arg in config.args:
         path = Path(config.invocation_params.dir, arg.split("::", 1)[0])
         name = path.name
-        if name.endswith((".ff.sql", ".ff.py")) or (
+        if name.endswith((".ff.sql", ".ff.py")) or (name == "project.yml" and "::" in arg) or (
             path.parent.name == "seeds" and path.suffix.lower() in (".csv", ".parquet")
         ):
             found.add(path.resolve())

@@ -21,6 +21,7 @@ STATE_KEY: pytest.StashKey[FFTState] = pytest.StashKey()
 MARKERS = {
     "fft_model": "a FastFlowTransform model built by pytest-fft",
     "fft_seed": "a FastFlowTransform seed loaded by pytest-fft",
+    "fft_check": "a data-quality check from project.yml run by pytest-fft",
 }
 
 
@@ -99,7 +100,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     state = _state(parent.config)
     if state is None or not state.options.builds:
         return None
-    from .items import ModelFile, ProjectDir, SeedFile
+    from .items import ChecksFile, ModelFile, ProjectDir, SeedFile
     from .loader import SEED_SUFFIXES
     from .names import is_model_file
 
@@ -113,6 +114,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if ((state.options.seed or named) and rel[0] == "seeds"
             and file_path.suffix.lower() in SEED_SUFFIXES):
         return SeedFile.from_parent(parent, path=file_path)
+    if (state.options.test or named) and rel == ("project.yml",):
+        return ChecksFile.from_parent(parent, path=file_path)
     return None
 
 
@@ -136,9 +139,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[index] = item
 
 
-def _order_key(item: Any) -> tuple[str, int, str]:
+def _order_key(item: Any) -> tuple[str, int, str, int, str]:
+    """(project, level, name) -- a check sorts right after the (last) node it reads."""
     project = item.build_run.project
-    return (str(project.root), project.dag.level_of(item.node_name), item.node_name)
+    name = item.node_name
+    check = project.checks.get(name)
+    if check is None:
+        return (str(project.root), project.dag.level_of(name), name, 0, "")
+    anchor = max(check.deps, key=lambda d: (project.dag.level_of(d), d), default=None)
+    if anchor is None:
+        return (str(project.root), 0, "", 1, f"{check.line:08d}")
+    return (str(project.root), project.dag.level_of(anchor), anchor, 1, f"{check.line:08d}")
 
 
 def _apply_selection(config: pytest.Config, state: FFTState, items: list[pytest.Item],

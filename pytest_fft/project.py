@@ -11,7 +11,7 @@ from .dag import Dag
 from .project_config import ProjectConfig
 from .sources import Source
 
-NodeKind = Literal["sql", "python", "seed"]
+NodeKind = Literal["sql", "python", "seed", "check"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,28 @@ class Seed:
         return "parquet" if self.path.suffix.lower() == ".parquet" else "csv"
 
 
-Node = Model | Seed
+@dataclass(frozen=True)
+class Check:
+    """A data-quality check from ``project.yml -> tests:``; a node after what builds its tables."""
+
+    name: str  # the check's id, e.g. ``not_null[users.email]`` or its ``name:``
+    spec: Any  # pytest_fft.checks.spec.CheckSpec
+    path: Path  # project.yml
+    rel_path: str
+    deps: tuple[str, ...]  # the models/seeds that build the checked tables
+    line: int = 1
+    kind: Literal["check"] = "check"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.spec.tags)
+
+    @property
+    def severity(self) -> str:
+        return str(self.spec.severity)
+
+
+Node = Model | Seed | Check
 
 
 @dataclass(frozen=True)
@@ -75,14 +96,23 @@ class Project:
     vars: Mapping[str, Any]
     dag: Dag
     warnings: tuple[str, ...] = ()
+    checks: Mapping[str, Check] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.config.name
 
     def node(self, name: str) -> Node:
-        return self.models[name] if name in self.models else self.seeds[name]
+        if name in self.models:
+            return self.models[name]
+        if name in self.seeds:
+            return self.seeds[name]
+        return self.checks[name]
 
     @property
     def nodes(self) -> dict[str, Node]:
-        return {**self.seeds, **self.models}
+        return {**self.seeds, **self.models, **self.checks}
+
+    def checks_on(self, name: str) -> list[Check]:
+        """The checks that read what node ``name`` builds."""
+        return [c for c in self.checks.values() if name in c.deps]

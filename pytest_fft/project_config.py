@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ class ProjectConfig:
     name: str
     version: str
     vars: Mapping[str, Any] = field(default_factory=dict)
-    tests: tuple[Any, ...] = ()
+    tests: Sequence[Any] = ()  # the YAML list itself, so entries keep their line numbers
     docs: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -50,7 +50,7 @@ def load_project_config(path: Path, default_name: str, display: str = "project.y
         name=str(data.get("name") or default_name),
         version=str(version),
         vars=dict(vars_),
-        tests=tuple(tests),
+        tests=tests,
         docs=docs if isinstance(docs, Mapping) else {},
         raw=data,
         warnings=warnings,

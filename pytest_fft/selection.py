@@ -9,8 +9,12 @@ Tokens, combined by union; ``--fft-exclude`` removes what its tokens match:
 - ``type:table`` / ``type:view``          materialization
 - ``+name`` ancestors too, ``name+`` descendants too, ``+name+`` both
 
+Checks from ``project.yml`` are matched by their id, their tags (so the spec's bare legacy
+tokens ``batch``, ``streaming`` and ``reconcile`` work as tags), their type (``unique``) and
+the tables they read (``users``).
+
 A run builds the selection plus everything it depends on (the spec's
-"run only model_b and whatever it depends on").
+"run only model_b and whatever it depends on"), and the checks of the selected models.
 """
 
 from __future__ import annotations
@@ -60,22 +64,34 @@ def _match_core(project: Project, core: str) -> set[str]:
             if fnmatch.fnmatch(node.rel_path, value) or node.rel_path.startswith(prefix + "/")
             or node.rel_path == prefix
         }
-    return {
+    matched = {
         n for n in nodes
         if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(relation_for(n), core)
         or fnmatch.fnmatchcase(n, core + ".ff")
     }
+    for name, check in project.checks.items():
+        spec = check.spec
+        if (core in spec.tags or fnmatch.fnmatchcase(spec.type, core)
+                or any(fnmatch.fnmatchcase(t.split(".")[-1], core) for t in spec.tables)):
+            matched.add(name)
+    return matched
 
 
 def select_nodes(
     project: Project, select: Iterable[str] = (), exclude: Iterable[str] = ()
 ) -> set[str]:
-    """The nodes to build: the selection (all when empty) plus ancestors, minus exclusions."""
+    """The nodes to run: the selection (all when empty) with the checks of what it matched,
+    plus everything that depends on, minus exclusions."""
     select = [t for t in select if t.strip()]
     if select:
         chosen: set[str] = set()
         for token in select:
             chosen |= match_token(project, token)
+        # The checks of what was matched come along (``fft build --select X`` tests X too);
+        # the ancestors added below are built, not tested.
+        for name, check in project.checks.items():
+            if check.deps and all(dep in chosen for dep in check.deps):
+                chosen.add(name)
         for name in list(chosen):
             chosen |= project.dag.ancestors(name)
     else:

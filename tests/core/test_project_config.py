@@ -32,7 +32,7 @@ def test_full_config(tmp_path: Path) -> None:
     assert config.name == "shop"
     assert config.version == "0.1"
     assert config.vars == {"start_date": "2024-01-01", "limit": 10}
-    assert config.tests == ({"type": "not_null", "table": "users", "column": "email"},)
+    assert list(config.tests) == [{"type": "not_null", "table": "users", "column": "email"}]
     assert config.docs == {"models": {"users.ff": {"description": "people"}}}
     assert config.warnings == ()
 

@@ -1,0 +1,82 @@
+"""Run artifacts under ``<project>/.fastflowtransform/target/``, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .executor import NodeResult
+from .project import Project
+
+TARGET = Path(".fastflowtransform") / "target"
+
+
+def target_dir(project: Project) -> Path:
+    return project.root / TARGET
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to a temporary file beside ``path`` and rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, default=str)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _metadata(env_name: str, engine: str) -> dict[str, Any]:
+    return {
+        "tool": f"pytest-fft {__version__}",
+        "run_id": uuid.uuid4().hex,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "env_name": env_name,
+        "model_engine": engine,
+    }
+
+
+_CHECK_STATUS = {"success": "pass", "fail": "fail", "warn": "warn", "error": "error",
+                 "skipped": "skipped"}
+
+
+def test_results(project: Project, results: list[NodeResult], env_name: str,
+                 engine: str) -> dict[str, Any]:
+    """``test_results.json``: one entry per check that was asked for in this run."""
+    entries = []
+    for result in results:
+        check = project.checks[result.name]
+        spec = check.spec
+        entries.append({
+            "name": check.name,
+            "type": spec.type,
+            "scope": spec.scope,
+            "tables": list(spec.tables),
+            "column": spec.column,
+            "severity": spec.severity,
+            "tags": list(spec.tags),
+            "status": _CHECK_STATUS.get(result.status, result.status),
+            "message": result.message,
+            "metrics": dict(result.metrics or {}),
+            "duration_ms": round(result.duration * 1000, 3),
+            "line": check.line,
+        })
+    totals = {status: sum(1 for e in entries if e["status"] == status)
+              for status in ("pass", "fail", "warn", "error", "skipped")}
+    return {"metadata": _metadata(env_name, engine), "results": entries, "totals": totals}
+
+
+def write_test_results(project: Project, results: list[NodeResult], env_name: str,
+                       engine: str) -> Path:
+    path = target_dir(project) / "test_results.json"
+    write_json_atomic(path, test_results(project, results, env_name, engine))
+    return path

@@ -1,0 +1,29 @@
+"""Data-quality checks from ``project.yml -> tests:``: parsing, SQL and verdicts (pure core).
+
+* :mod:`.spec` parses entries into :class:`CheckSpec` records (strict, with line numbers);
+* :mod:`.dialect` holds the per-engine SQL spellings (:class:`Dialect`, :func:`dialect_for`);
+* :mod:`.sql` builds each check's one-row query (:func:`check_sql`) and judges that row
+  (:func:`evaluate` -> :class:`CheckOutcome`).
+
+Nothing here imports pytest or a database driver.
+"""
+
+from __future__ import annotations
+
+from .dialect import DIALECTS, Dialect, dialect_for
+from .spec import CHECK_TYPES, CheckNotSupportedError, CheckSpec, Severity, parse_checks
+from .sql import CheckOutcome, check_sql, evaluate
+
+__all__ = [
+    "CHECK_TYPES",
+    "DIALECTS",
+    "CheckNotSupportedError",
+    "CheckOutcome",
+    "CheckSpec",
+    "Dialect",
+    "Severity",
+    "check_sql",
+    "dialect_for",
+    "evaluate",
+    "parse_checks",
+]

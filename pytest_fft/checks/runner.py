@@ -1,0 +1,39 @@
+"""Running one check on an engine: its single query, then the verdict."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CheckError
+
+if TYPE_CHECKING:
+    from ..project import Check
+    from .sql import CheckOutcome
+
+sql_log = logging.getLogger("pytest_fft.sql")
+
+
+def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
+    from .dialect import dialect_for
+    from .sql import check_sql, evaluate
+
+    sql = check_sql(check.spec, dialect_for(engine.name))
+    if sql_log.isEnabledFor(logging.DEBUG):
+        sql_log.debug("-- check %s (project.yml:%s)\n%s", check.name, check.line, sql)
+    try:
+        rows = engine.query(sql)
+    except Exception as exc:  # noqa: BLE001 - turned into a message naming table and fix
+        existing = engine.existing_relations()
+        missing = [t for t in check.spec.tables if t.split(".")[-1] not in existing]
+        if missing:
+            raise CheckError(
+                f"table {missing[0]} does not exist in {env_name}; build it with fft run",
+                file=check.rel_path, line=check.line, node=check.name,
+            ) from exc
+        raise CheckError(
+            f"{check.name} could not run on {engine.name}: {str(exc).strip()}",
+            file=check.rel_path, line=check.line, node=check.name,
+            hint="check the expr/where snippets of the check",
+        ) from exc
+    return evaluate(check.spec, rows[0])
