@@ -132,7 +132,9 @@ class NodeItem(pytest.Item):
                                          line=self.line, node=self.node_name),
                              result.message or "check failed")
         if result.status == "warn":
-            warnings.warn(FFTCheckWarning(f"{self.node_name}: {result.message}"), stacklevel=1)
+            # Attributed to the check's line in project.yml, not to this module.
+            warnings.warn_explicit(FFTCheckWarning(f"{self.node_name}: {result.message}"),
+                                   FFTCheckWarning, str(self.path), self.line)
         if result.status == "skipped":
             _skip_here(result.message or "skipped")
 

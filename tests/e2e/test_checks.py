@@ -169,3 +169,23 @@ def test_bad_yaml_names_project_yml_and_line(make_project, run_fft) -> None:
     result = run_fft("test", str(root))
     assert result.returncode == 1
     assert "project.yml" in result.output and ":3" in result.output
+
+
+def test_a_check_node_id_runs_without_flags(pytester: pytest.Pytester, shop: Path,
+                                             run_fft) -> None:
+    _seed_and_run(run_fft, shop)
+    pytester.chdir()
+    result = pytester.runpytest(str(shop / "project.yml") + "::not_null[users.email]",
+                                "--rootdir", str(shop))
+    result.assert_outcomes(passed=1)
+
+
+def test_warn_severity_passes_with_a_pytest_warning(pytester: pytest.Pytester, shop: Path,
+                                                    run_fft) -> None:
+    _seed_and_run(run_fft, shop)
+    pytester.chdir()
+    result = pytester.runpytest(str(shop), "--rootdir", str(shop), "--fft-test", "-m",
+                                "fft_check", "-k", "greater_equal")
+    result.assert_outcomes(passed=1, deselected=4, warnings=1)
+    result.stdout.fnmatch_lines(["*project.yml:15: FFTCheckWarning: greater_equal[[]orders.amount]: "
+                                 "orders.amount: 1 row < 0"])
