@@ -29,6 +29,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, default=str)
             handle.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; artifacts are meant to be read by others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

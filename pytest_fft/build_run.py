@@ -28,7 +28,7 @@ class BuildSettings:
 @dataclass
 class BuildRun:
     project: Project
-    profile: ResolvedProfile
+    profile: ResolvedProfile | None  # None when only unit cases run
     settings: BuildSettings
     nodes: list[str] = field(default_factory=list)  # what the collected items ask for
     board: ResultBoard = field(default_factory=ResultBoard)
@@ -53,12 +53,14 @@ class BuildRun:
 
     @property
     def engine_abbrev(self) -> str:
-        return ENGINE_ABBREV.get(self.profile.engine, self.profile.engine.upper())
+        engine = self.profile.engine if self.profile else self.project.engine
+        return ENGINE_ABBREV.get(engine, engine.upper())
 
     def ensure_started(self) -> None:
         with self._lock:
             if self._executor is not None or self.startup_error is not None:
                 return
+            assert self.profile is not None, "builds resolve the profile when collecting"
             try:
                 self._engine = create_engine(self.profile.profile)
             except FFTError as exc:
@@ -104,7 +106,7 @@ class BuildRun:
     def _write_artifacts(self) -> None:
         results = self.board.all()
         checks = [results[n] for n in self.nodes if n in self.project.checks and n in results]
-        if checks:
+        if checks and self.profile is not None:
             from .artifacts import write_test_results
 
             write_test_results(self.project, checks, self.profile.env_name, self.profile.engine)

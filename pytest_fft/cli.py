@@ -32,6 +32,8 @@ COMMANDS = {
     "test": ("run the data-quality checks of project.yml", ["--fft-test"]),
     "build": ("seed, build and check, each model's checks right after it",
               ["--fft-seed", "--fft-run", "--fft-test"]),
+    "utest": ("run the model unit tests of tests/unit/*.yml (no warehouse needed)",
+              ["--fft-utest"]),
 }
 SELECTING = ("run", "test", "build")
 BUILDING = ("run", "build")
@@ -70,6 +72,18 @@ def _parser() -> argparse.ArgumentParser:
                              help="run these nodes (and build what they depend on); repeatable")
             cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
                              help="leave these nodes out (repeatable)")
+        if name == "utest":
+            cmd.add_argument("--model", action="append", default=[],
+                             help="only the cases of this model (repeatable)")
+            cmd.add_argument("--case", action="append", default=[],
+                             help="only the cases of this name (repeatable)")
+            cmd.add_argument("--path", action="append", default=[],
+                             help="only this spec file, relative to the project (repeatable)")
+            cmd.add_argument("--cache", choices=("off", "ro", "rw"), default="off",
+                             help="skip cases unchanged since they passed (default off)")
+            cmd.add_argument("--reuse-meta", action="store_true",
+                             help="reserved; accepted and ignored")
+            cmd.add_argument("--jobs", metavar="N|auto", help=argparse.SUPPRESS)
         if name in BUILDING:
             cmd.add_argument("--keep-going", action="store_true",
                              help="keep building independent models after a failure (default)")
@@ -81,7 +95,16 @@ def _parser() -> argparse.ArgumentParser:
 def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     """The pytest command line an ``fft`` invocation stands for."""
     project = str(Path(ns.project))
-    args = [project, "--rootdir", project, *COMMANDS[ns.command][1]]
+    targets = [str(Path(project, p)) for p in getattr(ns, "path", [])] or [project]
+    args = [*targets, "--rootdir", project, *COMMANDS[ns.command][1]]
+    for item in getattr(ns, "model", []):
+        args += ["--fft-utest-model", item]
+    for item in getattr(ns, "case", []):
+        args += ["--fft-utest-case", item]
+    if getattr(ns, "cache", None) and ns.command == "utest":
+        args += ["--fft-utest-cache", ns.cache]
+    if getattr(ns, "reuse_meta", False):
+        args.append("--fft-reuse-meta")
     if ns.env:
         args += ["--fft-env", ns.env]
     if ns.engine:

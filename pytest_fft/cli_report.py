@@ -82,21 +82,23 @@ class CliReporter:
             self.err_console.print(f"[yellow]warning[/] {escape(str(warning_message.message))}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from .items import NodeItem
-
-        items = [i for i in session.items if isinstance(i, NodeItem)]
+        items = [i for i in session.items if hasattr(i, "build_run")]
         for item in items:
+            if getattr(item, "kind", None) != "check":
+                continue
             check = item.build_run.project.checks.get(item.node_name)
-            if check is not None and item.kind == "check":
+            if check is not None:
                 self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
         if items:
             self.abbrev = items[0].build_run.engine_abbrev
             if not self.quiet:
                 run = items[0].build_run
+                where = (f"env {escape(run.profile.env_name)}" if run.profile is not None
+                         else "in-memory")
                 self.console.print(
-                    f"[bold]{self.command}[/] {escape(run.project.name)} · env "
-                    f"{escape(run.profile.env_name)} · {self.abbrev} · {len(items)} node"
-                    f"{'s' if len(items) != 1 else ''} · jobs {run.settings.jobs}"
+                    f"[bold]{self.command}[/] {escape(run.project.name)} · {where} · "
+                    f"{self.abbrev} · {len(items)} node{'s' if len(items) != 1 else ''} · "
+                    f"jobs {run.settings.jobs}"
                 )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -118,7 +120,10 @@ class CliReporter:
                 check_type, scope, "skipped" if outcome == "skipped" else status, duration,
                 skip_reason or props.get("fft_message", "")))
         if outcome == "failed":
-            self.failures.append((report.nodeid, name, report.longreprtext))
+            text = report.longreprtext
+            if self.command == "utest" and "fft_diff" in props:
+                text = f"{report.longreprtext.splitlines()[0]}\n{props['fft_diff']}"
+            self.failures.append((report.nodeid, name, text))
         if not self.per_node_lines:
             return
         detail = ""
@@ -128,6 +133,8 @@ class CliReporter:
             detail = f"  [yellow]warn: {escape(props.get('fft_message', ''))}[/]"
         elif outcome == "failed":
             detail = "  [red]failed[/]" if status == "fail" else "  [red]error[/]"
+        elif status == "cached":
+            detail = "  [cyan]cached[/]"
         rows = props.get("fft_rows")
         rows_text = (f"  {rows} row{'' if rows == 1 else 's'}"
                      if rows is not None and outcome == "passed" else "")
@@ -172,7 +179,10 @@ class CliReporter:
             return
         if self.command == "test":
             return
-        parts = [f"[green]{c['passed']} ok[/]"]
+        cached = self.statuses.get("cached", 0)
+        parts = [f"[green]{c['passed'] - cached} ok[/]"]
+        if cached:
+            parts.append(f"[cyan]{cached} cached[/]")
         if c["failed"]:
             parts.append(f"[red]{c['failed']} failed[/]")
         if c["skipped"]:
@@ -181,13 +191,14 @@ class CliReporter:
 
     def _print_data_quality_summary(self) -> None:
         out = self.console
-        out.print("\nData Quality Summary\n────────────────────")
+        out.print(("" if self.quiet else "\n") + "Data Quality Summary\n────────────────────")
         for line in self.check_lines:
             icon = _DQ_ICONS.get(line.status, "?")
-            out.print(f"{icon} {escape(f'{line.type:<18}')} {escape(f'{line.scope:<40}')} "
+            out.print(f"{icon} {escape(f'{line.type:<22}')} {escape(f'{line.scope:<40}')} "
                       f"({line.seconds * 1000:.0f}ms)")
             if line.status != "success" and line.message:
-                out.print(f"   ↳ {escape(line.message)}")
+                message = line.message.strip().replace("\n", "\n     ")
+                out.print(f"   ↳ {escape(message)}")
         tally = {s: sum(1 for x in self.check_lines if x.status == s)
                  for s in ("success", "fail", "warn", "error", "skipped")}
         out.print("\nTotals\n──────")

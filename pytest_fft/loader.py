@@ -278,7 +278,7 @@ def _load_checks(root: Path, tests: Any, names: _NodeNames) -> dict[str, Check]:
                 f"check {spec.id!r} in project.yml has the name of the node defined in "
                 f"{names.by_name[spec.id]}",
                 file=display, line=spec.line, node=spec.id,
-                hint="give the check another name:",
+                hint="give the check another name: name: <something unique>",
             )
         deps = tuple(dict.fromkeys(
             names.by_relation[t.split(".")[-1]] for t in spec.tables

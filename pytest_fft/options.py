@@ -24,6 +24,18 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--fft-seed", action="store_true", help="load the project's seeds")
     group.addoption("--fft-test", action="store_true",
                     help="run the data-quality checks of project.yml")
+    group.addoption("--fft-utest", action="store_true",
+                    help="run the model unit tests of tests/unit/*.yml (collected by default)")
+    group.addoption("--fft-utest-model", metavar="MODEL", action="append", default=[],
+                    help="only the unit cases of this model (repeatable)")
+    group.addoption("--fft-utest-case", metavar="CASE", action="append", default=[],
+                    help="only the unit cases of this name (repeatable)")
+    group.addoption("--fft-utest-cache", metavar="off|ro|rw", default=None,
+                    choices=("off", "ro", "rw"),
+                    help="unit-test cache: skip cases whose model and inputs are unchanged "
+                         "since they last passed (default off)")
+    group.addoption("--fft-reuse-meta", action="store_true",
+                    help="reserved (accepted for FastFlowTransform compatibility; no effect)")
     group.addoption("--fft-env", metavar="NAME", help="profile from profiles.yml (default: dev)")
     group.addoption("--fft-engine", metavar="ENGINE",
                     help="override the profile's engine (duckdb, postgres, ...)")
@@ -46,6 +58,9 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("fft_env", "default profile name for --fft-env", default="")
     parser.addini("fft_jobs", "default for --fft-jobs", default="")
     parser.addini("fft_engine", "default for --fft-engine", default="")
+    parser.addini("fft_collect", "what plain pytest collects from a project when no "
+                  "--fft-run/--fft-seed/--fft-test/--fft-utest is given: any of "
+                  "seed run test utest (default: utest)", type="args", default=["utest"])
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,10 @@ class FFTOptions:
     run: bool = False
     seed: bool = False
     test: bool = False
+    utest: bool = False
+    utest_models: tuple[str, ...] = ()
+    utest_cases: tuple[str, ...] = ()
+    utest_cache: str = "off"
     env: str | None = None
     engine: str | None = None
     jobs: int = 2
@@ -69,7 +88,13 @@ class FFTOptions:
 
     @property
     def builds(self) -> bool:
-        return self.run or self.seed or self.test or bool(self.explicit)
+        return self.run or self.seed or self.test or any(
+            not _is_unit_spec(p) for p in self.explicit)
+
+    @property
+    def needs_warehouse(self) -> bool:
+        """Seeds, models and checks run on the profile's engine; unit cases do not."""
+        return self.builds
 
 
 def read_options(config: pytest.Config) -> FFTOptions:
@@ -82,13 +107,24 @@ def read_options(config: pytest.Config) -> FFTOptions:
         or opt.fft_fail_fast or opt.fft_keep_going
     )
     explicit = _explicit_node_files(config)
+    kinds = {k for k in ("seed", "run", "test", "utest") if getattr(opt, f"fft_{k}")}
+    if not kinds and not explicit:
+        kinds = set(config.getini("fft_collect"))
+        unknown = kinds - {"seed", "run", "test", "utest"}
+        if unknown:
+            raise pytest.UsageError(f"fft_collect: unknown kind {sorted(unknown)[0]!r}; "
+                                    "use any of seed run test utest")
     jobs = parse_jobs(opt.fft_jobs if opt.fft_jobs is not None
                       else (config.getini("fft_jobs") or "auto"))
     return FFTOptions(
-        active=bool(given or ini_set or explicit),
-        run=opt.fft_run,
-        seed=opt.fft_seed,
-        test=opt.fft_test,
+        active=bool(given or ini_set or explicit or kinds),
+        run="run" in kinds,
+        seed="seed" in kinds,
+        test="test" in kinds,
+        utest="utest" in kinds or opt.fft_utest,
+        utest_models=tuple(opt.fft_utest_model),
+        utest_cases=tuple(opt.fft_utest_case),
+        utest_cache=opt.fft_utest_cache or "off",
         env=opt.fft_env or config.getini("fft_env") or None,
         engine=opt.fft_engine or config.getini("fft_engine") or None,
         jobs=jobs,
@@ -111,9 +147,14 @@ def _explicit_node_files(config: pytest.Config) -> frozenset[Path]:
         name = path.name
         if name.endswith((".ff.sql", ".ff.py")) or (name == "project.yml" and "::" in arg) or (
             path.parent.name == "seeds" and path.suffix.lower() in (".csv", ".parquet")
-        ):
+        ) or _is_unit_spec(path):
             found.add(path.resolve())
     return frozenset(found)
+
+
+def _is_unit_spec(path: Path) -> bool:
+    return path.suffix in (".yml", ".yaml") and "unit" in path.parts[-4:-1] and "tests" in (
+        path.parts[-5:-1])
 
 
 def parse_jobs(value: str | int) -> int:

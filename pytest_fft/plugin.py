@@ -22,6 +22,7 @@ MARKERS = {
     "fft_model": "a FastFlowTransform model built by pytest-fft",
     "fft_seed": "a FastFlowTransform seed loaded by pytest-fft",
     "fft_check": "a data-quality check from project.yml run by pytest-fft",
+    "fft_utest": "a model unit-test case from tests/unit/*.yml",
 }
 
 
@@ -55,8 +56,14 @@ class FFTState:
         from .loader import load_project
         from .profiles import resolve_profile
 
-        profile = resolve_profile(root, self.options.env, engine=self.options.engine)
-        project = load_project(root, engine=profile.engine, vars=self.options.vars)
+        # Unit cases run on private in-memory engines: a run of only those needs no profile
+        # (so plain `pytest` works before profiles.yml has the env).
+        profile = None
+        engine = self.options.engine or "duckdb"
+        if self.options.needs_warehouse:
+            profile = resolve_profile(root, self.options.env, engine=self.options.engine)
+            engine = profile.engine
+        project = load_project(root, engine=engine, vars=self.options.vars)
         return BuildRun(project=project, profile=profile, settings=BuildSettings(
             jobs=self.options.jobs, fail_fast=self.options.fail_fast))
 
@@ -70,12 +77,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     options = read_options(config)
     config.stash[STATE_KEY] = FFTState(options)
+    if options.utest and options.utest_cache == "rw":
+        config.pluginmanager.register(UnitCacheRecorder(config), "fft-utest-cache")
     if options.builds and (getattr(config.option, "numprocesses", None) or 0):
         # The DuckDB file admits one writer; until builds run in exactly one xdist worker,
         # refuse rather than let workers fight over the database.
         raise pytest.UsageError(
-            "--fft-run/--fft-seed cannot be combined with pytest-xdist (-n) yet: "
-            "run the build without -n"
+            "--fft-run/--fft-seed/--fft-test cannot be combined with pytest-xdist (-n) yet: "
+            "run builds and checks without -n (unit tests may use it)"
         )
     if options.active and (getattr(config.option, "verbose", 0) >= 2 or os.environ.get("FFT_SQL_DEBUG") == "1"):
         logging.getLogger("pytest_fft.sql").setLevel(logging.DEBUG)
@@ -98,7 +107,7 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     state = _state(parent.config)
-    if state is None or not state.options.builds:
+    if state is None:
         return None
     from .items import ChecksFile, ModelFile, ProjectDir, SeedFile
     from .loader import SEED_SUFFIXES
@@ -116,6 +125,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return SeedFile.from_parent(parent, path=file_path)
     if (state.options.test or named) and rel == ("project.yml",):
         return ChecksFile.from_parent(parent, path=file_path)
+    if ((state.options.utest or named) and rel[:2] == ("tests", "unit")
+            and file_path.suffix in (".yml", ".yaml")):
+        from .unit_items import UnitFile
+
+        return UnitFile.from_parent(parent, path=file_path)
     return None
 
 
@@ -124,6 +138,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = _state(config)
     if state is None:
         return
+    if state.options.utest_models or state.options.utest_cases:
+        _select_unit_cases(config, state, items)
     from .items import NodeItem
 
     node_items = [i for i in items if isinstance(i, NodeItem)]
@@ -137,6 +153,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ordered = sorted(node_items, key=_order_key)
     for index, item in zip(slots, ordered):
         items[index] = item
+
+
+def _select_unit_cases(config: pytest.Config, state: FFTState, items: list[pytest.Item]) -> None:
+    """``fft utest --model M --case C``: keep the unit cases of those models / names."""
+    from .names import relation_for
+    from .unit_items import UnitCaseItem
+
+    models = {relation_for(m) for m in state.options.utest_models}
+    cases = set(state.options.utest_cases)
+    keep, drop = [], []
+    for item in items:
+        if isinstance(item, UnitCaseItem) and (
+            (models and relation_for(item.case.model) not in models)
+            or (cases and item.case.name not in cases)
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _order_key(item: Any) -> tuple[str, int, str, int, str]:
@@ -200,10 +237,69 @@ def pytest_runtestloop(session: pytest.Session) -> None:
             run.ensure_started()
 
 
+@pytest.fixture
+def fft_unit_engine(request: pytest.FixtureRequest) -> Any:
+    """A private, empty engine for one unit case (in-memory DuckDB by default).
+
+    Precedence of the engine: ``--fft-engine`` (``fft utest --engine``), then the spec's
+    ``engine:``, then DuckDB. Override this fixture in a project's conftest.py to bring your
+    own engine object (it must follow ``pytest_fft.engines.Engine``).
+    """
+    from .errors import EngineNotInstalledError
+
+    state = request.config.stash[STATE_KEY]
+    case = getattr(request.node, "case", None)
+    engine_name = state.options.engine or (case.engine if case is not None else None) or "duckdb"
+    if engine_name != "duckdb":
+        raise EngineNotInstalledError(
+            f"unit tests on {engine_name!r} are not available yet",
+            hint="run them on DuckDB (drop engine:/--engine), the default")
+    from .engines.duckdb import DuckDBEngine
+
+    engine = DuckDBEngine(":memory:")
+    yield engine
+    engine.close()
+
+
+UTEST_CACHE_KEY = "fft/utest/fingerprints"
+"""pytest-cache key: node id of a unit case -> fingerprint of its last pass (profile "utest").
+Node ids are relative to the rootdir, whose cache directory this is, so they are unique."""
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """A cached node passes with its own status: "N passed, M cached", CACHED with -v."""
+    if report.when == "call" and report.passed and (
+            ("fft_status", "cached") in report.user_properties):
+        return "cached", "c", "CACHED"
+    return None
+
+
+class UnitCacheRecorder:
+    """Collects the fingerprints of passing unit cases where reports arrive (the controller
+    under xdist) and writes them to pytest's cache at the end (``--fft-utest-cache rw``)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.passed: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and report.passed:
+            for key, value in report.user_properties:
+                if key == "fft_utest_fp":
+                    self.passed[report.nodeid] = value
+
+    def pytest_sessionfinish(self) -> None:
+        cache = getattr(self.config, "cache", None)
+        if cache is None or not self.passed or hasattr(self.config, "workerinput"):
+            return
+        cache.set(UTEST_CACHE_KEY, {**cache.get(UTEST_CACHE_KEY, {}), **self.passed})
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = _state(session.config)
     if state is None:
         return
+
     # Also reached after Ctrl-C: finish() cancels a build that is still running.
     for run in state.runs.values():
         if hasattr(run, "finish"):

@@ -66,7 +66,7 @@ def _match_core(project: Project, core: str) -> set[str]:
         }
     matched = {
         n for n in nodes
-        if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(relation_for(n), core)
+        if n == core or fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(relation_for(n), core)
         or fnmatch.fnmatchcase(n, core + ".ff")
     }
     for name, check in project.checks.items():

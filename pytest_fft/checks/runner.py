@@ -34,6 +34,6 @@ def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
         raise CheckError(
             f"{check.name} could not run on {engine.name}: {str(exc).strip()}",
             file=check.rel_path, line=check.line, node=check.name,
-            hint="check the expr/where snippets of the check",
+            hint="check the table and column names and any expr/where of the check",
         ) from exc
     return evaluate(check.spec, rows[0])

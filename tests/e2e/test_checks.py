@@ -189,3 +189,25 @@ def test_warn_severity_passes_with_a_pytest_warning(pytester: pytest.Pytester, s
     result.assert_outcomes(passed=1, deselected=4, warnings=1)
     result.stdout.fnmatch_lines(["*project.yml:15: FFTCheckWarning: greater_equal[[]orders.amount]: "
                                  "orders.amount: 1 row < 0"])
+
+
+def test_a_reconciliation_of_a_model_and_its_descendant_runs_in_a_build(make_project,
+                                                                        run_fft) -> None:
+    root = make_project({**FILES, "project.yml": (
+        "tests:\n"
+        "  - type: reconcile_equal\n    name: users_vs_mart\n"
+        "    left: {table: users, expr: 'count(*)'}\n"
+        "    right: {table: mart_users, expr: 'count(*)'}\n"
+        "  - type: not_null\n    table: users\n    column: email\n")})
+    result = run_fft("build", str(root))
+    assert result.returncode == 0, result.output
+    assert "✓ users_vs_mart" in result.stdout
+    assert "✓ mart_users.ff" in result.stdout
+    assert "not run" not in result.stdout
+
+
+def test_a_generated_check_name_selects_as_written(shop: Path, run_fft) -> None:
+    _seed_and_run(run_fft, shop)
+    result = run_fft("test", str(shop), "--select", "unique[users.id]")
+    assert result.returncode == 2
+    assert "✓ passed: 0" in result.stdout and "✗ failed: 1" in result.stdout

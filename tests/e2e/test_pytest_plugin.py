@@ -43,10 +43,23 @@ def test_collect_only_lists_one_item_per_seed_and_model_in_dag_order(
     assert not (project / ".local" / "demo.duckdb").exists()  # collecting builds nothing
 
 
-def test_plugin_is_inert_without_fft_options(pytester: pytest.Pytester, project: Path) -> None:
+def test_plain_pytest_collects_no_builds(pytester: pytest.Pytester, project: Path) -> None:
+    """Without --fft-* options only the hermetic unit cases are collected (issue: unit tests
+    by default); seeds, models and checks need their flags."""
+    result = pytester.runpytest("--collect-only", "-q")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids and all(i.startswith("tests/unit/") for i in ids)
+
+
+def test_fft_collect_ini_key_chooses_what_plain_pytest_collects(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    pytester.makeini("[pytest]\nfft_collect = seed\n")
+    result = pytester.runpytest("--collect-only", "-q")
+    assert [line for line in result.outlines if "::" in line] == BUILD_IDS[:2]
+    pytester.makeini("[pytest]\nfft_collect =\n")
     result = pytester.runpytest("--collect-only", "-q")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
-    assert not [line for line in result.outlines if "::" in line]
 
 
 def test_seed_and_run_build_the_tables(pytester: pytest.Pytester, project: Path, query) -> None:

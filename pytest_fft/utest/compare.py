@@ -1,0 +1,632 @@
+"""Comparing a model's result with a case's expected rows, and saying how they differ.
+
+:func:`compare_frames` returns a :class:`FrameDiff`: ``text`` is a readable report for pytest,
+``csv_text`` the compact CSV-style diff ``fft utest`` prints::
+
+    mart_users: 1 of 2 rows differ
+      row 2 (id=2): is_gmail expected True, got False
+    missing rows (expected, not in the result):
+      {id: 3, email: 'c@gmail.com', is_gmail: True}
+
+Unit-test frames are small, so cells are compared in plain Python over column lists (a few
+microseconds per cell) instead of per-cell pandas operations.
+
+Cells are normalised so that harmless type differences pass and real ones do not:
+
+* NULL is ``None``, ``NaN``, ``pd.NA`` and ``NaT`` alike; NULL never equals ``0`` or ``""``;
+* numbers compare by value (``1 == 1.0``, ``Decimal("19.90") == 19.9``), numpy scalars as
+  Python ones; a bool only equals a bool (``True`` is not ``1``);
+* text compares exactly, and text never equals a number (``"1"`` is not ``1``);
+* in a column holding dates or timestamps, ISO text is parsed (``'2024-01-01'`` equals
+  ``date(2024, 1, 1)``), a date equals the midnight timestamp of that day, and a naive
+  timestamp is taken as UTC when the other side has a time zone;
+* UUIDs compare as their text, arrays as lists.
+
+Decisions where the spec leaves room:
+
+* Expected rows from a CSV file are untyped text: each cell is read as the type of the result's
+  column (``1`` as a number if the result holds numbers, ``true`` as a bool, ISO text as a
+  date), an empty cell is NULL; text that does not parse stays text and is reported.
+* Columns match by exact name first, then case-insensitively (Postgres folds names to lower
+  case, Snowflake to upper case); ``ignore_columns`` ignores a column in any case.
+* ``order_by`` pairs rows by those columns (a sorted merge), so a row whose key is absent on
+  one side is reported as missing/unexpected rather than as a row whose every cell differs.
+  ``any_order`` matches rows as a multiset; left-over rows that agree on more than half of
+  the columns are then reported as one differing row. With neither, rows pair by position.
+* Expected rows without columns (``rows: []``) only check that the result is empty.
+* Each list in the report is cut after 20 entries ("... and 5 more").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from .spec import Expectation, InputData
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: ``approx: true`` tolerances (relative, absolute) on float columns.
+APPROX_REL = 1e-9
+APPROX_ABS = 1e-12
+#: How many entries each list of the report shows.
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class FrameDiff:
+    """The outcome of a comparison; ``text``/``csv_text`` are empty when ``equal``."""
+
+    equal: bool
+    text: str
+    csv_text: str
+
+
+# ---------------------------------------------------------------------------------------------
+# frames from a spec
+# ---------------------------------------------------------------------------------------------
+
+
+def expected_frame(expect: Expectation) -> pd.DataFrame:
+    """The expected rows as a frame: inline rows keep their Python values (object columns);
+    a CSV is read as text (empty cells are NULL), to be typed by :func:`compare_frames`."""
+    import pandas as pd
+
+    if expect.csv is not None:
+        return pd.read_csv(expect.csv, dtype=object, keep_default_na=False, na_values=[""],
+                           encoding="utf-8-sig")
+    rows = expect.rows or ()
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return pd.DataFrame({c: [row.get(c) for row in rows] for c in columns}, columns=columns,
+                        dtype=object)
+
+
+def input_frame(data: InputData) -> pd.DataFrame:
+    """An input relation as a frame to load into the engine.
+
+    Inline rows get column types from their values: whole numbers become ``Int64`` and
+    booleans ``boolean`` when a NULL is among them (so ``1`` does not turn into ``1.0``),
+    mixed numbers ``float64``, anything else stays as written. A CSV is read by pandas.
+    """
+    import pandas as pd
+
+    if data.csv is not None:
+        return pd.read_csv(data.csv, encoding="utf-8-sig")
+    rows = data.rows or ()
+    columns = list(data.columns)
+    return pd.DataFrame({c: _series([row.get(c) for row in rows]) for c in columns},
+                        columns=columns, index=range(len(rows)))
+
+
+def _series(values: list[Any]) -> Any:
+    import pandas as pd
+
+    present = [v for v in values if v is not None]
+    has_null = len(present) < len(values)
+    if present and all(isinstance(v, bool) for v in present):
+        return pd.Series(values, dtype="boolean" if has_null else bool)
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        try:
+            return pd.Series(values, dtype="Int64" if has_null else "int64")
+        except (OverflowError, TypeError, ValueError):
+            return pd.Series(values, dtype=object)
+    if present and all(isinstance(v, str) for v in present):
+        return pd.Series(values)
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       for v in present):
+        return pd.Series([math.nan if v is None else float(v) for v in values], dtype="float64")
+    return pd.Series(values, dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# cell normalisation
+# ---------------------------------------------------------------------------------------------
+
+_NUMBER = (int, float, Decimal)
+
+
+def _canon(value: Any) -> Any:
+    """A plain Python value: NULLs become ``None``, numpy/pandas scalars Python ones."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is str or kind is bool or kind is int:
+        return value
+    if kind is float:
+        return None if math.isnan(value) else value
+    module = kind.__module__
+    if module.startswith(("pandas", "numpy")):
+        return _canon_pandas(value)
+    if isinstance(value, Decimal):
+        return None if value.is_nan() else value
+    if isinstance(value, float):  # a subclass
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, int):
+        return value if isinstance(value, bool) else int(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    return value
+
+
+def _canon_pandas(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.ndarray):
+        return [_canon(v) for v in value.tolist()]
+    if isinstance(value, np.datetime64):
+        stamp = pd.Timestamp(value)
+        return None if stamp is pd.NaT else stamp
+    if isinstance(value, np.timedelta64):
+        delta = pd.Timedelta(value)
+        return None if delta is pd.NaT else delta
+    if isinstance(value, np.generic):
+        return _canon(value.item())
+    return value  # pd.Timestamp / pd.Timedelta are datetime / timedelta already
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, _NUMBER) and not isinstance(value, bool)
+
+
+def _is_temporal(value: Any) -> bool:
+    return isinstance(value, (date, time))  # datetime is a date
+
+
+def _parse_iso(text: str) -> Any:
+    """ISO text as a date, timestamp or time; the text itself if it is none of them."""
+    stripped = text.strip()
+    try:
+        if len(stripped) == 10:
+            return date.fromisoformat(stripped)
+        return datetime.fromisoformat(stripped)
+    except ValueError:
+        pass
+    try:
+        return time.fromisoformat(stripped)
+    except ValueError:
+        return text
+
+
+def _parse_as(text: str, like: Any) -> Any:
+    """CSV text read as the type of ``like`` (a value of the result's column)."""
+    if isinstance(like, bool):
+        lowered = text.strip().lower()
+        return {"true": True, "false": False}.get(lowered, text)
+    if _is_number(like):
+        stripped = text.strip()
+        try:
+            return int(stripped)
+        except ValueError:
+            pass
+        try:
+            return Decimal(stripped) if isinstance(like, Decimal) else float(stripped)
+        except (ValueError, InvalidOperation):
+            return text
+    if _is_temporal(like):
+        return _parse_iso(text)
+    return text
+
+
+def _naive_utc(value: date) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _numbers_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, Decimal) != isinstance(b, Decimal) and (
+        isinstance(a, float) or isinstance(b, float)
+    ):
+        return float(a) == float(b)
+    return bool(a == b)
+
+
+Tolerance = float | str | None  # an absolute tolerance, "approx" (rel+abs on floats) or None
+
+
+def _equal(expected: Any, actual: Any, tolerance: Tolerance = None) -> bool:
+    """Whether two normalised cells are the same value."""
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    if _is_number(expected) and _is_number(actual):
+        if tolerance == "approx":
+            if isinstance(expected, int) and isinstance(actual, int):
+                return expected == actual
+            return math.isclose(float(expected), float(actual), rel_tol=APPROX_REL,
+                                abs_tol=APPROX_ABS)
+        if tolerance is not None:
+            if isinstance(expected, int) and isinstance(actual, int):
+                return abs(expected - actual) <= float(tolerance)
+            return abs(float(expected) - float(actual)) <= float(tolerance)
+        return _numbers_equal(expected, actual)
+    if isinstance(expected, str) or isinstance(actual, str):
+        return isinstance(expected, str) and isinstance(actual, str) and expected == actual
+    if isinstance(expected, date) and isinstance(actual, date):
+        return _naive_utc(expected) == _naive_utc(actual)
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(
+            _equal(e, a, tolerance) for e, a in zip(expected, actual, strict=True))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return expected.keys() == actual.keys() and all(
+            _equal(expected[k], actual[k], tolerance) for k in expected)
+    try:
+        return bool(expected == actual)
+    except Exception:  # noqa: BLE001 - exotic values that refuse to compare differ
+        return False
+
+
+def _sort_key(value: Any) -> tuple[Any, ...]:
+    """Orders any mix of cells: booleans, numbers, timestamps, times, text, ..., NULL last."""
+    if value is None:
+        return (9, 0)
+    if isinstance(value, bool):
+        return (1, int(value))
+    if _is_number(value):
+        return (2, value)
+    if isinstance(value, date):
+        return (3, _naive_utc(value))
+    if isinstance(value, time):
+        return (4, value.replace(tzinfo=None))
+    if isinstance(value, str):
+        return (5, value)
+    if isinstance(value, timedelta):
+        return (6, value)
+    return (8, repr(value))
+
+
+def _row_key(row: Sequence[Any], positions: Sequence[int]) -> tuple[Any, ...]:
+    return tuple(_sort_key(row[i]) for i in positions)
+
+
+# ---------------------------------------------------------------------------------------------
+# showing values
+# ---------------------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    """A cell for the text report: text quoted, NULL as NULL, everything else as itself."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _looks_typed(text: str) -> bool:
+    """Text that would read as something else unquoted in a CSV line."""
+    if text == "" or text.strip() != text or text.lower() in ("true", "false", "null", "nan"):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return _parse_iso(text) is not text
+    return True
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell for the CSV diff: NULL is empty; text is quoted when it contains a comma, a
+    quote or a line break, or would read as something else (``"1"``, ``""``, ``"true"``)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        quote = _looks_typed(value) or any(ch in value for ch in ',"\n\r')
+        return '"' + value.replace('"', '""') + '"' if quote else value
+    shown = repr(value) if isinstance(value, float) else _show(value)
+    return '"' + shown.replace('"', '""') + '"' if any(ch in shown for ch in ',"\n') else shown
+
+
+def _csv_line(cells: Sequence[Any]) -> str:
+    return ",".join(_csv_cell(c) for c in cells)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _capped(lines: list[str], indent: str = "  ", limit: int = MAX_LISTED) -> list[str]:
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"{indent}... and {len(lines) - limit} more"]
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison
+# ---------------------------------------------------------------------------------------------
+
+
+def _columns(frame: Any) -> tuple[list[str], list[list[Any]]]:
+    """Column names and, per column, its normalised cells (position-based: duplicates stay)."""
+    names = [str(c) for c in frame.columns]
+    cells = [[_canon(v) for v in frame.iloc[:, i].tolist()] for i in range(len(names))]
+    return names, cells
+
+
+def _match_columns(expected: Sequence[str], actual: Sequence[str]) -> dict[str, int]:
+    """Expected column -> position in ``actual``: exact names first, then case-insensitive."""
+    position = {}
+    for i, name in enumerate(actual):
+        position.setdefault(name, i)
+    folded: dict[str, list[int]] = {}
+    for i, name in enumerate(actual):
+        folded.setdefault(name.lower(), []).append(i)
+    taken = {position[c] for c in expected if c in position}
+    out: dict[str, int] = {}
+    for column in expected:
+        if column in position:
+            out[column] = position[column]
+            continue
+        free = [i for i in folded.get(column.lower(), []) if i not in taken]
+        if len(free) == 1:
+            out[column] = free[0]
+            taken.add(free[0])
+    return out
+
+
+def _align_types(expected: list[Any], actual: list[Any], text_mode: bool) -> list[Any]:
+    """Expected cells typed like the result's column (CSV text), ISO text parsed in temporal
+    columns (both sides, in place for ``actual``). Returns the expected cells."""
+    like = next((v for v in actual if v is not None), None)
+    if text_mode and like is not None:
+        expected = [_parse_as(v, like) if isinstance(v, str) else v for v in expected]
+    if any(_is_temporal(v) for v in expected) or _is_temporal(like):
+        expected = [_parse_iso(v) if isinstance(v, str) else v for v in expected]
+        for i, v in enumerate(actual):
+            if isinstance(v, str):
+                actual[i] = _parse_iso(v)
+    return expected
+
+
+def _tolerances(columns: Sequence[str], approx: bool | Mapping[str, float]) -> list[Tolerance]:
+    if approx is True:
+        return ["approx"] * len(columns)
+    if isinstance(approx, Mapping):
+        return [float(approx[c]) if c in approx else None for c in columns]
+    return [None] * len(columns)
+
+
+@dataclass
+class _Pairing:
+    """Which expected row (index into ``sorted_expected``) pairs with which actual row."""
+
+    pairs: list[tuple[int, int]]
+    sorted_expected: list[list[Any]]
+    sorted_actual: list[list[Any]]
+
+
+def compare_frames(actual: pd.DataFrame, expect: Expectation,
+                   expected: pd.DataFrame) -> FrameDiff:
+    """Compare ``actual`` (the model's result) with ``expected`` as ``expect`` says.
+
+    >>> import pandas as pd                                     # doctest: +SKIP
+    >>> compare_frames(result, case.expect, expected_frame(case.expect)).equal  # doctest: +SKIP
+    True
+    """
+    ignore = {c.lower() for c in expect.ignore_columns}  # as loose as column matching
+    a_names, a_cells = _columns(actual)
+    e_names, e_cells = _columns(expected)
+    a_keep = [i for i, n in enumerate(a_names) if n.lower() not in ignore]
+    e_keep = [i for i, n in enumerate(e_names) if n.lower() not in ignore]
+    e_cols = [e_names[i] for i in e_keep]
+    e_by_name = {e_names[i]: i for i in e_keep}
+    matched = _match_columns(e_cols, [a_names[i] for i in a_keep])
+    matched = {c: a_keep[p] for c, p in matched.items()}
+
+    subset = expect.subset or not e_cols
+    missing_cols = [c for c in e_cols if c not in matched]
+    used = set(matched.values())
+    unexpected_cols = [] if subset else [a_names[i] for i in a_keep if i not in used]
+    columns = [c for c in e_cols if c in matched]  # compared columns, in expected order
+
+    n_expected = len(expected.index)
+    n_actual = len(actual.index)
+    text_mode = expect.csv is not None
+    e_columns: list[list[Any]] = []
+    a_columns: list[list[Any]] = []
+    for column in columns:
+        a_values = list(a_cells[matched[column]])
+        e_columns.append(_align_types(e_cells[e_by_name[column]], a_values, text_mode))
+        a_columns.append(a_values)
+    if columns:
+        e_rows = [list(r) for r in zip(*e_columns, strict=True)]
+        a_rows = [list(r) for r in zip(*a_columns, strict=True)]
+    else:
+        e_rows = [[] for _ in range(n_expected)]
+        a_rows = [[] for _ in range(n_actual)]
+    tolerances = _tolerances(columns, expect.approx)
+
+    order = [columns.index(c) for c in expect.order_by if c in columns]
+    if order:
+        pairing, missing, unexpected = _merge(e_rows, a_rows, order, tolerances)
+    elif expect.any_order:
+        pairing, missing, unexpected = _multiset(e_rows, a_rows, tolerances)
+    else:
+        count = min(len(e_rows), len(a_rows))
+        pairing = _Pairing([(i, i) for i in range(count)], e_rows, a_rows)
+        missing = list(range(count, len(e_rows)))
+        unexpected = list(range(count, len(a_rows)))
+    pairs, e_sorted, a_sorted = pairing.pairs, pairing.sorted_expected, pairing.sorted_actual
+
+    differing: list[tuple[int, int, list[int]]] = []
+    for e_index, a_index in pairs:
+        cells = [k for k in range(len(columns))
+                 if not _equal(e_sorted[e_index][k], a_sorted[a_index][k], tolerances[k])]
+        if cells:
+            differing.append((e_index, a_index, cells))
+
+    if not (missing_cols or unexpected_cols or differing or missing or unexpected):
+        return FrameDiff(True, "", "")
+
+    shown_actual = columns
+    actual_rows_shown = [a_sorted[i] for i in unexpected]
+    if not columns:  # nothing expected: show the unexpected rows with their own columns
+        shown_actual = [a_names[i] for i in a_keep]
+        actual_rows_shown = [[a_cells[c][i] for c in a_keep] for i in unexpected]
+
+    report = _Report(expect.relation, columns, order)
+    text = report.text(
+        missing_cols=missing_cols, unexpected_cols=unexpected_cols, pairs=len(pairs),
+        differing=[(e, e_sorted[e], a_sorted[a], cells) for e, a, cells in differing],
+        missing=[e_sorted[i] for i in missing], unexpected=actual_rows_shown,
+        shown_actual=shown_actual, counts=(n_expected, n_actual),
+    )
+    csv_text = report.csv(
+        expected_header=e_cols, actual_header=[a_names[i] for i in a_keep]
+        if unexpected_cols or missing_cols else None,
+        differing=[(e_sorted[e], a_sorted[a]) for e, a, _ in differing],
+        missing=[e_sorted[i] for i in missing], unexpected=actual_rows_shown,
+        shown_actual=shown_actual,
+    )
+    return FrameDiff(False, text, csv_text)
+
+
+def _rows_equal(e: Sequence[Any], a: Sequence[Any], positions: Sequence[int],
+                tolerances: Sequence[Tolerance]) -> bool:
+    return all(_equal(e[k], a[k], tolerances[k]) for k in positions)
+
+
+def _merge(e_rows: list[list[Any]], a_rows: list[list[Any]], positions: Sequence[int],
+           tolerances: Sequence[Tolerance]) -> tuple[_Pairing, list[int], list[int]]:
+    """Sort both sides by ``positions`` and walk them together, pairing equal keys."""
+    key: Callable[[list[Any]], tuple[Any, ...]] = lambda row: _row_key(row, positions)
+    e_sorted = sorted(e_rows, key=key)
+    a_sorted = sorted(a_rows, key=key)
+    pairs: list[tuple[int, int]] = []
+    missing: list[int] = []
+    unexpected: list[int] = []
+    i = j = 0
+    while i < len(e_sorted) and j < len(a_sorted):
+        if _rows_equal(e_sorted[i], a_sorted[j], positions, tolerances):
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif key(e_sorted[i]) < key(a_sorted[j]):
+            missing.append(i)
+            i += 1
+        else:
+            unexpected.append(j)
+            j += 1
+    missing.extend(range(i, len(e_sorted)))
+    unexpected.extend(range(j, len(a_sorted)))
+    return _Pairing(pairs, e_sorted, a_sorted), missing, unexpected
+
+
+def _multiset(e_rows: list[list[Any]], a_rows: list[list[Any]],
+              tolerances: Sequence[Tolerance]) -> tuple[_Pairing, list[int], list[int]]:
+    """Match rows as multisets; then pair left-overs that agree on most columns."""
+    width = len(e_rows[0]) if e_rows else (len(a_rows[0]) if a_rows else 0)
+    positions = list(range(width))
+    pairing, missing, unexpected = _merge(e_rows, a_rows, positions, tolerances)
+    e_sorted, a_sorted = pairing.sorted_expected, pairing.sorted_actual
+    if missing and unexpected and width > 1 and len(missing) * len(unexpected) <= 10_000:
+        free = list(unexpected)
+        still_missing: list[int] = []
+        for i in missing:
+            best, best_score = None, width // 2  # must agree on more than half the columns
+            for j in free:
+                score = sum(_equal(e_sorted[i][k], a_sorted[j][k], tolerances[k])
+                            for k in positions)
+                if score > best_score:
+                    best, best_score = j, score
+            if best is None:
+                still_missing.append(i)
+            else:
+                pairing.pairs.append((i, best))
+                free.remove(best)
+        pairing.pairs.sort()
+        missing, unexpected = still_missing, free
+    return pairing, missing, unexpected
+
+
+class _Report:
+    """Renders the two texts of a :class:`FrameDiff`."""
+
+    def __init__(self, relation: str, columns: Sequence[str], order: Sequence[int]) -> None:
+        self.relation = relation
+        self.columns = list(columns)
+        label = list(order) if order else ([0] if columns else [])
+        self.label = label
+
+    def mapping(self, names: Sequence[str], row: Sequence[Any]) -> str:
+        return "{" + ", ".join(f"{n}: {_show(v)}" for n, v in zip(names, row, strict=True)) + "}"
+
+    def text(self, *, missing_cols: list[str], unexpected_cols: list[str], pairs: int,
+             differing: list[tuple[int, list[Any], list[Any], list[int]]],
+             missing: list[list[Any]], unexpected: list[list[Any]],
+             shown_actual: Sequence[str], counts: tuple[int, int]) -> str:
+        n_expected, n_actual = counts
+        summary: list[str] = []
+        if missing_cols or unexpected_cols:
+            summary.append("columns differ")
+        if differing:
+            verb = "row differs" if pairs == 1 else "rows differ"
+            summary.append(f"{len(differing)} of {pairs} {verb}")
+        if n_expected != n_actual:
+            summary.append(f"expected {_plural(n_expected, 'row')}, got {n_actual}")
+        elif missing and not differing:
+            summary.append(f"{len(missing)} of {_plural(n_expected, 'expected row')} not found")
+        lines = [f"{self.relation}: {', '.join(summary)}"]
+        if missing_cols:
+            lines.append(f"  missing {'column' if len(missing_cols) == 1 else 'columns'} "
+                         f"(expected, not in the result): {', '.join(missing_cols)}")
+        if unexpected_cols:
+            lines.append(f"  unexpected {'column' if len(unexpected_cols) == 1 else 'columns'} "
+                         f"(in the result, not expected): {', '.join(unexpected_cols)}")
+        row_lines = []
+        for index, e_row, a_row, cells in differing:
+            # name the row by its key (or first column), unless that is what differs
+            label = ", ".join(f"{self.columns[k]}={_show(e_row[k])}" for k in self.label
+                              if k not in cells)
+            where = f"row {index + 1}" + (f" ({label})" if label else "")
+            what = "; ".join(f"{self.columns[k]} expected {_show(e_row[k])}, got {_show(a_row[k])}"
+                             for k in cells)
+            row_lines.append(f"  {where}: {what}")
+        lines += _capped(row_lines)
+        if missing:
+            lines.append("missing rows (expected, not in the result):")
+            lines += _capped([f"  {self.mapping(self.columns, r)}" for r in missing])
+        if unexpected:
+            lines.append("unexpected rows (in the result, not expected):")
+            lines += _capped([f"  {self.mapping(shown_actual, r)}" for r in unexpected])
+        return "\n".join(lines)
+
+    def csv(self, *, expected_header: Sequence[str], actual_header: Sequence[str] | None,
+            differing: list[tuple[list[Any], list[Any]]], missing: list[list[Any]],
+            unexpected: list[list[Any]], shown_actual: Sequence[str]) -> str:
+        lines = ["--- expected", "+++ actual"]
+        if actual_header is not None:
+            lines += ["-" + ",".join(expected_header), "+" + ",".join(actual_header)]
+            if self.columns and (differing or missing or unexpected):
+                lines.append(",".join(self.columns))
+        elif self.columns or not shown_actual:
+            lines.append(",".join(self.columns))
+        else:
+            lines.append(",".join(shown_actual))
+        body: list[str] = []
+        for e_row, a_row in differing:
+            body += ["-" + _csv_line(e_row), "+" + _csv_line(a_row)]
+        body += ["-" + _csv_line(r) for r in missing]
+        body += ["+" + _csv_line(r) for r in unexpected]
+        lines += _capped(body, indent="", limit=2 * MAX_LISTED)
+        return "\n".join(lines)

@@ -1,0 +1,24 @@
+"""Running one unit case: load its inputs into a private engine, build only the target model,
+compare what it produced with what the case expects."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..building import build_node
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from .compare import FrameDiff
+    from .spec import UnitCase
+
+
+def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
+    """Build ``case.model`` on ``engine`` from the case's inputs and diff the result."""
+    from .compare import compare_frames, expected_frame, input_frame
+
+    for relation, data in case.inputs.items():
+        engine.write_frame(relation, input_frame(data), "table")
+    build_node(project, engine, project.models[case.model])
+    actual = engine.read_frame(case.expect.relation)
+    return compare_frames(actual, case.expect, expected_frame(case.expect))

@@ -1,0 +1,128 @@
+"""Model unit tests as pytest items: collection by default, IDE node ids, xdist, ``fft utest``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb  # noqa: F401 - imported before pytester snapshots sys.modules
+import pandas  # noqa: F401
+import pytest
+
+pytest_plugins = ["pytester"]
+
+CASE_IDS = [
+    "tests/unit/mart_orders_enriched.yml::join_and_flag",
+    "tests/unit/mart_users.yml::passthrough_columns",
+    "tests/unit/users_enriched.yml::basic_gmail_flag",
+    "tests/unit/users_enriched.yml::override_inputs",
+]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, simple_project: Path) -> Path:
+    for entry in simple_project.iterdir():
+        target = pytester.path / entry.name
+        (shutil.copytree if entry.is_dir() else shutil.copy)(entry, target)
+    return pytester.path
+
+
+def test_plain_pytest_collects_the_unit_cases(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("--collect-only", "-q")
+    assert [line for line in result.outlines if "::" in line] == CASE_IDS
+
+
+def test_unit_cases_pass_without_any_warehouse(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+    assert not (project / ".local").exists()  # nothing was built or seeded
+
+
+def test_one_case_by_node_id(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("tests/unit/users_enriched.yml::override_inputs", "-v")
+    result.assert_outcomes(passed=1)
+
+
+def test_cases_spread_over_xdist_workers(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+
+
+def test_a_failing_case_shows_the_row_and_column_that_differ(pytester: pytest.Pytester,
+                                                             project: Path) -> None:
+    spec = project / "tests/unit/users_enriched.yml"
+    spec.write_text(spec.read_text().replace(
+        '{id: 2, email: "b@gmail.com",   is_gmail: true}',
+        '{id: 2, email: "b@gmail.com",   is_gmail: false}', 1))
+    result = pytester.runpytest("tests/unit/users_enriched.yml")
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "unit case basic_gmail_flag of users_enriched (tests/unit/users_enriched.yml:14)" in out
+    assert "is_gmail expected False, got True" in out
+    assert "Traceback" not in out
+
+
+def test_fft_utest_exit_codes_and_csv_diff(simple_project: Path, run_fft) -> None:
+    ok = run_fft("utest", str(simple_project))
+    assert ok.returncode == 0, ok.output
+    assert "✓ join_and_flag" in ok.stdout
+    one = run_fft("utest", str(simple_project), "--model", "mart_orders_enriched",
+                  "--case", "join_and_flag")
+    assert one.returncode == 0
+    assert "1 ok" in one.stdout
+    spec = simple_project / "tests/unit/mart_users.yml"
+    text = spec.read_text()
+    case_rows = text.index("cases:")
+    spec.write_text(text[:case_rows] + text[case_rows:].replace(
+        '{id: 1, email: "a@example.com", is_gmail: false}',
+        '{id: 1, email: "a@example.com", is_gmail: true}'))
+    bad = run_fft("utest", str(simple_project), "--path", "tests/unit/mart_users.yml")
+    assert bad.returncode == 2, bad.output
+    assert "--- expected" in bad.output and "+++ actual" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_missing_input_is_a_collection_error_with_its_line(make_project, run_fft) -> None:
+    root = make_project({
+        "models/a.ff.sql": "select 1 as id",
+        "models/b.ff.sql": "select * from {{ ref('a') }}",
+        "tests/unit/b.yml": "model: b.ff\ncases:\n  - name: no_inputs\n    expect:\n"
+                            "      rows: [{id: 1}]\n",
+    })
+    result = run_fft("utest", str(root))
+    assert result.returncode == 1
+    assert "case no_inputs: model b.ff reads a but the case gives no input `a`" in result.output
+    assert "tests/unit/b.yml:3" in result.output
+
+
+def test_cache_rw_reports_cached_and_reruns_on_change(simple_project: Path, run_fft) -> None:
+    first = run_fft("utest", str(simple_project), "--cache", "rw")
+    assert first.returncode == 0 and "4 ok" in first.stdout
+    second = run_fft("utest", str(simple_project), "--cache", "rw")
+    assert second.returncode == 0
+    assert "0 ok, 4 cached" in second.stdout
+    model = simple_project / "models/users_enriched.ff.py"
+    model.write_text(model.read_text() + "\n# a change\n")
+    third = run_fft("utest", str(simple_project), "--cache", "ro")
+    assert "2 ok, 2 cached" in third.stdout  # the users_enriched cases rebuild
+    off = run_fft("utest", str(simple_project))
+    assert "4 ok" in off.stdout and "cached" not in off.stdout
+
+
+def test_a_project_conftest_can_override_the_engine_fixture(pytester: pytest.Pytester,
+                                                             project: Path) -> None:
+    (project / "conftest.py").write_text(
+        "import pytest\n"
+        "from pytest_fft import DuckDBEngine\n"
+        "USED = []\n"
+        "@pytest.fixture\n"
+        "def fft_unit_engine():\n"
+        "    USED.append(1)\n"
+        "    engine = DuckDBEngine(':memory:')\n"
+        "    yield engine\n"
+        "    engine.close()\n"
+        "def pytest_sessionfinish(session):\n"
+        "    print('custom engine used', len(USED))\n")
+    result = pytester.runpytest("-s", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*custom engine used 4*"])
