@@ -239,7 +239,8 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 @pytest.fixture
 def fft_unit_engine(request: pytest.FixtureRequest) -> Any:
-    """A private, empty engine for one unit case (in-memory DuckDB by default).
+    """A private, empty engine for one unit case (by default a scratch schema of an in-memory
+    DuckDB, unique to the case and the process, dropped afterwards).
 
     Precedence of the engine: ``--fft-engine`` (``fft utest --engine``), then the spec's
     ``engine:``, then DuckDB. Override this fixture in a project's conftest.py to bring your
@@ -256,7 +257,7 @@ def fft_unit_engine(request: pytest.FixtureRequest) -> Any:
             hint="run them on DuckDB (drop engine:/--engine), the default")
     from .engines.duckdb import DuckDBEngine
 
-    engine = DuckDBEngine(":memory:")
+    engine = DuckDBEngine.scratch()
     yield engine
     engine.close()
 
