@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a synthetic FastFlowTransform project of N models, for benchmarking pytest-fft.
 
-    python bench/generate.py --models 500 --out /tmp/bench_500 [--seed-rows 1000]
+    python bench/generate.py --models 500 --out /tmp/bench_500 [--seed-rows 1000] [--verify]
 
 What comes out (deterministic: the same arguments always write the same files)::
 
@@ -17,10 +17,13 @@ About 10% of the models are Python (pandas: add columns, group by, merge two par
 are SQL (projections with derived columns, left joins to lookups, aggregates, aggregate-then-join,
 window functions). Every model is a table.
 
-The generator tracks each relation's columns (:class:`Column`) and its *grain*, a column that is
-unique in the relation by construction; joins only ever go to a lookup on its grain, so no join
-multiplies rows. Key columns (``*_id``) are never NULL. These facts are what the data-quality
-checks and unit tests to come can rely on; see :func:`emit_checks` and :func:`emit_unit_tests`.
+The generator tracks each relation's columns (:class:`Column`, with what holds for their values:
+never NULL, never negative, the values of a dim) and its *grain*, a column that is unique in the
+relation by construction; joins only ever go to a lookup on its grain, so no join multiplies rows.
+Key columns (``*_id``) are never NULL. From these facts :func:`emit_checks` writes two
+data-quality checks per model into ``project.yml -> tests:``, all of which pass on a fresh build
+(``--verify`` builds the project with pytest-fft and runs them); the unit tests to come are
+:func:`emit_unit_tests`.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import re
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_MODELS = 500
@@ -57,8 +60,13 @@ WIDTH = {KEY: 3, DIM: 3, ATTR: 1, DATE: 2, NUM: 4}
 
 @dataclass(frozen=True)
 class Column:
+    """A column and what holds for its values by construction (the checks rely on it)."""
+
     name: str
     kind: str
+    notnull: bool = False  # never NULL
+    nonneg: bool = False  # NUM: never below 0 (NULLs aside)
+    domain: tuple[str, ...] | None = None  # DIM: every non-NULL value is one of these
 
 
 @dataclass
@@ -76,6 +84,17 @@ class NodeSpec:
     path: str = ""  # file, relative to the project root
     text: str = ""  # file contents
     source: tuple[str, str] | None = None  # (source, table) for sources
+    nonempty: bool = True  # at least one row, by construction
+    keeps_rows: bool = False  # exactly the rows of its row parent (see row_parent)
+    full: bool = False  # a staging model that keeps every row of its source
+
+    @property
+    def row_parent(self) -> NodeSpec | None:
+        """The parent whose rows this node's rows come from: joins add columns to it, a
+        group-by groups it; for an aggregate joined onto a lookup, the lookup."""
+        if not self.parents:
+            return None
+        return self.parents[1] if self.template == "agg_join" else self.parents[0]
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -155,7 +174,7 @@ def make_seeds(rng: random.Random, rows: int) -> list[SeedSpec]:
                f"{rng.expovariate(1 / 40):.1f}"]
               for i in range(1, n_events + 1)]
 
-    return [
+    seeds = [
         SeedSpec("seed_customers", ("shop", "customers"),
                  (Column("customer_id", KEY), Column("name", ATTR), Column("email", ATTR),
                   Column("country", DIM), Column("segment", DIM), Column("signup_date", DATE)),
@@ -174,6 +193,14 @@ def make_seeds(rng: random.Random, rows: int) -> list[SeedSpec]:
                   Column("event_date", DATE), Column("duration_s", NUM)),
                  "event_id", events, {"channel": CHANNELS}),
     ]
+    # No seed value is empty, every measure is >= 0, every dim holds values of its domain.
+    for seed in seeds:
+        seed.columns = tuple(
+            replace(c, notnull=True, nonneg=True) if c.kind == NUM
+            else replace(c, notnull=True, domain=tuple(seed.domains[c.name])) if c.kind == DIM
+            else replace(c, notnull=True)
+            for c in seed.columns)
+    return seeds
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,6 +279,7 @@ class Ctx:
     layer: int
     earlier: list[NodeSpec]  # models of earlier layers
     sources: list[NodeSpec]
+    may_be_empty: bool = False  # set by a template whose filter might drop every row
 
     @property
     def tag(self) -> str:
@@ -299,12 +327,14 @@ def t_staging(ctx: Ctx, src: NodeSpec, seed: SeedSpec, variant: bool) -> Built:
         cols.append(c)
     if src.source == ("shop", "customers"):
         items.append("date_diff('day', cast(signup_date as date), date '2025-01-01') as tenure_days")
-        cols.append(Column("tenure_days", NUM))
+        cols.append(Column("tenure_days", NUM, notnull=True, nonneg=True))  # signups < 2025
     where = [f"{seed.grain} is not null"]
     if variant:
         dim = ctx.rng.choice(sorted(seed.domains))
         values = ctx.rng.sample(seed.domains[dim], k=max(2, len(seed.domains[dim]) // 2))
         where.append(f"{dim} in ({', '.join(repr(v) for v in sorted(values))})")
+        at = [c.name for c in seed.columns].index(dim)
+        ctx.may_be_empty = not any(row[at] in values for row in seed.rows)
     text = (sql_header("staging", [src], ["staging"]) + select_lines(items)
             + f"from {sql_ref(src, ctx.rng)}\nwhere " + "\n  and ".join(where) + "\n")
     return text, cols, seed.grain, [src]
@@ -322,31 +352,36 @@ def t_derive(ctx: Ctx, p: NodeSpec) -> Built:
     if shape == "gross":
         name = fresh(f"{root(x.name)}_gross_{tag}", used)
         items.append(f"round(a.{x.name} * 1.19, 2) as {name}")
+        new = Column(name, NUM, notnull=x.notnull, nonneg=x.nonneg)
     elif shape == "ratio":
         y = rng.choice([n for n in nums if n != x])
         name = fresh(f"{root(x.name)}_per_{root(y.name)}_{tag}", used)
         items.append(f"round(a.{x.name} / nullif(a.{y.name}, 0), 4) as {name}")
+        new = Column(name, NUM, nonneg=x.nonneg and y.nonneg)
     else:
         name = fresh(f"{root(x.name)}_log_{tag}", used)
         items.append(f"ln(1 + abs(coalesce(a.{x.name}, 0))) as {name}")
-    cols.append(Column(name, NUM))
+        new = Column(name, NUM, notnull=True, nonneg=True)
+    cols.append(new)
     if rng.random() < 0.5 and len([c for c in cols if c.kind == DIM]) < WIDTH[DIM]:
         band = fresh(f"{root(x.name)}_band_{tag}", used)
         items.append(f"case when a.{x.name} >= 100 then 'high' when a.{x.name} >= 10 "
                      f"then 'mid' else 'low' end as {band}")
-        cols.append(Column(band, DIM))
+        cols.append(Column(band, DIM, notnull=True, domain=("high", "low", "mid")))
     dates = [c for c in cols if c.kind == DATE]
     if dates and rng.random() < 0.3:
         d = rng.choice(dates)
         month = fresh(f"{root(d.name)}_month_{tag}", used)
         items.append(f"date_trunc('month', a.{d.name}) as {month}")
-        cols.append(Column(month, DATE))
+        cols.append(Column(month, DATE, notnull=d.notnull))
     where = ""
     roll = rng.random()
     if dates and roll < 0.3:
         where = f"where a.{rng.choice(dates).name} >= date '2022-02-01'\n"
+        ctx.may_be_empty = True
     elif roll < 0.6:
         where = f"where a.{x.name} is not null\n"
+        ctx.may_be_empty = not x.notnull  # a filter on a column never NULL drops nothing
     text = (sql_header("derive", [p], ["bench"]) + select_lines(items)
             + f"from {sql_ref(p, rng)} as a\n" + where)
     return text, cols, p.grain, [p]
@@ -378,7 +413,7 @@ def t_join(ctx: Ctx, a: NodeSpec) -> Built | None:
             name = c.name if c.name not in used else f"{root(c.name)}_lkp_{tag}"
             name = fresh(name, used)
             items.append(f"{alias}.{c.name}" + (f" as {name}" if name != c.name else ""))
-            cols.append(Column(name, c.kind))
+            cols.append(replace(c, name=name, notnull=False))  # a key without a match
         joins.append(f"left join {sql_ref(b, rng)} as {alias} "
                      f"on a.{b.grain} = {alias}.{b.grain}\n")
     text = (sql_header("join", [a, *lookups], ["bench"]) + select_lines(items)
@@ -393,25 +428,25 @@ def _aggregates(ctx: Ctx, p: NodeSpec, k: Column, alias: str) -> tuple[list[str]
     cols: list[Column] = []
     name = fresh(f"rows_cnt_{tag}", used)
     items.append(f"count(*) as {name}")
-    cols.append(Column(name, NUM))
+    cols.append(Column(name, NUM, notnull=True, nonneg=True))
     nums = p.of(NUM)
     for x in rng.sample(nums, k=min(len(nums), 2)):
         fn = rng.choice(["sum", "avg", "max", "min"])
         name = fresh(f"{root(x.name)}_{fn}_{tag}", used)
         items.append(f"{fn}({alias}{x.name}) as {name}")
-        cols.append(Column(name, NUM))
+        cols.append(Column(name, NUM, notnull=x.notnull, nonneg=x.nonneg))
     others = [c for c in p.of(KEY) if c.name != k.name]
     if others and rng.random() < 0.5:
         o = rng.choice(others)
         name = fresh(f"{entity(o.name)}_{tag}", used)
         items.append(f"count(distinct {alias}{o.name}) as {name}")
-        cols.append(Column(name, NUM))
+        cols.append(Column(name, NUM, notnull=True, nonneg=True))
     dates = p.of(DATE)
     if dates and rng.random() < 0.5:
         d = rng.choice(dates)
         name = fresh(f"{root(d.name)}_last_{tag}", used)
         items.append(f"max({alias}{d.name}) as {name}")
-        cols.append(Column(name, DATE))
+        cols.append(Column(name, DATE, notnull=d.notnull))
     return items, cols
 
 
@@ -450,7 +485,8 @@ def t_agg_join(ctx: Ctx, p: NodeSpec) -> Built | None:
             items.append(f"coalesce(agg.{c.name}, 0) as {name}")
         else:
             items.append(f"agg.{c.name}" + (f" as {name}" if name != c.name else ""))
-        cols.append(Column(name, c.kind))
+        # A lookup row without rows to aggregate gets NULL (its count is coalesced to 0).
+        cols.append(replace(c, name=name, notnull=c.notnull and c.name.startswith("rows_cnt")))
     text = (sql_header("aggregate+join", [p, b], ["bench"])
             + "with agg as (\n"
             + "    " + select_lines([k.name, *agg_items]).replace("\n", "\n    ").rstrip() + "\n"
@@ -479,7 +515,8 @@ def t_window(ctx: Ctx, p: NodeSpec) -> Built:
     order = f"a.{x.name} desc nulls last" + (f", a.{p.grain}" if p.grain else "")
     items.append(f"row_number() over ({partition}order by {order}) as {rn}")
     items.append(f"sum(a.{x.name}) over ({partition.strip()}) as {total}")
-    cols += [Column(rn, NUM), Column(total, NUM)]
+    cols += [Column(rn, NUM, notnull=True, nonneg=True),
+             Column(total, NUM, notnull=x.notnull, nonneg=x.nonneg)]
     text = (sql_header("window", [p], ["bench"]) + select_lines(items)
             + f"from {sql_ref(p, rng)} as a\n")
     return text, cols, p.grain, [p]
@@ -519,7 +556,8 @@ def t_py_add(ctx: Ctx, name: str, p: NodeSpec) -> Built:
             + f"    out[{z!r}] = (x - x.mean()) / spread\n"
             + f"    out[{top!r}] = (x > x.quantile(0.9)).astype(\"int64\")\n"
             + "    return out\n")
-    return text, [*cols, Column(z, NUM), Column(top, NUM)], p.grain, [p]
+    return text, [*cols, Column(z, NUM, notnull=x.notnull),
+                  Column(top, NUM, notnull=True, nonneg=True)], p.grain, [p]
 
 
 def t_py_group(ctx: Ctx, name: str, p: NodeSpec) -> Built | None:
@@ -532,12 +570,12 @@ def t_py_group(ctx: Ctx, name: str, p: NodeSpec) -> Built | None:
     nums = p.of(NUM)
     count = fresh(f"rows_cnt_{tag}", used)
     aggs = [f"        {count}=({nums[0].name!r}, \"size\"),\n"]
-    cols = [k, Column(count, NUM)]
+    cols = [k, Column(count, NUM, notnull=True, nonneg=True)]
     for x in rng.sample(nums, k=min(len(nums), 2)):
         fn = rng.choice(["sum", "mean", "max"])
         col = fresh(f"{root(x.name)}_{fn}_{tag}", used)
         aggs.append(f"        {col}=({x.name!r}, {fn!r}),\n")
-        cols.append(Column(col, NUM))
+        cols.append(Column(col, NUM, notnull=x.notnull, nonneg=x.nonneg))
     text = (_py_header(ctx, name, [p], "group by")
             + "def build(df: pd.DataFrame) -> pd.DataFrame:\n"
             + f"    return df.groupby({k.name!r}, as_index=False, sort=True).agg(\n"
@@ -569,7 +607,7 @@ def t_py_merge(ctx: Ctx, name: str, a: NodeSpec) -> Built | None:
         new = fresh(new, used)
         if new != c.name:
             renames[c.name] = new
-        out_cols.append(Column(new, c.kind))
+        out_cols.append(replace(c, name=new, notnull=False))  # a key without a match
     right_cols = [b.column(b.grain), *picked]
     rename = f".rename(columns={renames!r})" if renames else ""
     body = (f"    right = right[{_py_list(right_cols)}]{rename}\n"
@@ -634,14 +672,38 @@ def build_spec(models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_SEED_ROWS,
                 built = t_staging(ctx, src, seeds[seed_no], variant=idx > len(seeds))
                 node = _make_node(f"{prefix}_{src.source[1]}_{idx:04d}", "sql", layer_no,
                                   folder, "staging", built)
+                node.full = node.keeps_rows = idx <= len(seeds)  # no filter: every row
             elif idx - 1 in python_slots:
                 node = _python_model(ctx, layers, folder)
             else:
                 node = _sql_model(ctx, layers, folder, prefix)
+            node.nonempty = _nonempty(ctx, node)
+            if layer_no > 0:
+                node.keeps_rows = node.template in ROW_KEEPING or (
+                    node.template == "derive" and not ctx.may_be_empty)
             layer.append(node)
         layers.append(layer)
     return ProjectSpec(name=f"bench_{models}", models_wanted=models, seed_rows=seed_rows,
                        random_seed=random_seed, seeds=seeds, sources=sources, layers=layers)
+
+
+# Templates whose output has exactly the rows of the row parent: left joins to a lookup on
+# its (unique) grain, window functions, pandas columns added or merged on a grain.
+ROW_KEEPING = frozenset({"join", "window", "py_add", "py_merge"})
+
+
+def _nonempty(ctx: Ctx, node: NodeSpec) -> bool:
+    """Whether ``node`` has a row by construction: its row parent has one (joins never drop
+    rows, a group-by of rows has a group) and no filter of its own can drop them all."""
+    if node.template == "staging":
+        return not ctx.may_be_empty  # a source has rows; the variant filter was evaluated
+    base = node.row_parent
+    assert base is not None
+    if node.template == "derive" and ctx.may_be_empty:
+        return False
+    if node.template == "py_group" and node.column(node.grain or "").kind != KEY:
+        return False  # pandas drops the NULL group, which might be the only one
+    return base.nonempty
 
 
 def _primary(ctx: Ctx, layers: list[list[NodeSpec]]) -> NodeSpec:
@@ -695,18 +757,142 @@ def _make_node(relation: str, kind: str, layer: int, folder: str, template: str,
 
 
 # --------------------------------------------------------------------------------------------
-# Checks and unit tests (to be filled in)
+# Checks and unit tests
 # --------------------------------------------------------------------------------------------
 
-def emit_checks(project: ProjectSpec, node: NodeSpec) -> list[dict[str, object]]:
-    """Two data-quality checks for ``node``, as entries of ``project.yml``'s ``tests:`` list.
+RECONCILE_SHARE = 0.2  # of the models get a reconcile_* check as their second check
 
-    Not generated yet: returns ``[]``. When added, natural choices that hold by construction
-    are ``{"type": "unique", "table": node.relation, "column": node.grain}`` (the grain is
-    unique; a group-by on a text column may add one NULL group) and ``not_null`` on a
-    ``KEY`` column (keys are never NULL), or ``row_count_between`` with ``min: 0``.
+
+def max_rows(project: ProjectSpec, node: NodeSpec) -> int:
+    """An upper bound of ``node``'s row count: no template multiplies rows, so it is the row
+    count of the seed at the end of the row-parent chain."""
+    while node.kind != "source":
+        parent = node.row_parent
+        assert parent is not None
+        node = parent
+    return next(len(s.rows) for s in project.seeds if s.name == node.relation)
+
+
+def full_lookups(project: ProjectSpec) -> dict[str, str]:
+    """Key column -> a relation holding every value of it: the unfiltered staging model of
+    the seed whose grain it is, else the seed itself. Every key value of every model comes
+    from these seeds (orders and events point to existing customers and products)."""
+    out = {s.grain: s.name for s in project.seeds}
+    for node in project.layers[0] if project.layers else []:
+        if node.full and node.grain is not None:
+            out[node.grain] = node.relation
+    return out
+
+
+def _reconcile_options(project: ProjectSpec, node: NodeSpec) -> list[dict[str, object]]:
+    """reconcile_* checks between ``node`` and its row parent that hold by construction."""
+    parent = node.row_parent
+    if parent is None or node.grain is None:
+        return []
+    me, up = node.relation, parent.relation
+    tags = ["reconcile"]
+    options: list[dict[str, object]] = []
+    if node.keeps_rows:
+        options.append({"type": "reconcile_equal", "left": {"table": me, "expr": "count(*)"},
+                        "right": {"table": up, "expr": "count(*)"}, "tags": tags})
+        carried = [c for c in node.of(NUM) if c in parent.columns]
+        if carried:
+            x = carried[0].name
+            total = f"coalesce(sum({x}), 0)"
+            options.append({"type": "reconcile_equal", "left": {"table": me, "expr": total},
+                            "right": {"table": up, "expr": total},
+                            "abs_tolerance": 0.01, "tags": tags})
+    elif node.template in ("derive", "staging"):  # a filter: a subset of the parent's rows
+        if node.grain in parent.names():
+            options.append({"type": "reconcile_coverage",
+                            "source": {"table": me, "key": node.grain},
+                            "target": {"table": up, "key": node.grain}, "tags": tags})
+        if parent.nonempty:
+            options.append({"type": "reconcile_ratio_within",
+                            "left": {"table": me, "expr": "count(*)"},
+                            "right": {"table": up, "expr": "count(*)"},
+                            "min_ratio": 0, "max_ratio": 1, "tags": tags})
+    elif node.template in ("aggregate", "py_group"):
+        k = node.grain
+        count = next(c.name for c in node.columns if c.name.startswith("rows_cnt"))
+        # SQL keeps the NULL group (every row is counted), pandas drops it (count(k)).
+        counted = "count(*)" if node.template == "aggregate" else f"count({k})"
+        options.append({"type": "reconcile_equal",
+                        "left": {"table": me, "expr": f"coalesce(sum({count}), 0)"},
+                        "right": {"table": up, "expr": counted}, "tags": tags})
+        options.append({"type": "reconcile_coverage", "source": {"table": up, "key": k},
+                        "target": {"table": me, "key": k}, "tags": tags})
+        if node.template == "aggregate":  # one row per distinct key, plus the NULL group
+            options.append({"type": "reconcile_diff_within",
+                            "left": {"table": me, "expr": "count(*)"},
+                            "right": {"table": up, "expr": f"count(distinct {k})"},
+                            "max_abs_diff": 1, "tags": tags})
+    return options
+
+
+def emit_checks(project: ProjectSpec, node: NodeSpec) -> list[dict[str, object]]:
+    """Two data-quality checks for ``node``, as entries of ``project.yml``'s ``tests:`` list;
+    both pass on a fresh build, because they only state what holds by construction:
+
+    * first, a key check: ``unique`` on the grain, ``not_null`` on a ``*_id`` column (keys are
+      never NULL) or ``row_count_between`` with ``min: 1`` where a row is guaranteed
+      (:attr:`NodeSpec.nonempty`) and ``max`` the row count of the seed at the end of the
+      row-parent chain (no template multiplies rows);
+    * second, one of ``greater_equal`` (threshold 0) on a column that is never negative
+      (:attr:`Column.nonneg`), ``accepted_values`` on a low-cardinality column
+      (:attr:`Column.domain`), ``relationships`` from a ``*_id`` column to the unfiltered
+      staging model whose grain it is, or, for about :data:`RECONCILE_SHARE` of the models,
+      a ``reconcile_*`` check against the row parent (row counts or sums of a model that
+      keeps its parent's rows, coverage of a filtered subset, the counts of a group-by).
+
+    Tags: ``[batch]``, and ``[reconcile]`` on the reconcile checks. The choice is random but
+    seeded by the model's name, so the output stays deterministic.
     """
-    return []
+    rng = random.Random(f"{project.random_seed}:checks:{node.name}")
+    rel = node.relation
+    batch = ["batch"]
+    keys = node.of(KEY)
+
+    firsts: list[tuple[int, dict[str, object]]] = []
+    if node.grain is not None:
+        firsts.append((3, {"type": "unique", "table": rel, "column": node.grain,
+                           "tags": batch}))
+    if keys:
+        firsts.append((2, {"type": "not_null", "table": rel,
+                           "column": rng.choice(keys).name, "tags": batch}))
+    if node.nonempty:
+        firsts.append((1, {"type": "row_count_between", "table": rel, "min": 1,
+                           "max": max_rows(project, node), "tags": batch}))
+    first = _pick(rng, firsts)
+
+    reconcile = _reconcile_options(project, node)
+    if reconcile and rng.random() < RECONCILE_SHARE:
+        return [first, rng.choice(reconcile)]
+
+    seconds: list[tuple[int, dict[str, object]]] = []
+    nonneg = [c for c in node.of(NUM) if c.nonneg]
+    if nonneg:
+        seconds.append((3, {"type": "greater_equal", "table": rel,
+                            "column": rng.choice(nonneg).name, "threshold": 0, "tags": batch}))
+    dims = [c for c in node.of(DIM) if c.domain]
+    if dims:
+        c = rng.choice(dims)
+        seconds.append((3, {"type": "accepted_values", "table": rel, "column": c.name,
+                            "values": sorted(c.domain or ()), "tags": batch}))
+    lookups = full_lookups(project)
+    fks = [c for c in keys if c.name in lookups and lookups[c.name] != rel]
+    if fks:
+        c = rng.choice(fks)
+        seconds.append((3, {"type": "relationships", "table": rel, "column": c.name,
+                            "to": lookups[c.name], "field": c.name, "tags": batch}))
+    seconds += [(1, check) for _, check in firsts]
+    return [first, _pick(rng, [(w, c) for w, c in seconds if c["type"] != first["type"]])]
+
+
+def _pick(rng: random.Random, weighted: list[tuple[int, dict[str, object]]]
+          ) -> dict[str, object]:
+    weights, options = zip(*weighted)
+    return rng.choices(options, weights=weights, k=1)[0]
 
 
 def emit_unit_tests(project: ProjectSpec) -> dict[str, str]:
@@ -722,8 +908,25 @@ def emit_unit_tests(project: ProjectSpec) -> dict[str, str]:
 # Writing
 # --------------------------------------------------------------------------------------------
 
-def _yaml_str(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid YAML scalar
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*\Z")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _yaml_flow(value: object) -> str:
+    """``value`` as a YAML flow node: plain names bare, other text as JSON strings (a JSON
+    string is a valid YAML scalar), lists and mappings in flow style."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        plain = _PLAIN.match(value) and value not in _YAML_WORDS
+        return value if plain else json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_yaml_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_yaml_flow(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {value!r} to YAML")
 
 
 def render_files(spec: ProjectSpec) -> dict[str, str]:
@@ -732,10 +935,7 @@ def render_files(spec: ProjectSpec) -> dict[str, str]:
     checks = [check for m in spec.models for check in emit_checks(spec, m)]
     project_yml = f"name: {spec.name}\nversion: \"1.0\"\n"
     if checks:
-        project_yml += "tests:\n" + "".join(
-            "  - {" + ", ".join(f"{k}: {_yaml_str(str(v)) if isinstance(v, str) else v}"
-                               for k, v in check.items()) + "}\n"
-            for check in checks)
+        project_yml += "tests:\n" + "".join(f"  - {_yaml_flow(check)}\n" for check in checks)
     files["project.yml"] = project_yml
     files["profiles.yml"] = ("dev:\n  engine: duckdb\n  duckdb:\n    path: .local/bench.duckdb\n\n"
                              "memory:\n  engine: duckdb\n  duckdb:\n    path: \":memory:\"\n")
@@ -794,6 +994,64 @@ def generate(out: Path, models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_S
     return spec
 
 
+def verify(out: Path, jobs: int = 2) -> tuple[bool, str]:
+    """Build the project in ``out`` on an in-memory DuckDB with pytest-fft's Executor, seeds,
+    models and checks in one run (``Executor(project, engine, project.dag.order)``), and
+    report whether every node succeeded. Needs pytest-fft (installed, or the checkout next
+    to ``bench/``).
+
+    When nodes were left unstarted although none failed (the executor's scheduling, not the
+    data), the checks are also run in two passes (every build node, then every check) so the
+    report still says whether the data passes them."""
+    try:
+        import pytest_fft  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from pytest_fft import DuckDBEngine, Executor, load_project
+
+    project = load_project(out)
+    order = list(project.dag.order)
+
+    def run(*passes: list[str]) -> dict[str, object]:
+        engine = DuckDBEngine(":memory:")
+        try:
+            results: dict[str, object] = {}
+            for nodes in passes:
+                results.update(Executor(project, engine, nodes, jobs=jobs).run())
+            return results
+        finally:
+            engine.close()
+
+    def failures(results: dict[str, object]) -> list[str]:
+        return [f"  {r.name}: {r.status}: {r.message}"  # type: ignore[attr-defined]
+                for r in results.values() if r.status != "success"]  # type: ignore[attr-defined]
+
+    n_checks = len(project.checks)
+    results = run(order)
+    bad = failures(results)
+    if not bad and len(results) == len(order):
+        return True, (f"verified: {len(order) - n_checks} seeds and models built, "
+                      f"{n_checks} checks passed (one Executor run, jobs={jobs})")
+    statuses: dict[str, int] = {}
+    for r in results.values():
+        statuses[r.status] = statuses.get(r.status, 0) + 1  # type: ignore[attr-defined]
+    text = (f"verify FAILED: {len(bad)} of {len(order)} nodes did not succeed in one Executor "
+            f"run ({', '.join(f'{k}={v}' for k, v in sorted(statuses.items()))}):\n"
+            + "\n".join(bad[:10]) + ("\n  ..." if len(bad) > 10 else ""))
+    stalled = all(r.status in ("success", "skipped") and (r.message or "") == "not run"
+                  or r.status == "success" for r in results.values())  # type: ignore[attr-defined]
+    if stalled:
+        builds = [n for n in order if n not in project.checks]
+        checks = [n for n in order if n in project.checks]
+        again = failures(run(builds, checks))
+        text += ("\nNo node failed: the executor never started the rest (its check gates wait "
+                 "on one another\nwhen a check reads a model and one of its ancestors). "
+                 "In two runs, builds then checks: "
+                 + ("every check passed." if not again else
+                    f"{len(again)} nodes did not succeed:\n" + "\n".join(again[:10])))
+    return False, text
+
+
 def describe(spec: ProjectSpec) -> str:
     models = spec.models
     n_py = sum(1 for m in models if m.kind == "python")
@@ -817,11 +1075,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"rows of the orders and events seeds (default {DEFAULT_SEED_ROWS})")
     parser.add_argument("--random-seed", type=int, default=RANDOM_SEED,
                         help=f"random seed (default {RANDOM_SEED})")
+    parser.add_argument("--verify", action="store_true",
+                        help="then build it in memory with pytest-fft (seeds, models, checks) "
+                             "and fail unless every check passes")
     args = parser.parse_args(argv)
     if args.models < 1 or args.seed_rows < 1:
         parser.error("--models and --seed-rows must be at least 1")
     spec = generate(args.out, args.models, args.seed_rows, args.random_seed)
     print(f"wrote {args.out}: {describe(spec)}")
+    if args.verify:
+        ok, text = verify(args.out)
+        print(text)
+        return 0 if ok else 1
     return 0
 
 

@@ -12,6 +12,10 @@ Rows (wall clock, median of --repeat runs, a fresh database each run; see bench/
   (b) fft run     ``fft run <project> --env dev`` (seeds loaded beforehand, not timed), jobs 1 and 2
   (c) pytest      ``pytest <project> --fft-seed --fft-run --fft-env dev -q -p no:cacheprovider``
   (d) fft --version   start-up time, median of 10
+  (e) check floor the data-quality checks of project.yml (``check_sql`` for every check, rendered
+                  before timing) through ONE DuckDB connection; (e') the same as a script
+  (f) fft test    ``fft test <project> --env dev`` on a database built beforehand (not timed)
+  (g) pytest      ``pytest <project> --fft-test --fft-env dev -q -p no:cacheprovider``, likewise
 
 A row whose command is missing or fails prints its error and the script carries on.
 """
@@ -41,6 +45,7 @@ except ImportError:  # a checkout that is not installed: use the package next to
 import generate  # noqa: E402  (bench/generate.py)
 
 BUILD_TARGET = 1.3  # a full build within 1.3x the floor
+CHECK_TARGET = 1.3  # fft test within 1.3x the check floor
 VERSION_TARGET = 0.3  # seconds for `fft --version`
 VERSION_SAMPLES = 10
 IMPORT_FLOOR = "import duckdb, pandas"  # what any process that builds models must import
@@ -60,6 +65,7 @@ class Row:
     label: str
     baseline: str | None = None  # key of the floor row this one is compared with
     target: float | None = None  # ratio to the baseline, or seconds when there is no baseline
+    script: str | None = None  # key of the script floor of the `vs script` column
     samples: list[float] = field(default_factory=list)
     error: RowError | None = None
     notes: list[str] = field(default_factory=list)
@@ -243,6 +249,67 @@ def write_floor_script(project, path: Path) -> None:  # noqa: ANN001
 
 
 # --------------------------------------------------------------------------------------------
+# The check floor: the checks' own queries, one connection
+# --------------------------------------------------------------------------------------------
+
+def check_queries(project) -> list[tuple[str, str]]:
+    """``(check name, query)`` for every check of ``project.yml``, in DAG order, rendered by
+    the product's own ``check_sql`` (what ``fft test`` sends to DuckDB)."""
+    from pytest_fft.checks import check_sql, dialect_for
+
+    dialect = dialect_for("duckdb")
+    return [(name, check_sql(project.checks[name].spec, dialect))
+            for name in project.dag.order if name in project.checks]
+
+
+def run_checks_raw(queries: Sequence[str], db: Path) -> list[tuple]:
+    """Every query on one connection (opened and closed inside, as a command must); the one
+    row each returns."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        return [con.execute(sql).fetchone() for sql in queries]
+    finally:
+        con.close()
+
+
+CHECK_SCRIPT = """\
+# The check floor as a standalone script: interpreter start-up, import duckdb, the queries.
+import sys
+
+import duckdb
+
+QUERIES = {queries!r}
+
+con = duckdb.connect(sys.argv[1])
+rows = [con.execute(sql).fetchone() for sql in QUERIES]
+con.close()
+print(f"{{len(rows)}} check queries")
+"""
+
+
+def write_check_script(queries: Sequence[str], path: Path) -> None:
+    path.write_text(CHECK_SCRIPT.format(queries=list(queries)), encoding="utf-8")
+
+
+def reported_checks(output: str) -> tuple[int | None, int | None]:
+    """``(passed, failed)`` as an ``fft test`` summary (``✓ passed: 1000``) or a pytest summary
+    line (``1000 passed in 2.1s``) reports them; ``None`` when it says nothing."""
+    import re
+
+    fft_passed = re.findall(r"passed:\s*(\d+)", output)
+    if fft_passed:
+        failed = re.findall(r"failed:\s*(\d+)", output)
+        return int(fft_passed[-1]), int(failed[-1]) if failed else 0
+    summary = re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output, flags=re.MULTILINE)
+    if not summary:
+        return None, None
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", summary[-1])}
+    return counts.get("passed"), counts.get("failed", 0) + counts.get("error", 0)
+
+
+# --------------------------------------------------------------------------------------------
 # Checking what a run built
 # --------------------------------------------------------------------------------------------
 
@@ -287,9 +354,14 @@ def tail(text: str, lines: int = 12) -> str:
     return "\n".join(kept[-lines:])
 
 
+def last_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
 def run_timed(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[float, str]:
-    """Run ``cmd``; return its wall-clock seconds and last output line, or raise
-    :class:`RowError`."""
+    """Run ``cmd``; return its wall-clock seconds and its standard output, or raise
+    :class:`RowError` (exit code not 0, timeout, missing command)."""
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(list(cmd), cwd=cwd, env=clean_env(), capture_output=True,
@@ -305,8 +377,7 @@ def run_timed(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[float, str
         last = output.splitlines()[-1] if output else ""
         raise RowError(f"exit {proc.returncode}: {last[:90]}",
                        f"$ {' '.join(cmd)}\n{output}")
-    out_lines = [line for line in (proc.stdout or "").splitlines() if line.strip()]
-    return elapsed, (out_lines[-1].strip() if out_lines else "")
+    return elapsed, proc.stdout or ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,11 +406,32 @@ class Bench:
                                 "models")
         self.script_path = root.parent / "floor_script.py"
         write_floor_script(self.project, self.script_path)
+        # What builds the project: every node but the checks (fft run and --fft-run build
+        # them all and run no check; the in-process Executor rows are given the same list).
+        self.build_nodes = [n for n in self.project.dag.order if n not in self.project.checks]
         self.fft_run = {jobs: Row(f"(b) fft run --env dev --jobs {jobs or 'auto (default)'}",
-                                  "models", BUILD_TARGET)
+                                  "models", BUILD_TARGET, script="script")
                         for jobs in [None, *args.jobs]}
         self.pytest_row = Row("(c) pytest --fft-seed --fft-run --fft-env dev", "total",
-                              BUILD_TARGET)
+                              BUILD_TARGET, script="script")
+
+        self.checks = check_queries(self.project)
+        n = len(self.checks)
+        self.check_floor = Row(f"(e) check floor: {n} queries, one duckdb connection",
+                               "checks")
+        self.check_script = Row("(e') check floor as a script: start-up + queries",
+                                "checks")
+        self.check_script_path = root.parent / "check_script.py"
+        write_check_script([sql for _, sql in self.checks], self.check_script_path)
+        self.fft_test = Row("(f) fft test --env dev", "checks", CHECK_TARGET,
+                            script="checks_script")
+        self.pytest_test = Row("(g) pytest --fft-test --fft-env dev", "checks", CHECK_TARGET,
+                               script="checks_script")
+        self.check_rows = [self.check_floor, self.check_script, self.fft_test,
+                           self.pytest_test]
+        if not self.checks:
+            for row in self.check_rows:
+                row.error = RowError("the project has no checks (project.yml has no tests:)")
         self.version = Row(f"(d) fft --version (median of {VERSION_SAMPLES})", None,
                            VERSION_TARGET)
         self.fft_seed = Row("    fft seed --env dev (before each fft run)")
@@ -350,6 +442,12 @@ class Bench:
         self.executor = {jobs: Row(f"    Executor jobs={jobs} in-process, seeds + models",
                                    "total")
                          for jobs in args.jobs}
+        self.executor_checks = {jobs: Row(f"    Executor jobs={jobs} in-process, checks only",
+                                          "checks")
+                                for jobs in args.jobs}
+        if not self.checks:
+            for row in self.executor_checks.values():
+                row.error = RowError("the project has no checks")
 
     def measure_floor_script(self) -> None:
         fresh_state(self.root, self.db)
@@ -413,35 +511,129 @@ class Bench:
         self._sample(row, lambda: self._run_and_note(row, cmd))
 
     def _run_and_note(self, row: Row, cmd: list[str]) -> float:
-        seconds, last = run_timed(cmd, self.root, self.args.timeout)
+        seconds, output = run_timed(cmd, self.root, self.args.timeout)
+        last = last_line(output)
         if last and not row.samples:
             row.note(f"first run said: {last[:100]}")
         return seconds
 
     def measure_executor(self, jobs: int) -> None:
-        from pytest_fft import DuckDBEngine, Executor
-
         row = self.executor[jobs]
         if row.error is not None:
             return
         fresh_state(self.root, self.db)
 
-        def build() -> float:
-            t0 = time.perf_counter()
-            engine = DuckDBEngine(str(self.db))
-            try:
-                results = Executor(self.project, engine, self.project.dag.order,
-                                   jobs=jobs).run()
-            finally:
-                engine.close()
-            elapsed = time.perf_counter() - t0
-            failed = [r for r in results.values() if r.status != "success"]
-            if failed:
-                raise RowError(f"{len(failed)} nodes not built: {failed[0].name}: "
-                               f"{(failed[0].message or '')[:60]}", failed[0].message or "")
-            return elapsed
+        self._sample(row, lambda: self._run_executor(self.build_nodes, jobs, "built"))
 
-        self._sample(row, build)
+    def measure_executor_checks(self, jobs: int) -> None:
+        """The checks alone through the Executor, on the build the row before left."""
+        row = self.executor_checks[jobs]
+        if row.error is not None:
+            return
+        if self.executor[jobs].error is not None:  # no build to check
+            row.error = RowError("no database: the Executor build row failed")
+            return
+        checks = [name for name, _ in self.checks]
+        self._sample(row, lambda: self._run_executor(checks, jobs, "passed"), compare_db=False)
+
+    def _run_executor(self, nodes: list[str], jobs: int, verb: str) -> float:
+        from pytest_fft import DuckDBEngine, Executor
+
+        t0 = time.perf_counter()
+        engine = DuckDBEngine(str(self.db))
+        try:
+            results = Executor(self.project, engine, nodes, jobs=jobs).run()
+        finally:
+            engine.close()
+        elapsed = time.perf_counter() - t0
+        failed = [r for r in results.values() if r.status != "success"]
+        if failed:
+            raise RowError(f"{len(failed)} nodes not {verb}: {failed[0].name}: "
+                           f"{(failed[0].message or '')[:60]}", failed[0].message or "")
+        return elapsed
+
+    # -- the check rows: all on the database the floor has just built -------------------
+    def measure_check_floor(self) -> None:
+        row = self.check_floor
+        if row.error is not None:
+            return
+        queries = [sql for _, sql in self.checks]  # rendered once, before any timing
+        results: list[tuple] = []
+
+        def run() -> float:
+            t0 = time.perf_counter()
+            try:
+                results[:] = run_checks_raw(queries, self.db)
+            except Exception as exc:  # a broken query is this row's error
+                raise RowError(f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}",
+                               str(exc)) from exc
+            return time.perf_counter() - t0
+
+        self._sample(row, run, compare_db=False)
+        if len(row.samples) == 1:  # the first run: do the checks pass on this build?
+            from pytest_fft.checks import evaluate
+
+            failed = [name for (name, _), result in zip(self.checks, results)
+                      if not evaluate(self.project.checks[name].spec, result).passed]
+            if failed:
+                row.warnings.append(f"{len(failed)} of {len(results)} checks fail on the "
+                                    f"floor's build (e.g. {failed[0]})")
+            else:
+                row.note(f"all {len(results)} checks pass on the floor's build")
+
+    def measure_check_script(self) -> None:
+        row = self.check_script
+        if row.error is not None:
+            return
+        self._sample(row, lambda: self._run_and_note(
+            row, [sys.executable, str(self.check_script_path), str(self.db)]),
+            compare_db=False)
+
+    def measure_fft_test(self) -> None:
+        row = self.fft_test
+        if row.error is not None:
+            return
+        if self.fft is None:
+            row.error = RowError("`fft` is not installed (no console script, not on PATH)")
+            return
+        cmd = [*self.fft, "test", str(self.root), "--env", self.args.env]
+        meanings = {1: "a check could not run, or another error", 2: "a check failed"}
+        self._sample(row, lambda: self._run_checks(row, cmd, meanings), compare_db=False)
+
+    def measure_pytest_test(self) -> None:
+        row = self.pytest_test
+        if row.error is not None:
+            return
+        cmd = [*self.pytest, str(self.root), "--fft-test", "--fft-env", self.args.env,
+               "-q", "-p", "no:cacheprovider"]
+        meanings = {1: "a check failed or could not run", 2: "interrupted or a usage error"}
+        self._sample(row, lambda: self._run_checks(row, cmd, meanings), compare_db=False)
+
+    def _run_checks(self, row: Row, cmd: list[str], meanings: dict[int, str]) -> float:
+        """A check command: exit 0 (run_timed raises otherwise; ``meanings`` explain the
+        command's other exit codes) and, on the first run, as many passed checks as
+        project.yml has."""
+        try:
+            seconds, output = run_timed(cmd, self.root, self.args.timeout)
+        except RowError as exc:
+            for code, meaning in meanings.items():
+                prefix = f"exit {code}:"
+                if exc.summary.startswith(prefix):
+                    exc.summary = f"exit {code} ({meaning}):{exc.summary[len(prefix):]}"
+            raise
+        if not row.samples:
+            passed, failed = reported_checks(output)
+            want = len(self.checks)
+            if passed is None:
+                row.warnings.append("the output does not say how many checks passed: "
+                                    + last_line(output)[:80])
+            elif passed != want or failed:
+                row.warnings.append(f"{passed} checks passed and {failed} failed, "
+                                    f"project.yml has {want}")
+            else:
+                row.note(f"first run: exit 0, reported {passed} of {want} checks passed, "
+                         f"{failed} failed")
+        return seconds
 
     def measure_startup(self) -> None:
         if self.fft is None:
@@ -459,13 +651,14 @@ class Bench:
             for _ in range(VERSION_SAMPLES):
                 row.samples.append(run_timed([sys.executable, "-c", code], self.root, 60)[0])
 
-    def _sample(self, row: Row, measure: Callable[[], float]) -> None:
+    def _sample(self, row: Row, measure: Callable[[], float], compare_db: bool = True) -> None:
         try:
             row.samples.append(measure())
         except RowError as exc:
             row.error = exc  # not retried: one failure is reported and the row is done
             return
-        compare(row, self.db, self.reference)
+        if compare_db:
+            compare(row, self.db, self.reference)
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> None:
@@ -474,6 +667,11 @@ class Bench:
         for rep in range(self.args.repeat):
             print(f"  repetition {rep + 1}/{self.args.repeat} ...", file=sys.stderr, flush=True)
             self.measure_floor()
+            # The check rows read the database the floor has just built (not timed).
+            self.measure_check_floor()
+            self.measure_check_script()
+            self.measure_fft_test()
+            self.measure_pytest_test()
             self.measure_floor_script()
             for jobs in self.fft_run:
                 self.measure_fft_run(jobs)
@@ -481,6 +679,7 @@ class Bench:
             if not self.args.no_in_process:
                 for jobs in self.args.jobs:
                     self.measure_executor(jobs)
+                    self.measure_executor_checks(jobs)
             self.load_row.samples.append(self._time_load())
         self.measure_startup()
         fresh_state(self.root, self.db)
@@ -509,21 +708,27 @@ class Bench:
         print(f"{cpu_count()} CPUs, Python {platform.python_version()}, duckdb "
               f"{duckdb.__version__}, pandas {pandas.__version__}, {platform.platform()}; "
               f"median of {self.args.repeat}, fresh database each run")
+        types: dict[str, int] = {}
+        for check in self.project.checks.values():
+            types[check.spec.type] = types.get(check.spec.type, 0) + 1
+        print(f"{len(self.project.checks)} checks: "
+              + (", ".join(f"{k}={v}" for k, v in sorted(types.items())) or "none"))
         print(f"fft: {' '.join(self.fft) if self.fft else 'not found'}   "
               f"pytest: {' '.join(self.pytest)}")
         print()
         base = {"total": self.floor_total.median, "models": self.floor_models.median,
-                "script": self.floor_script.median}
+                "script": self.floor_script.median, "checks": self.check_floor.median,
+                "checks_script": self.check_script.median}
         header = (f"{'row':<52} {'median':>8} {'min':>8} {'vs floor':>9} {'vs script':>9}"
                   "  target")
         print(header)
         print("-" * len(header))
         main_rows = [self.floor_total, self.floor_models, self.floor_script,
                      *self.fft_run.values(),
-                     self.pytest_row, self.version]
+                     self.pytest_row, self.version, *self.check_rows]
         diag = [self.fft_seed, self.python_start, self.import_floor, self.load_row]
         if not self.args.no_in_process:
-            diag += list(self.executor.values())
+            diag += [*self.executor.values(), *self.executor_checks.values()]
         for row in main_rows:
             self._print_row(row, base)
         print("-- diagnostics (no targets) " + "-" * (len(header) - 28))
@@ -531,11 +736,12 @@ class Bench:
             self._print_row(row, base)
         print()
         print("vs floor: (b) rows against the models-only floor (seeds are loaded before, "
-              "untimed); (c) and the\nin-process Executor against the seeds + models floor. "
-              "vs script: against (a'), the same floor run\nas a script of its own, which pays "
-              "interpreter start-up and the imports like every command does. "
-              f"Targets: builds <= {BUILD_TARGET}x the floor, fft --version < "
-              f"{VERSION_TARGET}s.")
+              "untimed); (c) and the\nin-process Executor against the seeds + models floor; "
+              "(f), (g) against the check floor (e). vs script:\n(b), (c) against (a'), "
+              "(f), (g) against (e'): the same floor run as a script of its own, which "
+              "pays\ninterpreter start-up and the imports like every command does. "
+              f"Targets: builds <= {BUILD_TARGET}x the floor,\nfft test <= {CHECK_TARGET}x "
+              f"the check floor, fft --version < {VERSION_TARGET}s.")
         problems = [r for r in (*main_rows, *diag) if r.error or r.notes or r.warnings]
         if problems:
             print()
@@ -561,7 +767,7 @@ class Bench:
         median, low = row.median, min(row.samples)
         assert median is not None
         ratio_text, verdict = "", ""
-        script = base.get("script") if row.label.startswith(("(b)", "(c)")) else None
+        script = base.get(row.script) if row.script else None
         script_text = f"{median / script:.2f}x" if script else ""
         reference = base.get(row.baseline) if row.baseline else None
         if reference:
