@@ -93,13 +93,17 @@ class CliReporter:
             self.abbrev = items[0].build_run.engine_abbrev
             if not self.quiet:
                 run = items[0].build_run
-                where = (f"env {escape(run.profile.env_name)}" if run.profile is not None
-                         else "in-memory")
-                self.console.print(
-                    f"[bold]{self.command}[/] {escape(run.project.name)} · {where} · "
-                    f"{self.abbrev} · {len(items)} node{'s' if len(items) != 1 else ''} · "
-                    f"jobs {run.settings.jobs}"
-                )
+                if self.command == "utest":
+                    self.console.print(
+                        f"[bold]utest[/] {escape(run.project.name)} · private in-memory "
+                        f"schemas · {len(items)} case{'s' if len(items) != 1 else ''}")
+                else:
+                    self.console.print(
+                        f"[bold]{self.command}[/] {escape(run.project.name)} · env "
+                        f"{escape(run.profile.env_name) if run.profile else '-'} · "
+                        f"{self.abbrev} · {len(items)} node{'s' if len(items) != 1 else ''} · "
+                        f"jobs {run.settings.jobs}"
+                    )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not (report.when == "setup" and not report.passed):

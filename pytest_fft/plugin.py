@@ -162,6 +162,16 @@ def _select_unit_cases(config: pytest.Config, state: FFTState, items: list[pytes
 
     models = {relation_for(m) for m in state.options.utest_models}
     cases = set(state.options.utest_cases)
+    unit_items = [i for i in items if isinstance(i, UnitCaseItem)]
+    for wanted, known, what in (
+        (models, {relation_for(i.case.model) for i in unit_items}, "model"),
+        (cases, {i.case.name for i in unit_items}, "case"),
+    ):
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise pytest.UsageError(
+                f"no unit case for {what} {unknown[0]!r}; unit cases exist for: "
+                f"{', '.join(sorted(known)) or 'none'}")
     keep, drop = [], []
     for item in items:
         if isinstance(item, UnitCaseItem) and (
@@ -252,9 +262,12 @@ def fft_unit_engine(request: pytest.FixtureRequest) -> Any:
     case = getattr(request.node, "case", None)
     engine_name = state.options.engine or (case.engine if case is not None else None) or "duckdb"
     if engine_name != "duckdb":
-        raise EngineNotInstalledError(
+        # Handed to the case, which raises it: a failure of the case with our one-line
+        # message, not a fixture-setup error with a traceback.
+        yield EngineNotInstalledError(
             f"unit tests on {engine_name!r} are not available yet",
             hint="run them on DuckDB (drop engine:/--engine), the default")
+        return
     from .engines.duckdb import DuckDBEngine
 
     engine = DuckDBEngine.scratch()

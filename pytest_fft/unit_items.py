@@ -59,6 +59,8 @@ def _case_function(fft_unit_engine: Any, request: pytest.FixtureRequest) -> None
     from .utest.runner import run_case
 
     item: UnitCaseItem = request.node  # type: ignore[assignment]
+    if isinstance(fft_unit_engine, FFTError):  # the fixture could not give an engine
+        raise fft_unit_engine
     fingerprint = item.fingerprint()
     if item.cache_mode in ("ro", "rw") and item.cached_fingerprint() == fingerprint:
         item.user_properties.append(("fft_status", "cached"))
@@ -107,7 +109,7 @@ class UnitCaseItem(pytest.Function):
             return None
         return cache.get(UTEST_CACHE_KEY, {}).get(self.nodeid)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         err = excinfo.value
         if isinstance(err, UnitCaseFailed):
             return (f"unit case {self.case.name} of {self.case.model} "
@@ -116,10 +118,12 @@ class UnitCaseItem(pytest.Function):
             from .plugin import STATE_KEY
 
             return error_text(err, self.config.stash[STATE_KEY].options.traceback)
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, self.case.line - 1, f"unit case {self.case.name} of {self.case.model}"
+        # The case name alone: IDEs (PyCharm) take the text after the last dot as the test's
+        # name, and model names such as mart_users.ff have dots.
+        return self.path, self.case.line - 1, self.case.name
 
 
 def _case_payload(case: UnitCase) -> str:

@@ -20,5 +20,7 @@ def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
     for relation, data in case.inputs.items():
         engine.write_frame(relation, input_frame(data), "table")
     build_node(project, engine, project.models[case.model])
-    actual = engine.read_frame(case.expect.relation)
+    # The case runs in its own schema: a schema prefix in `expect.relation` names the table
+    # the model builds, which lives here.
+    actual = engine.read_frame(case.expect.relation.split(".")[-1])
     return compare_frames(actual, case.expect, expected_frame(case.expect))

@@ -126,3 +126,32 @@ def test_a_project_conftest_can_override_the_engine_fixture(pytester: pytest.Pyt
     result = pytester.runpytest("-s", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*custom engine used 4*"])
+
+
+def test_an_unavailable_engine_fails_each_case_in_one_line(pytester: pytest.Pytester,
+                                                           project: Path) -> None:
+    result = pytester.runpytest("--fft-engine", "postgres", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=4)
+    out = result.stdout.str()
+    assert "unit tests on 'postgres' are not available yet" in out
+    assert "def fft_unit_engine" not in out and "Traceback" not in out
+
+
+def test_an_exception_in_a_case_is_reported_not_an_internal_error(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "models" / "users_enriched.ff.py").write_text(
+        "from fastflowtransform import model\n\n"
+        "@model(name='users_enriched', deps=['users.ff'])\n"
+        "def enrich(df):\n"
+        "    raise ValueError('broken model')\n")
+    result = pytester.runpytest("tests/unit/users_enriched.yml", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    assert "users_enriched raised ValueError: broken model" in result.stdout.str()
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_unknown_model_or_case_is_a_usage_error(simple_project: Path, run_fft) -> None:
+    result = run_fft("utest", str(simple_project), "--model", "nosuch")
+    assert result.returncode == 1
+    assert "no unit case for model 'nosuch'" in result.output
