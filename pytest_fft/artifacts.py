@@ -81,3 +81,57 @@ def write_test_results(project: Project, results: list[NodeResult], env_name: st
     path = target_dir(project) / "test_results.json"
     write_json_atomic(path, test_results(project, results, env_name, engine))
     return path
+
+
+_RUN_STATUS = {"success": "success", "error": "error", "skipped": "skipped", "cached": "cached"}
+
+
+def run_results(project: Project, results: list[NodeResult], fingerprints: dict[str, str],
+                env_name: str, engine: str) -> dict[str, Any]:
+    """``run_results.json`` in FastFlowTransform's shape: metadata, then one entry per node."""
+    entries = []
+    for result in results:
+        node = project.node(result.name)
+        entries.append({
+            "name": result.name,
+            "kind": node.kind,
+            "relation": getattr(node, "relation", None),
+            "status": _RUN_STATUS.get(result.status, result.status),
+            "started_at": (datetime.fromtimestamp(result.started_at, timezone.utc)
+                           .isoformat(timespec="milliseconds") if result.started_at else None),
+            "duration_ms": round(result.duration * 1000, 3),
+            "rows": result.rows,
+            "message": result.message,
+            "fingerprint": fingerprints.get(result.name),
+        })
+    return {"metadata": _metadata(env_name, engine), "results": entries}
+
+
+def manifest(project: Project, fingerprints: dict[str, str], env_name: str,
+             engine: str) -> dict[str, Any]:
+    """``manifest.json``: every node with its file, relation, dependencies and fingerprint."""
+    nodes = {}
+    for name in project.dag.order:
+        node = project.node(name)
+        nodes[name] = {
+            "kind": node.kind,
+            "path": node.rel_path,
+            "relation": getattr(node, "relation", None),
+            "materialized": getattr(node, "materialized", "table" if node.kind == "seed"
+                                    else None),
+            "tags": list(node.tags),
+            "deps": list(node.deps),
+            "level": project.dag.level_of(name),
+            "fingerprint": fingerprints.get(name),
+        }
+    return {"metadata": _metadata(env_name, engine), "project": project.name,
+            "nodes": nodes, "sources": {f"{s}.{t}": src.relation
+                                        for (s, t), src in sorted(project.sources.items())}}
+
+
+def write_run_artifacts(project: Project, results: list[NodeResult],
+                        fingerprints: dict[str, str], env_name: str, engine: str) -> None:
+    target = target_dir(project)
+    write_json_atomic(target / "run_results.json",
+                      run_results(project, results, fingerprints, env_name, engine))
+    write_json_atomic(target / "manifest.json", manifest(project, fingerprints, env_name, engine))

@@ -6,15 +6,19 @@ runs, and items wait for their own node's result.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .build_cache import CachePolicy
+from .cache_store import FingerprintStore, MemoryStore
 from .engines import ENGINE_ABBREV, create_engine
 from .errors import FFTError
 from .executor import Executor, NodeResult, ResultBoard
+from .fingerprint import SqlNormalizer
 from .profiles import ResolvedProfile
 from .project import Node, Project
 
@@ -23,6 +27,7 @@ from .project import Node, Project
 class BuildSettings:
     jobs: int = 1
     fail_fast: bool = False
+    cache: CachePolicy = field(default_factory=lambda: CachePolicy("rw"))
 
 
 @dataclass
@@ -37,6 +42,10 @@ class BuildRun:
     _executor: Executor | None = None
     _engine: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    store: FingerprintStore = field(default_factory=MemoryStore)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    _stored: dict[str, Any] = field(default_factory=dict)
+    _normalizer: SqlNormalizer | None = None
 
     @property
     def root(self) -> Path:
@@ -67,12 +76,34 @@ class BuildRun:
                 self.startup_error = exc
                 self.board.close()
                 return
+            skip = self._cache_decisions()
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
-                env_name=self.profile.env_name,
+                env_name=self.profile.env_name, skip=skip,
             )
             self._executor.start()
+
+    def _cache_decisions(self) -> set[str]:
+        """Fingerprint every node (main thread, before any build) and pick the skippable."""
+        import os
+
+        from .fingerprint import EnvContext, fingerprints
+
+        assert self.profile is not None
+        policy = self.settings.cache
+        self._stored = self.store.load() if policy.mode != "off" else {}
+        self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
+        sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
+        env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
+                                      json.dumps(sources, sort_keys=True))
+        self.fingerprints = fingerprints(self.project, env, normalize=self._normalizer)
+        stored_nodes = self._stored.get("nodes", {})
+        wanted = [n for n in self.nodes if stored_nodes.get(n) == self.fingerprints.get(n)]
+        if not policy.reads or not wanted:
+            return set()
+        existing = self._engine.existing_relations()  # one metadata query for the whole run
+        return policy.skippable(self.project, wanted, self.fingerprints, stored_nodes, existing)
 
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()
@@ -98,15 +129,48 @@ class BuildRun:
             if not self.board.finished:
                 self._executor.cancel()
             self._executor.join()
+        results = self.board.all()
         if self._engine is not None:
+            self._record_builds(results)
             self._engine.close()
             self._engine = None
+        self._remember(results)
         self._write_artifacts()
 
-    def _write_artifacts(self) -> None:
-        results = self.board.all()
-        checks = [results[n] for n in self.nodes if n in self.project.checks and n in results]
-        if checks and self.profile is not None:
-            from .artifacts import write_test_results
+    def _record_builds(self, results: dict[str, NodeResult]) -> None:
+        """Upsert the spec's ``_ff_meta`` audit rows of what this run built (not cached)."""
+        built = [(name, self.project.node(name).relation, self.fingerprints.get(name, ""),
+                  result.started_at)
+                 for name, result in results.items()
+                 if result.status == "success" and name not in self.project.checks]
+        if built and hasattr(self._engine, "record_builds"):
+            try:
+                self._engine.record_builds(built)
+            except Exception:  # noqa: BLE001 - auditing must never fail a finished build
+                pass
 
+    def _remember(self, results: dict[str, NodeResult]) -> None:
+        if self.profile is None or not self.fingerprints:
+            return
+        policy = self.settings.cache
+        if not policy.writes:
+            return
+        nodes = policy.remembered(self._stored.get("nodes", {}), self.fingerprints,
+                                  results.values())
+        memo = self._normalizer.used if self._normalizer is not None else {}
+        self.store.save({"nodes": nodes, "sql_memo": memo})
+
+    def _write_artifacts(self) -> None:
+        if self.profile is None:
+            return
+        from .artifacts import write_run_artifacts, write_test_results
+
+        results = self.board.all()
+        ran = [results[n] for n in self.nodes if n in results]
+        checks = [r for r in ran if r.name in self.project.checks]
+        builds = [r for r in ran if r.name not in self.project.checks]
+        if checks:
             write_test_results(self.project, checks, self.profile.env_name, self.profile.engine)
+        if builds:
+            write_run_artifacts(self.project, builds, self.fingerprints,
+                                self.profile.env_name, self.profile.engine)

@@ -97,6 +97,7 @@ class Executor:
         on_result: Callable[[NodeResult], None] | None = None,
         board: ResultBoard | None = None,
         env_name: str = "this env",
+        skip: set[str] | None = None,
     ) -> None:
         self.project = project
         self.engine = engine
@@ -107,6 +108,7 @@ class Executor:
         self.on_result = on_result
         self.board = board or ResultBoard()
         self.env_name = env_name
+        self.skip = skip or set()  # nodes the build cache found unchanged
         self._children = self._children_with_check_gates(set(self.nodes))
         self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
@@ -240,6 +242,9 @@ class Executor:
         node = self.project.node(name)
         started = time.time()
         t0 = time.perf_counter()
+        if name in self.skip:
+            return NodeResult(name, "cached", started, 0.0,
+                              message="unchanged since the last build")
         try:
             if isinstance(node, Check):
                 outcome = run_check(self.engine, node, self.env_name)

@@ -51,6 +51,12 @@ def add_options(parser: pytest.Parser) -> None:
                     help="after a failure keep building independent nodes (the default)")
     group.addoption("--fft-fail-fast", action="store_true",
                     help="start no new node after the first failure")
+    group.addoption("--fft-cache", metavar="off|ro|rw|wo", default=None,
+                    choices=("off", "ro", "rw", "wo"),
+                    help="build cache: rw skips unchanged nodes and remembers builds (default); "
+                         "ro skips but remembers nothing; wo builds all and remembers; off")
+    group.addoption("--fft-rebuild", metavar="GLOB", action="append", default=[],
+                    help="ignore the cache for nodes matching GLOB (repeatable)")
     group.addoption("--fft-tb", action="store_true",
                     help="show Python tracebacks of failures (same as FFT_TRACE=1)")
     parser.addini("fft_project", "FastFlowTransform project folders (relative to rootdir)",
@@ -75,6 +81,8 @@ class FFTOptions:
     utest_models: tuple[str, ...] = ()
     utest_cases: tuple[str, ...] = ()
     utest_cache: str = "off"
+    cache: str = "rw"
+    rebuild: tuple[str, ...] = ()
     env: str | None = None
     engine: str | None = None
     jobs: int = 2
@@ -125,6 +133,8 @@ def read_options(config: pytest.Config) -> FFTOptions:
         utest_models=tuple(opt.fft_utest_model),
         utest_cases=tuple(opt.fft_utest_case),
         utest_cache=opt.fft_utest_cache or "off",
+        cache=opt.fft_cache or "rw",
+        rebuild=tuple(opt.fft_rebuild),
         env=opt.fft_env or config.getini("fft_env") or None,
         engine=opt.fft_engine or config.getini("fft_engine") or None,
         jobs=jobs,

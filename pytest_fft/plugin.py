@@ -29,6 +29,7 @@ MARKERS = {
 @dataclass
 class FFTState:
     options: FFTOptions
+    config: pytest.Config | None = None
     runs: dict[Path, Any] = field(default_factory=dict)  # root -> BuildRun | FFTError
 
     def is_project(self, path: Path) -> bool:
@@ -52,7 +53,9 @@ class FFTState:
         return found
 
     def _load(self, root: Path) -> Any:
+        from .build_cache import CachePolicy
         from .build_run import BuildRun, BuildSettings
+        from .cache_store import PytestCacheStore
         from .loader import load_project
         from .profiles import resolve_profile
 
@@ -64,8 +67,13 @@ class FFTState:
             profile = resolve_profile(root, self.options.env, engine=self.options.engine)
             engine = profile.engine
         project = load_project(root, engine=engine, vars=self.options.vars)
-        return BuildRun(project=project, profile=profile, settings=BuildSettings(
-            jobs=self.options.jobs, fail_fast=self.options.fail_fast))
+        settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
+                                 cache=CachePolicy(self.options.cache, self.options.rebuild))
+        run = BuildRun(project=project, profile=profile, settings=settings)
+        cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
+        if cache is not None and profile is not None:
+            run.store = PytestCacheStore.for_project(cache, root, profile.env_name)
+        return run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     options = read_options(config)
-    config.stash[STATE_KEY] = FFTState(options)
+    config.stash[STATE_KEY] = FFTState(options, config)
     if options.utest and options.utest_cache == "rw":
         config.pluginmanager.register(UnitCacheRecorder(config), "fft-utest-cache")
     if options.builds and (getattr(config.option, "numprocesses", None) or 0):

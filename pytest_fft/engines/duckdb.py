@@ -156,6 +156,26 @@ class DuckDBEngine:
         )
         return {r[0] for r in rows}
 
+    def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:
+        """Upsert ``_ff_meta`` (node_name, relation, fingerprint, engine, built_at) rows, all
+        in one transaction."""
+        cur = self._cursor()
+        cur.execute("begin transaction")
+        try:
+            cur.execute(
+                "create table if not exists _ff_meta (node_name varchar primary key, "
+                "relation varchar, fingerprint varchar, engine varchar, built_at timestamp)")
+            # built_at in UTC as a plain TIMESTAMP (the spec's type; no time-zone library
+            # needed to read it back from Python).
+            cur.executemany(
+                "insert or replace into _ff_meta values "
+                "(?, ?, ?, 'duckdb', make_timestamp(cast(? * 1000000 as bigint)))",
+                [list(row) for row in built])
+            cur.execute("commit")
+        except BaseException:
+            cur.execute("rollback")
+            raise
+
     def interrupt(self) -> None:
         with self._lock:
             for cur in self._cursors:

@@ -108,7 +108,9 @@ def test_failed_rebuild_keeps_the_previous_table(pytester: pytest.Pytester, proj
     (project / "models" / "users.ff.sql").write_text(
         "select id, email, 1 / 0 as boom, error('model broke') as e "
         "from {{ source('crm','users') }}\n")
-    pytester.runpytest("--fft-run").assert_outcomes(passed=1, failed=1, skipped=3)
+    result = pytester.runpytest("--fft-run")
+    result.assert_outcomes(failed=1, skipped=3)
+    assert result.parseoutcomes()["cached"] == 1  # orders.ff: unchanged, not rebuilt
     db = project / ".local" / "demo.duckdb"
     assert query(db, "select id, email from users order by id") == [
         (1, "a@example.com"), (2, "b@gmail.com"), (3, "c@gmail.com")]

@@ -1,0 +1,142 @@
+"""The build cache: what a second run skips, and every change that rebuilds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb  # noqa: F401 - imported before pytester snapshots sys.modules
+import pandas  # noqa: F401
+import pytest
+
+pytest_plugins = ["pytester"]
+
+MODELS = ["orders.ff", "users.ff", "users_enriched", "mart_orders_enriched", "mart_users.ff"]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, simple_project: Path) -> Path:
+    for entry in simple_project.iterdir():
+        (shutil.copytree if entry.is_dir() else shutil.copy)(entry, pytester.path / entry.name)
+    return pytester.path
+
+
+def build(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
+    """Run a build; return node -> status from run_results.json."""
+    result = pytester.runpytest("--fft-run", *args)
+    assert result.ret == 0, result.stdout.str()
+    data = json.loads((pytester.path / ".fastflowtransform/target/run_results.json").read_text())
+    return {r["name"]: r["status"] for r in data["results"]}
+
+
+def rebuilt(statuses: dict[str, str]) -> set[str]:
+    return {name for name, status in statuses.items() if status == "success"}
+
+
+@pytest.fixture
+def warm(pytester: pytest.Pytester, project: Path) -> Path:
+    pytester.runpytest("--fft-seed", "--fft-run").assert_outcomes(passed=7)
+    return project
+
+
+def test_second_run_is_all_cached(pytester: pytest.Pytester, warm: Path) -> None:
+    result = pytester.runpytest("--fft-run", "-v")
+    assert result.parseoutcomes() == {"cached": 5}
+    result.stdout.fnmatch_lines(["*models/users.ff.sql::users.ff CACHED*"])
+    assert build(pytester) == dict.fromkeys(MODELS, "cached")
+
+
+def test_cached_nodes_do_not_touch_ff_meta(pytester: pytest.Pytester, warm: Path,
+                                           query) -> None:
+    sql = "select node_name, built_at from _ff_meta order by 1"
+    before = query(warm / ".local/demo.duckdb", sql)
+    assert [row[0] for row in before] == sorted(["seed_orders", "seed_users", *MODELS])
+    build(pytester)
+    assert query(warm / ".local/demo.duckdb", sql) == before
+
+
+def test_whitespace_comments_and_keyword_case_rebuild_nothing(pytester: pytest.Pytester,
+                                                              warm: Path) -> None:
+    model = warm / "models/users.ff.sql"
+    model.write_text("-- the users\nCREATE OR REPLACE TABLE users AS\n  SELECT id,\n    email\n"
+                     "  FROM {{ source('crm','users') }}  /* from the CRM */ ;\n")
+    assert rebuilt(build(pytester)) == set()
+
+
+def test_a_sql_change_rebuilds_the_model_and_its_descendants(pytester: pytest.Pytester,
+                                                             warm: Path) -> None:
+    model = warm / "models/users.ff.sql"
+    model.write_text(model.read_text().replace("select id, email", "select id, lower(email) as email"))
+    assert rebuilt(build(pytester)) == {"users.ff", "users_enriched", "mart_orders_enriched",
+                                        "mart_users.ff"}
+
+
+def test_a_seed_change_rebuilds_its_consumers(pytester: pytest.Pytester, warm: Path) -> None:
+    seed = warm / "seeds/seed_orders.csv"
+    seed.write_text(seed.read_text() + "102,3,5.5\n")
+    statuses = build(pytester, "--fft-seed")
+    assert rebuilt(statuses) == {"seed_orders", "orders.ff", "mart_orders_enriched"}
+
+
+def test_an_ff_variable_rebuilds_everything(pytester: pytest.Pytester, warm: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FF_SOMETHING", "1")
+    assert rebuilt(build(pytester)) == set(MODELS)
+
+
+def test_a_python_helper_change_rebuilds_that_model(pytester: pytest.Pytester,
+                                                    warm: Path) -> None:
+    model = warm / "models/users_enriched.ff.py"
+    model.write_text(model.read_text() + "\nHELPER_CONSTANT = 2\n")
+    assert rebuilt(build(pytester)) == {"users_enriched", "mart_orders_enriched",
+                                        "mart_users.ff"}
+
+
+def test_sources_yml_change_rebuilds(pytester: pytest.Pytester, warm: Path) -> None:
+    sources = warm / "sources.yml"
+    sources.write_text(sources.read_text() + "extra:\n  thing: {identifier: other}\n")
+    assert rebuilt(build(pytester)) == set(MODELS)
+
+
+def test_vars_count_through_the_rendered_sql(pytester: pytest.Pytester, warm: Path) -> None:
+    model = warm / "models/mart_users.ff.sql"
+    model.write_text("select id, email, is_gmail, {{ var('flag', 0) }} as flag "
+                     "from {{ ref('users_enriched') }}\n")
+    assert rebuilt(build(pytester)) == {"mart_users.ff"}
+    assert rebuilt(build(pytester)) == set()
+    assert rebuilt(build(pytester, "--fft-vars", "flag=1")) == {"mart_users.ff"}
+
+
+def test_a_dropped_table_is_rebuilt(pytester: pytest.Pytester, warm: Path) -> None:
+    con = duckdb.connect(str(warm / ".local/demo.duckdb"))
+    con.execute("drop table mart_users")
+    con.close()
+    assert rebuilt(build(pytester)) == {"mart_users.ff"}
+
+
+def test_cache_modes_and_rebuild(pytester: pytest.Pytester, warm: Path) -> None:
+    assert rebuilt(build(pytester, "--fft-cache", "off")) == set(MODELS)
+    assert rebuilt(build(pytester, "--fft-rebuild", "mart_*")) == {
+        "mart_orders_enriched", "mart_users.ff"}
+    model = warm / "models/orders.ff.sql"
+    model.write_text(model.read_text().replace("amount", "amount * 1 as amount"))
+    assert rebuilt(build(pytester, "--fft-cache", "ro")) == {"orders.ff", "mart_orders_enriched"}
+    # ro remembered nothing: the same change builds again
+    assert rebuilt(build(pytester, "--fft-cache", "ro")) == {"orders.ff", "mart_orders_enriched"}
+    assert rebuilt(build(pytester, "--fft-cache", "wo")) == set(MODELS)
+    assert rebuilt(build(pytester)) == set()
+
+
+def test_without_pytest_cache_everything_builds(pytester: pytest.Pytester, warm: Path) -> None:
+    assert rebuilt(build(pytester, "-p", "no:cacheprovider")) == set(MODELS)
+    assert rebuilt(build(pytester, "--cache-clear")) == set(MODELS)
+
+
+def test_manifest_lists_nodes_with_fingerprints(pytester: pytest.Pytester, warm: Path) -> None:
+    build(pytester)
+    manifest = json.loads((warm / ".fastflowtransform/target/manifest.json").read_text())
+    assert manifest["nodes"]["mart_users.ff"]["deps"] == ["users_enriched"]
+    assert manifest["nodes"]["mart_users.ff"]["relation"] == "mart_users"
+    assert len(manifest["nodes"]["mart_users.ff"]["fingerprint"]) == 64
+    assert manifest["metadata"]["env_name"] == "dev"
