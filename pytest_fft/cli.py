@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
                              help="reserved; accepted and ignored")
             cmd.add_argument("--jobs", metavar="N|auto", help=argparse.SUPPRESS)
         if name in BUILDING:
+            cmd.add_argument("--cache", choices=("off", "ro", "rw", "wo"), default=None,
+                             help="build cache (default rw: skip unchanged nodes)")
+            cmd.add_argument("--rebuild", action="append", default=[], metavar="GLOB",
+                             help="ignore the cache for nodes matching GLOB (repeatable)")
+            cmd.add_argument("--rebuild-only", action="append", default=[], metavar="NODE",
+                             help="build only NODE (its parents must exist), even if cached")
             cmd.add_argument("--keep-going", action="store_true",
                              help="keep building independent models after a failure (default)")
             cmd.add_argument("--fail-fast", action="store_true",
@@ -101,8 +107,12 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
         args += ["--fft-utest-model", item]
     for item in getattr(ns, "case", []):
         args += ["--fft-utest-case", item]
-    if getattr(ns, "cache", None) and ns.command == "utest":
-        args += ["--fft-utest-cache", ns.cache]
+    if getattr(ns, "cache", None):
+        args += ["--fft-utest-cache" if ns.command == "utest" else "--fft-cache", ns.cache]
+    for item in getattr(ns, "rebuild", []):
+        args += ["--fft-rebuild", item]
+    for item in getattr(ns, "rebuild_only", []):
+        args += ["--fft-select", item, "--fft-rebuild", item]
     if getattr(ns, "reuse_meta", False):
         args.append("--fft-reuse-meta")
     if ns.env:

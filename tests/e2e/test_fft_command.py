@@ -173,3 +173,15 @@ def test_a_folder_without_project_files_is_refused(tmp_path: Path, run_fft) -> N
     result = run_fft("run", str(tmp_path))
     assert result.returncode == 1
     assert "it has no project.yml (or sources.yml / profiles.yml)" in result.stderr
+
+
+def test_second_run_is_cached_and_rebuild_flags_force(simple_project: Path, run_fft) -> None:
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    assert run_fft("run", str(simple_project)).returncode == 0
+    again = run_fft("run", str(simple_project))
+    assert "Done: 0 ok, 5 cached" in again.stdout
+    assert "✓ users.ff" in again.stdout and "cached" in again.stdout
+    forced = run_fft("run", str(simple_project), "--rebuild-only", "mart_users")
+    assert "Done: 1 ok, 2 cached" in forced.stdout  # mart_users, plus its cached parents
+    off = run_fft("run", str(simple_project), "--cache", "off")
+    assert "Done: 5 ok" in off.stdout
