@@ -19,6 +19,7 @@ from .engines import ENGINE_ABBREV, create_engine
 from .errors import FFTError
 from .executor import Executor, NodeResult, ResultBoard
 from .fingerprint import SqlNormalizer
+from .names import relation_for
 from .profiles import ResolvedProfile
 from .project import Node, Project
 
@@ -46,6 +47,7 @@ class BuildRun:
     fingerprints: dict[str, str] = field(default_factory=dict)
     _stored: dict[str, Any] = field(default_factory=dict)
     _normalizer: SqlNormalizer | None = None
+    _existing: set[str] | None = None
 
     @property
     def root(self) -> Path:
@@ -69,9 +71,8 @@ class BuildRun:
         with self._lock:
             if self._executor is not None or self.startup_error is not None:
                 return
-            assert self.profile is not None, "builds resolve the profile when collecting"
             try:
-                self._engine = create_engine(self.profile.profile)
+                self._open_engine()
             except FFTError as exc:
                 self.startup_error = exc
                 self.board.close()
@@ -80,30 +81,82 @@ class BuildRun:
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
-                env_name=self.profile.env_name, skip=skip,
+                env_name=self.profile.env_name, skip=skip, blocked=self._missing_upstream(),
             )
             self._executor.start()
 
-    def _cache_decisions(self) -> set[str]:
-        """Fingerprint every node (main thread, before any build) and pick the skippable."""
+    def _open_engine(self) -> Any:
+        assert self.profile is not None, "builds resolve the profile when collecting"
+        if self._engine is None:
+            self._engine = create_engine(self.profile.profile)
+        return self._engine
+
+    def _existing_relations(self) -> set[str]:
+        """All relations of the target schema, fetched once per run (one metadata query)."""
+        if self._existing is None:
+            self._existing = self._open_engine().existing_relations()
+        return self._existing
+
+    def _compute_fingerprints(self) -> None:
+        if self.fingerprints:
+            return
         import os
 
         from .fingerprint import EnvContext, fingerprints
 
         assert self.profile is not None
-        policy = self.settings.cache
-        self._stored = self.store.load() if policy.mode != "off" else {}
+        self._stored = self.store.load() if self.settings.cache.mode != "off" else {}
         self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
         sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
         env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
                                       json.dumps(sources, sort_keys=True))
         self.fingerprints = fingerprints(self.project, env, normalize=self._normalizer)
+
+    def modified_nodes(self) -> set[str]:
+        """``state:modified``: models and seeds whose fingerprint differs from the last build
+        of this env, or whose relation is missing."""
+        self._compute_fingerprints()
+        stored = self._stored.get("nodes", {})
+        existing = self._existing_relations()
+        return {
+            name for name, fp in self.fingerprints.items()
+            if stored.get(name) != fp
+            or self.project.node(name).relation.split(".")[-1] not in existing
+        }
+
+    def _cache_decisions(self) -> set[str]:
+        """Fingerprint every node (main thread, before any build) and pick the skippable."""
+        self._compute_fingerprints()
+        policy = self.settings.cache
         stored_nodes = self._stored.get("nodes", {})
         wanted = [n for n in self.nodes if stored_nodes.get(n) == self.fingerprints.get(n)]
         if not policy.reads or not wanted:
             return set()
-        existing = self._engine.existing_relations()  # one metadata query for the whole run
-        return policy.skippable(self.project, wanted, self.fingerprints, stored_nodes, existing)
+        return policy.skippable(self.project, wanted, self.fingerprints, stored_nodes,
+                                self._existing_relations())
+
+    def _missing_upstream(self) -> dict[str, str]:
+        """Selected nodes whose unselected parents have no relation: they fail with the fix."""
+        selected = set(self.nodes)
+        dag = self.project.dag
+        outside = {p for n in self.nodes if n not in self.project.checks
+                   for p in dag.parents[n] if p not in selected}
+        if not outside:
+            return {}
+        existing = self._existing_relations()
+        missing = {p for p in outside
+                   if self.project.node(p).relation.split(".")[-1] not in existing}
+        blocked = {}
+        for name in self.nodes:
+            if name in self.project.checks:
+                continue
+            for parent in dag.parents[name]:
+                if parent in missing:
+                    rel = self.project.node(parent).relation
+                    blocked[name] = (f"upstream {parent} is not selected and its relation "
+                                     f"{rel} is missing; select +{relation_for(name)}")
+                    break
+        return blocked
 
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()

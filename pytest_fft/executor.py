@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from .building import build_node
 from .engines.base import Engine
-from .errors import FFTError, ModelError
+from .errors import FFTError, ModelError, SelectionError
 from .checks.runner import run_check
 from .project import Check, Project
 
@@ -98,6 +98,7 @@ class Executor:
         board: ResultBoard | None = None,
         env_name: str = "this env",
         skip: set[str] | None = None,
+        blocked: Mapping[str, str] | None = None,
     ) -> None:
         self.project = project
         self.engine = engine
@@ -109,6 +110,7 @@ class Executor:
         self.board = board or ResultBoard()
         self.env_name = env_name
         self.skip = skip or set()  # nodes the build cache found unchanged
+        self.blocked = dict(blocked or {})  # nodes that cannot build: name -> why
         self._children = self._children_with_check_gates(set(self.nodes))
         self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
@@ -245,6 +247,9 @@ class Executor:
         if name in self.skip:
             return NodeResult(name, "cached", started, 0.0,
                               message="unchanged since the last build")
+        if name in self.blocked:
+            err = SelectionError(self.blocked[name], file=node.rel_path, node=name)
+            return NodeResult(name, "error", started, 0.0, message=err.message, error=err)
         try:
             if isinstance(node, Check):
                 outcome = run_check(self.engine, node, self.env_name)

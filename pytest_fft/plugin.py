@@ -215,9 +215,13 @@ def _apply_selection(config: pytest.Config, state: FFTState, items: list[pytest.
     for item in node_items:
         run = item.build_run
         if run.root not in wanted:
+            tokens = (*state.options.select, *state.options.exclude)
             try:
+                modified = (run.modified_nodes()
+                            if run.profile is not None and any("state:" in t for t in tokens)
+                            else None)
                 wanted[run.root] = select_nodes(run.project, state.options.select,
-                                                state.options.exclude)
+                                                state.options.exclude, modified)
             except FFTError as exc:
                 raise pytest.UsageError(str(exc)) from None
     keep, drop = [], []

@@ -7,6 +7,8 @@ Tokens, combined by union; ``--fft-exclude`` removes what its tokens match:
 - ``path:models/marts``                 nodes whose file is under (or globs to) a path
 - ``kind:sql`` / ``kind:python`` / ``kind:seed``
 - ``type:table`` / ``type:view``          materialization
+- ``state:modified``                    nodes whose fingerprint differs from the last build,
+                                        or whose relation is missing
 - ``+name`` ancestors too, ``name+`` descendants too, ``+name+`` both
 
 Checks from ``project.yml`` are matched by their id, their tags (so the spec's bare legacy
@@ -26,10 +28,10 @@ from .errors import SelectionError
 from .names import relation_for
 from .project import Project
 
-_METHODS = ("tag", "path", "kind", "type")
+_METHODS = ("tag", "path", "kind", "type", "state")
 
 
-def match_token(project: Project, token: str) -> set[str]:
+def match_token(project: Project, token: str, modified: set[str] | None = None) -> set[str]:
     """Node names matched by one selector token (graph operators applied)."""
     token = token.strip()
     up = token.startswith("+")
@@ -37,7 +39,7 @@ def match_token(project: Project, token: str) -> set[str]:
     core = token.strip("+")
     if not core:
         raise SelectionError(f"empty selector {token!r}", hint="e.g. --fft-select +mart_users")
-    base = _match_core(project, core)
+    base = _match_core(project, core, modified)
     out = set(base)
     for name in base:
         if up:
@@ -47,10 +49,17 @@ def match_token(project: Project, token: str) -> set[str]:
     return out
 
 
-def _match_core(project: Project, core: str) -> set[str]:
+def _match_core(project: Project, core: str, modified: set[str] | None) -> set[str]:
     method, _, value = core.partition(":")
     nodes = project.nodes
     if value and method in _METHODS:
+        if method == "state":
+            if value != "modified":
+                raise SelectionError(f"unknown state {value!r}", hint="use state:modified")
+            if modified is None:
+                raise SelectionError("state:modified needs a build (--fft-run) to compare with",
+                                     hint="use it with fft run / fft build")
+            return set(modified)
         if method == "tag":
             return {n for n, node in nodes.items() if value in node.tags}
         if method == "kind":
@@ -78,7 +87,8 @@ def _match_core(project: Project, core: str) -> set[str]:
 
 
 def select_nodes(
-    project: Project, select: Iterable[str] = (), exclude: Iterable[str] = ()
+    project: Project, select: Iterable[str] = (), exclude: Iterable[str] = (),
+    modified: set[str] | None = None,
 ) -> set[str]:
     """The nodes to run: the selection (all when empty) with the checks of what it matched,
     plus everything that depends on, minus exclusions."""
@@ -86,7 +96,7 @@ def select_nodes(
     if select:
         chosen: set[str] = set()
         for token in select:
-            chosen |= match_token(project, token)
+            chosen |= match_token(project, token, modified)
         # The checks of what was matched come along (``fft build --select X`` tests X too);
         # the ancestors added below are built, not tested.
         for name, check in project.checks.items():
@@ -98,5 +108,5 @@ def select_nodes(
         chosen = set(project.nodes)
     for token in exclude:
         if token.strip():
-            chosen -= match_token(project, token)
+            chosen -= match_token(project, token, modified)
     return chosen

@@ -140,3 +140,35 @@ def test_manifest_lists_nodes_with_fingerprints(pytester: pytest.Pytester, warm:
     assert manifest["nodes"]["mart_users.ff"]["relation"] == "mart_users"
     assert len(manifest["nodes"]["mart_users.ff"]["fingerprint"]) == 64
     assert manifest["metadata"]["env_name"] == "dev"
+
+
+def test_state_modified_selects_what_changed_and_plus_adds_downstream(
+    pytester: pytest.Pytester, warm: Path
+) -> None:
+    result = pytester.runpytest("--fft-run", "--fft-select", "state:modified", "--collect-only",
+                                "-q")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    model = warm / "models/users.ff.sql"
+    model.write_text(model.read_text().replace("select id, email", "select id, email, 1 as one"))
+    # users.ff changed; its descendants' fingerprints change with it (parents count), and
+    # the run adds what they depend on (orders.ff, which stays cached).
+    statuses = build(pytester, "--fft-select", "state:modified")
+    assert rebuilt(statuses) == {"users.ff", "users_enriched", "mart_orders_enriched",
+                                 "mart_users.ff"}
+    assert statuses["orders.ff"] == "cached"
+    model.write_text(model.read_text().replace("1 as one", "2 as one"))
+    statuses = build(pytester, "--fft-select", "state:modified+")
+    assert rebuilt(statuses) == {"users.ff", "users_enriched", "mart_orders_enriched",
+                                 "mart_users.ff"}
+    assert statuses["orders.ff"] == "cached"  # a parent of mart_orders_enriched, unchanged
+
+
+def test_a_missing_unselected_parent_fails_with_the_fix(pytester: pytest.Pytester,
+                                                        warm: Path) -> None:
+    con = duckdb.connect(str(warm / ".local/demo.duckdb"))
+    con.execute("drop table users_enriched")
+    con.close()
+    result = pytester.runpytest("models/mart_users.ff.sql::mart_users.ff", "--fft-cache", "off")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*upstream users_enriched is not selected and its relation "
+                                 "users_enriched is missing; select +mart_users*"])
