@@ -29,6 +29,7 @@ class BuildSettings:
     jobs: int = 1
     fail_fast: bool = False
     cache: CachePolicy = field(default_factory=lambda: CachePolicy("rw"))
+    wait: float = 0.0  # seconds to wait for a database another process holds
 
 
 @dataclass
@@ -88,7 +89,7 @@ class BuildRun:
     def _open_engine(self) -> Any:
         assert self.profile is not None, "builds resolve the profile when collecting"
         if self._engine is None:
-            self._engine = create_engine(self.profile.profile)
+            self._engine = create_engine(self.profile.profile, wait=self.settings.wait)
         return self._engine
 
     def _existing_relations(self) -> set[str]:

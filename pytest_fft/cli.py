@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--reuse-meta", action="store_true",
                              help="reserved; accepted and ignored")
             cmd.add_argument("--jobs", metavar="N|auto", help=argparse.SUPPRESS)
+        if name in SELECTING or name == "seed":
+            cmd.add_argument("--wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
+                             help="wait for a database another fft is building into")
         if name in BUILDING:
             cmd.add_argument("--cache", choices=("off", "ro", "rw", "wo"), default=None,
                              help="build cache (default rw: skip unchanged nodes)")
@@ -109,6 +112,8 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
         args += ["--fft-utest-case", item]
     if getattr(ns, "cache", None):
         args += ["--fft-utest-cache" if ns.command == "utest" else "--fft-cache", ns.cache]
+    if getattr(ns, "wait", None):
+        args += ["--fft-wait", str(ns.wait)]
     for item in getattr(ns, "rebuild", []):
         args += ["--fft-rebuild", item]
     for item in getattr(ns, "rebuild_only", []):

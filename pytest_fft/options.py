@@ -57,6 +57,10 @@ def add_options(parser: pytest.Parser) -> None:
                          "ro skips but remembers nothing; wo builds all and remembers; off")
     group.addoption("--fft-rebuild", metavar="GLOB", action="append", default=[],
                     help="ignore the cache for nodes matching GLOB (repeatable)")
+    group.addoption("--fft-wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
+                    default=0.0,
+                    help="wait for a database another process is building into "
+                         "(default: fail at once; without a value: up to 600 s)")
     group.addoption("--fft-tb", action="store_true",
                     help="show Python tracebacks of failures (same as FFT_TRACE=1)")
     parser.addini("fft_project", "FastFlowTransform project folders (relative to rootdir)",
@@ -83,6 +87,7 @@ class FFTOptions:
     utest_cache: str = "off"
     cache: str = "rw"
     rebuild: tuple[str, ...] = ()
+    wait: float = 0.0
     env: str | None = None
     engine: str | None = None
     jobs: int = 2
@@ -135,6 +140,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
         utest_cache=opt.fft_utest_cache or "off",
         cache=opt.fft_cache or "rw",
         rebuild=tuple(opt.fft_rebuild),
+        wait=opt.fft_wait or 0.0,
         env=opt.fft_env or config.getini("fft_env") or None,
         engine=opt.fft_engine or config.getini("fft_engine") or None,
         jobs=jobs,

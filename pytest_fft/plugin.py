@@ -68,7 +68,8 @@ class FFTState:
             engine = profile.engine
         project = load_project(root, engine=engine, vars=self.options.vars)
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
-                                 cache=CachePolicy(self.options.cache, self.options.rebuild))
+                                 cache=CachePolicy(self.options.cache, self.options.rebuild),
+                                 wait=self.options.wait)
         run = BuildRun(project=project, profile=profile, settings=settings)
         cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
         if cache is not None and profile is not None:

@@ -24,14 +24,17 @@ _EXTRA = {
 }
 
 
-def create_engine(profile: Any) -> Engine:
-    """An engine for a resolved profile (a member of ``pytest_fft.profiles.Profile``)."""
+def create_engine(profile: Any, *, wait: float = 0.0) -> Engine:
+    """An engine for a resolved profile (a member of ``pytest_fft.profiles.Profile``).
+
+    ``wait``: seconds to wait for a database another process holds (0: fail at once).
+    """
     from ..errors import EngineNotInstalledError
 
     if profile.engine == "duckdb":
         from .duckdb import DuckDBEngine
 
-        return DuckDBEngine(profile.duckdb.path, schema=profile.duckdb.db_schema)
+        return DuckDBEngine(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait)
     extra = _EXTRA.get(profile.engine, profile.engine)
     raise EngineNotInstalledError(
         f"engine {profile.engine!r} is not available in this version of pytest-fft",

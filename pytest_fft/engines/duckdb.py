@@ -27,7 +27,7 @@ class DuckDBEngine:
     abbrev = "DUCK"
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
-                 _shared: Any = None) -> None:
+                 wait: float = 0.0, _shared: Any = None) -> None:
         import duckdb
 
         self._duckdb = duckdb
@@ -44,20 +44,33 @@ class DuckDBEngine:
             return
         if path != ":memory:" and not path.startswith("md:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(path)
-        except duckdb.IOException as exc:
-            from ..errors import ProfileError
-
-            locked = "lock" in str(exc).lower()
-            raise ProfileError(
-                f"cannot open DuckDB database {path}: {exc}",
-                hint="another process holds it open for writing; wait for it to finish"
-                if locked else "check the duckdb path of the profile (or FF_DUCKDB_PATH)",
-            ) from exc
+        self._con = self._connect(path, wait)
         if schema:
             self._con.execute(f"create schema if not exists {quote_ident(schema)}")
             self._con.execute(f"set schema = '{schema}'")
+
+    def _connect(self, path: str, wait: float) -> Any:
+        """Open the database; another process holding it is an error at once, or, with
+        ``wait`` seconds, something to wait for (DuckDB admits one writing process)."""
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self._duckdb.connect(path)
+            except self._duckdb.IOException as exc:
+                locked = "lock" in str(exc).lower()
+                if locked and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                from ..errors import ProfileError
+
+                raise ProfileError(
+                    f"cannot open DuckDB database {path}: {exc}",
+                    hint="another process is building into it; let it finish, or pass "
+                         "--wait SECONDS (--fft-wait) to wait for it"
+                    if locked else "check the duckdb path of the profile (or FF_DUCKDB_PATH)",
+                ) from exc
 
     @classmethod
     def scratch(cls) -> DuckDBEngine:

@@ -58,3 +58,28 @@ def test_ctrl_c_stops_the_build_exits_130_and_keeps_the_table(built_project: Pat
     assert proc.returncode == 130, out + err
     assert "Traceback" not in out + err
     assert _users(query, built_project) == before
+
+
+def test_a_second_run_on_the_same_database_fails_at_once_or_waits(built_project: Path,
+                                                                  run_fft, query) -> None:
+    proc = _start_slow_run(built_project)
+    try:
+        started = time.monotonic()
+        second = run_fft("run", str(built_project), "--select", "orders")
+        assert time.monotonic() - started < 30
+        assert second.returncode == 1
+        assert "demo.duckdb" in second.output and "PID" in second.output
+        assert "--wait" in second.output
+        assert "Traceback" not in second.output
+        waiter = subprocess.Popen(
+            [sys.executable, "-m", "pytest_fft", "run", str(built_project), "--select",
+             "orders", "--wait", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        time.sleep(2)
+        assert waiter.poll() is None  # still waiting for the lock
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    out, err = waiter.communicate(timeout=90)
+    assert waiter.returncode == 0, out + err
+    assert query(built_project / ".local/demo.duckdb", "select count(*) from orders") == [(2,)]
