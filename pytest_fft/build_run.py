@@ -20,6 +20,7 @@ from .errors import FFTError
 from .executor import Executor, NodeResult, ResultBoard
 from .fingerprint import SqlNormalizer
 from .names import relation_for
+from .shared_run import SharedRunDir
 from .profiles import ResolvedProfile
 from .project import Node, Project
 
@@ -49,6 +50,9 @@ class BuildRun:
     _stored: dict[str, Any] = field(default_factory=dict)
     _normalizer: SqlNormalizer | None = None
     _existing: set[str] | None = None
+    shared: SharedRunDir | None = None  # under pytest-xdist: the run directory of the workers
+    _builder_lock: Any = None
+    _follower: bool = False
 
     @property
     def root(self) -> Path:
@@ -70,7 +74,9 @@ class BuildRun:
 
     def ensure_started(self) -> None:
         with self._lock:
-            if self._executor is not None or self.startup_error is not None:
+            if self._executor is not None or self.startup_error is not None or self._follower:
+                return
+            if self.shared is not None and not self._become_builder():
                 return
             try:
                 self._open_engine()
@@ -83,8 +89,27 @@ class BuildRun:
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
                 env_name=self.profile.env_name, skip=skip, blocked=self._missing_upstream(),
+                on_result=self.shared.write_result if self.shared is not None else None,
             )
             self._executor.start()
+
+    def _become_builder(self) -> bool:
+        """Under xdist: take the project's lock (this worker builds) or read the builder's
+        result files (another worker builds)."""
+        from filelock import FileLock, Timeout
+
+        from .shared_run import FileBoard
+
+        assert self.shared is not None
+        lock = FileLock(str(self.shared.lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            self._follower = True
+            self.board = FileBoard(self.shared, lambda: _held_elsewhere(self.shared))
+            return False
+        self._builder_lock = lock
+        return True
 
     def _open_engine(self) -> Any:
         assert self.profile is not None, "builds resolve the profile when collecting"
@@ -179,6 +204,8 @@ class BuildRun:
     def finish(self) -> None:
         """Stop (if still running), release the engine and write the artifacts; called at
         session end by the process that ran the build."""
+        if self._follower:
+            return  # the builder writes everything
         if self._executor is not None:
             if not self.board.finished:
                 self._executor.cancel()
@@ -190,6 +217,9 @@ class BuildRun:
             self._engine = None
         self._remember(results)
         self._write_artifacts()
+        if self._builder_lock is not None:
+            self.shared.mark_done()
+            self._builder_lock.release()
 
     def _record_builds(self, results: dict[str, NodeResult]) -> None:
         """Upsert the spec's ``_ff_meta`` audit rows of what this run built (not cached)."""
@@ -212,7 +242,11 @@ class BuildRun:
         nodes = policy.remembered(self._stored.get("nodes", {}), self.fingerprints,
                                   results.values())
         memo = self._normalizer.used if self._normalizer is not None else {}
-        self.store.save({"nodes": nodes, "sql_memo": memo})
+        data = {"nodes": nodes, "sql_memo": memo}
+        if self.shared is not None:  # the controller writes pytest's cache
+            self.shared.save_store(getattr(self.store, "key", ""), data)
+        else:
+            self.store.save(data)
 
     def _write_artifacts(self) -> None:
         if self.profile is None:
@@ -228,3 +262,16 @@ class BuildRun:
         if builds:
             write_run_artifacts(self.project, builds, self.fingerprints,
                                 self.profile.env_name, self.profile.engine)
+
+
+def _held_elsewhere(shared: SharedRunDir) -> bool:
+    """Whether the builder still holds the project's lock (i.e. is alive)."""
+    from filelock import FileLock, Timeout
+
+    probe = FileLock(str(shared.lock_path))
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
+    probe.release()
+    return False

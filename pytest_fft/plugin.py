@@ -74,6 +74,11 @@ class FFTState:
         cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
         if cache is not None and profile is not None:
             run.store = PytestCacheStore.for_project(cache, root, profile.env_name)
+        run_dir = getattr(self.config, "workerinput", {}).get("fft_run_dir")
+        if run_dir and profile is not None:
+            from .shared_run import SharedRunDir
+
+            run.shared = SharedRunDir(Path(run_dir), root)
         return run
 
 
@@ -88,13 +93,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = FFTState(options, config)
     if options.utest and options.utest_cache == "rw":
         config.pluginmanager.register(UnitCacheRecorder(config), "fft-utest-cache")
-    if options.builds and (getattr(config.option, "numprocesses", None) or 0):
-        # The DuckDB file admits one writer; until builds run in exactly one xdist worker,
-        # refuse rather than let workers fight over the database.
-        raise pytest.UsageError(
-            "--fft-run/--fft-seed/--fft-test cannot be combined with pytest-xdist (-n) yet: "
-            "run builds and checks without -n (unit tests may use it)"
-        )
+    if (options.builds and getattr(config.option, "numprocesses", None)
+            and not hasattr(config, "workerinput")):
+        config.pluginmanager.register(XdistController(config), "fft-xdist-controller")
     if options.active and (getattr(config.option, "verbose", 0) >= 2 or os.environ.get("FFT_SQL_DEBUG") == "1"):
         logging.getLogger("pytest_fft.sql").setLevel(logging.DEBUG)
 
@@ -299,6 +300,31 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
             ("fft_status", "cached") in report.user_properties):
         return "cached", "c", "CACHED"
     return None
+
+
+class XdistController:
+    """On the pytest-xdist controller: a run directory for the workers, and pytest's cache
+    written from what the building worker left there (only the controller writes it)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        import tempfile
+
+        self.config = config
+        self.run_dir = Path(tempfile.mkdtemp(prefix="fft-run-"))
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["fft_run_dir"] = str(self.run_dir)
+
+    def pytest_sessionfinish(self) -> None:
+        import json
+        import shutil
+
+        cache = getattr(self.config, "cache", None)
+        for store in sorted(self.run_dir.glob("*/store.json")):
+            saved = json.loads(store.read_text(encoding="utf-8"))
+            if cache is not None and saved.get("key"):
+                cache.set(saved["key"], saved["data"])
+        shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 class UnitCacheRecorder:
