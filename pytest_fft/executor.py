@@ -15,13 +15,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .building import build_node
 from .engines.base import Engine
 from .errors import FFTError, ModelError, SelectionError
 from .checks.runner import run_check
+from .node_logs import capture_node_logs
 from .project import Check, Project
 
 Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
@@ -43,6 +44,7 @@ class NodeResult:
     error: FFTError | None = None
     upstream: str | None = None  # for skipped: the failed node that caused it
     metrics: Mapping[str, Any] | None = None  # checks: the numbers behind the verdict
+    logs: tuple[str, ...] = ()  # log lines emitted while building this node
 
 
 class ResultBoard:
@@ -241,6 +243,11 @@ class Executor:
             self.on_result(result)
 
     def _build(self, name: str) -> NodeResult:
+        with capture_node_logs() as lines:
+            result = self._build_node(name)
+        return replace(result, logs=tuple(lines)) if lines else result
+
+    def _build_node(self, name: str) -> NodeResult:
         node = self.project.node(name)
         started = time.time()
         t0 = time.perf_counter()

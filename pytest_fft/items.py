@@ -123,6 +123,8 @@ class NodeItem(pytest.Item):
         self.user_properties.append(("fft_duration", round(result.duration, 6)))
         if result.rows is not None:
             self.user_properties.append(("fft_rows", result.rows))
+        if result.logs:  # records from the executor thread that built this node
+            self.add_report_section("call", "fft log", "\n".join(result.logs))
         if self.kind == "check" and result.message:
             self.user_properties.append(("fft_message", result.message))
         if result.status == "error":

@@ -66,6 +66,7 @@ class SharedRunDir:
         data = json.loads(path.read_text(encoding="utf-8"))
         text, message = data.pop("error_text"), data.pop("error_message")
         error = RemoteError(text, message) if text is not None else None
+        data["logs"] = tuple(data.get("logs") or ())
         return NodeResult(**data, error=error)
 
     def mark_done(self) -> None:

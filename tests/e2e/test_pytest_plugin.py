@@ -209,3 +209,28 @@ def test_an_empty_selector_is_a_usage_error(pytester: pytest.Pytester, project: 
     result = pytester.runpytest("--fft-run", "--fft-select", "+")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: empty selector '+'"])
+
+
+def test_a_models_log_records_land_under_its_own_item(pytester: pytest.Pytester,
+                                                      project: Path) -> None:
+    (project / "models" / "noisy.ff.py").write_text(
+        "import logging\n"
+        "from fastflowtransform import model\n\n"
+        "@model(name='noisy', deps=['users.ff'])\n"
+        "def build(df):\n"
+        "    logging.getLogger('shop').warning('noisy saw %d users', len(df))\n"
+        "    return df\n")
+    result = pytester.runpytest("--fft-seed", "--fft-run", "--fft-jobs", "2", "-rA",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)
+    # -rA prints one block per passed item, titled by its reportinfo ("python noisy")
+    blocks = result.stdout.str().split("____ ")
+    noisy = [b for b in blocks if b.startswith("python noisy")]
+    assert len(noisy) == 1
+    assert "Captured fft log call" in noisy[0]
+    assert "WARNING  shop: noisy saw 3 users" in noisy[0]
+    # other items may show it in pytest's own "Captured log" (the build ran during their
+    # turn), never in their fft log
+    for block in blocks:
+        if not block.startswith("python noisy") and "Captured fft log" in block:
+            assert "noisy saw" not in block.split("Captured fft log")[1].split("----")[0]

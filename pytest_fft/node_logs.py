@@ -1,0 +1,47 @@
+"""Log records of a node, whichever thread built it.
+
+Models build on executor threads while pytest reports items on the main thread, so a record
+would otherwise land under whatever item happens to run. The executor opens a capture around
+each build; records from that thread (our SQL channel, a model's own logging) are kept with
+the node's result and shown in its item's report.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_local = threading.local()
+
+
+class _ThreadCapture(logging.Handler):
+    """One handler on the root logger; it keeps records of threads that are capturing."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = getattr(_local, "lines", None)
+        if lines is not None:
+            try:
+                lines.append(f"{record.levelname:<8} {record.name}: {record.getMessage()}")
+            except Exception:  # noqa: BLE001 - a bad log call must not break a build
+                self.handleError(record)
+
+
+_HANDLER = _ThreadCapture(level=logging.DEBUG)
+_installed = threading.Lock()
+
+
+@contextmanager
+def capture_node_logs() -> Iterator[list[str]]:
+    """Collect the log lines this thread emits inside the block."""
+    with _installed:
+        root = logging.getLogger()
+        if _HANDLER not in root.handlers:
+            root.addHandler(_HANDLER)
+    lines: list[str] = []
+    _local.lines = lines
+    try:
+        yield lines
+    finally:
+        _local.lines = None
