@@ -36,10 +36,13 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
+_RUN_ID = uuid.uuid4().hex  # one per process: every artifact of a run carries the same id
+
+
 def _metadata(env_name: str, engine: str) -> dict[str, Any]:
     return {
         "tool": f"pytest-fft {__version__}",
-        "run_id": uuid.uuid4().hex,
+        "run_id": _RUN_ID,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "env_name": env_name,
         "model_engine": engine,

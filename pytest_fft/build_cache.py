@@ -57,9 +57,15 @@ class CachePolicy:
 
     def remembered(self, stored: Mapping[str, str], current: Mapping[str, str],
                    results: Iterable[NodeResult]) -> dict[str, str]:
-        """What the store holds after the run: built nodes in, failed nodes out."""
+        """What the store holds after the run: built nodes in, failed nodes out (in modes
+        that do not write, built nodes out too)."""
         out = dict(stored)
         if not self.writes:
+            # Built but not remembered (off/ro): forget what the table was built from before,
+            # or a later run would take the old entry for what is in the table now.
+            for result in results:
+                if result.status in ("success", "error"):
+                    out.pop(result.name, None)
             return out
         for result in results:
             if result.status == "success" and result.name in current:

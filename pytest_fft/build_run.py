@@ -123,36 +123,42 @@ class BuildRun:
             self._existing = self._open_engine().existing_relations()
         return self._existing
 
-    def _compute_fingerprints(self) -> None:
-        if self.fingerprints:
-            return
+    def _fingerprints(self, building: set[str] | None) -> dict[str, str]:
+        """Fingerprints of the project now. With ``building`` (the nodes this run builds),
+        every other node counts as it is in the warehouse: as its last build left it, so a
+        seed file edited but not loaded yet does not count as loaded."""
         import os
 
         from .fingerprint import EnvContext, fingerprints
 
         assert self.profile is not None
-        self._stored = self.store.load() if self.settings.cache.mode != "off" else {}
-        self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
+        if self._normalizer is None:
+            self._stored = self.store.load()
+            self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
         sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
         env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
                                       json.dumps(sources, sort_keys=True))
-        self.fingerprints = fingerprints(self.project, env, normalize=self._normalizer)
+        as_built = {}
+        if building is not None:
+            as_built = {n: fp for n, fp in self._stored.get("nodes", {}).items()
+                        if n not in building and n in self.project.dag}
+        return fingerprints(self.project, env, normalize=self._normalizer, fixed=as_built)
 
     def modified_nodes(self) -> set[str]:
         """``state:modified``: models and seeds whose fingerprint differs from the last build
         of this env, or whose relation is missing."""
-        self._compute_fingerprints()
+        current = self._fingerprints(None)
         stored = self._stored.get("nodes", {})
         existing = self._existing_relations()
         return {
-            name for name, fp in self.fingerprints.items()
+            name for name, fp in current.items()
             if stored.get(name) != fp
             or self.project.node(name).relation.split(".")[-1] not in existing
         }
 
     def _cache_decisions(self) -> set[str]:
         """Fingerprint every node (main thread, before any build) and pick the skippable."""
-        self._compute_fingerprints()
+        self.fingerprints = self._fingerprints(set(self.nodes))
         policy = self.settings.cache
         stored_nodes = self._stored.get("nodes", {})
         wanted = [n for n in self.nodes if stored_nodes.get(n) == self.fingerprints.get(n)]
@@ -201,13 +207,15 @@ class BuildRun:
         if self._executor is not None:
             self._executor.cancel()
 
-    def finish(self) -> None:
+    def finish(self, *, cancel: bool = False) -> None:
         """Stop (if still running), release the engine and write the artifacts; called at
         session end by the process that ran the build."""
         if self._follower:
             return  # the builder writes everything
         if self._executor is not None:
-            if not self.board.finished:
+            # An interrupted session stops the build; otherwise wait for it: under xdist the
+            # builder's own items may be done while other workers still wait for nodes.
+            if cancel and not self.board.finished:
                 self._executor.cancel()
             self._executor.join()
         results = self.board.all()
@@ -237,7 +245,7 @@ class BuildRun:
         if self.profile is None or not self.fingerprints:
             return
         policy = self.settings.cache
-        if not policy.writes:
+        if policy.mode == "off" and not self._stored:
             return
         nodes = policy.remembered(self._stored.get("nodes", {}), self.fingerprints,
                                   results.values())

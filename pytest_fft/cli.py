@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--rebuild", action="append", default=[], metavar="GLOB",
                              help="ignore the cache for nodes matching GLOB (repeatable)")
             cmd.add_argument("--rebuild-only", action="append", default=[], metavar="NODE",
-                             help="build only NODE (its parents must exist), even if cached")
+                             help="build NODE even if cached (its parents only if changed)")
             cmd.add_argument("--keep-going", action="store_true",
                              help="keep building independent models after a failure (default)")
             cmd.add_argument("--fail-fast", action="store_true",

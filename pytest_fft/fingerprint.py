@@ -100,13 +100,22 @@ def fingerprints(
     *,
     normalize: Callable[[str], str] | None = None,
     file_hash: Callable[[Any], str] | None = None,
+    fixed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Fingerprints of every model and seed of ``project`` (checks are never cached)."""
+    """Fingerprints of every model and seed of ``project`` (checks are never cached).
+
+    ``fixed`` gives the fingerprint of nodes as they are in the warehouse (built by an
+    earlier run); their children are fingerprinted against those.
+    """
+    fixed = fixed or {}
     normalize = normalize or SqlNormalizer(env.engine)
     file_hash = file_hash or _file_sha
     env_digest = env.digest()
     out: dict[str, str] = {}
     for name in project.dag.order:
+        if name in fixed:
+            out[name] = fixed[name]
+            continue
         node = project.node(name)
         if isinstance(node, Seed):
             own: Any = {"seed": file_hash(node.path), "relation": node.relation}

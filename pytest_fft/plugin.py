@@ -348,12 +348,13 @@ class UnitCacheRecorder:
         cache.set(UTEST_CACHE_KEY, {**cache.get(UTEST_CACHE_KEY, {}), **self.passed})
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state is None:
         return
+    cancel = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
 
     # Also reached after Ctrl-C: finish() cancels a build that is still running.
     for run in state.runs.values():
         if hasattr(run, "finish"):
-            run.finish()
+            run.finish(cancel=cancel)

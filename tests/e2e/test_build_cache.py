@@ -117,6 +117,9 @@ def test_a_dropped_table_is_rebuilt(pytester: pytest.Pytester, warm: Path) -> No
 
 def test_cache_modes_and_rebuild(pytester: pytest.Pytester, warm: Path) -> None:
     assert rebuilt(build(pytester, "--fft-cache", "off")) == set(MODELS)
+    # off built without remembering, and forgot the old entries: the tables may differ from
+    # what was remembered, so the next run builds again
+    assert rebuilt(build(pytester)) == set(MODELS)
     assert rebuilt(build(pytester, "--fft-rebuild", "mart_*")) == {
         "mart_orders_enriched", "mart_users.ff"}
     model = warm / "models/orders.ff.sql"
@@ -172,3 +175,26 @@ def test_a_missing_unselected_parent_fails_with_the_fix(pytester: pytest.Pyteste
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*upstream users_enriched is not selected and its relation "
                                  "users_enriched is missing; select +mart_users*"])
+
+
+def test_a_seed_file_changed_but_not_loaded_does_not_count_as_loaded(
+    pytester: pytest.Pytester, warm: Path, query
+) -> None:
+    seed = warm / "seeds/seed_users.csv"
+    seed.write_text(seed.read_text() + "4,d@gmail.com\n")
+    assert rebuilt(build(pytester)) == set()  # the seed table is unchanged: nothing to do
+    assert rebuilt(build(pytester, "--fft-seed")) == {
+        "seed_users", "users.ff", "users_enriched", "mart_users.ff", "mart_orders_enriched"}
+    assert query(warm / ".local/demo.duckdb", "select count(*) from mart_users") == [(4,)]
+
+
+def test_off_then_revert_does_not_leave_a_stale_table(pytester: pytest.Pytester, warm: Path,
+                                                      query) -> None:
+    model = warm / "models/users.ff.sql"
+    original = model.read_text()
+    model.write_text(original.replace("select id, email", "select id, upper(email) as email"))
+    build(pytester, "--fft-cache", "off")
+    model.write_text(original)
+    assert "users.ff" in rebuilt(build(pytester))
+    assert query(warm / ".local/demo.duckdb", "select email from users order by id")[0] == (
+        "a@example.com",)
