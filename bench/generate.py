@@ -12,6 +12,7 @@ What comes out (deterministic: the same arguments always write the same files)::
     models/staging/       layer 0: one model per source plus filtered variants, all via source()
     models/intermediate/  layers 1..L-2, each model reads 1-3 parents of earlier layers
     models/marts/         the last layer
+    tests/unit/<model>.yml  unit-test specs of about 20% of the models (see below)
 
 About 10% of the models are Python (pandas: add columns, group by, merge two parents); the rest
 are SQL (projections with derived columns, left joins to lookups, aggregates, aggregate-then-join,
@@ -22,8 +23,13 @@ never NULL, never negative, the values of a dim) and its *grain*, a column that 
 relation by construction; joins only ever go to a lookup on its grain, so no join multiplies rows.
 Key columns (``*_id``) are never NULL. From these facts :func:`emit_checks` writes two
 data-quality checks per model into ``project.yml -> tests:``, all of which pass on a fresh build
-(``--verify`` builds the project with pytest-fft and runs them); the unit tests to come are
-:func:`emit_unit_tests`.
+(``--verify`` builds the project with pytest-fft and runs them).
+
+About 20% of the models (of every template) also get a unit-test spec
+``tests/unit/<model>.yml`` (:func:`emit_unit_tests`): one or two cases with 3-5 inline rows for
+every relation the model reads, expecting exactly the rows the model returns on them, computed
+at generation time with pytest-fft's own unit runner pieces (so generating needs pytest-fft,
+DuckDB and pandas). ``--verify`` also runs them with ``pytest <out> --fft-utest``.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 DEFAULT_MODELS = 500
@@ -895,13 +902,284 @@ def _pick(rng: random.Random, weighted: list[tuple[int, dict[str, object]]]
     return rng.choices(options, weights=weights, k=1)[0]
 
 
-def emit_unit_tests(project: ProjectSpec) -> dict[str, str]:
+UNIT_SHARE = 0.2  # of the models (of every template) get a unit-test spec
+UNIT_KEY_BASE = {"customer_id": 0, "product_id": 0, "order_id": 10000, "event_id": 500000}
+UNIT_KEY_POOL = 6  # key values base+1 .. base+6: small, so joins and groups meet
+UNIT_DAY0 = dt.date(2021, 12, 1)  # input dates fall in 2021-12-01 .. 2023-05-24
+UNIT_ATTEMPTS = 20  # input draws tried per case before an empty result is accepted
+# Measures that are counts in the project (count(*), row_number(), count(distinct), the pandas
+# flag, seed quantities, tenure days), also when a join renamed them: whole numbers as inputs.
+_UNIT_COUNT = re.compile(r"(?:(?:rows(?:_cnt)?|rn|customers|orders|products|events)(?:_lkp)?"
+                         r"_m\d+|\w+_top_m\d+|quantity|tenure_days)(?:_\d+)?")
+
+
+def unit_test_models(project: ProjectSpec) -> list[NodeSpec]:
+    """The models that get a spec: :data:`UNIT_SHARE` of the models of every template
+    (``staging``, ``derive``, ..., ``py_merge``), at least one of each, chosen with a seeded
+    random generator; in project order."""
+    rng = random.Random(f"{project.random_seed}:utest")
+    by_template: dict[str, list[NodeSpec]] = {}
+    for m in project.models:
+        by_template.setdefault(m.template, []).append(m)
+    chosen: set[str] = set()
+    for template in sorted(by_template):
+        group = by_template[template]
+        chosen.update(m.name for m in rng.sample(group, max(1, round(len(group) * UNIT_SHARE))))
+    return [m for m in project.models if m.name in chosen]
+
+
+def emit_unit_tests(project: ProjectSpec, files: dict[str, str] | None = None
+                    ) -> dict[str, str]:
     """Unit-test specs for about 20% of the models: ``{"tests/unit/<model>.yml": text}``.
 
-    Not generated yet: returns ``{}``. Each spec would give small input rows for the
-    model's parents (``node.parents``, with their ``columns``) and the expected output rows.
+    Each chosen model (:func:`unit_test_models`) gets one or two cases. A case gives 3-5
+    inline rows for every relation the model reads (its ``parents``, keyed by relation, with
+    the columns the generator tracks for them; see :func:`_unit_inputs`), and expects exactly
+    the rows the model returns on them. Those rows are computed here, by running the model
+    the way ``pytest --fft-utest`` does: the project's other files (``files``, or
+    :func:`project_files`) are written to a temporary folder and loaded with pytest-fft's
+    ``load_project``; per case, the inputs go into a private in-memory DuckDB
+    (``DuckDBEngine.scratch()`` and ``input_frame``, as the unit runner loads them), the model
+    is built with ``building.build_node`` and its relation read back. The expectation is
+    ``order_by: [<grain>]`` when the grain is a result column with unique, non-NULL values,
+    else ``any_order: true``; its rows are sorted either way, so the text is deterministic.
+
+    Values are written so that YAML reads back exactly what was computed: input measures are
+    multiples of 0.25 (sums are exact in any order), floats as ``repr`` with a ``.0`` added to
+    a bare exponent (``1.0e-05``: PyYAML reads ``1e-05`` as text), dates unquoted ISO (YAML
+    dates; DuckDB loads them as DATE), timestamps as quoted ISO text, NULL as ``null``. Each
+    spec is then parsed with pytest-fft's own spec loader and run once more with its unit
+    runner in the temporary project; a case that does not pass raises ``RuntimeError``.
     """
-    return {}
+    chosen = unit_test_models(project)
+    if not chosen:
+        return {}
+    _import_pytest_fft()
+    import tempfile
+
+    from pytest_fft import load_project
+
+    files = project_files(project) if files is None else files
+    out: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="fft-bench-utest-") as tmp:
+        root = Path(tmp)
+        for rel, text in files.items():
+            if not rel.startswith("tests/unit/"):
+                path = root / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        fft_project = load_project(root)
+        for node in chosen:
+            rel = f"tests/unit/{node.relation}.yml"
+            text = _unit_spec(project, fft_project, node)
+            _check_unit_spec(fft_project, root / rel, text)
+            out[rel] = text
+    return out
+
+
+def _import_pytest_fft() -> None:
+    """Make ``import pytest_fft`` work: installed, or the checkout next to ``bench/``."""
+    try:
+        import pytest_fft  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _unit_spec(project: ProjectSpec, fft_project: object, node: NodeSpec) -> str:
+    """The YAML of ``node``'s spec: one or two cases, inputs and the rows the model returns."""
+    rng = random.Random(f"{project.random_seed}:utest:{node.name}")
+    names = ["basic", "nulls_and_misses"][:1 + (rng.random() < 0.5)]
+    reads = ", ".join(p.relation for p in node.parents)
+    lines = [f"# generated by bench/generate.py ({node.template}): {node.relation} reads {reads};",
+             "# the expected rows are what the model returned on these inputs at generation time",
+             f"model: {node.relation}", "cases:"]
+    for case in names:
+        for attempt in range(UNIT_ATTEMPTS):
+            case_rng = random.Random(f"{project.random_seed}:utest:{node.name}:{case}:{attempt}")
+            inputs = _unit_inputs(case_rng, node, edge=case != "basic")
+            columns, rows = _run_unit_model(fft_project, node, inputs)
+            if rows:  # a filter may drop every row; draw other inputs then
+                break
+        lines += [f"  - name: {case}", "    inputs:"]
+        for relation, input_rows in inputs.items():
+            lines += [f"      {relation}:", "        rows:"]
+            lines += [f"          - {_unit_row(list(r), list(r.values()))}" for r in input_rows]
+        lines.append("    expect:")
+        grain_at = columns.index(node.grain) if node.grain in columns else None
+        keys = [r[grain_at] for r in rows] if grain_at is not None else []
+        if keys and None not in keys and len(set(map(repr, keys))) == len(keys):
+            lines.append(f"      order_by: [{node.grain}]")
+        else:
+            lines.append("      any_order: true")
+        if rows:
+            lines.append("      rows:")
+            lines += [f"        - {_unit_row(columns, r)}" for r in rows]
+        else:
+            lines.append("      rows: []")
+    return "\n".join(lines) + "\n"
+
+
+def _unit_inputs(rng: random.Random, node: NodeSpec, edge: bool
+                 ) -> dict[str, list[dict[str, object]]]:
+    """3-5 rows for every relation ``node`` reads, with the columns tracked for it.
+
+    Every relation's grain is unique. A key (or dim) that is the grain of another input takes
+    that input's values, so joins match; in the ``edge`` case some of them miss, and a column
+    that may be NULL is NULL in one row (with probability 0.6). Keys are never NULL, as in the
+    project. Measures are distinct multiples of 0.25 (negative ones only where the column may
+    be negative), dates distinct days of 2021-12 to 2023-05, text as the seeds have it (with
+    stray spaces and capitals in e-mails, for the staging models to clean)."""
+    parents = list(node.parents)
+    sizes = {p.relation: rng.randint(3, 5) for p in parents}
+    grains: dict[str, list[object]] = {}  # grain column -> the values of the input it keys
+    for p in parents:
+        if p.grain is None:
+            continue
+        col = p.column(p.grain)
+        pool = _unit_pool(col)
+        sizes[p.relation] = min(sizes[p.relation], len(pool))
+        values = sorted(rng.sample(pool, sizes[p.relation]), key=repr)
+        grains.setdefault(p.grain, values)
+        grains[f"{p.relation}.{p.grain}"] = values
+    out: dict[str, list[dict[str, object]]] = {}
+    for p in parents:
+        n = sizes[p.relation]
+        rows: list[dict[str, object]] = [{} for _ in range(n)]
+        for c in p.columns:
+            if c.name == p.grain:
+                values = list(grains[f"{p.relation}.{c.name}"])
+                rng.shuffle(values)
+            elif c.name in grains and c.kind in (KEY, DIM):
+                hits = grains[c.name]
+                misses = [v for v in _unit_pool(c) if v not in hits]
+                pool = hits + misses[:1] if edge and misses else hits
+                values = [rng.choice(pool) for _ in range(n)]
+            else:
+                values = _unit_values(rng, c, n)
+            if edge and not c.notnull and c.kind != KEY and rng.random() < 0.6:
+                values[rng.randrange(n)] = None
+            for row, value in zip(rows, values):
+                row[c.name] = value
+        out[p.relation] = rows
+    return out
+
+
+def _unit_pool(c: Column) -> list[object]:
+    """The values a grain column of an input draws from (distinct)."""
+    if c.kind == KEY:
+        base = UNIT_KEY_BASE.get(c.name, 0)
+        return [base + i for i in range(1, UNIT_KEY_POOL + 1)]
+    if c.kind == DIM:
+        return list(c.domain) if c.domain else ["alpha", "beta", "gamma", "delta"]
+    return [f"{c.name}_{i}" for i in range(1, UNIT_KEY_POOL + 1)]
+
+
+def _unit_values(rng: random.Random, c: Column, n: int) -> list[object]:
+    """``n`` values of a non-grain column."""
+    if c.kind == KEY:
+        base = UNIT_KEY_BASE.get(c.name, 0)
+        return [base + rng.randint(1, UNIT_KEY_POOL - 2) for _ in range(n)]  # repeats: groups
+    if c.kind == DIM:
+        pool = list(c.domain) if c.domain else ["alpha", "beta", "gamma", "delta"]
+        return [rng.choice(pool) for _ in range(n)]
+    if c.kind == DATE:
+        return [UNIT_DAY0 + dt.timedelta(days=d) for d in rng.sample(range(540), n)]
+    if c.kind == NUM and _UNIT_COUNT.fullmatch(c.name):
+        return rng.sample(range(1, 30), n)  # a count: whole numbers
+    if c.kind == NUM:
+        low = 0 if c.nonneg else -200
+        return [q / 4 for q in rng.sample(range(low, 1000), n)]  # exact in binary
+    if c.name == "email":
+        return [f"{rng.choice(['', ' '])}User{rng.randint(1, 99)}@"
+                f"{rng.choice(['Example.com', 'MAIL.net', 'corp.io'])}{rng.choice(['', ' '])}"
+                for _ in range(n)]
+    return [f"{rng.choice(['', ' '])}{c.name.capitalize()} {rng.randint(1, 99)}"
+            for _ in range(n)]
+
+
+def _run_unit_model(fft_project: object, node: NodeSpec,
+                    inputs: dict[str, list[dict[str, object]]]
+                    ) -> tuple[list[str], list[list[object]]]:
+    """Build ``node`` from ``inputs`` as the unit runner does; its columns and its rows
+    (plain Python values, NULL as ``None``), the rows sorted for a stable text."""
+    from pytest_fft import DuckDBEngine
+    from pytest_fft.building import build_node
+    from pytest_fft.utest.compare import _canon, input_frame
+    from pytest_fft.utest.spec import InputData
+
+    model = fft_project.models[node.name]  # type: ignore[attr-defined]
+    if set(model.relations_of_deps) != set(inputs):
+        raise RuntimeError(f"{node.name} reads {sorted(model.relations_of_deps)}, the generator "
+                           f"made inputs for {sorted(inputs)}")
+    engine = DuckDBEngine.scratch()
+    try:
+        for relation in model.relations_of_deps:
+            rows = tuple(inputs[relation])
+            data = InputData(relation=relation, rows=rows, csv=None,
+                             columns=tuple(dict.fromkeys(k for r in rows for k in r)), line=None)
+            engine.write_frame(relation, input_frame(data), "table")
+        build_node(fft_project, engine, model)  # type: ignore[arg-type]
+        frame = engine.read_frame(model.relation)
+    finally:
+        engine.close()
+    columns = [str(c) for c in frame.columns]
+    cells = [[_canon(v) for v in frame.iloc[:, i].tolist()] for i in range(len(columns))]
+    rows = [list(r) for r in zip(*cells)] if columns else []
+    rows.sort(key=lambda r: [(v is None, type(v).__name__, str(v)) for v in r])
+    return columns, rows
+
+
+def _unit_value(value: object) -> str:
+    """One cell as YAML that reads back as exactly ``value``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "null"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:  # 1e-05 is text to PyYAML; 1.0e-05 is a float
+            text = f"{mantissa}.0e{exponent}"
+        return text
+    if isinstance(value, dt.datetime):
+        return json.dumps(value.isoformat())
+    if isinstance(value, dt.date):
+        return value.isoformat()  # unquoted: a YAML date
+    if isinstance(value, str):
+        return _yaml_flow(value)
+    raise TypeError(f"no YAML form for the unit-test value {value!r}")
+
+
+def _unit_row(columns: Sequence[str], values: Sequence[object]) -> str:
+    return "{" + ", ".join(f"{c}: {_unit_value(v)}" for c, v in zip(columns, values)) + "}"
+
+
+def _check_unit_spec(fft_project: object, path: Path, text: str) -> None:
+    """Parse ``text`` with pytest-fft's spec loader and run every case with its unit runner:
+    the written expectation must match what the model returns (YAML round trip included)."""
+    from pytest_fft import DuckDBEngine
+    from pytest_fft.utest import load_unit_file
+    from pytest_fft.utest.runner import run_case
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    for case in load_unit_file(fft_project, path):
+        engine = DuckDBEngine.scratch()
+        try:
+            diff = run_case(fft_project, case, engine)  # type: ignore[arg-type]
+        finally:
+            engine.close()
+        if not diff.equal:
+            raise RuntimeError(f"the generated unit case {case.node_id} does not pass:\n"
+                               f"{diff.text}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -930,7 +1208,16 @@ def _yaml_flow(value: object) -> str:
 
 
 def render_files(spec: ProjectSpec) -> dict[str, str]:
-    """Every file of the project, by path relative to the project root."""
+    """Every file of the project, by path relative to the project root: the project's files
+    and the unit-test specs (which are computed by running models of those files)."""
+    files = project_files(spec)
+    files.update(emit_unit_tests(spec, files))
+    files[".gitignore"] = ".local/\n.fastflowtransform/\n"
+    return files
+
+
+def project_files(spec: ProjectSpec) -> dict[str, str]:
+    """The project without its unit tests: configuration, seeds and models."""
     files: dict[str, str] = {}
     checks = [check for m in spec.models for check in emit_checks(spec, m)]
     project_yml = f"name: {spec.name}\nversion: \"1.0\"\n"
@@ -952,8 +1239,6 @@ def render_files(spec: ProjectSpec) -> dict[str, str]:
         files[f"seeds/{seed.name}.csv"] = _csv([c.name for c in seed.columns], seed.rows)
     for node in spec.models:
         files[node.path] = node.text
-    files.update(emit_unit_tests(spec))
-    files[".gitignore"] = ".local/\n.fastflowtransform/\n"
     return files
 
 
@@ -1052,6 +1337,41 @@ def verify(out: Path, jobs: int = 2) -> tuple[bool, str]:
     return False, text
 
 
+def verify_unit_tests(out: Path, timeout: float = 900) -> tuple[bool, str]:
+    """Run ``pytest <out> --fft-utest -q -p no:cacheprovider`` as a subprocess (the project as
+    working directory, without ``FF_*``/``FFT_*``/``PYTEST_ADDOPTS``) and report whether it
+    exited 0 with every case of ``tests/unit/*.yml`` passed."""
+    import os
+    import subprocess
+
+    _import_pytest_fft()
+    from pytest_fft import load_project
+    from pytest_fft.utest import load_unit_specs
+
+    cases = len(load_unit_specs(load_project(out)))
+    if not cases:
+        return False, "verify FAILED: the project has no unit cases (tests/unit/*.yml)"
+    local = Path(sys.executable).parent / "pytest"
+    pytest_cmd = [str(local)] if local.is_file() else [sys.executable, "-m", "pytest"]
+    cmd = [*pytest_cmd, str(out), "--fft-utest", "-q", "-p", "no:cacheprovider"]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("FF_", "FFT_")) and k != "PYTEST_ADDOPTS"}
+    proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    output = (proc.stdout or "") + (proc.stderr or "")
+    summary = [line for line in output.splitlines() if re.search(r"\d+ \w+.* in [\d.]+s", line)]
+    last = summary[-1].strip("= ") if summary else ""
+    passed = re.search(r"(\d+) passed", last)
+    n_passed = int(passed.group(1)) if passed else 0
+    files = len(list((Path(out) / "tests" / "unit").glob("*.yml")))
+    if proc.returncode == 0 and n_passed == cases:
+        return True, (f"verified: {cases} unit cases in {files} spec files passed "
+                      f"(pytest --fft-utest: {last})")
+    tail = "\n".join(output.strip().splitlines()[-15:])
+    return False, (f"verify FAILED: pytest --fft-utest exited {proc.returncode}, "
+                   f"{n_passed} of {cases} unit cases passed ({last or 'no summary'}):\n{tail}")
+
+
 def describe(spec: ProjectSpec) -> str:
     models = spec.models
     n_py = sum(1 for m in models if m.kind == "python")
@@ -1077,7 +1397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"random seed (default {RANDOM_SEED})")
     parser.add_argument("--verify", action="store_true",
                         help="then build it in memory with pytest-fft (seeds, models, checks) "
-                             "and fail unless every check passes")
+                             "and run its unit tests with pytest --fft-utest; fail unless "
+                             "every check and every unit case passes")
     args = parser.parse_args(argv)
     if args.models < 1 or args.seed_rows < 1:
         parser.error("--models and --seed-rows must be at least 1")
@@ -1086,7 +1407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verify:
         ok, text = verify(args.out)
         print(text)
-        return 0 if ok else 1
+        ok_unit, text = verify_unit_tests(args.out)
+        print(text)
+        return 0 if ok and ok_unit else 1
     return 0
 
 

@@ -16,6 +16,10 @@ Rows (wall clock, median of --repeat runs, a fresh database each run; see bench/
                   before timing) through ONE DuckDB connection; (e') the same as a script
   (f) fft test    ``fft test <project> --env dev`` on a database built beforehand (not timed)
   (g) pytest      ``pytest <project> --fft-test --fft-env dev -q -p no:cacheprovider``, likewise
+  (h) pytest      ``pytest <project> --fft-utest -q -p no:cacheprovider``: the unit cases of
+                  tests/unit/*.yml; ms per case beyond start-up, start-up being (h0), the same
+                  command with ``--collect-only``; (h2) the same with ``-n 2`` (pytest-xdist)
+  (i) fft utest   ``fft utest <project>``; its start-up (i0) is ``fft utest <project> -- --collect-only``
 
 A row whose command is missing or fails prints its error and the script carries on.
 """
@@ -48,6 +52,10 @@ BUILD_TARGET = 1.3  # a full build within 1.3x the floor
 CHECK_TARGET = 1.3  # fft test within 1.3x the check floor
 VERSION_TARGET = 0.3  # seconds for `fft --version`
 VERSION_SAMPLES = 10
+UTEST_CASE_TARGET_MS = 10.0  # a unit case, beyond start-up
+UTEST_WORKERS = 2  # pytest-xdist workers of row (h2)
+UTEST_XDIST_TARGET = 1.8  # "near-linear": 90% of linear speed-up with UTEST_WORKERS workers
+NO_CASE = "fft_bench_selects_no_case"  # a -k expression that matches no unit case
 IMPORT_FLOOR = "import duckdb, pandas"  # what any process that builds models must import
 
 
@@ -70,6 +78,14 @@ class Row:
     error: RowError | None = None
     notes: list[str] = field(default_factory=list)
     checked: bool = False  # the database was compared with the floor's once
+    # Unit-test rows: ms per case beyond the median of `startup`, over `cases` cases, with a
+    # target in ms; `speedup_of`: the speed-up against that row beyond the same start-up.
+    startup: Row | None = None
+    cases: int = 0
+    case_target_ms: float | None = None
+    speedup_of: Row | None = None
+    speedup_target: float | None = None
+    derived: bool = False  # shares another row's samples: no time of its own is printed
     warnings: list[str] = field(default_factory=list)  # the run built something else
 
     @property
@@ -309,6 +325,30 @@ def reported_checks(output: str) -> tuple[int | None, int | None]:
     return counts.get("passed"), counts.get("failed", 0) + counts.get("error", 0)
 
 
+def reported_cases(output: str) -> tuple[int | None, int]:
+    """``(passed, failed)`` unit cases as ``fft utest`` (``Done: 157 ok in 3.05s``) or a
+    pytest summary line (``157 passed in 3.6s``) reports them; ``None`` when it says nothing."""
+    import re
+
+    done = re.findall(r"^Done: (.*) in [\d.]+s", output, flags=re.MULTILINE)
+    if done:
+        counts = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", done[-1])}
+        return counts.get("ok", 0) + counts.get("cached", 0), counts.get("failed", 0)
+    passed, failed = reported_checks(output)
+    return passed, failed or 0
+
+
+def unit_case_count(project) -> tuple[int, str | None]:  # noqa: ANN001
+    """How many unit cases ``tests/unit/*.yml`` holds, or an error text."""
+    from pytest_fft.utest import load_unit_specs
+
+    try:
+        cases = len(load_unit_specs(project))
+    except Exception as exc:  # noqa: BLE001 - a spec that does not parse: the rows say so
+        return 0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
+    return cases, None if cases else "the project has no unit cases (tests/unit/*.yml)"
+
+
 # --------------------------------------------------------------------------------------------
 # Checking what a run built
 # --------------------------------------------------------------------------------------------
@@ -359,9 +399,10 @@ def last_line(output: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def run_timed(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[float, str]:
+def run_timed(cmd: Sequence[str], cwd: Path, timeout: float,
+              ok_codes: Sequence[int] = (0,)) -> tuple[float, str]:
     """Run ``cmd``; return its wall-clock seconds and its standard output, or raise
-    :class:`RowError` (exit code not 0, timeout, missing command)."""
+    :class:`RowError` (exit code not in ``ok_codes``, timeout, missing command)."""
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(list(cmd), cwd=cwd, env=clean_env(), capture_output=True,
@@ -372,7 +413,7 @@ def run_timed(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[float, str
         raise RowError(f"timed out after {timeout:.0f}s",
                        tail(str(exc.stdout or "") + str(exc.stderr or ""))) from exc
     elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         output = tail((proc.stdout or "") + "\n" + (proc.stderr or ""))
         last = output.splitlines()[-1] if output else ""
         raise RowError(f"exit {proc.returncode}: {last[:90]}",
@@ -432,6 +473,29 @@ class Bench:
         if not self.checks:
             for row in self.check_rows:
                 row.error = RowError("the project has no checks (project.yml has no tests:)")
+        self.unit_cases, unit_error = unit_case_count(self.project)
+        cases = self.unit_cases
+        self.utest_collect = Row("(h0) pytest --fft-utest --collect-only (start-up)")
+        self.utest = Row(f"(h) pytest --fft-utest: {cases} unit cases",
+                         startup=self.utest_collect, cases=cases,
+                         case_target_ms=UTEST_CASE_TARGET_MS)
+        self.utest_xdist = Row(f"(h2) pytest --fft-utest -n {UTEST_WORKERS}",
+                               startup=self.utest_collect, cases=cases,
+                               speedup_of=self.utest, speedup_target=UTEST_XDIST_TARGET)
+        self.fft_utest_collect = Row("(i0) fft utest -- --collect-only (start-up)")
+        self.fft_utest = Row(f"(i) fft utest: {cases} unit cases",
+                             startup=self.fft_utest_collect, cases=cases,
+                             case_target_ms=UTEST_CASE_TARGET_MS)
+        self.xdist_start = Row(f"    pytest --fft-utest -n {UTEST_WORKERS}, no case selected")
+        self.xdist_beyond = Row("    (h2) beyond its own start-up (the row above)",
+                                startup=self.xdist_start, cases=cases,
+                                speedup_of=self.utest, derived=True)
+        self.xdist_beyond.samples = self.utest_xdist.samples  # the same runs
+        self.utest_rows = [self.utest_collect, self.utest, self.utest_xdist,
+                           self.fft_utest_collect, self.fft_utest]
+        if unit_error is not None:
+            for row in (*self.utest_rows, self.xdist_start):
+                row.error = RowError(unit_error)
         self.version = Row(f"(d) fft --version (median of {VERSION_SAMPLES})", None,
                            VERSION_TARGET)
         self.fft_seed = Row("    fft seed --env dev (before each fft run)")
@@ -635,6 +699,65 @@ class Bench:
                          f"{failed} failed")
         return seconds
 
+    # -- the unit-test rows: no database, the cases build on private in-memory schemas ----
+    def measure_utest(self) -> None:
+        pytest_cmd = [*self.pytest, str(self.root), "--fft-utest", "-q", "-p", "no:cacheprovider"]
+        fft_cmd = [*self.fft, "utest", str(self.root)] if self.fft is not None else None
+        xdist = ["-n", str(UTEST_WORKERS)]
+        self._unit_sample(self.utest_collect, [*pytest_cmd, "--collect-only"], collect=True)
+        self._unit_sample(self.utest, pytest_cmd)
+        self._unit_sample(self.utest_xdist, [*pytest_cmd, *xdist])
+        # Diagnostic: the workers start and collect, then every case is deselected (exit 5).
+        self._unit_sample(self.xdist_start, [*pytest_cmd, *xdist, "-k", NO_CASE], collect=True,
+                          ok_codes=(0, 5))
+        for row, cmd in ((self.fft_utest_collect, [*(fft_cmd or []), "--", "--collect-only"]),
+                         (self.fft_utest, fft_cmd)):
+            if fft_cmd is None:
+                if row.error is None:
+                    row.error = RowError("`fft` is not installed (no console script, "
+                                         "not on PATH)")
+                continue
+            self._unit_sample(row, cmd, collect=row is self.fft_utest_collect)
+
+    def _unit_sample(self, row: Row, cmd: list[str], collect: bool = False,
+                     ok_codes: Sequence[int] = (0,)) -> None:
+        """One run of a unit-test command; the first run of a row that runs the cases must
+        exit 0 and report every case passed (else a warning)."""
+        if row.error is not None:
+            return
+
+        def run() -> float:
+            try:
+                seconds, output = run_timed(cmd, self.root, self.args.timeout, ok_codes)
+            except RowError as exc:
+                if exc.summary.startswith("exit 1:"):
+                    exc.summary = "exit 1 (a unit case failed):" + exc.summary[7:]
+                raise
+            if not row.samples:
+                self._note_cases(row, output, collect)
+            return seconds
+
+        self._sample(row, run, compare_db=False)
+
+    def _note_cases(self, row: Row, output: str, collect: bool) -> None:
+        import re
+
+        want = self.unit_cases
+        if collect:
+            found = re.findall(r"(\d+) (?:tests? collected|cases)\b", output)
+            text = f"{found[-1]} cases collected" if found else last_line(output)[:80]
+            row.note(f"first run: {text}")
+            return
+        passed, failed = reported_cases(output)
+        if passed is None:
+            row.warnings.append("the output does not say how many cases passed: "
+                                + last_line(output)[:80])
+        elif passed != want or failed:
+            row.warnings.append(f"{passed} unit cases passed and {failed} failed, "
+                                f"tests/unit/*.yml has {want}")
+        else:
+            row.note(f"first run: exit 0, {passed} of {want} unit cases passed")
+
     def measure_startup(self) -> None:
         if self.fft is None:
             self.version.error = RowError("`fft` is not installed (no console script, "
@@ -672,6 +795,7 @@ class Bench:
             self.measure_check_script()
             self.measure_fft_test()
             self.measure_pytest_test()
+            self.measure_utest()
             self.measure_floor_script()
             for jobs in self.fft_run:
                 self.measure_fft_run(jobs)
@@ -713,6 +837,9 @@ class Bench:
             types[check.spec.type] = types.get(check.spec.type, 0) + 1
         print(f"{len(self.project.checks)} checks: "
               + (", ".join(f"{k}={v}" for k, v in sorted(types.items())) or "none"))
+        unit_dir = self.root / "tests" / "unit"
+        n_specs = len(list(unit_dir.rglob("*.yml"))) if unit_dir.is_dir() else 0
+        print(f"{self.unit_cases} unit cases in {n_specs} spec files (tests/unit/*.yml)")
         print(f"fft: {' '.join(self.fft) if self.fft else 'not found'}   "
               f"pytest: {' '.join(self.pytest)}")
         print()
@@ -725,8 +852,9 @@ class Bench:
         print("-" * len(header))
         main_rows = [self.floor_total, self.floor_models, self.floor_script,
                      *self.fft_run.values(),
-                     self.pytest_row, self.version, *self.check_rows]
-        diag = [self.fft_seed, self.python_start, self.import_floor, self.load_row]
+                     self.pytest_row, self.version, *self.check_rows, *self.utest_rows]
+        diag = [self.fft_seed, self.python_start, self.import_floor, self.load_row,
+                self.xdist_start, self.xdist_beyond]
         if not self.args.no_in_process:
             diag += [*self.executor.values(), *self.executor_checks.values()]
         for row in main_rows:
@@ -742,6 +870,13 @@ class Bench:
               "pays\ninterpreter start-up and the imports like every command does. "
               f"Targets: builds <= {BUILD_TARGET}x the floor,\nfft test <= {CHECK_TARGET}x "
               f"the check floor, fft --version < {VERSION_TARGET}s.")
+        print("(h), (h2), (i): ms per unit case beyond start-up = (median - start-up median) / "
+              "cases, start-up being\nthe same command with --collect-only ((h0) for (h) and "
+              f"(h2), (i0) for (i)); target < {UTEST_CASE_TARGET_MS:g} ms (FastFlowTransform "
+              "0.6.19:\n~60 ms, dbt unit tests ~200 ms). (h2): speed-up = ((h) - (h0)) / "
+              f"((h2) - (h0)), target >= {UTEST_XDIST_TARGET}x\n(near-linear with "
+              f"{UTEST_WORKERS} workers); its part beyond (h0) includes starting the workers, "
+              "which\nimport and collect on their own (the diagnostic rows show that cost).")
         problems = [r for r in (*main_rows, *diag) if r.error or r.notes or r.warnings]
         if problems:
             print()
@@ -757,6 +892,31 @@ class Bench:
                     print(f"    note: {note}")
 
     @staticmethod
+    def _per_case_text(row: Row) -> str:
+        """``12.3 ms/case beyond start-up  < 10 ms MISSED`` (and the speed-up for (h2))."""
+        assert row.startup is not None and row.median is not None
+        start = row.startup.median
+        if start is None or not row.cases:
+            return "(no start-up figure)"
+        beyond = row.median - start
+        parts = [f"{beyond * 1000 / row.cases:.1f} ms/case beyond start-up"]
+        if row.case_target_ms is not None:
+            ok = beyond * 1000 / row.cases < row.case_target_ms
+            parts.append(f"< {row.case_target_ms:g} ms " + ("ok" if ok else "MISSED"))
+        base = row.speedup_of
+        if base is not None and base.median is not None:
+            base_beyond = base.median - (base.startup.median if base.startup and
+                                         base.startup.median is not None else start)
+            if beyond > 0:
+                speedup = base_beyond / beyond
+                text = f"{speedup:.2f}x vs (h)"
+                if row.speedup_target is not None:
+                    text += (f" >= {row.speedup_target}x "
+                             + ("ok" if speedup >= row.speedup_target else "MISSED"))
+                parts.append(text)
+        return "; ".join(parts)
+
+    @staticmethod
     def _print_row(row: Row, base: dict[str, float | None]) -> None:
         if row.error is not None and not row.samples:
             print(f"{row.label:<52} {'ERROR':>8} {'':>8} {'':>9} {'':>9}  {row.error.summary}")
@@ -766,6 +926,12 @@ class Bench:
             return
         median, low = row.median, min(row.samples)
         assert median is not None
+        if row.startup is not None:
+            flag = "  WARNING: see below" if row.warnings else ""
+            times = (f"{'':>8} {'':>8}" if row.derived else f"{median:>7.3f}s {low:>7.3f}s")
+            print(f"{row.label:<52} {times} {'':>9} {'':>9}  "
+                  f"{Bench._per_case_text(row)}{flag}")
+            return
         ratio_text, verdict = "", ""
         script = base.get(row.script) if row.script else None
         script_text = f"{median / script:.2f}x" if script else ""
