@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.fingerprint import EnvContext, SqlNormalizer, fingerprints, normalize_sql
+from pytest_fft.fingerprint import (
+    EnvContext,
+    SqlNormalizer,
+    _file_sha,
+    fingerprints,
+    normalize_sql,
+)
 from pytest_fft.loader import load_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simple_duckdb"
@@ -58,9 +64,8 @@ def project(tmp_path: Path):
 def test_every_model_and_seed_has_a_fingerprint_and_a_parent_change_bubbles(project) -> None:
     fps = fingerprints(project, ENV)
     assert set(fps) == set(project.models) | set(project.seeds)
-    other = fingerprints(project, ENV, file_hash=lambda p: "x" if p.name == "seed_users.csv"
-                         else __import__("pytest_fft.fingerprint", fromlist=["_file_sha"])
-                         ._file_sha(p))
+    other = fingerprints(project, ENV,
+                         file_hash=lambda p: "x" if p.name == "seed_users.csv" else _file_sha(p))
     changed = {n for n in fps if fps[n] != other[n]}
     assert changed == {"seed_users", "users.ff", "users_enriched", "mart_users.ff",
                        "mart_orders_enriched"}
