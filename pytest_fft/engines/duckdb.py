@@ -143,6 +143,21 @@ class DuckDBEngine:
             return int(rows[0][0])
         return None
 
+    def load_rows(self, relation: str, columns: tuple[str, ...],
+                  rows: tuple[dict[str, Any], ...]) -> None:
+        """A table from inline rows (unit-case inputs), through Arrow: about a third of the
+        cost of building a pandas frame first. Raises ValueError when Arrow cannot type a
+        column (mixed kinds); the caller then goes through pandas."""
+        import pyarrow as pa
+
+        try:
+            table = pa.table({c: pa.array([row.get(c) for row in rows]) for c in columns})
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise ValueError(str(exc)) from exc
+        if any(pa.types.is_null(field.type) for field in table.schema):
+            raise ValueError("a column has only NULLs")  # pandas' typing decides those
+        self.write_frame(relation, table, "table")
+
     def read_frame(self, relation: str) -> Any:
         # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
         batches = self._cursor().sql(f"select * from {quote_relation(relation)}").arrow()

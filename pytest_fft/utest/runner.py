@@ -18,6 +18,12 @@ def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
     from .compare import compare_frames, expected_frame, input_frame
 
     for relation, data in case.inputs.items():
+        if data.rows and hasattr(engine, "load_rows"):
+            try:
+                engine.load_rows(relation, data.columns, data.rows)
+                continue
+            except ValueError:
+                pass  # mixed types in a column: let pandas' typing rules decide
         engine.write_frame(relation, input_frame(data), "table")
     build_node(project, engine, project.models[case.model])
     # The case runs in its own schema: a schema prefix in `expect.relation` names the table
