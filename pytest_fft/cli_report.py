@@ -34,11 +34,16 @@ class CheckLine:
 class CliReporter:
     """A pytest plugin instance that ``fft`` passes to ``pytest.main``."""
 
-    def __init__(self, command: str, quiet: bool = False, verbose: int = 0) -> None:
+    def __init__(self, command: str, quiet: bool = False, verbose: int = 0,
+                 console: Console | None = None, progress: bool | None = None) -> None:
         self.command = command
         self.quiet = quiet
         self.verbose = verbose
-        self.console = Console(highlight=False, soft_wrap=True)
+        self.console = console or Console(highlight=False, soft_wrap=True)
+        # A progress bar under the node lines on a terminal (never in logs or CI output).
+        self.show_progress = self.console.is_terminal if progress is None else progress
+        self._progress: Any = None
+        self._task: Any = None
         self.err_console = Console(stderr=True, highlight=False, soft_wrap=True)
         self.collect_errors: list[str] = []
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
@@ -89,6 +94,14 @@ class CliReporter:
             check = item.build_run.project.checks.get(item.node_name)
             if check is not None:
                 self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
+        if items and self.show_progress and not self.quiet:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._progress = Progress("[bold]{task.description}", BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(),
+                                      console=self.console, transient=True)
+            self._task = self._progress.add_task(self.command, total=len(items))
+            self._progress.start()
         if items:
             self.abbrev = items[0].build_run.engine_abbrev
             if not self.quiet:
@@ -110,6 +123,8 @@ class CliReporter:
             return
         outcome = report.outcome
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        if self._progress is not None:
+            self._progress.advance(self._task)
         name = report.nodeid.rsplit("::", 1)[-1]
         props = dict(report.user_properties)
         status = props.get("fft_status", "error" if outcome == "failed" else outcome)
@@ -160,6 +175,9 @@ class CliReporter:
         return True
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
         for nodeid, name, text in self.failures:
             if self.command == "test" and nodeid in self.checks:
                 continue  # the summary below says it in one line
