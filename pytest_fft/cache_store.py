@@ -11,11 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
-
-CacheMode = Literal["off", "ro", "rw", "wo"]
-CACHE_MODES: tuple[str, ...] = ("off", "ro", "rw", "wo")
-
+from typing import Any, Protocol
 
 class FingerprintStore(Protocol):
     def load(self) -> dict[str, Any]: ...

@@ -321,12 +321,3 @@ def _load_python_model(
         requires=spec.requires,
         config={"materialized": spec.materialized, "tags": list(spec.tags)},
     )
-
-
-def selected_with_parents(project: Project, names: Iterable[str]) -> list[str]:
-    """``names`` plus everything they depend on, in build order."""
-    wanted: set[str] = set()
-    for name in names:
-        wanted.add(name)
-        wanted |= project.dag.ancestors(name)
-    return [n for n in project.dag.order if n in wanted]

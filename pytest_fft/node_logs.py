@@ -21,24 +21,33 @@ class _ThreadCapture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         lines = getattr(_local, "lines", None)
-        if lines is not None:
-            try:
-                lines.append(f"{record.levelname:<8} {record.name}: {record.getMessage()}")
-            except Exception:  # noqa: BLE001 - a bad log call must not break a build
-                self.handleError(record)
+        if lines is None:
+            # Not a node's thread. If we are the root's only handler, do what logging does
+            # without handlers (print warnings to stderr), so installing us changes nothing.
+            if logging.getLogger().handlers == [self] and logging.lastResort is not None:
+                if record.levelno >= logging.lastResort.level:
+                    logging.lastResort.handle(record)
+            return
+        try:
+            lines.append(f"{record.levelname:<8} {record.name}: {record.getMessage()}")
+        except Exception:  # noqa: BLE001 - a bad log call must not break a build
+            self.handleError(record)
 
 
 _HANDLER = _ThreadCapture(level=logging.DEBUG)
-_installed = threading.Lock()
+_install_lock = threading.Lock()
+_installed = False
 
 
 @contextmanager
 def capture_node_logs() -> Iterator[list[str]]:
     """Collect the log lines this thread emits inside the block."""
-    with _installed:
-        root = logging.getLogger()
-        if _HANDLER not in root.handlers:
-            root.addHandler(_HANDLER)
+    global _installed
+    if not _installed:  # once per process; this runs for every node on the hot path
+        with _install_lock:
+            if not _installed:
+                logging.getLogger().addHandler(_HANDLER)
+                _installed = True
     lines: list[str] = []
     _local.lines = lines
     try:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import yaml
 
 from .errors import FFTError
 
@@ -193,6 +192,8 @@ def parse_vars(items: list[str]) -> dict[str, Any]:
     for item in items:
         text = item.strip()
         if text.startswith("{"):
+            import yaml  # only for a mapping given on the command line: keep start-up lean
+
             try:
                 data = json.loads(text)
             except ValueError:

@@ -11,9 +11,6 @@ from .dag import Dag
 from .project_config import ProjectConfig
 from .sources import Source
 
-NodeKind = Literal["sql", "python", "seed", "check"]
-
-
 @dataclass(frozen=True)
 class Model:
     """A node the user wrote: a SQL file or a decorated Python function."""
@@ -112,7 +109,3 @@ class Project:
     @property
     def nodes(self) -> dict[str, Node]:
         return {**self.seeds, **self.models, **self.checks}
-
-    def checks_on(self, name: str) -> list[Check]:
-        """The checks that read what node ``name`` builds."""
-        return [c for c in self.checks.values() if name in c.deps]

@@ -16,7 +16,7 @@ from pytest_fft.errors import (
     ProjectError,
     ProjectFileError,
 )
-from pytest_fft.loader import find_project_root, is_project_dir, selected_with_parents
+from pytest_fft.loader import find_project_root, is_project_dir
 
 SEED_USERS = "id,email\n1,a@example.com\n"
 BASE = {
@@ -503,14 +503,3 @@ def test_is_project_dir_and_find_project_root(project_dir) -> None:  # noqa: ANN
     assert find_project_root(bare) is None
 
 
-def test_selected_with_parents(load: Load) -> None:
-    project = load({
-        **BASE,
-        "models/a.ff.sql": "select * from {{ ref('users') }}",
-        "models/b.ff.sql": "select * from {{ ref('a') }}",
-        "models/c.ff.sql": "select 1",
-    })
-    assert selected_with_parents(project, ["b.ff"]) == ["seed_users", "users.ff", "a.ff", "b.ff"]
-    # build order is (level, name): c.ff and seed_users share level 0
-    assert selected_with_parents(project, ["c.ff", "a.ff"]) == [
-        "c.ff", "seed_users", "users.ff", "a.ff"]
