@@ -195,10 +195,12 @@ class DuckDBEngine:
                 "relation varchar, fingerprint varchar, engine varchar, built_at timestamp)")
             # built_at in UTC as a plain TIMESTAMP (the spec's type; no time-zone library
             # needed to read it back from Python).
-            cur.executemany(
-                "insert or replace into _ff_meta values "
-                "(?, ?, ?, 'duckdb', make_timestamp(cast(? * 1000000 as bigint)))",
-                [list(row) for row in built])
+            # One statement over column lists: executemany costs about 2 ms a row.
+            if built:
+                cur.execute(
+                    "insert or replace into _ff_meta select unnest($1), unnest($2), unnest($3), "
+                    "'duckdb', make_timestamp(cast(unnest($4) * 1000000 as bigint))",
+                    [list(column) for column in zip(*built)])
             cur.execute("commit")
         except BaseException:
             cur.execute("rollback")
