@@ -14,6 +14,7 @@ from typing import Any
 from .engines.base import Engine
 from .errors import FFTError, ModelError, ModelReturnTypeError, line_in_traceback
 from .project import Model, Node, Project, Seed
+from .python_models import resolve_function
 from .validation import validate_required_columns
 
 sql_log = logging.getLogger("pytest_fft.sql")
@@ -75,14 +76,15 @@ def call_model_function(model: Model, inputs: Mapping[str, Any]) -> Any:
     else one ``dict`` keyed by physical relation (v0.4).
     """
     assert model.func is not None
+    func = resolve_function(model.func)
     frames = list(inputs.values())
     if not frames:
-        return model.func()
+        return func()
     if len(frames) == 1:
-        return model.func(frames[0])
-    if _positional_arity(model.func) == len(frames):
-        return model.func(*frames)
-    return model.func(dict(inputs))
+        return func(frames[0])
+    if _positional_arity(func) == len(frames):
+        return func(*frames)
+    return func(dict(inputs))
 
 
 def _positional_arity(func: Any) -> int | None:
@@ -98,6 +100,7 @@ def _positional_arity(func: Any) -> int | None:
 
 
 def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
+    resolve_function(model.func)  # the module's first model imports it: its errors come first
     try:
         inputs = {dep_rel: engine.read_frame(dep_rel) for dep_rel in model.relations_of_deps}
     except Exception as exc:

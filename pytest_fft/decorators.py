@@ -33,6 +33,7 @@ class ModelSpec:
     meta: Mapping[str, Any]
     only: tuple[str, ...] | None = None  # engines the model exists for (``@engine_model``)
     func: Callable[..., Any] | None = field(default=None, compare=False)
+    line: int | None = field(default=None, compare=False)  # of the decorator, when known
 
 
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:

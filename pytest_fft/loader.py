@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ from .errors import (
     DependencyNotFoundError,
     DuplicateNodeError,
     ModelCycleError,
+    ModuleLoadError,
     ProjectError,
     ProjectFileError,
 )
@@ -27,6 +29,7 @@ from .modules import import_file
 from .names import PY_SUFFIX, SQL_SUFFIX, relation_for, sql_node_name
 from .project import Check, Model, Project, Seed
 from .project_config import load_project_config
+from .python_models import LazyModelFunction, ModelFile, static_specs
 from .rendering import build_environment, render_sql, split_create
 from .sources import Source, load_sources
 
@@ -174,17 +177,33 @@ def _discover_seeds(root: Path) -> list[Seed]:
 
 
 def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Path]]:
+    """Each Python model with its file. A file whose decorators are literal is read from its
+    syntax tree and imported when a model of it first runs; any other file is imported now."""
     found: list[tuple[ModelSpec, Path]] = []
     for path in sorted((root / "models").rglob(f"*{PY_SUFFIX}")):
-        module = import_file(path, root, prefix="fft_models")
-        for value in vars(module).values():
-            spec = getattr(value, SPEC_ATTR, None)
-            if not isinstance(spec, ModelSpec) or value.__module__ != module.__name__:
-                continue
-            if spec.only is not None and engine not in spec.only:
-                continue
-            found.append((spec, path))
+        specs = _static_python_models(path, root)
+        if specs is None:
+            module = import_file(path, root, prefix="fft_models")
+            specs = [spec for value in vars(module).values()
+                     if isinstance(spec := getattr(value, SPEC_ATTR, None), ModelSpec)
+                     and value.__module__ == module.__name__]
+        found.extend((spec, path) for spec in specs
+                     if spec.only is None or engine in spec.only)
     return found
+
+
+def _static_python_models(path: Path, root: Path) -> list[ModelSpec] | None:
+    rel = _rel(path, root)
+    try:
+        declared = static_specs(path.read_text(encoding="utf-8"), str(path))
+    except SyntaxError as exc:
+        raise ModuleLoadError(f"{rel}: syntax error: {exc.msg}", file=rel, line=exc.lineno,
+                              hint="fix the Python syntax at that line") from exc
+    if declared is None:
+        return None
+    file = ModelFile(path, root)
+    return [dataclasses.replace(spec, func=LazyModelFunction(file, func_name, spec), line=line)
+            for spec, func_name, line in declared]
 
 
 def _check_materialized(value: Any, node: str, display: str, line: int | None) -> str:
@@ -312,7 +331,7 @@ def _load_python_model(
                 "deps= takes node names such as 'users.ff' or 'users_enriched'"))
         else:
             deps.append(target)
-    line = spec.func.__code__.co_firstlineno if spec.func is not None else 1
+    line = spec.line or (spec.func.__code__.co_firstlineno if spec.func is not None else 1)
     return Model(
         name=spec.name, kind="python", path=path, rel_path=display,
         relation=relation_for(spec.name), deps=tuple(dict.fromkeys(deps)),

@@ -112,6 +112,8 @@ def test_python_model_module_names_are_unique(load: Load) -> None:
         "models/a_b.ff.py": "from pytest_fft import model\n@model(name='m2')\ndef g():\n"
                             "    return 2\n",
     })
-    m1, m2 = project.models["m1"].func, project.models["m2"].func
+    from pytest_fft.python_models import resolve_function
+
+    m1, m2 = (resolve_function(project.models[n].func) for n in ("m1", "m2"))
     assert m1.__module__ != m2.__module__
     assert sys.modules[m1.__module__].__file__ == str(project.root / "models" / "a-b.ff.py")
