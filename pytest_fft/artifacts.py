@@ -27,7 +27,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, default=str)
+            # Compact, like dbt's artifacts: json's C encoder only runs without indent (5x).
+            handle.write(json.dumps(data, default=str, separators=(",", ":")))
             handle.write("\n")
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; artifacts are meant to be read by others
         os.replace(tmp, path)

@@ -11,10 +11,10 @@ starts after the first failure.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -83,6 +83,54 @@ class ResultBoard:
     def all(self) -> dict[str, NodeResult]:
         with self._cond:
             return dict(self._results)
+
+
+class _ReadyQueue:
+    """The nodes ready to start, by (level, name); callers hold ``cond``."""
+
+    def __init__(self, dag: Any, nodes: list[str],
+                 children: Mapping[str, tuple[str, ...]]) -> None:
+        self.cond = threading.Condition()
+        self._level = dag.level_of
+        self._children = children
+        self._waiting = dict.fromkeys(nodes, 0)
+        for name in nodes:
+            for child in children[name]:
+                if child in self._waiting:
+                    self._waiting[child] += 1
+        self._heap = [(self._level(n), n) for n in nodes if self._waiting[n] == 0]
+        heapq.heapify(self._heap)
+        self._running = 0
+        self.stop_reason: str | None = None
+
+    def take(self) -> str | None:
+        """The next node to build, waiting while others run; ``None`` when all is done."""
+        while not self._heap and self._running:
+            self.cond.wait()
+        if not self._heap or self.stop_reason is not None:
+            return None
+        self._running += 1
+        return heapq.heappop(self._heap)[1]
+
+    def done(self, name: str, released: tuple[str, ...]) -> list[str]:
+        """``name`` finished; its ``released`` children lose a parent to wait for. Returns
+        the nodes dropped because the run stopped."""
+        self._running -= 1
+        for child in released:
+            if child in self._waiting:
+                self._waiting[child] -= 1
+                if self._waiting[child] == 0:
+                    heapq.heappush(self._heap, (self._level(child), child))
+        dropped = []
+        if self.stop_reason is not None:
+            dropped = [n for _, n in self._heap]
+            self._heap.clear()
+        self.cond.notify_all()
+        return dropped
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
 
 
 class Executor:
@@ -175,53 +223,57 @@ class Executor:
         return {name: tuple(kids) for name, kids in children.items()}
 
     def _schedule(self) -> None:
-        dag = self.project.dag
-        selected = set(self.nodes)
-        waiting = dict.fromkeys(self.nodes, 0)
-        for name in self.nodes:
-            for child in self._children[name]:
-                if child in waiting:
-                    waiting[child] += 1
-        ready = [n for n in self.nodes if waiting[n] == 0]
-        stop_reason: str | None = None
-        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="fft") as pool:
-            running: dict[Future[NodeResult], str] = {}
-            while ready or running:
-                while ready and len(running) < self.jobs and stop_reason is None:
-                    name = ready.pop(0)
-                    running[pool.submit(self._build, name)] = name
-                if stop_reason is not None:
-                    for name in ready:
-                        self._emit(NodeResult(name, "skipped", message=stop_reason))
-                    ready.clear()
-                if not running:
-                    break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                newly_ready: list[str] = []
-                for future in done:
-                    name = running.pop(future)
-                    result = future.result()
-                    self._emit(result)
-                    if result.status in _BLOCKING:
-                        self._skip_descendants(name, selected)
-                        if self.fail_fast:
-                            stop_reason = f"run stopped after {name} failed"
-                    elif self._cancelled.is_set():
-                        stop_reason = "run interrupted"
-                    else:
-                        for child in self._children[name]:
-                            if child in waiting and self.board.get(child) is None:
-                                waiting[child] -= 1
-                                if waiting[child] == 0:
-                                    newly_ready.append(child)
-                ready.extend(newly_ready)
-                ready.sort(key=lambda n: (dag.level_of(n), n))
-                if self._cancelled.is_set() and stop_reason is None:
-                    stop_reason = "run interrupted"
+        """Run the nodes on ``jobs`` workers that pick ready nodes themselves.
+
+        No scheduler thread sits between a finished node and the next start: the worker that
+        finishes a node releases its children and takes the next ready node (lowest level,
+        then name). With one job the calling thread does the work.
+        """
+        queue = _ReadyQueue(self.project.dag, self.nodes, self._children)
+        if self.jobs == 1:
+            self._work(queue)
+        else:
+            workers = [threading.Thread(target=self._work, args=(queue,), name=f"fft_{i}",
+                                        daemon=True) for i in range(self.jobs)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
         # Anything never reached (cancelled before its parents finished) is reported, too.
         for name in self.nodes:
             if self.board.get(name) is None:
-                self._emit(NodeResult(name, "skipped", message=stop_reason or "not run"))
+                self._emit(NodeResult(name, "skipped", message=queue.stop_reason or "not run"))
+
+    def _work(self, queue: _ReadyQueue) -> None:
+        selected = set(self.nodes)
+        while True:
+            with queue.cond:
+                name = queue.take()
+                if name is None:
+                    return
+            try:
+                result = self._build(name)
+            except BaseException:
+                with queue.cond:  # an interrupt inside a build: the others stop, too
+                    queue.stop("run interrupted")
+                    queue.done(name, ())
+                raise
+            with queue.cond:
+                self._emit(result)
+                released: tuple[str, ...] = ()
+                if result.status in _BLOCKING:
+                    self._skip_descendants(name, selected)
+                    if self.fail_fast:
+                        queue.stop(f"run stopped after {name} failed")
+                elif self._cancelled.is_set():
+                    queue.stop("run interrupted")
+                else:
+                    released = tuple(c for c in self._children[name]
+                                     if self.board.get(c) is None)
+                if self._cancelled.is_set():
+                    queue.stop("run interrupted")
+                for skipped in queue.done(name, released):
+                    self._emit(NodeResult(skipped, "skipped", message=queue.stop_reason))
 
     def _skip_descendants(self, failed: str, selected: set[str]) -> None:
         what = "upstream check failed" if failed in self.project.checks else "upstream failed"
