@@ -56,7 +56,7 @@ class FFTState:
         from .build_cache import CachePolicy
         from .build_run import BuildRun, BuildSettings
         from .cache_store import PytestCacheStore
-        from .loader import load_project
+        from .parse_cache import ParseCache, load_project_cached
         from .profiles import resolve_profile
 
         # Unit cases run on private in-memory engines: a run of only those needs no profile
@@ -66,12 +66,14 @@ class FFTState:
         if self.options.needs_warehouse:
             profile = resolve_profile(root, self.options.env, engine=self.options.engine)
             engine = profile.engine
-        project = load_project(root, engine=engine, vars=self.options.vars)
+        cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
+        project = load_project_cached(
+            root, ParseCache(cache.mkdir("fft-parse")) if cache is not None else None,
+            _load_project, engine=engine, vars=self.options.vars)
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)
         run = BuildRun(project=project, profile=profile, settings=settings)
-        cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
         if cache is not None and profile is not None:
             run.store = PytestCacheStore.for_project(cache, root, profile.env_name)
         run_dir = getattr(self.config, "workerinput", {}).get("fft_run_dir")
@@ -80,6 +82,12 @@ class FFTState:
 
             run.shared = SharedRunDir(Path(run_dir), root)
         return run
+
+
+def _load_project(root: Path, **kwargs: Any) -> Any:
+    from .loader import load_project  # only when the parse cache has no copy: Jinja et al.
+
+    return load_project(root, **kwargs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

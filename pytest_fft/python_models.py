@@ -155,6 +155,12 @@ class ModelFile:
         self._lock = threading.Lock()
         self._module: types.ModuleType | None = None
 
+    def __getstate__(self) -> dict[str, Any]:  # kept in the parse cache: not the lock
+        return {"path": self.path, "root": self.root}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], state["root"])  # type: ignore[misc]
+
     def module(self) -> types.ModuleType:
         with self._lock:
             if self._module is None:

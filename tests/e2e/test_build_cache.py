@@ -72,6 +72,15 @@ def test_a_sql_change_rebuilds_the_model_and_its_descendants(pytester: pytest.Py
                                         "mart_users.ff"}
 
 
+def test_an_edit_is_built_although_the_parsed_project_was_kept(
+        pytester: pytest.Pytester, warm: Path, query) -> None:
+    assert list((warm / ".pytest_cache/d/fft-parse").glob("*.pickle"))
+    path = warm / "models/mart_users.ff.sql"
+    path.write_text(path.read_text().replace("select", "select 42 as answer,", 1))
+    assert rebuilt(build(pytester)) == {"mart_users.ff"}
+    assert query(warm / ".local/demo.duckdb", "select distinct answer from mart_users") == [(42,)]
+
+
 def test_a_seed_change_rebuilds_its_consumers(pytester: pytest.Pytester, warm: Path) -> None:
     seed = warm / "seeds/seed_orders.csv"
     seed.write_text(seed.read_text() + "102,3,5.5\n")

@@ -1,0 +1,124 @@
+"""The loaded project, kept between runs: reading and rendering happen once per change.
+
+Loading a project reads every model, renders its SQL, parses ``project.yml`` and reads the
+Python models' syntax trees: about a tenth of a second at 500 models, paid by every command.
+This cache keeps the resulting :class:`~pytest_fft.project.Project` in pytest's cache
+directory, keyed by the content of every file the loader reads (``project.yml``,
+``sources.yml``, everything under ``models/`` and ``macros/``, the names of the seeds), the
+engine, the vars, the Python version and pytest-fft's own version. Any change to any of them
+loads the project from scratch; there is no partial reuse to go stale.
+
+Projects with a Python model that had to be imported while loading (its decorator is not
+literal) are not kept: their functions live in modules of that one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .project import Project
+
+FORMAT = "1"
+WATCHED_DIRS = ("models", "macros")
+WATCHED_FILES = ("project.yml", "sources.yml")
+
+
+def inputs_digest(root: Path, engine: str, vars: Mapping[str, Any] | None) -> str:  # noqa: A002
+    """A hash of everything :func:`~pytest_fft.loader.load_project` depends on."""
+    digest = hashlib.blake2b(digest_size=20)
+    header = {"format": FORMAT, "version": __version__, "python": sys.version,
+              "root": str(root), "engine": engine, "vars": dict(vars or {})}
+    digest.update(json.dumps(header, sort_keys=True, default=repr).encode())
+    for name in WATCHED_FILES:
+        _add_file(digest, root / name, name)
+    for folder in WATCHED_DIRS:
+        base = root / folder
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    _add_file(digest, path, path.relative_to(root).as_posix())
+    seeds = root / "seeds"
+    if seeds.is_dir():  # only their names matter to loading
+        for path in sorted(seeds.rglob("*")):
+            digest.update(b"seed\0" + path.relative_to(root).as_posix().encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _add_file(digest: Any, path: Path, rel: str) -> None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = b"\0missing"
+    digest.update(f"{rel}\0{len(data)}\0".encode())
+    digest.update(data)
+
+
+class ParseCache:
+    """One file per project root in ``directory``: the inputs' digest, then the pickle."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, root: Path) -> Path:
+        return self.directory / (hashlib.sha1(str(root).encode()).hexdigest()[:16] + ".pickle")
+
+    def load(self, root: Path, key: str) -> Project | None:
+        try:
+            with open(self._path(root), "rb") as handle:
+                if handle.readline().rstrip(b"\n").decode() != key:
+                    return None
+                project = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                TypeError, ValueError):
+            return None  # absent, stale or unreadable: load from scratch
+        return project if isinstance(project, Project) else None
+
+    def save(self, root: Path, key: str, project: Project) -> None:
+        if not keepable(project):
+            return
+        try:
+            data = pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".parse.", dir=self.directory)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key.encode() + b"\n")
+                handle.write(data)
+            os.replace(tmp, self._path(root))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            return  # a cache that cannot be written is only slower
+
+
+def keepable(project: Project) -> bool:
+    """Whether every part of ``project`` can be rebuilt in another process."""
+    from .python_models import LazyModelFunction
+
+    return all(model.func is None or isinstance(model.func, LazyModelFunction)
+               for model in project.models.values())
+
+
+def load_project_cached(
+    root: Path,
+    cache: ParseCache | None,
+    load: Callable[..., Project],
+    *,
+    engine: str,
+    vars: Mapping[str, Any] | None,  # noqa: A002
+) -> Project:
+    """``load(root, engine=..., vars=...)``, through ``cache`` when there is one."""
+    if cache is None:
+        return load(root, engine=engine, vars=vars)
+    key = inputs_digest(root, engine, vars)
+    project = cache.load(root, key)
+    if project is None:
+        project = load(root, engine=engine, vars=vars)
+        cache.save(root, key, project)
+    return project

@@ -1,0 +1,97 @@
+"""The parsed project kept between runs: reused when nothing changed, reloaded on any change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from pytest_fft.loader import load_project
+from pytest_fft.parse_cache import ParseCache, load_project_cached
+
+FILES = {
+    "project.yml": "name: demo\nvars: {limit: 5}\ntests:\n  - {type: not_null, table: a, column: id}\n",
+    "sources.yml": "crm: {users: {identifier: seed_users}}\n",
+    "seeds/seed_users.csv": "id\n1\n",
+    "macros/pick.sql": "{% macro pick() %}id{% endmacro %}\n",
+    "models/a.ff.sql": "select {{ pick() }} from {{ source('crm', 'users') }} limit {{ var('limit') }}\n",
+    "models/b.ff.py": "from pytest_fft import model\n@model(name='b', deps=['a.ff'])\n"
+                      "def build(df):\n    return df\n",
+}
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, root: Path, **kwargs: Any) -> Any:
+        self.calls += 1
+        return load_project(root, **kwargs)
+
+
+@pytest.fixture
+def setup(project_dir: Callable[..., Path], tmp_path: Path) -> tuple[Path, ParseCache, Counting]:
+    return project_dir(FILES), ParseCache(tmp_path / "cache"), Counting()
+
+
+def test_an_unchanged_project_is_read_once(setup: tuple[Path, ParseCache, Counting]) -> None:
+    root, cache, load = setup
+    first = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    second = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 1
+    assert second is not first
+    assert second.dag.order == first.dag.order == ("seed_users", "a.ff", "b", "not_null[a.id]")
+    assert second.models["a.ff"].sql == "select id from seed_users limit 5"
+    assert second.models["b"].func(7) == 7  # the lazy Python model survives the trip
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda r: (r / "models/a.ff.sql").write_text("select 2 as id\n"), id="model"),
+    pytest.param(lambda r: (r / "macros/pick.sql").write_text(
+        "{% macro pick() %}id as id{% endmacro %}\n"), id="macro"),
+    pytest.param(lambda r: (r / "project.yml").write_text("name: demo\nvars: {limit: 6}\n"),
+                 id="project.yml"),
+    pytest.param(lambda r: (r / "sources.yml").write_text(
+        "crm: {users: {identifier: seed_users2}}\n"), id="sources.yml"),
+    pytest.param(lambda r: (r / "seeds/seed_more.csv").write_text("x\n1\n"), id="new-seed"),
+    pytest.param(lambda r: (r / "models/c.ff.sql").write_text("select 1 as id\n"), id="new-model"),
+    pytest.param(lambda r: (r / "models/b.ff.py").unlink(), id="deleted-model"),
+])
+def test_any_change_loads_again(setup: tuple[Path, ParseCache, Counting],
+                                change: Callable[[Path], Any]) -> None:
+    root, cache, load = setup
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    change(root)
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 2
+
+
+def test_vars_and_engine_are_part_of_the_key(setup: tuple[Path, ParseCache, Counting]) -> None:
+    root, cache, load = setup
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    project = load_project_cached(root, cache, load, engine="duckdb", vars={"limit": 9})
+    assert project.models["a.ff"].sql.endswith("limit 9")
+    project = load_project_cached(root, cache, load, engine="postgres", vars={"limit": 9})
+    assert project.engine == "postgres"
+    assert load.calls == 3
+
+
+def test_a_project_with_an_imported_python_model_is_not_kept(
+        setup: tuple[Path, ParseCache, Counting]) -> None:
+    root, cache, load = setup
+    (root / "models/b.ff.py").write_text(
+        "from pytest_fft import model\nNAME = 'b'\n@model(name=NAME)\ndef build():\n    return 1\n")
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 2
+    assert not list(cache.directory.glob("*.pickle"))
+
+
+def test_a_damaged_cache_file_is_ignored(setup: tuple[Path, ParseCache, Counting]) -> None:
+    root, cache, load = setup
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    (path,) = cache.directory.glob("*.pickle")
+    path.write_bytes(path.read_bytes()[:200])
+    project = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 2 and "a.ff" in project.models
