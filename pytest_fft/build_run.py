@@ -49,6 +49,7 @@ class BuildRun:
     fingerprints: dict[str, str] = field(default_factory=dict)
     _stored: dict[str, Any] = field(default_factory=dict)
     _normalizer: SqlNormalizer | None = None
+    _warming: threading.Thread | None = None  # normalises SQL while a cold run builds
     _existing: set[str] | None = None
     shared: SharedRunDir | None = None  # under pytest-xdist: the run directory of the workers
     _builder_lock: Any = None
@@ -131,10 +132,10 @@ class BuildRun:
 
         from .fingerprint import EnvContext, fingerprints
 
-        assert self.profile is not None
-        if self._normalizer is None:
-            self._stored = self.store.load()
-            self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
+        self._load_store()
+        assert self.profile is not None and self._normalizer is not None
+        if self._warming is not None:
+            self._warming.join()
         sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
         env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
                                       json.dumps(sources, sort_keys=True))
@@ -143,6 +144,12 @@ class BuildRun:
             as_built = {n: fp for n, fp in self._stored.get("nodes", {}).items()
                         if n not in building and n in self.project.dag}
         return fingerprints(self.project, env, normalize=self._normalizer, fixed=as_built)
+
+    def _load_store(self) -> None:
+        if self._normalizer is None:
+            assert self.profile is not None
+            self._stored = self.store.load()
+            self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
 
     def modified_nodes(self) -> set[str]:
         """``state:modified``: models and seeds whose fingerprint differs from the last build
@@ -158,9 +165,19 @@ class BuildRun:
 
     def _cache_decisions(self) -> set[str]:
         """Fingerprint every node (main thread, before any build) and pick the skippable."""
-        self.fingerprints = self._fingerprints(set(self.nodes))
+        if all(n in self.project.checks for n in self.nodes):
+            return set()  # checks are never cached: a run of checks only needs no fingerprint
+        self._load_store()
         policy = self.settings.cache
         stored_nodes = self._stored.get("nodes", {})
+        if not (policy.reads and stored_nodes):
+            # Nothing can be skipped: fingerprint at the end, parsing SQL meanwhile.
+            assert self._normalizer is not None
+            self._warming = self._normalizer.warm_in_background(
+                [m.sql for n in self.nodes if (m := self.project.models.get(n)) is not None
+                 and m.kind == "sql" and m.sql])
+            return set()
+        self.fingerprints = self._fingerprints(set(self.nodes))
         wanted = [n for n in self.nodes if stored_nodes.get(n) == self.fingerprints.get(n)]
         if not policy.reads or not wanted:
             return set()
@@ -219,6 +236,8 @@ class BuildRun:
                 self._executor.cancel()
             self._executor.join()
         results = self.board.all()
+        if self._warming is not None:  # deferred by _cache_decisions
+            self.fingerprints = self._fingerprints(set(self.nodes))
         if self._engine is not None:
             self._record_builds(results)
             self._engine.close()

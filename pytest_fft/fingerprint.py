@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,14 @@ class SqlNormalizer:
             found = _sha(normalize_sql(sql, self.dialect))
         self.used[key] = found
         return found
+
+    def warm_in_background(self, sqls: list[str]) -> threading.Thread:
+        """Normalise ``sqls`` on a daemon thread (a cold run parses every model: about a
+        millisecond each), so that this overlaps with the build instead of following it."""
+        thread = threading.Thread(target=lambda: [self(sql) for sql in sqls],
+                                  name="fft-fingerprints", daemon=True)
+        thread.start()
+        return thread
 
 
 def fingerprints(
