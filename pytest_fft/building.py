@@ -28,7 +28,7 @@ def build_node(project: Project, engine: Engine, node: Node) -> int | None:
     return _build_python(project, engine, node)
 
 
-def _engine_failure(project: Project, engine: Engine, model: Node, exc: Exception,
+def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception,
                     sql: str | None = None) -> ModelError:
     message = str(exc).strip() or type(exc).__name__
     compiled = _write_compiled(project, model, sql) if sql is not None else None
@@ -55,7 +55,7 @@ def _build_seed(project: Project, engine: Engine, seed: Seed) -> int | None:
     except FFTError:
         raise
     except Exception as exc:
-        raise _engine_failure(project, engine, seed, exc) from exc
+        raise engine_failure(project, engine, seed, exc) from exc
 
 
 def _build_sql(project: Project, engine: Engine, model: Model) -> int | None:
@@ -65,7 +65,7 @@ def _build_sql(project: Project, engine: Engine, model: Model) -> int | None:
     try:
         return engine.create_relation(model.relation, model.sql, model.materialized)
     except Exception as exc:
-        raise _engine_failure(project, engine, model, exc, model.sql) from exc
+        raise engine_failure(project, engine, model, exc, model.sql) from exc
 
 
 def call_model_function(model: Model, inputs: Mapping[str, Any]) -> Any:
@@ -104,7 +104,7 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
     try:
         inputs = {dep_rel: engine.read_frame(dep_rel) for dep_rel in model.relations_of_deps}
     except Exception as exc:
-        raise _engine_failure(project, engine, model, exc) from exc
+        raise engine_failure(project, engine, model, exc) from exc
     if sql_log.isEnabledFor(logging.DEBUG):
         for rel, frame in inputs.items():
             sql_log.debug("-- %s input %s columns: %s", model.name, rel, list(frame.columns))
@@ -130,4 +130,4 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
     try:
         return engine.write_frame(model.relation, result, model.materialized)
     except Exception as exc:
-        raise _engine_failure(project, engine, model, exc) from exc
+        raise engine_failure(project, engine, model, exc) from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,11 @@ class DuckDBEngine:
         self._cursors: list[Any] = []
         self._lock = threading.Lock()
         self._owns_database = _shared is None
+        self._schema_created = _shared is None
         if _shared is not None:
+            # The scratch schema is created on first use: a unit case that runs as one query
+            # over its inputs (select_with_inputs) never needs it.
             self._con = _shared.cursor()
-            self._con.execute(f"create schema {quote_ident(schema or 'main')}")
-            self._con.execute(f"set schema = '{schema}'")
             return
         if path != ":memory:" and not path.startswith("md:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,11 @@ class DuckDBEngine:
     def _cursor(self) -> Any:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
+            with self._lock:
+                if not self._schema_created:
+                    self._con.execute(f"create schema {quote_ident(self.schema or 'main')}")
+                    self._con.execute(f"set schema = '{self.schema}'")
+                    self._schema_created = True
             cur = self._con.cursor()
             if self.schema:
                 cur.execute(f"set schema = '{self.schema}'")
@@ -148,15 +155,20 @@ class DuckDBEngine:
         """A table from inline rows (unit-case inputs), through Arrow: about a third of the
         cost of building a pandas frame first. Raises ValueError when Arrow cannot type a
         column (mixed kinds); the caller then goes through pandas."""
-        import pyarrow as pa
+        self.write_frame(relation, arrow_table(columns, rows), "table")
 
+    def select_with_inputs(self, sql: str, inputs: Mapping[str, Any]) -> Any:
+        """The result of ``sql`` (an Arrow table) with ``inputs`` (Arrow tables by relation
+        name) visible as relations to it alone: nothing is created, nothing is left behind.
+        A unit case of a SQL model is this one query."""
+        cur = self._con.cursor()  # a connection of its own: the names are private to it
         try:
-            table = pa.table({c: pa.array([row.get(c) for row in rows]) for c in columns})
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise ValueError(str(exc)) from exc
-        if any(pa.types.is_null(field.type) for field in table.schema):
-            raise ValueError("a column has only NULLs")  # pandas' typing decides those
-        self.write_frame(relation, table, "table")
+            for name, table in inputs.items():
+                cur.register(name, table)
+            result = cur.sql(sql).arrow()
+            return result.read_all() if hasattr(result, "read_all") else result  # duckdb < 2
+        finally:
+            cur.close()
 
     def read_frame(self, relation: str) -> Any:
         # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
@@ -222,6 +234,20 @@ class DuckDBEngine:
                 except Exception:  # noqa: BLE001
                     pass
             self._cursors.clear()
-        if not self._owns_database:  # a scratch schema: leave nothing behind
+        if not self._owns_database and self._schema_created:  # leave nothing behind
             self._con.execute(f"drop schema if exists {quote_ident(self.schema)} cascade")
         self._con.close()
+
+
+def arrow_table(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> Any:
+    """Inline rows as an Arrow table typed from their values. ValueError when Arrow cannot
+    type a column (mixed kinds, or only NULLs): pandas' typing rules decide those."""
+    import pyarrow as pa
+
+    try:
+        table = pa.table({c: pa.array([row.get(c) for row in rows]) for c in columns})
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ValueError(str(exc)) from exc
+    if any(pa.types.is_null(field.type) for field in table.schema):
+        raise ValueError("a column has only NULLs")
+    return table

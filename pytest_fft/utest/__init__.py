@@ -11,7 +11,7 @@ or compared.
 
 from __future__ import annotations
 
-from .compare import FrameDiff, compare_frames, expected_frame, input_frame
+from .compare import Cells, FrameDiff, compare_frames, expected_cells, expected_frame, input_frame
 from .spec import (
     Expectation,
     InputData,
@@ -22,12 +22,14 @@ from .spec import (
 )
 
 __all__ = [
+    "Cells",
     "Expectation",
     "FrameDiff",
     "InputData",
     "UnitCase",
     "compare_frames",
     "deep_merge",
+    "expected_cells",
     "expected_frame",
     "input_frame",
     "load_unit_file",

@@ -421,8 +421,9 @@ def test_public_names() -> None:
     from pytest_fft import utest
 
     assert utest.__all__ == [
-        "Expectation", "FrameDiff", "InputData", "UnitCase", "compare_frames", "deep_merge",
-        "expected_frame", "input_frame", "load_unit_file", "load_unit_specs",
+        "Cells", "Expectation", "FrameDiff", "InputData", "UnitCase", "compare_frames",
+        "deep_merge", "expected_cells", "expected_frame", "input_frame", "load_unit_file",
+        "load_unit_specs",
     ]
 
 
