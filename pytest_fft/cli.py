@@ -201,8 +201,11 @@ def console_main() -> None:
     command needs: the database is closed and pytest's cache written before ``main`` returns.
     """
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader left (fft run | head): fine
+            pass
     os._exit(code)
 
 

@@ -7,6 +7,7 @@ per-node lines and then that summary for the checks it ran.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,16 @@ class CheckLine:
     message: str
 
 
+class _PipeSafeConsole(Console):
+    """A console whose reader may go away (``fft run | head``): the output stops there, the
+    run goes on and exits with its own code (rich would exit at once, mid-build)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, (self.file or sys.stdout).fileno())
+
+
 class CliReporter:
     """A pytest plugin instance that ``fft`` passes to ``pytest.main``."""
 
@@ -39,12 +50,12 @@ class CliReporter:
         self.command = command
         self.quiet = quiet
         self.verbose = verbose
-        self.console = console or Console(highlight=False, soft_wrap=True)
+        self.console = console or _PipeSafeConsole(highlight=False, soft_wrap=True)
         # A progress bar under the node lines on a terminal (never in logs or CI output).
         self.show_progress = self.console.is_terminal if progress is None else progress
         self._progress: Any = None
         self._task: Any = None
-        self.err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.err_console = _PipeSafeConsole(stderr=True, highlight=False, soft_wrap=True)
         self.collect_errors: list[str] = []
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
         self.statuses: dict[str, int] = {}  # fft_status -> count

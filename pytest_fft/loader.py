@@ -26,14 +26,13 @@ from .errors import (
 )
 from .layout import find_project_root, is_project_dir  # noqa: F401 - re-exported
 from .modules import import_file
-from .names import PY_SUFFIX, SQL_SUFFIX, relation_for, sql_node_name
+from .names import PY_SUFFIX, SEED_SUFFIXES, SQL_SUFFIX, relation_for, sql_node_name
 from .project import Check, Model, Project, Seed
 from .project_config import load_project_config
 from .python_models import LazyModelFunction, ModelFile, static_specs
 from .rendering import build_environment, render_sql, split_create
 from .sources import Source, load_sources
 
-SEED_SUFFIXES = (".csv", ".parquet")
 MATERIALIZATIONS = ("table", "view")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 SQL_SUFFIX = ".ff.sql"
+SEED_SUFFIXES = (".csv", ".parquet")  # files under seeds/ that load as tables
 PY_SUFFIX = ".ff.py"
 
 

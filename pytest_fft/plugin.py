@@ -128,14 +128,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if state is None:
         return None
     from .items import ChecksFile, ModelFile, ProjectDir, SeedFile
-    from .loader import SEED_SUFFIXES
-    from .names import is_model_file
+    from .names import SEED_SUFFIXES, is_model_file
 
     project_dir = parent.getparent(ProjectDir)
     if project_dir is None:
         return None
     rel = file_path.relative_to(project_dir.path).parts
-    named = file_path.resolve() in state.options.explicit
+    named = bool(state.options.explicit) and file_path.resolve() in state.options.explicit
     if (state.options.run or named) and rel[0] == "models" and is_model_file(file_path):
         return ModelFile.from_parent(parent, path=file_path)
     if ((state.options.seed or named) and rel[0] == "seeds"
@@ -379,8 +378,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     pytest still reports unraisable exceptions, keeps that check's findings and saves the
     rest.
     """
-    if _state(config) is None:
-        return
+    if _state(config) is None or not config.pluginmanager.has_plugin("unraisableexception"):
+        return  # without that plugin (fft turns it off) nothing collects after us
     import atexit
     import gc
 
