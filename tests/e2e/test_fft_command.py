@@ -185,3 +185,34 @@ def test_second_run_is_cached_and_rebuild_flags_force(simple_project: Path, run_
     assert "Done: 1 ok, 2 cached" in forced.stdout  # mart_users, plus its cached parents
     off = run_fft("run", str(simple_project), "--cache", "off")
     assert "Done: 5 ok" in off.stdout
+
+
+def test_a_reader_that_leaves_early_does_not_stop_the_build(make_project, query) -> None:
+    """``fft run | head -1``: the output stops, the build finishes, the exit code is the run's."""
+    import os
+
+    root = make_project({
+        "models/a.ff.sql": "select 1 as v",
+        "models/slow.ff.py": """
+            import time
+
+            from pytest_fft import model
+
+            @model(name="slow", deps=["a.ff"])
+            def slow(df):
+                time.sleep(0.5)  # its line comes after the reader has gone
+                return df.assign(w=2)
+            """,
+        "models/last.ff.sql": "select v, w from {{ ref('slow') }}",
+    })
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FF_", "FFT_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "pytest_fft", "run", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, stderr
+    assert first.startswith(b"run proj")
+    assert "Traceback" not in stderr
+    assert query(root / ".local/dev.duckdb", "select v, w from last") == [(1, 2)]
