@@ -53,6 +53,8 @@ class BuildRun:
     _existing: set[str] | None = None
     shared: SharedRunDir | None = None  # under pytest-xdist: the run directory of the workers
     _builder_lock: Any = None
+    parse_cache: Any = None  # ParseCache of the session, for what is derived from the project
+    parse_key: str = ""  # the project's inputs digest in that cache
     _follower: bool = False
 
     @property

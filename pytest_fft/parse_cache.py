@@ -22,12 +22,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ._version import __version__
 from .project import Project
 
 FORMAT = "1"
+T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")
 
@@ -63,38 +64,44 @@ def _add_file(digest: Any, path: Path, rel: str) -> None:
 
 
 class ParseCache:
-    """One file per project root in ``directory``: the inputs' digest, then the pickle."""
+    """Entries in ``directory``, one file each: the inputs' digest, then the pickle."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def _path(self, root: Path) -> Path:
-        return self.directory / (hashlib.sha1(str(root).encode()).hexdigest()[:16] + ".pickle")
+    def _path(self, name: str) -> Path:
+        return self.directory / (hashlib.sha1(name.encode()).hexdigest()[:16] + ".pickle")
 
-    def load(self, root: Path, key: str) -> Project | None:
+    def load_entry(self, name: str, key: str) -> Any:
+        """What :meth:`save_entry` stored under ``name`` with this ``key``; else ``None``."""
         try:
-            with open(self._path(root), "rb") as handle:
+            with open(self._path(name), "rb") as handle:
                 if handle.readline().rstrip(b"\n").decode() != key:
                     return None
-                project = pickle.load(handle)
+                return pickle.load(handle)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                TypeError, ValueError):
+                TypeError, ValueError, UnicodeDecodeError):
             return None  # absent, stale or unreadable: load from scratch
-        return project if isinstance(project, Project) else None
 
-    def save(self, root: Path, key: str, project: Project) -> None:
-        if not keepable(project):
-            return
+    def save_entry(self, name: str, key: str, value: Any) -> None:
         try:
-            data = pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".parse.", dir=self.directory)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(key.encode() + b"\n")
                 handle.write(data)
-            os.replace(tmp, self._path(root))
+            os.replace(tmp, self._path(name))
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             return  # a cache that cannot be written is only slower
+
+    def load(self, root: Path, key: str) -> Project | None:
+        project = self.load_entry(f"project:{root}", key)
+        return project if isinstance(project, Project) else None
+
+    def save(self, root: Path, key: str, project: Project) -> None:
+        if keepable(project):
+            self.save_entry(f"project:{root}", key, project)
 
 
 def keepable(project: Project) -> bool:
@@ -112,13 +119,32 @@ def load_project_cached(
     *,
     engine: str,
     vars: Mapping[str, Any] | None,  # noqa: A002
-) -> Project:
-    """``load(root, engine=..., vars=...)``, through ``cache`` when there is one."""
+) -> tuple[Project, str]:
+    """``load(root, engine=..., vars=...)``, through ``cache`` when there is one; with the
+    inputs' digest ("" without a cache), which keys what is derived from the project."""
     if cache is None:
-        return load(root, engine=engine, vars=vars)
+        return load(root, engine=engine, vars=vars), ""
     key = inputs_digest(root, engine, vars)
     project = cache.load(root, key)
     if project is None:
         project = load(root, engine=engine, vars=vars)
         cache.save(root, key, project)
-    return project
+    return project, key
+
+
+def load_unit_file_cached(cache: ParseCache | None, project_key: str, path: Path,
+                          load: Callable[[], T]) -> T:
+    """``load()`` of a unit-test spec file, kept while the file and the project are as they
+    were (the cases are validated against the project's models)."""
+    if cache is None or not project_key:
+        return load()
+    try:
+        content = hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
+    except OSError:
+        return load()
+    key = f"{project_key}:{content}"
+    found = cache.load_entry(f"unit:{path}", key)
+    if found is None:
+        found = load()
+        cache.save_entry(f"unit:{path}", key, found)
+    return found

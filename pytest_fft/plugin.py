@@ -67,13 +67,14 @@ class FFTState:
             profile = resolve_profile(root, self.options.env, engine=self.options.engine)
             engine = profile.engine
         cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
-        project = load_project_cached(
-            root, ParseCache(cache.mkdir("fft-parse")) if cache is not None else None,
-            _load_project, engine=engine, vars=self.options.vars)
+        parse_cache = ParseCache(cache.mkdir("fft-parse")) if cache is not None else None
+        project, parse_key = load_project_cached(root, parse_cache, _load_project,
+                                                 engine=engine, vars=self.options.vars)
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)
-        run = BuildRun(project=project, profile=profile, settings=settings)
+        run = BuildRun(project=project, profile=profile, settings=settings,
+                       parse_cache=parse_cache, parse_key=parse_key)
         if cache is not None and profile is not None:
             run.store = PytestCacheStore.for_project(cache, root, profile.env_name)
         run_dir = getattr(self.config, "workerinput", {}).get("fft_run_dir")

@@ -37,12 +37,15 @@ class UnitFile(pytest.File):
 
     def collect(self) -> Any:
         from .items import ProjectDir
+        from .parse_cache import load_unit_file_cached
         from .utest.spec import load_unit_file
 
         project_dir = self.getparent(ProjectDir)
         assert project_dir is not None and project_dir.build_run is not None
         run = project_dir.build_run
-        for case in load_unit_file(run.project, self.path):
+        cases = load_unit_file_cached(run.parse_cache, run.parse_key, self.path,
+                                      lambda: load_unit_file(run.project, self.path))
+        for case in cases:
             yield UnitCaseItem.from_parent(self, name=case.name, callobj=_case_function,
                                            case=case, build_run=run)
 

@@ -37,8 +37,8 @@ def setup(project_dir: Callable[..., Path], tmp_path: Path) -> tuple[Path, Parse
 
 def test_an_unchanged_project_is_read_once(setup: tuple[Path, ParseCache, Counting]) -> None:
     root, cache, load = setup
-    first = load_project_cached(root, cache, load, engine="duckdb", vars=None)
-    second = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    first = load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
+    second = load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     assert load.calls == 1
     assert second is not first
     assert second.dag.order == first.dag.order == ("seed_users", "a.ff", "b", "not_null[a.id]")
@@ -61,18 +61,18 @@ def test_an_unchanged_project_is_read_once(setup: tuple[Path, ParseCache, Counti
 def test_any_change_loads_again(setup: tuple[Path, ParseCache, Counting],
                                 change: Callable[[Path], Any]) -> None:
     root, cache, load = setup
-    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     change(root)
-    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     assert load.calls == 2
 
 
 def test_vars_and_engine_are_part_of_the_key(setup: tuple[Path, ParseCache, Counting]) -> None:
     root, cache, load = setup
-    load_project_cached(root, cache, load, engine="duckdb", vars=None)
-    project = load_project_cached(root, cache, load, engine="duckdb", vars={"limit": 9})
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
+    project, _ = load_project_cached(root, cache, load, engine="duckdb", vars={"limit": 9})
     assert project.models["a.ff"].sql.endswith("limit 9")
-    project = load_project_cached(root, cache, load, engine="postgres", vars={"limit": 9})
+    project, _ = load_project_cached(root, cache, load, engine="postgres", vars={"limit": 9})
     assert project.engine == "postgres"
     assert load.calls == 3
 
@@ -82,16 +82,47 @@ def test_a_project_with_an_imported_python_model_is_not_kept(
     root, cache, load = setup
     (root / "models/b.ff.py").write_text(
         "from pytest_fft import model\nNAME = 'b'\n@model(name=NAME)\ndef build():\n    return 1\n")
-    load_project_cached(root, cache, load, engine="duckdb", vars=None)
-    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     assert load.calls == 2
     assert not list(cache.directory.glob("*.pickle"))
 
 
 def test_a_damaged_cache_file_is_ignored(setup: tuple[Path, ParseCache, Counting]) -> None:
     root, cache, load = setup
-    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     (path,) = cache.directory.glob("*.pickle")
     path.write_bytes(path.read_bytes()[:200])
-    project = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    project = load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     assert load.calls == 2 and "a.ff" in project.models
+
+
+def test_unit_spec_files_are_kept_per_content_and_project(
+        setup: tuple[Path, ParseCache, Counting]) -> None:
+    from pytest_fft.parse_cache import load_unit_file_cached
+    from pytest_fft.utest import load_unit_file
+
+    root, cache, load = setup
+    spec = root / "tests/unit/a.yml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("model: a.ff\ncases:\n  - name: one\n    inputs: {seed_users: {rows: [{id: 1}]}}\n"
+                    "    expect: {rows: [{id: 1}]}\n")
+    parsed: list[str] = []
+
+    def cases_now() -> tuple:
+        project, key = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+
+        def parse() -> tuple:
+            parsed.append(spec.read_text())
+            return load_unit_file(project, spec)
+
+        return load_unit_file_cached(cache, key, spec, parse)
+
+    assert [c.name for c in cases_now()] == ["one"]
+    assert [c.name for c in cases_now()] == ["one"] and len(parsed) == 1
+    spec.write_text(spec.read_text().replace("name: one", "name: two"))
+    assert [c.name for c in cases_now()] == ["two"] and len(parsed) == 2
+    (root / "models/a.ff.sql").write_text(  # the project changed
+        "select id from {{ source('crm', 'users') }}\n")
+    assert [c.name for c in cases_now()] == ["two"] and len(parsed) == 3
+    assert [c.name for c in cases_now()] == ["two"] and len(parsed) == 3
