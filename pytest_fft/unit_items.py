@@ -64,8 +64,9 @@ def _case_function(fft_unit_engine: Any, request: pytest.FixtureRequest) -> None
     item: UnitCaseItem = request.node  # type: ignore[assignment]
     if isinstance(fft_unit_engine, FFTError):  # the fixture could not give an engine
         raise fft_unit_engine
-    fingerprint = item.fingerprint()
-    if item.cache_mode in ("ro", "rw") and item.cached_fingerprint() == fingerprint:
+    mode = item.cache_mode
+    fingerprint = item.fingerprint() if mode != "off" else ""
+    if mode in ("ro", "rw") and item.cached_fingerprint() == fingerprint:
         item.user_properties.append(("fft_status", "cached"))
         return
     diff = run_case(item.build_run.project, item.case, fft_unit_engine)
@@ -74,7 +75,12 @@ def _case_function(fft_unit_engine: Any, request: pytest.FixtureRequest) -> None
         item.user_properties.append(("fft_diff", diff.csv_text))
         raise UnitCaseFailed(item.case, diff)
     item.user_properties.append(("fft_status", "success"))
-    item.user_properties.append(("fft_utest_fp", fingerprint))
+    if fingerprint:
+        item.user_properties.append(("fft_utest_fp", fingerprint))
+
+
+_PASSED_KEY: pytest.StashKey[dict[str, str]] = pytest.StashKey()
+"""The unit cases' fingerprints of their last pass, as pytest's cache had them at start."""
 
 
 class UnitCaseItem(pytest.Function):
@@ -110,7 +116,10 @@ class UnitCaseItem(pytest.Function):
         cache = getattr(self.config, "cache", None)
         if cache is None:  # -p no:cacheprovider: nothing is ever cached
             return None
-        return cache.get(UTEST_CACHE_KEY, {}).get(self.nodeid)
+        known = self.config.stash.get(_PASSED_KEY, None)
+        if known is None:  # read once per session, not once per case
+            known = self.config.stash[_PASSED_KEY] = cache.get(UTEST_CACHE_KEY, {})
+        return known.get(self.nodeid)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         err = excinfo.value
