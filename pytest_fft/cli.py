@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="-v progress, -vv debug with rendered SQL")
         if name in SELECTING:
             cmd.add_argument("--jobs", metavar="N|auto",
-                             help="nodes run at once (default auto: one per CPU core)")
+                             help="nodes run at once (default auto: two per CPU core, 4 to 32)")
             cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
                              help="run these nodes (and build what they depend on); repeatable")
             cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",

@@ -25,13 +25,15 @@ def test_bad_vars_are_usage_errors(bad: str) -> None:
         parse_vars([bad])
 
 
-def test_jobs_auto_is_one_per_core_and_at_least_two(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jobs_auto_is_two_per_core_from_4_to_32(monkeypatch: pytest.MonkeyPatch) -> None:
     from pytest_fft.options import parse_jobs
 
     monkeypatch.setattr("os.cpu_count", lambda: 8)
-    assert parse_jobs("auto") == 8
+    assert parse_jobs("auto") == 16
     monkeypatch.setattr("os.cpu_count", lambda: 1)
-    assert parse_jobs("AUTO") == 2
+    assert parse_jobs("AUTO") == 4
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    assert parse_jobs("auto") == 32
     assert parse_jobs("3") == 3
     with pytest.raises(pytest.UsageError, match="must be a number or auto, got 'many'"):
         parse_jobs("many")
