@@ -154,3 +154,26 @@ class NodeItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.line - 1, f"{self.kind} {self.node_name}"
+
+
+def _nothing() -> None:
+    return None
+
+
+def report_node_item(item: NodeItem) -> bool:
+    """Run a node item's protocol without pytest's per-phase machinery.
+
+    A node item's result comes from the executor; it has no fixtures and prints nothing, so
+    the setup and teardown hooks, with their capture and logging wrappers, only cost time
+    (about a fifth of a millisecond per item: 0.2 s for a thousand checks). The reports are
+    pytest's own and go through the usual hooks, so ``-x``, ``--lf`` and ``--junitxml`` see
+    them. Used by ``fft``, whose plugins are known; plain pytest keeps the full protocol.
+    """
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    reraise = (pytest.exit.Exception, KeyboardInterrupt)
+    for when, func in (("setup", _nothing), ("call", item.runtest), ("teardown", _nothing)):
+        call = pytest.CallInfo.from_call(func, when=when, reraise=reraise)  # type: ignore[arg-type]
+        ihook.pytest_runtest_logreport(report=pytest.TestReport.from_item_and_call(item, call))
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True

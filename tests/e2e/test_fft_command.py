@@ -216,3 +216,22 @@ def test_a_reader_that_leaves_early_does_not_stop_the_build(make_project, query)
     assert first.startswith(b"run proj")
     assert "Traceback" not in stderr
     assert query(root / ".local/dev.duckdb", "select v, w from last") == [(1, 2)]
+
+
+def test_node_reports_reach_other_plugins(make_project, run_fft, tmp_path: Path) -> None:
+    """fft reports node items without pytest's setup/teardown phases; the reports still reach
+    every plugin: JUnit XML gets one test case per node, with the failure's message."""
+    import xml.etree.ElementTree as ET
+
+    root = make_project({
+        "models/good.ff.sql": "select 1 as v",
+        "models/bad.ff.sql": "select nope from {{ ref('good') }}",
+    })
+    xml = tmp_path / "out.xml"
+    result = run_fft("run", str(root), "--", f"--junitxml={xml}")
+    assert result.returncode == 1
+    cases = {c.get("name"): c for c in ET.parse(xml).getroot().iter("testcase")}
+    assert sorted(cases) == ["bad.ff", "good.ff"]
+    assert cases["good.ff"].find("failure") is None
+    failure = cases["bad.ff"].find("failure")
+    assert failure is not None and 'Referenced column "nope" not found' in failure.get("message")
