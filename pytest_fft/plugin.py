@@ -70,6 +70,9 @@ class FFTState:
         parse_cache = ParseCache(cache.mkdir("fft-parse")) if cache is not None else None
         project, parse_key = load_project_cached(root, parse_cache, _load_project,
                                                  engine=engine, vars=self.options.vars)
+        from .gc_policy import freeze_long_lived
+
+        freeze_long_lived()
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)
@@ -370,22 +373,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Collect garbage once, then freeze what is left out of the collector's way.
+    if _state(config) is None:
+        return
+    from .gc_policy import end_of_session
 
-    A session that loaded pandas, DuckDB and a project holds millions of objects, and every
-    full collection walks them all (about 0.1 s each). What follows the session collects
-    several times over (pytest's unraisable-exception check runs five passes after this
-    hook) and finds nothing among objects that were alive before; one pass here, while
-    pytest still reports unraisable exceptions, keeps that check's findings and saves the
-    rest.
-    """
-    if _state(config) is None or not config.pluginmanager.has_plugin("unraisableexception"):
-        return  # without that plugin (fft turns it off) nothing collects after us
-    import atexit
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    # Thawed again at exit, so that finalisation destroys those objects as usual (DuckDB's
-    # bindings report the objects still alive at exit as leaks).
-    atexit.register(gc.unfreeze)
+    # Without the unraisable-exception plugin (fft turns it off) nothing collects after us.
+    end_of_session(collect_after=config.pluginmanager.has_plugin("unraisableexception"))
