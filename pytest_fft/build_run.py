@@ -172,8 +172,9 @@ class BuildRun:
         self._load_store()
         policy = self.settings.cache
         stored_nodes = self._stored.get("nodes", {})
-        if not (policy.reads and stored_nodes):
-            # Nothing can be skipped: fingerprint at the end, parsing SQL meanwhile.
+        if not (policy.reads and any(n in stored_nodes for n in self.nodes)):
+            # Nothing of this run was built before (a first build, or `fft run` after the
+            # first `fft seed`): fingerprint at the end, parsing SQL meanwhile.
             assert self._normalizer is not None
             self._warming = self._normalizer.warm_in_background(
                 [m.sql for n in self.nodes if (m := self.project.models.get(n)) is not None
@@ -270,7 +271,12 @@ class BuildRun:
             return
         nodes = policy.remembered(self._stored.get("nodes", {}), self.fingerprints,
                                   results.values())
-        memo = self._normalizer.used if self._normalizer is not None else {}
+        memo = {}
+        if self._normalizer is not None:
+            memo = self._normalizer.memo_for(
+                [m.sql for m in self.project.models.values() if m.kind == "sql" and m.sql])
+        if nodes == self._stored.get("nodes") and memo == self._stored.get("sql_memo"):
+            return  # nothing new to remember (a cached rerun): leave pytest's cache alone
         data = {"nodes": nodes, "sql_memo": memo}
         if self.shared is not None:  # the controller writes pytest's cache
             self.shared.save_store(getattr(self.store, "key", ""), data)

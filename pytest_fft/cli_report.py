@@ -61,6 +61,8 @@ class CliReporter:
         self.statuses: dict[str, int] = {}  # fft_status -> count
         self.failures: list[tuple[str, str, str]] = []  # (nodeid, name, text)
         self.checks: dict[str, tuple[str, str]] = {}  # nodeid -> (type, scope)
+        self.levels: dict[str, int] = {}  # nodeid -> DAG level, for -v's per-level summary
+        self.level_results: dict[int, list[tuple[str, float, float]]] = {}  # (status, t0, t1)
         self.check_lines: list[CheckLine] = []
         self.started = time.perf_counter()
         self.internal_error = False
@@ -101,6 +103,8 @@ class CliReporter:
         items = [i for i in session.items if hasattr(i, "build_run")]
         for item in items:
             if getattr(item, "kind", None) != "check":
+                if hasattr(item, "node_name"):
+                    self.levels[item.nodeid] = item.build_run.project.dag.level_of(item.node_name)
                 continue
             check = item.build_run.project.checks.get(item.node_name)
             if check is not None:
@@ -155,6 +159,10 @@ class CliReporter:
             self.check_lines.append(CheckLine(
                 check_type, scope, "skipped" if outcome == "skipped" else status, duration,
                 skip_reason or props.get("fft_message", "")))
+        if report.nodeid in self.levels:
+            started = props.get("fft_started") or 0.0
+            self.level_results.setdefault(self.levels[report.nodeid], []).append(
+                (status if outcome != "skipped" else "skipped", started, started + duration))
         if outcome == "failed":
             text = report.longreprtext
             if self.command == "utest" and "fft_diff" in props:
@@ -218,6 +226,8 @@ class CliReporter:
             return
         if self.command == "test":
             return
+        if self.verbose and self.level_results:
+            self._print_level_summary()
         cached = self.statuses.get("cached", 0)
         parts = [f"[green]{c['passed'] - cached} ok[/]"]
         if cached:
@@ -227,6 +237,23 @@ class CliReporter:
         if c["skipped"]:
             parts.append(f"[yellow]{c['skipped']} skipped[/]")
         self.console.print(f"Done: {', '.join(parts)} in {elapsed:.2f}s")
+
+    def _print_level_summary(self) -> None:
+        """``-v``: one line per DAG level: its nodes by outcome and its wall-clock span."""
+        words = {"success": "ok", "cached": "cached", "error": "failed", "skipped": "skipped"}
+        lines = ["", "Levels"]
+        for level in sorted(self.level_results):
+            results = self.level_results[level]
+            tally: dict[str, int] = {}
+            for status, _, _ in results:
+                word = words.get(status, status)
+                tally[word] = tally.get(word, 0) + 1
+            ran = [(t0, t1) for status, t0, t1 in results if t0 and status != "skipped"]
+            span = (max(t1 for _, t1 in ran) - min(t0 for t0, _ in ran)) if ran else 0.0
+            counts = ", ".join(f"{n} {word}" for word, n in tally.items())
+            lines.append(f"  level {level}: {len(results)} node{'s' if len(results) != 1 else ''}"
+                         f" · {counts} · {span:.2f}s")
+        self.console.print("\n".join(lines))
 
     def _print_data_quality_summary(self) -> None:
         lines = [("" if self.quiet else "\n") + "Data Quality Summary", "────────────────────"]

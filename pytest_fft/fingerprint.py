@@ -94,6 +94,14 @@ class SqlNormalizer:
         self.used[key] = found
         return found
 
+    def memo_for(self, sqls: list[str]) -> dict[str, str]:
+        """The memo worth keeping: every entry known for these (the project's current) SQL
+        texts, used by this run or not. A run that builds a few nodes must not drop what the
+        others need next time; entries of SQL that no longer exists are dropped."""
+        keys = {_sha(f"{self.dialect}\0{sql}") for sql in sqls}
+        return {key: found for key in keys
+                if (found := self.used.get(key) or self._known.get(key)) is not None}
+
     def warm_in_background(self, sqls: list[str]) -> threading.Thread:
         """Normalise ``sqls`` on a daemon thread (a cold run parses every model: about a
         millisecond each), so that this overlaps with the build instead of following it."""

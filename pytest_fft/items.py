@@ -121,6 +121,7 @@ class NodeItem(pytest.Item):
             raise NodeFailed(None, f"{self.node_name}: the run ended without building it")
         self.user_properties.append(("fft_status", result.status))
         self.user_properties.append(("fft_duration", round(result.duration, 6)))
+        self.user_properties.append(("fft_started", round(result.started_at, 6)))
         if result.rows is not None:
             self.user_properties.append(("fft_rows", result.rows))
         if result.logs:  # records from the executor thread that built this node

@@ -207,3 +207,17 @@ def test_off_then_revert_does_not_leave_a_stale_table(pytester: pytest.Pytester,
     assert "users.ff" in rebuilt(build(pytester))
     assert query(warm / ".local/demo.duckdb", "select email from users order by id")[0] == (
         "a@example.com",)
+
+
+def test_a_run_that_builds_a_part_keeps_the_memo_of_the_rest(pytester: pytest.Pytester,
+                                                             warm: Path) -> None:
+    """`fft seed` after a full build must not drop the normalised SQL of the models: the next
+    `fft run` would parse every model again before deciding what is cached."""
+    (store,) = (warm / ".pytest_cache/v/fft/build").glob("*/dev")
+    before = json.loads(store.read_text())["sql_memo"]
+    assert len(before) == 3  # users.ff, orders.ff, mart_users.ff
+    (warm / "seeds/seed_users.csv").write_text(
+        (warm / "seeds/seed_users.csv").read_text() + "4,d@example.com\n")
+    result = pytester.runpytest("--fft-seed")
+    assert result.parseoutcomes() == {"passed": 1, "cached": 1}  # seed_orders is unchanged
+    assert json.loads(store.read_text())["sql_memo"] == before

@@ -235,3 +235,17 @@ def test_node_reports_reach_other_plugins(make_project, run_fft, tmp_path: Path)
     assert cases["good.ff"].find("failure") is None
     failure = cases["bad.ff"].find("failure")
     assert failure is not None and 'Referenced column "nope" not found' in failure.get("message")
+
+
+def test_verbose_run_ends_with_a_summary_per_level(simple_project: Path, run_fft) -> None:
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    result = run_fft("run", str(simple_project), "-v")
+    assert result.returncode == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("Levels")
+    levels = [line.split(" · ")[:2] for line in lines[start + 1:start + 4]]
+    assert levels == [["  level 1: 2 nodes", "2 ok"], ["  level 2: 1 node", "1 ok"],
+                      ["  level 3: 2 nodes", "2 ok"]]
+    assert lines[start + 4].startswith("Done: 5 ok")
+    quiet = run_fft("run", str(simple_project))
+    assert "Levels" not in quiet.stdout  # only with -v
