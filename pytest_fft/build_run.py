@@ -56,6 +56,7 @@ class BuildRun:
     parse_cache: Any = None  # ParseCache of the session, for what is derived from the project
     parse_key: str = ""  # the project's inputs digest in that cache
     _follower: bool = False
+    started_early: bool = False  # see start_early: the items must match self.nodes
 
     @property
     def root(self) -> Path:
@@ -95,6 +96,34 @@ class BuildRun:
                 on_result=self.shared.write_result if self.shared is not None else None,
             )
             self._executor.start()
+
+    def selection(self, select: tuple[str, ...], exclude: tuple[str, ...]) -> set[str]:
+        """The node names ``--fft-select``/``--fft-exclude`` keep (FFTError on a bad token)."""
+        from .selection import select_nodes
+
+        tokens = (*select, *exclude)
+        modified = (self.modified_nodes()
+                    if self.profile is not None and any("state:" in t for t in tokens) else None)
+        return select_nodes(self.project, select, exclude, modified)
+
+    def start_early(self, *, seed: bool, run: bool, test: bool, select: tuple[str, ...],
+                    exclude: tuple[str, ...]) -> bool:
+        """``fft`` with no pytest arguments: every seed, model and check of the requested kinds
+        (narrowed by --select/--exclude) becomes an item, so the build can start as soon as
+        the project is loaded, and pytest creates the items while it runs. False (and nothing
+        started) when the selection is invalid: the usual path reports that."""
+        names = [*(self.project.seeds if seed else ()), *(self.project.models if run else ()),
+                 *(self.project.checks if test else ())]
+        if select or exclude:
+            try:
+                wanted = self.selection(select, exclude)
+            except FFTError:
+                return False
+            names = [n for n in names if n in wanted]
+        self.nodes = names
+        self.started_early = True
+        self.ensure_started()
+        return True
 
     def _become_builder(self) -> bool:
         """Under xdist: take the project's lock (this worker builds) or read the builder's

@@ -140,8 +140,12 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     # and a model's own prints reach the screen as they happen).
     # no:unraisableexception: its clean-up runs gc.collect() five times at the end of the
     # session (~0.3 s with pandas loaded); fft has no use for __del__ warnings.
+    extra = list(getattr(ns, "pytest_args", []))
+    if not extra and ns.command != "utest":
+        # Nothing but fft's own options: the nodes are known once the project is loaded.
+        args.append("--fft-start-early")
     return args + ["-p", "no:terminal", "-p", "no:pytester", "-p", "no:unraisableexception",
-                   "--capture=no", *getattr(ns, "pytest_args", [])]
+                   "--capture=no", *extra]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

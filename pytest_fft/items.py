@@ -42,15 +42,24 @@ class ProjectDir(pytest.Dir):
     build_run: BuildRun | None = None
 
     def collect(self) -> Any:
-        self.build_run = _state(self).project_run(self.path)
+        state = _state(self)
+        self.build_run = state.project_run(self.path)
         for warning in self.build_run.project.warnings:
             self.warn(FFTWarning(warning))
+        options = state.options
+        if options.start_early and not _has_conftest(self.path):  # no hook can deselect
+            self.build_run.start_early(seed=options.seed, run=options.run, test=options.test,
+                                       select=options.select, exclude=options.exclude)
         yield from super().collect()
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, FFTError):
             return error_text(excinfo.value, _state(self).options.traceback)
         return super().repr_failure(excinfo)
+
+
+def _has_conftest(root: Path) -> bool:
+    return any(p.name == "conftest.py" for p in root.rglob("conftest.py"))
 
 
 class FFTWarning(UserWarning):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import json
 import os
 from pathlib import Path
@@ -56,6 +58,7 @@ def add_options(parser: pytest.Parser) -> None:
                          "ro skips but remembers nothing; wo builds all and remembers; off")
     group.addoption("--fft-rebuild", metavar="GLOB", action="append", default=[],
                     help="ignore the cache for nodes matching GLOB (repeatable)")
+    group.addoption("--fft-start-early", action="store_true", help=argparse.SUPPRESS)
     group.addoption("--fft-wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
                     default=0.0,
                     help="wait for a database another process is building into "
@@ -97,6 +100,9 @@ class FFTOptions:
     traceback: bool = False
     projects: tuple[str, ...] = ()
     explicit: frozenset[Path] = frozenset()  # model/seed files named on the command line
+    # fft without pytest arguments: the nodes to run are known once the project is loaded,
+    # so the build starts then, while pytest creates the items (see BuildRun.start_early).
+    start_early: bool = False
 
     @property
     def builds(self) -> bool:
@@ -150,6 +156,11 @@ def read_options(config: pytest.Config) -> FFTOptions:
         traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
         projects=projects,
         explicit=explicit,
+        start_early=bool(getattr(opt, "fft_start_early", False)) and not explicit
+        and not (opt.keyword or opt.markexpr or getattr(opt, "deselect", None)
+                 or getattr(opt, "lf", False) or getattr(opt, "failedfirst", False)
+                 or getattr(opt, "stepwise", False) or getattr(opt, "collectonly", False)
+                 or getattr(opt, "numprocesses", None)),
     )
 
 

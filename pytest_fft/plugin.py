@@ -222,19 +222,12 @@ def _order_key(item: Any) -> tuple[str, int, str, int, str]:
 
 def _apply_selection(config: pytest.Config, state: FFTState, items: list[pytest.Item],
                      node_items: list[Any]) -> None:
-    from .selection import select_nodes
-
     wanted: dict[Path, set[str]] = {}
     for item in node_items:
         run = item.build_run
         if run.root not in wanted:
-            tokens = (*state.options.select, *state.options.exclude)
             try:
-                modified = (run.modified_nodes()
-                            if run.profile is not None and any("state:" in t for t in tokens)
-                            else None)
-                wanted[run.root] = select_nodes(run.project, state.options.select,
-                                                state.options.exclude, modified)
+                wanted[run.root] = run.selection(state.options.select, state.options.exclude)
             except FFTError as exc:
                 raise pytest.UsageError(str(exc)) from None
     keep, drop = [], []
@@ -255,9 +248,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     from .items import NodeItem
 
+    collected: dict[int, tuple[Any, set[str]]] = {}  # id(BuildRun) -> (run, node names)
     for item in session.items:
         if isinstance(item, NodeItem):
-            item.build_run.nodes.append(item.node_name)
+            collected.setdefault(id(item.build_run), (item.build_run, set()))[1].add(
+                item.node_name)
+            if not item.build_run.started_early:
+                item.build_run.nodes.append(item.node_name)
+    for run, names in collected.values():
+        if run.started_early and names != set(run.nodes):  # cannot happen without a hook
+            raise pytest.UsageError(
+                f"fft started building {len(run.nodes)} nodes but pytest collected "
+                f"{len(names)}; run it again with a pytest argument (e.g. `-- -q`) to build "
+                "exactly the collected items")
 
 
 @pytest.hookimpl(tryfirst=True)

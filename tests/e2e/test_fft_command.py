@@ -249,3 +249,48 @@ def test_verbose_run_ends_with_a_summary_per_level(simple_project: Path, run_fft
     assert lines[start + 4].startswith("Done: 5 ok")
     quiet = run_fft("run", str(simple_project))
     assert "Levels" not in quiet.stdout  # only with -v
+
+
+def test_fft_starts_the_build_before_pytest_has_created_the_items(
+        simple_project: Path, run_fft, query) -> None:
+    """With no pytest arguments of the user's, fft knows the nodes once the project is
+    loaded and starts building then; with any, or with a conftest.py that could deselect,
+    it waits for pytest's collection as plain pytest does. The tables are the same."""
+    import argparse
+
+    import pytest
+
+    from pytest_fft.cli import pytest_args_for
+
+    def ns(*extra: str) -> argparse.Namespace:
+        return argparse.Namespace(command="run", project=str(simple_project), env=None,
+                                  engine=None, vars=[], select=[], exclude=[],
+                                  pytest_args=list(extra))
+
+    assert "--fft-start-early" in pytest_args_for(ns())
+    assert "--fft-start-early" not in pytest_args_for(ns("-k", "users"))
+
+    seen: dict[str, object] = {}
+
+    class Probe:
+        def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+            from pytest_fft.plugin import STATE_KEY
+
+            if report.nodeid.endswith("users.ff.sql") and "early" not in seen:
+                state = self.config.stash[STATE_KEY]
+                (run,) = state.runs.values()
+                seen["early"] = run.started_early
+                seen["started"] = run._executor is not None  # before the items exist
+
+        def pytest_configure(self, config: pytest.Config) -> None:
+            self.config = config
+
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    assert pytest.main(pytest_args_for(ns()), plugins=[Probe()]) == 0
+    assert seen == {"early": True, "started": True}
+    assert query(simple_project / ".local/demo.duckdb", "select count(*) from mart_users") == [(3,)]
+
+    seen.clear()
+    (simple_project / "conftest.py").write_text("")
+    assert pytest.main(pytest_args_for(ns()), plugins=[Probe()]) == 0
+    assert seen == {"early": False, "started": False}
