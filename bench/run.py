@@ -616,17 +616,24 @@ class Bench:
                 return
         load_seeds_raw(self.project, self.db)
 
-    def measure_fft_run(self, jobs: int | None) -> None:
-        row = self.fft_run[jobs]
+    def _seeded_for(self, row: Row) -> bool:
+        """Before an `fft run` row: a fresh database with the seeds loaded. False when the
+        row cannot run (it failed before, or `fft` is missing)."""
         if row.error is not None:
-            return
+            return False
         if self.fft is None:
             row.error = RowError("`fft` is not installed (no console script, not on PATH)")
-            return
+            return False
         fresh_state(self.root, self.db)
         self.seed_for_fft()
         if self.fft_seed_works is False:
             row.note("seeds loaded without fft (fft seed failed)")
+        return True
+
+    def measure_fft_run(self, jobs: int | None) -> None:
+        row = self.fft_run[jobs]
+        if not self._seeded_for(row):
+            return
         cmd = [*self.fft, "run", str(self.root), "--env", self.args.env]
         if jobs is not None:
             cmd += ["--jobs", str(jobs)]
@@ -647,15 +654,8 @@ class Bench:
         """(b) with the default jobs, but .pytest_cache removed after the untimed seeding:
         no parse cache, no fingerprints, as for the first build after `git clone`."""
         row = self.fft_run_cold
-        if row.error is not None:
+        if not self._seeded_for(row):
             return
-        if self.fft is None:
-            row.error = RowError("`fft` is not installed (no console script, not on PATH)")
-            return
-        fresh_state(self.root, self.db)
-        self.seed_for_fft()
-        if self.fft_seed_works is False:
-            row.note("seeds loaded without fft (fft seed failed)")
         drop_pytest_cache(self.root)
         cmd = [*self.fft, "run", str(self.root), "--env", self.args.env]
         self._sample(row, lambda: self._run_and_note(row, cmd))
@@ -664,15 +664,8 @@ class Bench:
         """(j): a full build (untimed), then the same `fft run` again, timed: every model
         should come from the build cache."""
         row = self.cached_rerun
-        if row.error is not None:
+        if not self._seeded_for(row):
             return
-        if self.fft is None:
-            row.error = RowError("`fft` is not installed (no console script, not on PATH)")
-            return
-        fresh_state(self.root, self.db)
-        self.seed_for_fft()
-        if self.fft_seed_works is False:
-            row.note("seeds loaded without fft (fft seed failed)")
         cmd = [*self.fft, "run", str(self.root), "--env", self.args.env]
         try:
             run_timed(cmd, self.root, self.args.timeout)
