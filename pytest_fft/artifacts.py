@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def _metadata(env_name: str, engine: str) -> dict[str, Any]:
     return {
         "tool": f"pytest-fft {__version__}",
         "run_id": _RUN_ID,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "env_name": env_name,
         "model_engine": engine,
     }
@@ -101,7 +101,7 @@ def run_results(project: Project, results: list[NodeResult], fingerprints: dict[
             "kind": node.kind,
             "relation": getattr(node, "relation", None),
             "status": _RUN_STATUS.get(result.status, result.status),
-            "started_at": (datetime.fromtimestamp(result.started_at, timezone.utc)
+            "started_at": (datetime.fromtimestamp(result.started_at, UTC)
                            .isoformat(timespec="milliseconds") if result.started_at else None),
             "duration_ms": round(result.duration * 1000, 3),
             "rows": result.rows,

@@ -20,9 +20,9 @@ from .errors import FFTError
 from .executor import Executor, NodeResult, ResultBoard
 from .fingerprint import SqlNormalizer
 from .names import relation_for
-from .shared_run import SharedRunDir
 from .profiles import ResolvedProfile
 from .project import Node, Project
+from .shared_run import SharedRunDir
 
 
 @dataclass
@@ -289,7 +289,7 @@ class BuildRun:
         if built and hasattr(self._engine, "record_builds"):
             try:
                 self._engine.record_builds(built)
-            except Exception:  # noqa: BLE001 - auditing must never fail a finished build
+            except Exception:
                 pass
 
     def _remember(self, results: dict[str, NodeResult]) -> None:

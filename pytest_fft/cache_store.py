@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+
 class FingerprintStore(Protocol):
     def load(self) -> dict[str, Any]: ...
     def save(self, data: dict[str, Any]) -> None: ...

@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the spec's exit 99 for the unexpected
+    except Exception as exc:
         if os.environ.get("FFT_TRACE") == "1":
             raise
         print(f"fft: unexpected error: {type(exc).__name__}: {exc}\n"

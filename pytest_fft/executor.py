@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .building import build_node
+from .checks.runner import run_check
 from .engines.base import Engine
 from .errors import FFTError, ModelError, SelectionError
-from .checks.runner import run_check
 from .node_logs import capture_node_logs
 from .project import Check, Project
 
@@ -320,7 +320,7 @@ class Executor:
         except FFTError as exc:
             return NodeResult(name, "error", started, time.perf_counter() - t0,
                               message=exc.message, error=exc)
-        except Exception as exc:  # noqa: BLE001 - reported on the node, never lost
+        except Exception as exc:
             err = ModelError(f"{name} failed: {type(exc).__name__}: {exc}",
                              file=node.rel_path, node=name)
             err.__cause__ = exc

@@ -24,7 +24,7 @@ from .errors import (
     ProjectError,
     ProjectFileError,
 )
-from .layout import find_project_root, is_project_dir  # noqa: F401 - re-exported
+from .layout import find_project_root, is_project_dir
 from .modules import import_file
 from .names import PY_SUFFIX, SEED_SUFFIXES, SQL_SUFFIX, relation_for, sql_node_name
 from .project import Check, Model, Project, Seed
@@ -40,7 +40,7 @@ def load_project(
     root: str | Path,
     *,
     engine: str = "duckdb",
-    vars: Mapping[str, Any] | None = None,  # noqa: A002 - the spec's name
+    vars: Mapping[str, Any] | None = None,
 ) -> Project:
     """Read models, seeds, sources and project.yml; render SQL; build and check the DAG."""
     root = Path(root).resolve()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import zlib
 import sys
 import types
+import zlib
 from pathlib import Path
 
 from .errors import ModuleLoadError, line_in_traceback

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-
 import json
 import os
-from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest

@@ -33,7 +33,7 @@ WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")
 
 
-def inputs_digest(root: Path, engine: str, vars: Mapping[str, Any] | None) -> str:  # noqa: A002
+def inputs_digest(root: Path, engine: str, vars: Mapping[str, Any] | None) -> str:
     """A hash of everything :func:`~pytest_fft.loader.load_project` depends on."""
     digest = hashlib.blake2b(digest_size=20)
     header = {"format": FORMAT, "version": __version__, "python": sys.version,
@@ -118,7 +118,7 @@ def load_project_cached(
     load: Callable[..., Project],
     *,
     engine: str,
-    vars: Mapping[str, Any] | None,  # noqa: A002
+    vars: Mapping[str, Any] | None,
 ) -> tuple[Project, str]:
     """``load(root, engine=..., vars=...)``, through ``cache`` when there is one; with the
     inputs' digest ("" without a cache), which keys what is derived from the project."""

@@ -11,6 +11,7 @@ from .dag import Dag
 from .project_config import ProjectConfig
 from .sources import Source
 
+
 @dataclass(frozen=True)
 class Model:
     """A node the user wrote: a SQL file or a decorated Python function."""

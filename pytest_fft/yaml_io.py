@@ -81,11 +81,11 @@ def load_yaml(path: Path, *, display: str | None = None) -> Any:
     except OSError as exc:
         raise ProjectFileError(f"cannot read {shown}: {exc.strerror}", file=shown) from exc
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError:
         pass
     try:
-        return yaml.load(text, Loader=_PyLineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_PyLineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -23,7 +23,7 @@ def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
         sql_log.debug("-- check %s (project.yml:%s)\n%s", check.name, check.line, sql)
     try:
         rows = engine.query(sql)
-    except Exception as exc:  # noqa: BLE001 - turned into a message naming table and fix
+    except Exception as exc:
         existing = engine.existing_relations()
         missing = [t for t in check.spec.tables if t.split(".")[-1] not in existing]
         if missing:

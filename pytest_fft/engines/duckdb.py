@@ -223,7 +223,7 @@ class DuckDBEngine:
             for cur in self._cursors:
                 try:
                     cur.interrupt()
-                except Exception:  # noqa: BLE001 - a closed cursor cannot be interrupted
+                except Exception:
                     pass
 
     def close(self) -> None:
@@ -231,7 +231,7 @@ class DuckDBEngine:
             for cur in self._cursors:
                 try:
                     cur.close()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     pass
             self._cursors.clear()
         if not self._owns_database and self._schema_created:  # leave nothing behind

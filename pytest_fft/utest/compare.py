@@ -286,7 +286,7 @@ def _equal(expected: Any, actual: Any, tolerance: Tolerance = None) -> bool:
             _equal(expected[k], actual[k], tolerance) for k in expected)
     try:
         return bool(expected == actual)
-    except Exception:  # noqa: BLE001 - exotic values that refuse to compare differ
+    except Exception:
         return False
 
 

@@ -55,5 +55,5 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
             return None
     try:
         return engine.select_with_inputs(model.sql, tables)
-    except Exception as exc:  # noqa: BLE001 - reported as the build would report it
+    except Exception as exc:
         raise engine_failure(project, engine, model, exc, model.sql) from exc
