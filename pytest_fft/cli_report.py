@@ -133,12 +133,6 @@ class CliReporter:
                         f"jobs {run.settings.jobs}"
                     )
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-        from .items import NodeItem, report_node_item
-
-        return report_node_item(item) if isinstance(item, NodeItem) else None
-
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not (report.when == "setup" and not report.passed):
             return

@@ -176,8 +176,8 @@ def report_node_item(item: NodeItem) -> bool:
     A node item's result comes from the executor; it has no fixtures and prints nothing, so
     the setup and teardown hooks, with their capture and logging wrappers, only cost time
     (about a fifth of a millisecond per item: 0.2 s for a thousand checks). The reports are
-    pytest's own and go through the usual hooks, so ``-x``, ``--lf`` and ``--junitxml`` see
-    them. Used by ``fft``, whose plugins are known; plain pytest keeps the full protocol.
+    pytest's own and go through the usual hooks, so ``-x``, ``--lf``, ``--junitxml``, the
+    terminal and xdist see them; the warnings plugin still wraps the whole protocol.
     """
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)

@@ -264,6 +264,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Seed, model and check items report their node's result without pytest's per-phase
+    machinery (see :func:`pytest_fft.items.report_node_item`); every other item, unit cases
+    included, runs the full protocol."""
+    from .items import NodeItem, report_node_item
+
+    return report_node_item(item) if isinstance(item, NodeItem) else None
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
     """Start every project's executor as the test loop begins: builds overlap with pytest's
     own per-item work instead of waiting for the first item."""
