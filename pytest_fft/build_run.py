@@ -57,6 +57,7 @@ class BuildRun:
     parse_key: str = ""  # the project's inputs digest in that cache
     _follower: bool = False
     started_early: bool = False  # see start_early: the items must match self.nodes
+    _start_failure: BaseException | None = None  # see ensure_started(keep_failure=True)
 
     @property
     def root(self) -> Path:
@@ -76,8 +77,16 @@ class BuildRun:
         engine = self.profile.engine if self.profile else self.project.engine
         return ENGINE_ABBREV.get(engine, engine.upper())
 
-    def ensure_started(self) -> None:
+    def ensure_started(self, *, keep_failure: bool = False) -> None:
+        """Open the engine, decide what is cached and start the executor, once.
+
+        ``keep_failure`` (the early start's thread): an unexpected exception is kept and
+        raised again to whoever asks next (an item, on pytest's thread), instead of dying
+        with the thread and leaving the items waiting.
+        """
         with self._lock:
+            if self._start_failure is not None:
+                raise self._start_failure
             if self._executor is not None or self.startup_error is not None or self._follower:
                 return
             if self.shared is not None and not self._become_builder():
@@ -88,7 +97,13 @@ class BuildRun:
                 self.startup_error = exc
                 self.board.close()
                 return
-            skip = self._cache_decisions()
+            try:
+                skip = self._cache_decisions()
+            except BaseException as exc:
+                if keep_failure:
+                    self._start_failure = exc
+                    return
+                raise
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
@@ -122,8 +137,12 @@ class BuildRun:
             names = [n for n in names if n in wanted]
         self.nodes = names
         self.started_early = True
-        self.ensure_started()
+        # On a thread of its own: opening the database and deciding what is cached overlap
+        # with pytest creating the items (an item waits on the lock until the build runs).
+        threading.Thread(target=self.ensure_started, kwargs={"keep_failure": True},
+                         name="fft-start", daemon=True).start()
         return True
+
 
     def _become_builder(self) -> bool:
         """Under xdist: take the project's lock (this worker builds) or read the builder's
