@@ -92,7 +92,6 @@ class _ReadyQueue:
                  children: Mapping[str, tuple[str, ...]]) -> None:
         self.cond = threading.Condition()
         self._level = dag.level_of
-        self._children = children
         self._waiting = dict.fromkeys(nodes, 0)
         for name in nodes:
             for child in children[name]:
