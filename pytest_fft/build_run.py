@@ -20,7 +20,7 @@ from .errors import FFTError
 from .executor import Executor, NodeResult, ResultBoard
 from .fingerprint import SqlNormalizer
 from .names import relation_for
-from .profiles import ResolvedProfile
+from .profile_snapshot import ResolvedProfile
 from .project import Node, Project
 from .shared_run import SharedRunDir
 

@@ -57,17 +57,18 @@ class FFTState:
         from .build_run import BuildRun, BuildSettings
         from .cache_store import PytestCacheStore
         from .parse_cache import ParseCache, load_project_cached
-        from .profiles import resolve_profile
+        from .profile_snapshot import resolve_profile_cached
 
         # Unit cases run on private in-memory engines: a run of only those needs no profile
         # (so plain `pytest` works before profiles.yml has the env).
         profile = None
         engine = self.options.engine or "duckdb"
-        if self.options.needs_warehouse:
-            profile = resolve_profile(root, self.options.env, engine=self.options.engine)
-            engine = profile.engine
         cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
         parse_cache = ParseCache(cache.mkdir("fft-parse")) if cache is not None else None
+        if self.options.needs_warehouse:
+            profile = resolve_profile_cached(root, self.options.env, engine=self.options.engine,
+                                             cache=parse_cache)
+            engine = profile.engine
         project, parse_key = load_project_cached(root, parse_cache, _load_project,
                                                  engine=engine, vars=self.options.vars)
         from .gc_policy import freeze_long_lived

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import ProfileError
+from .profile_snapshot import ResolvedProfile
 from .yaml_io import line_of, load_yaml
 
 DEFAULT_ENV = "dev"
@@ -134,18 +134,6 @@ _ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "FF_SF_SCHEMA": ("snowflake_snowpark", "schema"),
     "FF_SF_ROLE": ("snowflake_snowpark", "role"),
 }
-
-
-@dataclass(frozen=True)
-class ResolvedProfile:
-    """The profile a run uses, with the env name it came from."""
-
-    env_name: str
-    profile: Any  # one member of ``Profile``
-
-    @property
-    def engine(self) -> str:
-        return self.profile.engine
 
 
 def read_profiles(project_dir: Path) -> Mapping[str, Any]:
