@@ -32,3 +32,19 @@ def test_progress_bar_run_prints_every_node_line_and_the_summary(pytester: pytes
     assert "Done: 7 ok" in text
     assert reporter._progress is None  # stopped before the summary
     assert reporter.exit_code(0) == 0
+
+
+@pytest.mark.parametrize("markup", [
+    "[green]✓[/]", "[yellow]![/]", "  [red]failed[/]", "  [cyan]cached[/]",
+    "  [yellow]skipped: upstream check failed: not_null[users.email][/]",
+])
+def test_plain_node_lines_are_what_rich_would_print(markup: str) -> None:
+    """Without a terminal, node lines skip rich's rendering; the text must not change."""
+    from rich.markup import escape
+    from rich.text import Text
+
+    from pytest_fft.cli_report import _plain
+
+    if "skipped" in markup:  # messages are escaped before they go between style tags
+        markup = "  [yellow]" + escape(markup[len("  [yellow]"):-len("[/]")]) + "[/]"
+    assert _plain(markup) == Text.from_markup(markup).plain
