@@ -78,7 +78,7 @@ class CliReporter:
         self._node_lines: list[str] = []  # per-node lines not printed yet
         # No terminal and no colour: node lines are written as plain text, as rich would.
         self._plain = (not self.console.is_terminal and self.console.color_system is None
-                       and self._progress is None and not self.show_progress)
+                       and not self.show_progress)
         self._flushed_at = self.started
         self.internal_error = False
         self.abbrev = ""

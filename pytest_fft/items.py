@@ -47,7 +47,8 @@ class ProjectDir(pytest.Dir):
         for warning in self.build_run.project.warnings:
             self.warn(FFTWarning(warning))
         options = state.options
-        if options.start_early and not _has_conftest(self.path):  # no hook can deselect
+        if options.start_early and not _has_conftest(
+                self.path, self.config.getini("norecursedirs")):  # no hook can deselect
             self.build_run.start_early(seed=options.seed, run=options.run, test=options.test,
                                        select=options.select, exclude=options.exclude)
         yield from super().collect()
@@ -58,8 +59,18 @@ class ProjectDir(pytest.Dir):
         return super().repr_failure(excinfo)
 
 
-def _has_conftest(root: Path) -> bool:
-    return any(p.name == "conftest.py" for p in root.rglob("conftest.py"))
+def _has_conftest(root: Path, skip: list[str]) -> bool:
+    """Whether pytest would load a conftest.py while collecting ``root``: it does not look
+    inside folders matching ``norecursedirs`` (``.*``, ``venv``, ... by default), and
+    neither does this walk (a virtualenv in the project costs nothing)."""
+    import fnmatch
+    import os
+
+    for folder, dirs, files in os.walk(root):
+        if "conftest.py" in files:
+            return True
+        dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in skip)]
+    return False
 
 
 class FFTWarning(UserWarning):

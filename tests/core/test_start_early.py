@@ -53,3 +53,15 @@ def test_a_start_that_dies_raises_on_pytests_thread_instead_of_hanging(
         with pytest.raises(RuntimeError, match="disk on fire"):
             run.result(name)
     run.finish()
+
+
+def test_only_a_conftest_pytest_would_load_holds_the_early_start(tmp_path: Path) -> None:
+    from pytest_fft.items import _has_conftest
+
+    skip = [".*", "venv", "build"]
+    (tmp_path / ".venv/lib/site-packages/pkg").mkdir(parents=True)
+    (tmp_path / ".venv/lib/site-packages/pkg/conftest.py").write_text("")
+    (tmp_path / "models/marts").mkdir(parents=True)
+    assert not _has_conftest(tmp_path, skip)
+    (tmp_path / "models/marts/conftest.py").write_text("")
+    assert _has_conftest(tmp_path, skip)
