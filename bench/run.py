@@ -426,6 +426,18 @@ def compare(row: Row, db: Path, reference: dict[str, int] | None) -> None:
 # Subprocesses
 # --------------------------------------------------------------------------------------------
 
+def judge_counts(row: Row, output: str, passed: int | None, failed: int | None, want: int,
+                 what: str, source: str) -> None:
+    """The first run of a check or unit row must report every one of ``want`` passed."""
+    if passed is None:
+        row.warnings.append(f"the output does not say how many {what} passed: "
+                            + last_line(output)[:80])
+    elif passed != want or failed:
+        row.warnings.append(f"{passed} {what} passed and {failed} failed, {source} has {want}")
+    else:
+        row.note(f"first run: exit 0, {passed} of {want} {what} passed")
+
+
 def tail(text: str, lines: int = 12) -> str:
     kept = [line for line in text.strip().splitlines() if line.strip()]
     return "\n".join(kept[-lines:])
@@ -812,16 +824,7 @@ class Bench:
             raise
         if not row.samples:
             passed, failed = reported_checks(output)
-            want = len(self.checks)
-            if passed is None:
-                row.warnings.append("the output does not say how many checks passed: "
-                                    + last_line(output)[:80])
-            elif passed != want or failed:
-                row.warnings.append(f"{passed} checks passed and {failed} failed, "
-                                    f"project.yml has {want}")
-            else:
-                row.note(f"first run: exit 0, reported {passed} of {want} checks passed, "
-                         f"{failed} failed")
+            judge_counts(row, output, passed, failed, len(self.checks), "checks", "project.yml")
         return seconds
 
     # -- the unit-test rows: no database, the cases build on private in-memory schemas ----
@@ -875,14 +878,7 @@ class Bench:
             row.note(f"first run: {text}")
             return
         passed, failed = reported_cases(output)
-        if passed is None:
-            row.warnings.append("the output does not say how many cases passed: "
-                                + last_line(output)[:80])
-        elif passed != want or failed:
-            row.warnings.append(f"{passed} unit cases passed and {failed} failed, "
-                                f"tests/unit/*.yml has {want}")
-        else:
-            row.note(f"first run: exit 0, {passed} of {want} unit cases passed")
+        judge_counts(row, output, passed, failed, want, "unit cases", "tests/unit/*.yml")
 
     # -- (k): collecting every kind of item of the second project -----------------------
     def measure_collect(self) -> None:
