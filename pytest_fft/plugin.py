@@ -162,6 +162,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if state.options.utest_models or state.options.utest_cases:
         _select_unit_cases(config, state, items)
+    if hasattr(config, "workerinput"):
+        from .unit_items import frame_cases_first
+
+        frame_cases_first(items)
     from .items import NodeItem
 
     node_items = [i for i in items if isinstance(i, NodeItem)]

@@ -12,6 +12,8 @@ import itertools
 import os
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,24 +159,35 @@ class DuckDBEngine:
         column (mixed kinds); the caller then goes through pandas."""
         self.write_frame(relation, arrow_table(columns, rows), "table")
 
-    def select_with_inputs(self, sql: str, inputs: Mapping[str, Any]) -> Any:
-        """The result of ``sql`` (an Arrow table) with ``inputs`` (Arrow tables by relation
-        name) visible as relations to it alone: nothing is created, nothing is left behind.
-        A unit case of a SQL model is this one query."""
-        cur = self._con.cursor()  # a connection of its own: the names are private to it
+    def select_with_inputs(self, sql: str, inputs: Mapping[str, InlineRelation],
+                           ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The result of ``sql`` with ``inputs`` (inline rows by relation name, see
+        :func:`inline_relation`) visible to it alone, as common table expressions: nothing is
+        created, nothing is left behind, and neither Arrow nor pandas is needed. A unit case
+        of a SQL model is this one query. Returns ``(column names, rows)``."""
+        ctes = ",\n".join(f"{quote_ident(name)} as ({rel.sql})" for name, rel in inputs.items())
+        query = f"with {ctes}\nselect * from (\n{sql}\n) as fft_case" if ctes else sql
+        params = [value for rel in inputs.values() for value in rel.params]
+        cur = self._con.cursor()
         try:
-            for name, table in inputs.items():
-                cur.register(name, table)
-            result = cur.sql(sql).arrow()
-            return result.read_all() if hasattr(result, "read_all") else result  # duckdb < 2
+            cur.execute(query, params)
+            names = [column[0] for column in cur.description]
+            if any("TIME ZONE" in str(column[1]) for column in cur.description):
+                # Python values of time-zone-aware columns need pytz; Arrow does not.
+                again = self._con.cursor()
+                try:
+                    table = _arrow_table(again.sql(query, params=params))
+                finally:
+                    again.close()
+                return names, list(zip(*(column.to_pylist() for column in table.columns)))
+            return names, cur.fetchall()
         finally:
             cur.close()
 
     def read_frame(self, relation: str) -> Any:
         # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
-        batches = self._cursor().sql(f"select * from {quote_relation(relation)}").arrow()
-        table = batches.read_all() if hasattr(batches, "read_all") else batches  # duckdb < 2
-        return table.to_pandas()
+        return _arrow_table(self._cursor().sql(f"select * from {quote_relation(relation)}")
+                            ).to_pandas()
 
     def is_frame(self, value: Any) -> bool:
         import pandas as pd
@@ -237,6 +250,65 @@ class DuckDBEngine:
         if not self._owns_database and self._schema_created:  # leave nothing behind
             self._con.execute(f"drop schema if exists {quote_ident(self.schema)} cascade")
         self._con.close()
+
+
+def _arrow_table(relation: Any) -> Any:
+    """A DuckDB relation's rows as one Arrow table, on any supported DuckDB version."""
+    fetch = getattr(relation, "to_arrow_table", None)  # duckdb >= 2
+    if fetch is not None:
+        return fetch()
+    result = relation.arrow()
+    return result.read_all() if hasattr(result, "read_all") else result  # 1.4: a reader
+
+
+@dataclass(frozen=True)
+class InlineRelation:
+    """Inline rows as a SELECT with one parameter per cell (``?``), in row order."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
+def inline_relation(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> InlineRelation:
+    """Inline rows (a unit case's input) as a SELECT over ``VALUES``, each column cast to the
+    one SQL type its values have, as Arrow would type them: whole numbers BIGINT, numbers
+    with a fraction among them DOUBLE, text VARCHAR, booleans BOOLEAN, dates DATE, timestamps
+    TIMESTAMP (TIMESTAMPTZ with a time zone). ValueError for anything else (mixed kinds, only
+    NULLs, lists): the caller then takes the table path, where pandas' typing rules decide."""
+    if not rows or not columns:
+        raise ValueError("no rows")
+    names = ", ".join(quote_ident(c) for c in columns)
+    casts = ", ".join(f"cast({quote_ident(c)} as {_sql_type(c, [row.get(c) for row in rows])}) "
+                      f"as {quote_ident(c)}" for c in columns)
+    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+    values = ", ".join([row_marks] * len(rows))
+    params = tuple(row.get(c) for row in rows for c in columns)
+    return InlineRelation(f"select {casts} from (values {values}) as t({names})", params)
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _sql_type(column: str, values: list[Any]) -> str:
+    kinds = {type(v) for v in values if v is not None}
+    if not kinds:
+        raise ValueError(f"column {column} has only NULLs")
+    if kinds == {bool}:
+        return "BOOLEAN"
+    if kinds == {str}:
+        return "VARCHAR"
+    if kinds <= {int, float}:
+        if float in kinds:
+            return "DOUBLE"
+        if all(v is None or v in _INT64 for v in values):
+            return "BIGINT"
+    if kinds == {date}:
+        return "DATE"
+    if kinds == {datetime}:
+        zoned = {v.tzinfo is not None for v in values if v is not None}
+        if len(zoned) == 1:
+            return "TIMESTAMPTZ" if zoned.pop() else "TIMESTAMP"
+    raise ValueError(f"column {column} holds " + ", ".join(sorted(k.__name__ for k in kinds)))
 
 
 def arrow_table(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> Any:

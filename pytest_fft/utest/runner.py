@@ -35,25 +35,35 @@ def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
     return compare_frames(actual, case.expect, expected_cells(case.expect))
 
 
+def needs_frames(project: Project, case: UnitCase) -> bool:
+    """Whether the case goes through pandas (a Python model, a CSV file): the first such case
+    of a process pays pandas' import, a SQL model's case with inline rows never does."""
+    model = project.models[case.model]
+    return (model.kind != "sql" or case.expect.csv is not None
+            or any(data.csv is not None for data in case.inputs.values()))
+
+
 def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any) -> Any:
     """The SQL model's result as one query over its inline inputs, where the engine can run
     one (``select_with_inputs``): no table is created for the inputs or the result. ``None``
     where the case needs tables (CSV inputs, schema-qualified names, Python models,
-    values Arrow cannot type)."""
+    columns without one SQL type)."""
     if (model.kind != "sql" or not model.sql or not hasattr(engine, "select_with_inputs")
             or case.expect.relation.split(".")[-1] != model.relation):
         return None
-    from ..engines.duckdb import arrow_table
+    from ..engines.duckdb import inline_relation
+    from .compare import Cells
 
-    tables = {}
+    inputs = {}
     for relation, data in case.inputs.items():
         if not data.rows or "." in relation:
             return None
         try:
-            tables[relation] = arrow_table(data.columns, data.rows)
+            inputs[relation] = inline_relation(data.columns, data.rows)
         except ValueError:
             return None
     try:
-        return engine.select_with_inputs(model.sql, tables)
+        names, rows = engine.select_with_inputs(model.sql, inputs)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc, model.sql) from exc
+    return Cells(tuple(names), tuple(zip(*rows)) if rows else tuple(() for _ in names), len(rows))

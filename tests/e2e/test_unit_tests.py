@@ -155,3 +155,38 @@ def test_unknown_model_or_case_is_a_usage_error(simple_project: Path, run_fft) -
     result = run_fft("utest", str(simple_project), "--model", "nosuch")
     assert result.returncode == 1
     assert "no unit case for model 'nosuch'" in result.output
+
+
+def test_under_xdist_one_worker_takes_the_cases_that_need_pandas(
+        pytester: pytest.Pytester) -> None:
+    sql_case = "  - name: c{n}\n    inputs:\n      a: {{rows: [{{id: {n}}}]}}\n" \
+               "    expect: {{rows: [{{id: {n}}}]}}\n"
+    files = {
+        "project.yml": "name: p\n",
+        "models/a.ff.sql": "select 1 as id\n",
+        "models/b.ff.sql": "select id from {{ ref('a') }}\n",
+        "models/c.ff.sql": "select id from {{ ref('a') }}\n",
+        "models/p.ff.py": "from pytest_fft import model\n"
+                          "@model(name='p', deps=['a.ff'])\ndef p(df):\n    return df\n",
+        # file order puts the Python model's cases between the SQL ones
+        "tests/unit/b.yml": "model: b.ff\ncases:\n" + "".join(
+            sql_case.format(n=n) for n in range(1, 4)),
+        "tests/unit/o.yml": "model: p\ncases:\n" + "".join(
+            sql_case.format(n=n) for n in range(1, 3)),
+        "tests/unit/z.yml": "model: c.ff\ncases:\n" + "".join(
+            sql_case.format(n=n) for n in range(1, 4)),
+        "conftest.py": "import os, sys\n"
+                       "def pytest_sessionfinish(session):\n"
+                       "    worker = os.environ.get('PYTEST_XDIST_WORKER')\n"
+                       "    if worker:\n"
+                       "        with open(f'{worker}.pandas', 'w') as out:\n"
+                       "            out.write(str('pandas' in sys.modules))\n",
+    }
+    for rel, text in files.items():
+        path = pytester.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    result = pytester.runpytest("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)
+    seen = sorted(p.read_text() for p in pytester.path.glob("gw*.pandas"))
+    assert seen == ["False", "True"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from pytest_fft.engines.duckdb import DuckDBEngine
+from pytest_fft.engines.duckdb import DuckDBEngine, inline_relation
 from pytest_fft.errors import ModelError
 from pytest_fft.loader import load_project
 from pytest_fft.utest import compare_frames, expected_frame, load_unit_file
@@ -106,3 +111,75 @@ def test_python_models_still_build_through_tables(case: Callable[..., tuple]) ->
     finally:
         engine.close()
     assert diff.equal, diff.text
+
+
+@pytest.mark.parametrize(("values", "sql_type"), [
+    ([1, None, 2**40], "BIGINT"),
+    ([1, 2.5], "DOUBLE"),
+    (["a", None], "VARCHAR"),
+    ([True, False], "BOOLEAN"),
+    ([date(2024, 1, 31)], "DATE"),
+    ([datetime(2024, 1, 31, 8)], "TIMESTAMP"),
+    ([datetime(2024, 1, 31, 8, tzinfo=UTC)], "TIMESTAMP WITH TIME ZONE"),
+])
+def test_inline_rows_get_one_sql_type_per_column(values: list, sql_type: str) -> None:
+    rel = inline_relation(("v",), tuple({"v": v} for v in values))
+    engine = DuckDBEngine.scratch()
+    try:
+        names, rows = engine.select_with_inputs("select v, typeof(v) as t from inp",
+                                                {"inp": rel})
+    finally:
+        engine.close()
+    assert names == ["v", "t"]
+    assert [r[1] for r in rows] == [sql_type] * len(values)
+    assert [r[0] for r in rows] == values
+
+
+@pytest.mark.parametrize(("values", "reason"), [
+    ([None, None], "column v has only NULLs"),
+    ([1, "a"], "column v holds int, str"),
+    ([True, 1], "column v holds bool, int"),
+    ([2**63], "column v holds int"),
+    ([date(2024, 1, 1), datetime(2024, 1, 1)], "column v holds date, datetime"),
+    ([datetime(2024, 1, 1), datetime(2024, 1, 1, tzinfo=UTC)], "column v holds datetime"),
+    ([[1, 2]], "column v holds list"),
+])
+def test_inline_rows_without_one_sql_type_take_the_table_path(values: list, reason: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(reason)}$"):
+        inline_relation(("v",), tuple({"v": v} for v in values))
+
+
+def test_mixed_kinds_in_an_input_column_still_run_through_tables(
+        case: Callable[..., tuple]) -> None:
+    project, unit = case(first="a@x.com")
+    rows = ({"id": 1, "email": "A@X.COM"}, {"id": "2", "email": "b@y.com"})  # int and text
+    unit = replace(unit, inputs={"seed_users": replace(unit.inputs["seed_users"], rows=rows)})
+    engine = DuckDBEngine.scratch()
+    try:
+        diff = run_case(project, unit, engine)
+        assert engine._schema_created  # the table path
+    finally:
+        engine.close()
+    # pandas' typing rules: a column of mixed kinds is text
+    assert diff.text == ("users: 2 of 2 rows differ\n"
+                         "  row 1: id expected 1, got '1'\n"
+                         "  row 2: id expected 2, got '2'")
+
+
+def test_a_sql_case_imports_neither_arrow_nor_pandas(case: Callable[..., tuple]) -> None:
+    project, unit = case()
+    script = textwrap.dedent(f"""
+        import sys
+        from pytest_fft.engines.duckdb import DuckDBEngine, inline_relation
+        from pytest_fft.loader import load_project
+        from pytest_fft.utest import load_unit_file
+        from pytest_fft.utest.runner import run_case
+        project = load_project({str(project.root)!r})
+        unit = load_unit_file(project, {str(project.root / 'tests/unit/users.ff.yml')!r})[0]
+        engine = DuckDBEngine.scratch()
+        assert run_case(project, unit, engine).equal
+        print(sorted(m for m in ("pandas", "pyarrow", "numpy") if m in sys.modules))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
