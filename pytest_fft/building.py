@@ -68,6 +68,35 @@ def _build_sql(project: Project, engine: Engine, model: Model) -> int | None:
         raise engine_failure(project, engine, model, exc, model.sql) from exc
 
 
+def python_model_result(engine: Engine, model: Model, inputs: Mapping[str, Any]) -> Any:
+    """What a Python model returns for ``inputs`` (its frames by relation, in dependency
+    order), after checking its required columns; an :class:`FFTError` naming the model when
+    it raises or returns something that is not a frame of ``engine``."""
+    if sql_log.isEnabledFor(logging.DEBUG):
+        for rel, frame in inputs.items():
+            sql_log.debug("-- %s input %s columns: %s", model.name, rel, list(frame.columns))
+    validate_required_columns(model.name, inputs, model.requires, file=model.rel_path)
+    try:
+        result = call_model_function(model, inputs)
+    except FFTError:
+        raise
+    except Exception as exc:
+        raise ModelError(
+            f"{model.name} raised {type(exc).__name__}: {exc}",
+            file=model.rel_path, line=line_in_traceback(exc, model.path) or model.line, node=model.name,
+            hint="inspect the input columns (use relation_for(dep) as dict keys) "
+                 "or run with FFT_TRACE=1 for the traceback",
+        ) from exc
+    if not engine.is_frame(result):
+        raise ModelReturnTypeError(
+            f"{model.name} returned {type(result).__module__}.{type(result).__qualname__}, "
+            f"not a DataFrame",
+            file=model.rel_path, line=model.line, node=model.name,
+            hint="return a pandas DataFrame from the model function",
+        )
+    return result
+
+
 def call_model_function(model: Model, inputs: Mapping[str, Any]) -> Any:
     """Call a Python model with its inputs in the shape the function asks for.
 
@@ -105,28 +134,7 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
         inputs = {dep_rel: engine.read_frame(dep_rel) for dep_rel in model.relations_of_deps}
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
-    if sql_log.isEnabledFor(logging.DEBUG):
-        for rel, frame in inputs.items():
-            sql_log.debug("-- %s input %s columns: %s", model.name, rel, list(frame.columns))
-    validate_required_columns(model.name, inputs, model.requires, file=model.rel_path)
-    try:
-        result = call_model_function(model, inputs)
-    except FFTError:
-        raise
-    except Exception as exc:
-        raise ModelError(
-            f"{model.name} raised {type(exc).__name__}: {exc}",
-            file=model.rel_path, line=line_in_traceback(exc, model.path) or model.line, node=model.name,
-            hint="inspect the input columns (use relation_for(dep) as dict keys) "
-                 "or run with FFT_TRACE=1 for the traceback",
-        ) from exc
-    if not engine.is_frame(result):
-        raise ModelReturnTypeError(
-            f"{model.name} returned {type(result).__module__}.{type(result).__qualname__}, "
-            f"not a DataFrame",
-            file=model.rel_path, line=model.line, node=model.name,
-            hint="return a pandas DataFrame from the model function",
-        )
+    result = python_model_result(engine, model, inputs)
     try:
         return engine.write_frame(model.relation, result, model.materialized)
     except Exception as exc:

@@ -159,28 +159,42 @@ class DuckDBEngine:
         column (mixed kinds); the caller then goes through pandas."""
         self.write_frame(relation, arrow_table(columns, rows), "table")
 
-    def select_with_inputs(self, sql: str, inputs: Mapping[str, InlineRelation],
+    def select_with_inputs(self, sql: str, inputs: Mapping[str, Any],
                            ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """The result of ``sql`` with ``inputs`` (inline rows by relation name, see
-        :func:`inline_relation`) visible to it alone, as common table expressions: nothing is
-        created, nothing is left behind, and neither Arrow nor pandas is needed. A unit case
-        of a SQL model is this one query. Returns ``(column names, rows)``."""
-        ctes = ",\n".join(f"{quote_ident(name)} as ({rel.sql})" for name, rel in inputs.items())
+        """The result of ``sql`` with ``inputs`` visible to it alone, by relation name: inline
+        rows (an :class:`InlineRelation`, a common table expression) or frames (scanned where
+        they are). Nothing is created, nothing is left behind, and inline rows need neither
+        Arrow nor pandas. A unit case of a SQL model is this one query; a Python model's
+        result is read back through it. Returns ``(column names, rows)``."""
+        inline = {name: rel for name, rel in inputs.items() if isinstance(rel, InlineRelation)}
+        ctes = ",\n".join(f"{quote_ident(name)} as ({rel.sql})" for name, rel in inline.items())
         query = f"with {ctes}\nselect * from (\n{sql}\n) as fft_case" if ctes else sql
-        params = [value for rel in inputs.values() for value in rel.params]
-        cur = self._con.cursor()
+        params = [value for rel in inline.values() for value in rel.params]
+        cur = self._con.cursor()  # a connection of its own: registered names stay private
         try:
+            for name, frame in inputs.items():
+                if name not in inline:
+                    cur.register(name, frame)
             cur.execute(query, params)
             names = [column[0] for column in cur.description]
-            if any("TIME ZONE" in str(column[1]) for column in cur.description):
-                # Python values of time-zone-aware columns need pytz; Arrow does not.
-                again = self._con.cursor()
-                try:
-                    table = _arrow_table(again.sql(query, params=params))
-                finally:
-                    again.close()
-                return names, list(zip(*(column.to_pylist() for column in table.columns)))
-            return names, cur.fetchall()
+            if not any("TIME ZONE" in str(column[1]) for column in cur.description):
+                return names, cur.fetchall()
+        finally:
+            cur.close()
+        # Python values of time-zone-aware columns need pytz; Arrow does not.
+        table = self._arrow_of(query, params, {n: f for n, f in inputs.items() if n not in inline})
+        return names, list(zip(*(column.to_pylist() for column in table.columns)))
+
+    def frame_of(self, rows: InlineRelation) -> Any:
+        """Inline rows as the frame a Python model would read had they been a table."""
+        return self._arrow_of(rows.sql, list(rows.params), {}).to_pandas()
+
+    def _arrow_of(self, query: str, params: list[Any], frames: Mapping[str, Any]) -> Any:
+        cur = self._con.cursor()
+        try:
+            for name, frame in frames.items():
+                cur.register(name, frame)
+            return _arrow_table(cur.sql(query, params=params or None))
         finally:
             cur.close()
 

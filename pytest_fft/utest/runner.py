@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..building import build_node, engine_failure
+from ..building import build_node, engine_failure, python_model_result
+from ..python_models import resolve_function
 
 if TYPE_CHECKING:
     from ..project import Model, Project
@@ -44,11 +45,12 @@ def needs_frames(project: Project, case: UnitCase) -> bool:
 
 
 def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any) -> Any:
-    """The SQL model's result as one query over its inline inputs, where the engine can run
-    one (``select_with_inputs``): no table is created for the inputs or the result. ``None``
-    where the case needs tables (CSV inputs, schema-qualified names, Python models,
-    columns without one SQL type)."""
-    if (model.kind != "sql" or not model.sql or not hasattr(engine, "select_with_inputs")
+    """The model's result without a table, where the engine can give one
+    (``select_with_inputs``) and every input is inline rows with one SQL type per column: a
+    SQL model is one query over its inputs; a Python model is called on frames read from
+    them and its result is read back through a query. ``None`` where the case needs tables
+    (CSV inputs, schema-qualified names, columns of mixed kinds)."""
+    if (not hasattr(engine, "select_with_inputs")
             or case.expect.relation.split(".")[-1] != model.relation):
         return None
     from ..engines.duckdb import inline_relation
@@ -62,8 +64,31 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
             inputs[relation] = inline_relation(data.columns, data.rows)
         except ValueError:
             return None
+    if model.kind == "sql" and model.sql:
+        sql = model.sql
+    elif (model.kind == "python" and hasattr(engine, "frame_of")
+          and set(model.relations_of_deps) <= set(inputs)):
+        sql, inputs = _python_result(project, model, engine, inputs)
+    else:
+        return None
     try:
-        names, rows = engine.select_with_inputs(model.sql, inputs)
+        names, rows = engine.select_with_inputs(sql, inputs)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc, model.sql) from exc
     return Cells(tuple(names), tuple(zip(*rows)) if rows else tuple(() for _ in names), len(rows))
+
+
+_RESULT = "__fft_model_result"
+
+
+def _python_result(project: Project, model: Model, engine: Any,
+                   inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Call the Python model on frames of its inline inputs, as a build would have read them
+    from tables; the query that reads its result back, as a build would have stored it."""
+    resolve_function(model.func)
+    try:
+        frames = {rel: engine.frame_of(inputs[rel]) for rel in model.relations_of_deps}
+    except Exception as exc:
+        raise engine_failure(project, engine, model, exc) from exc
+    result = python_model_result(engine, model, frames)
+    return f"select * from {_RESULT}", {_RESULT: result}

@@ -102,8 +102,41 @@ def test_a_sql_error_names_the_model_as_a_build_would(case: Callable[..., tuple]
     assert (info.value.file, info.value.node) == ("models/broken.ff.sql", "broken.ff")
 
 
-def test_python_models_still_build_through_tables(case: Callable[..., tuple]) -> None:
+def test_a_python_case_with_inline_rows_creates_no_table(case: Callable[..., tuple]) -> None:
     project, unit = case(model="users_py", input="users", first="A@X.COM")
+    engine = DuckDBEngine.scratch()
+    try:
+        diff = run_case(project, unit, engine)
+        assert not engine._schema_created
+    finally:
+        engine.close()
+    assert diff.equal, diff.text
+
+
+def test_a_python_case_reads_its_inputs_as_a_build_would(case: Callable[..., tuple]) -> None:
+    """The frame the model gets has the types a table of those rows would give it."""
+    project, unit = case(model="users_py", input="users", first="A@X.COM")
+    seen = {}
+    model = project.models["users_py"]
+    project.models["users_py"] = replace(model, func=lambda df: seen.setdefault("df", df))
+    engine = DuckDBEngine.scratch()
+    try:
+        run_case(project, unit, engine)
+        engine.load_rows("users", ("id", "email"), unit.inputs["users"].rows)
+        through_table = engine.read_frame("users")
+    finally:
+        engine.close()
+    assert seen["df"].dtypes.to_dict() == through_table.dtypes.to_dict()
+    assert seen["df"].to_dict("list") == through_table.to_dict("list") == {
+        "id": [1, 2], "email": ["A@X.COM", "b@y.com"]}
+
+
+def test_a_python_case_with_a_csv_input_builds_through_tables(
+        case: Callable[..., tuple]) -> None:
+    project, unit = case(model="users_py", input="users", first="A@X.COM")
+    csv = project.root / "users.csv"
+    csv.write_text("id,email\n1,A@X.COM\n2,b@y.com\n")
+    unit = replace(unit, inputs={"users": replace(unit.inputs["users"], rows=None, csv=csv)})
     engine = DuckDBEngine.scratch()
     try:
         diff = run_case(project, unit, engine)
