@@ -47,8 +47,8 @@ class ProjectDir(pytest.Dir):
         for warning in self.build_run.project.warnings:
             self.warn(FFTWarning(warning))
         options = state.options
-        if options.start_early and not _has_conftest(
-                self.path, self.config.getini("norecursedirs")):  # no hook can deselect
+        if options.start_early and (options.seed or options.run or options.test) \
+                and selection_is_final(self.config, self.path):
             self.build_run.start_early(seed=options.seed, run=options.run, test=options.test,
                                        select=options.select, exclude=options.exclude)
         yield from super().collect()
@@ -57,6 +57,27 @@ class ProjectDir(pytest.Dir):
         if isinstance(excinfo.value, FFTError):
             return error_text(excinfo.value, _state(self).options.traceback)
         return super().repr_failure(excinfo)
+
+
+#: Where the implementations of pytest_collection_modifyitems that cannot drop an item of
+#: the project come from: pytest itself (its options that deselect are checked beforehand),
+#: pytest-fft and pytest-xdist.
+_KNOWN_HOOK_MODULES = ("_pytest.", "pytest_fft.", "xdist.")
+
+
+def selection_is_final(config: pytest.Config, root: Path) -> bool:
+    """Whether the project's nodes of the requested kinds will all be items: no conftest.py in
+    the project, and no other plugin or conftest.py that implements
+    ``pytest_collection_modifyitems`` (which could deselect some)."""
+    import types
+
+    for impl in config.pluginmanager.hook.pytest_collection_modifyitems.get_hookimpls():
+        plugin = impl.plugin
+        module = (plugin.__name__ if isinstance(plugin, types.ModuleType)
+                  else type(plugin).__module__)
+        if not module.startswith(_KNOWN_HOOK_MODULES):
+            return False
+    return not _has_conftest(root, config.getini("norecursedirs"))
 
 
 def _has_conftest(root: Path, skip: list[str]) -> bool:

@@ -99,8 +99,8 @@ class FFTOptions:
     traceback: bool = False
     projects: tuple[str, ...] = ()
     explicit: frozenset[Path] = frozenset()  # model/seed files named on the command line
-    # fft without pytest arguments: the nodes to run are known once the project is loaded,
-    # so the build starts then, while pytest creates the items (see BuildRun.start_early).
+    # Every node of the requested kinds will be an item: the build can start once the project
+    # is loaded, while pytest creates the items (see BuildRun.start_early).
     start_early: bool = False
 
     @property
@@ -155,12 +155,32 @@ def read_options(config: pytest.Config) -> FFTOptions:
         traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
         projects=projects,
         explicit=explicit,
-        start_early=bool(getattr(opt, "fft_start_early", False)) and not explicit
-        and not (opt.keyword or opt.markexpr or getattr(opt, "deselect", None)
-                 or getattr(opt, "lf", False) or getattr(opt, "failedfirst", False)
-                 or getattr(opt, "stepwise", False) or getattr(opt, "collectonly", False)
-                 or getattr(opt, "numprocesses", None)),
+        start_early=_may_start_early(config, explicit),
     )
+
+
+#: Options after which pytest runs a subset of what it collects, or no item at all.
+_NARROWING = ("keyword", "markexpr", "deselect", "lf", "failedfirst", "stepwise",
+              "stepwise_skip", "collectonly", "numprocesses", "setuponly", "setupplan",
+              "showfixtures", "show_fixtures_per_test", "ignore", "ignore_glob")
+
+
+def _may_start_early(config: pytest.Config, explicit: frozenset[Path]) -> bool:
+    """Whether every node of the requested kinds will be an item, so that the build can start
+    once the project is loaded (see BuildRun.start_early): ``fft`` without pytest arguments,
+    or ``pytest`` whose arguments are project folders, with no option that narrows what runs.
+    Hooks that could deselect are looked at when the project is collected
+    (:func:`pytest_fft.items.selection_is_final`)."""
+    opt = config.option
+    if explicit or any(getattr(opt, name, None) for name in _NARROWING):
+        return False
+    if getattr(opt, "fft_start_early", False):
+        return True
+    from .layout import is_project_dir
+
+    base = Path(config.invocation_params.dir)
+    return bool(config.args) and all(
+        "::" not in arg and is_project_dir(base / arg) for arg in config.args)
 
 
 def _explicit_node_files(config: pytest.Config) -> frozenset[Path]:

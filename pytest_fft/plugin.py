@@ -263,9 +263,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for run, names in collected.values():
         if run.started_early and names != set(run.nodes):  # cannot happen without a hook
             raise pytest.UsageError(
-                f"fft started building {len(run.nodes)} nodes but pytest collected "
-                f"{len(names)}; run it again with a pytest argument (e.g. `-- -q`) to build "
-                "exactly the collected items")
+                f"pytest-fft started building {len(run.nodes)} nodes once the project was "
+                f"loaded, but pytest collected {len(names)}: a plugin or conftest.py hook "
+                "changed the selection. Add `-k \"not fft_none\"` to the command (after `--` "
+                "for fft): the build then waits for the collected items")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -234,3 +234,51 @@ def test_a_models_log_records_land_under_its_own_item(pytester: pytest.Pytester,
     for block in blocks:
         if not block.startswith("python noisy") and "Captured fft log" in block:
             assert "noisy saw" not in block.split("Captured fft log")[1].split("----")[0]
+
+
+class _EarlyProbe:
+    """Records, when the first model file is collected, whether the build has started."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, bool] = {}
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        import threading
+
+        from pytest_fft.plugin import STATE_KEY
+
+        if report.nodeid.endswith("users.ff.sql") and not self.seen:
+            (run,) = self.config.stash[STATE_KEY].runs.values()
+            self.seen["early"] = run.started_early
+            self.seen["started"] = run._executor is not None or any(
+                t.name == "fft-start" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize(("args", "parent_conftest", "early"), [
+    (["{p}", "--fft-seed", "--fft-run"], "", True),
+    (["{p}", "--fft-seed", "--fft-run"], "def pytest_configure(config):\n    pass\n", True),
+    (["{p}", "--fft-seed", "--fft-run"],
+     "def pytest_collection_modifyitems(items):\n    pass\n", False),  # could deselect
+    (["{p}/models", "{p}/seeds", "--fft-seed", "--fft-run"], "", False),  # not project folders
+    (["{p}", "--fft-seed", "--fft-run", "-k", "not nothing"], "", False),
+    (["{p}", "--fft-seed", "--fft-run", "--collect-only"], "", False),
+])
+def test_plain_pytest_starts_the_build_once_the_project_is_loaded(
+        simple_project: Path, args: list[str], parent_conftest: str, early: bool,
+        query) -> None:
+    """When pytest's arguments are project folders, nothing narrows the selection and no
+    hook outside pytest and pytest-fft could deselect, every node is an item: the build
+    starts before pytest has created the items, as under fft."""
+    (simple_project.parent / "conftest.py").write_text(parent_conftest)
+    probe = _EarlyProbe()
+    argv = [a.format(p=simple_project) for a in args]
+    code = pytest.main([*argv, "-q", "-p", "no:cacheprovider", "--rootdir",
+                        str(simple_project.parent)], plugins=[probe])
+    assert code == 0
+    assert probe.seen == {"early": early, "started": early}
+    if "--collect-only" not in args:
+        db = simple_project / ".local/demo.duckdb"
+        assert query(db, "select count(*) from mart_users") == [(3,)]
