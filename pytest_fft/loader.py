@@ -24,6 +24,7 @@ from .errors import (
     ProjectError,
     ProjectFileError,
 )
+from .import_watch import user_imports
 from .layout import find_project_root, is_project_dir
 from .modules import import_file
 from .names import PY_SUFFIX, SEED_SUFFIXES, SQL_SUFFIX, relation_for, sql_node_name
@@ -64,14 +65,18 @@ def load_project(
     for spec, path in py_specs:
         names.add(spec.name, relation_for(spec.name), _rel(path, root))
 
-    env = build_environment(root)
     seed_by_relation = {s.relation: s.name for s in seeds}
     missing: list[DependencyNotFoundError] = []
     models: dict[str, Model] = {}
-    for path in sql_files:
-        model = _load_sql_model(path, root, env, names, sources, project_vars, seed_by_relation,
-                                missing)
-        models[model.name] = model
+    with user_imports() as imported:  # what the Python macros import, at load or at render
+        env = build_environment(root)
+        for path in sql_files:
+            model = _load_sql_model(path, root, env, names, sources, project_vars,
+                                    seed_by_relation, missing)
+            models[model.name] = model
+    watched = [root / "models", root / "macros"]
+    imported_files = tuple(p for p in imported
+                           if not any(p.is_relative_to(folder) for folder in watched))
     for spec, path in py_specs:
         model = _load_python_model(spec, path, root, names, missing)
         models[model.name] = model
@@ -93,6 +98,7 @@ def load_project(
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
+        imported_files=imported_files,
         warnings=config.warnings + tuple(
             f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
             "its frame is stored as a table"

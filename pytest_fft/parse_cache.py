@@ -4,9 +4,10 @@ Loading a project reads every model, renders its SQL, parses ``project.yml`` and
 Python models' syntax trees: about a tenth of a second at 500 models, paid by every command.
 This cache keeps the resulting :class:`~pytest_fft.project.Project` in pytest's cache
 directory, keyed by the content of every file the loader reads (``project.yml``,
-``sources.yml``, everything under ``models/`` and ``macros/``, the names of the seeds), the
-engine, the vars, the Python version and pytest-fft's own version. Any change to any of them
-loads the project from scratch; there is no partial reuse to go stale.
+``sources.yml``, everything under ``models/`` and ``macros/``, the names of the seeds, the
+user's modules that the Python macros import), the engine, the vars, the Python version and
+pytest-fft's own version. Any change to any of them loads the project from scratch; there is
+no partial reuse to go stale.
 
 Projects with a Python model that had to be imported while loading (its decorator is not
 literal) are not kept: their functions live in modules of that one process.
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 from ._version import __version__
 from .project import Project
 
-FORMAT = "1"
+FORMAT = "2"
 T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")
@@ -121,15 +122,35 @@ def load_project_cached(
     vars: Mapping[str, Any] | None,
 ) -> tuple[Project, str]:
     """``load(root, engine=..., vars=...)``, through ``cache`` when there is one; with the
-    inputs' digest ("" without a cache), which keys what is derived from the project."""
+    key the project is kept under ("" without a cache), which keys what is derived from it.
+
+    The key covers the project's files (:func:`inputs_digest`) and the user's Python files
+    that the last load of those files imported (``Project.imported_files``: modules of the
+    Python macros), kept in an entry of their own since they are known only after loading."""
     if cache is None:
         return load(root, engine=engine, vars=vars), ""
-    key = inputs_digest(root, engine, vars)
-    project = cache.load(root, key)
-    if project is None:
-        project = load(root, engine=engine, vars=vars)
+    files_key = inputs_digest(root, engine, vars)
+    imported = cache.load_entry(f"imports:{root}", files_key)
+    if isinstance(imported, tuple):
+        key = _with_imported(files_key, imported)
+        project = cache.load(root, key)
+        if project is not None:
+            return project, key
+    project = load(root, engine=engine, vars=vars)
+    key = _with_imported(files_key, project.imported_files)
+    if keepable(project):
+        cache.save_entry(f"imports:{root}", files_key, project.imported_files)
         cache.save(root, key, project)
     return project, key
+
+
+def _with_imported(files_key: str, imported: tuple[Path, ...]) -> str:
+    if not imported:
+        return files_key
+    digest = hashlib.blake2b(files_key.encode(), digest_size=20)
+    for path in imported:
+        _add_file(digest, path, str(path))
+    return digest.hexdigest()
 
 
 def load_unit_file_cached(cache: ParseCache | None, project_key: str, path: Path,

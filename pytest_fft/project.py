@@ -95,6 +95,9 @@ class Project:
     dag: Dag
     warnings: tuple[str, ...] = ()
     checks: Mapping[str, Check] = field(default_factory=dict)
+    #: The user's Python files outside models/ and macros/ that loading imported (modules a
+    #: Python macro imports): what rendered the SQL besides the project's own files.
+    imported_files: tuple[Path, ...] = ()
 
     @property
     def name(self) -> str:

@@ -91,7 +91,7 @@ def test_a_project_with_an_imported_python_model_is_not_kept(
 def test_a_damaged_cache_file_is_ignored(setup: tuple[Path, ParseCache, Counting]) -> None:
     root, cache, load = setup
     load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
-    (path,) = cache.directory.glob("*.pickle")
+    path = cache._path(f"project:{root.resolve()}")
     path.write_bytes(path.read_bytes()[:200])
     project = load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     assert load.calls == 2 and "a.ff" in project.models
@@ -126,3 +126,32 @@ def test_unit_spec_files_are_kept_per_content_and_project(
         "select id from {{ source('crm', 'users') }}\n")
     assert [c.name for c in cases_now()] == ["two"] and len(parsed) == 3
     assert [c.name for c in cases_now()] == ["two"] and len(parsed) == 3
+
+
+def test_a_module_a_python_macro_imports_is_part_of_the_key(
+        setup: tuple[Path, ParseCache, Counting], monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the macro adds lib/ to it
+    root, cache, load = setup
+    module = f"fft_helper_{abs(hash(str(root)))}"
+    (root / "lib").mkdir()
+    helper = root / "lib" / f"{module}.py"
+    helper.write_text("COLUMN = 'id'\n")
+    (root / "models/macros_py").mkdir()
+    (root / "models/macros_py/cols.py").write_text(
+        "import pathlib, sys\n"
+        "sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / 'lib'))\n"
+        f"from {module} import COLUMN\n"
+        "def pick_col():\n    return COLUMN\n")
+    (root / "models/a.ff.sql").write_text("select {{ pick_col() }} from {{ source('crm', 'users') }}\n")
+    first, key = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert first.imported_files == (helper.resolve(),)
+    assert load_project_cached(root, cache, load, engine="duckdb", vars=None)[1] == key
+    assert load.calls == 1
+
+    helper.write_text("COLUMN = 'id as user_id'\n")
+    sys.modules.pop(module)  # as in the next process
+    project, changed = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 2 and changed != key
+    assert project.models["a.ff"].sql == "select id as user_id from seed_users"
