@@ -212,11 +212,30 @@ def report_node_item(item: NodeItem) -> bool:
     terminal and xdist see them; the warnings plugin still wraps the whole protocol. The
     reports are built directly: ``pytest_runtest_makereport`` is not called for these items.
     """
+    from _pytest.runner import check_interactive_exception
+
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     reraise = (pytest.exit.Exception, KeyboardInterrupt)
     for when, func in (("setup", _nothing), ("call", item.runtest), ("teardown", _nothing)):
         call = pytest.CallInfo.from_call(func, when=when, reraise=reraise)  # type: ignore[arg-type]
-        ihook.pytest_runtest_logreport(report=pytest.TestReport.from_item_and_call(item, call))
+        report = pytest.TestReport.from_item_and_call(item, call)
+        ihook.pytest_runtest_logreport(report=report)
+        if check_interactive_exception(call, report):  # --pdb, and plugins that inspect failures
+            ihook.pytest_exception_interact(node=item, call=_at_origin(call), report=report)
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
+
+
+def _at_origin(call: pytest.CallInfo[None]) -> pytest.CallInfo[None]:
+    """The failure as it happened on the executor thread: the exception a model raised (or
+    the engine's), with its own traceback, so that ``--pdb`` opens in the model's frame."""
+    err = call.excinfo.value if call.excinfo is not None else None
+    cause = getattr(getattr(err, "error", None), "__cause__", None)
+    if not isinstance(err, NodeFailed) or cause is None or cause.__traceback__ is None:
+        return call
+
+    def raise_cause() -> None:
+        raise cause
+
+    return pytest.CallInfo.from_call(raise_cause, when=call.when)

@@ -282,3 +282,25 @@ def test_plain_pytest_starts_the_build_once_the_project_is_loaded(
     if "--collect-only" not in args:
         db = simple_project / ".local/demo.duckdb"
         assert query(db, "select count(*) from mart_users") == [(3,)]
+
+
+def test_a_failed_node_reaches_pytest_exception_interact_at_its_origin(
+        pytester: pytest.Pytester, project: Path) -> None:
+    """What ``--pdb`` uses: a failing Python model's item hands over the exception the model
+    raised, with its own traceback; an item skipped upstream hands over nothing."""
+    (project / "models" / "users_enriched.ff.py").write_text(
+        "from fastflowtransform import model\n\n"
+        "@model(name='users_enriched', deps=['users.ff'])\n"
+        "def enrich(df):\n"
+        "    raise ValueError('broken model')\n")
+    seen = []
+
+    class Interact:
+        def pytest_exception_interact(self, node, call, report) -> None:
+            seen.append((node.nodeid, call.excinfo.typename, call.excinfo.traceback[-1].name,
+                         report.outcome))
+
+    result = pytester.runpytest("--fft-seed", "--fft-run", plugins=[Interact()])
+    result.assert_outcomes(passed=4, failed=1, skipped=2)
+    assert seen == [("models/users_enriched.ff.py::users_enriched", "ValueError", "enrich",
+                     "failed")]
