@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from _pytest.runner import check_interactive_exception  # the test runner's own rule
 
 from .errors import FFTError
 from .options import error_text
@@ -212,8 +213,6 @@ def report_node_item(item: NodeItem) -> bool:
     terminal and xdist see them; the warnings plugin still wraps the whole protocol. The
     reports are built directly: ``pytest_runtest_makereport`` is not called for these items.
     """
-    from _pytest.runner import check_interactive_exception
-
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     reraise = (pytest.exit.Exception, KeyboardInterrupt)
