@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import sys
 import sysconfig
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+_by_project: dict[Path, set[Path]] = {}  # project root -> user files its loads imported
 
 
 @contextmanager
@@ -40,3 +42,16 @@ def user_files(module_names: set[str]) -> list[Path]:
         if not any(path.is_relative_to(folder) for folder in installed):
             files.add(path)
     return sorted(files)
+
+
+def project_imports(root: Path, found: Iterable[Path]) -> tuple[Path, ...]:
+    """The user's files a load of the project at ``root`` imported (``found``), with those
+    that earlier loads of it in this process imported.
+
+    A module is imported once per process: a later load that uses it again finds it in
+    ``sys.modules`` and :func:`user_imports` does not see it. Keeping the earlier files keeps
+    them in the parse cache's key (a file no longer imported only costs a reload when it
+    changes)."""
+    seen = _by_project.setdefault(root.resolve(), set())
+    seen.update(found)
+    return tuple(sorted(seen))

@@ -24,7 +24,7 @@ from .errors import (
     ProjectError,
     ProjectFileError,
 )
-from .import_watch import user_imports
+from .import_watch import project_imports, user_imports
 from .layout import find_project_root, is_project_dir
 from .modules import import_file
 from .names import PY_SUFFIX, SEED_SUFFIXES, SQL_SUFFIX, relation_for, sql_node_name
@@ -75,8 +75,8 @@ def load_project(
                                     seed_by_relation, missing)
             models[model.name] = model
     watched = [root / "models", root / "macros"]
-    imported_files = tuple(p for p in imported
-                           if not any(p.is_relative_to(folder) for folder in watched))
+    imported_files = project_imports(
+        root, (p for p in imported if not any(p.is_relative_to(folder) for folder in watched)))
     for spec, path in py_specs:
         model = _load_python_model(spec, path, root, names, missing)
         models[model.name] = model

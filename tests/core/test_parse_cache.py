@@ -155,3 +155,36 @@ def test_a_module_a_python_macro_imports_is_part_of_the_key(
     project, changed = load_project_cached(root, cache, load, engine="duckdb", vars=None)
     assert load.calls == 2 and changed != key
     assert project.models["a.ff"].sql == "select id as user_id from seed_users"
+
+
+def test_a_second_load_in_the_same_process_keeps_the_imported_module_in_the_key(
+        setup: tuple[Path, ParseCache, Counting], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper is imported once per process: a later load of the project (here after a
+    model changed) finds it in sys.modules, and must still count it as the project's."""
+    import sys
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    root, cache, load = setup
+    module = f"fft_helper2_{abs(hash(str(root)))}"
+    (root / "lib").mkdir()
+    helper = root / "lib" / f"{module}.py"
+    helper.write_text("COLUMN = 'id'\n")
+    (root / "models/macros_py").mkdir()
+    (root / "models/macros_py/cols.py").write_text(
+        "import pathlib, sys\n"
+        "sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / 'lib'))\n"
+        f"from {module} import COLUMN\n"
+        "def pick_col():\n    return COLUMN\n")
+    model = root / "models/a.ff.sql"
+    model.write_text("select {{ pick_col() }} from {{ source('crm', 'users') }}\n")
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    model.write_text("select {{ pick_col() }}, 1 as one from {{ source('crm', 'users') }}\n")
+    second, key = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 2
+    assert second.imported_files == (helper.resolve(),)
+
+    helper.write_text("COLUMN = 'id as user_id'\n")
+    sys.modules.pop(module)  # as in the next process
+    project, changed = load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert load.calls == 3 and changed != key
+    assert project.models["a.ff"].sql == "select id as user_id, 1 as one from seed_users"
