@@ -7,12 +7,12 @@ reporters: the first one to run starts the project's executor, each waits for it
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _pytest.runner import check_interactive_exception  # the test runner's own rule
 
 from .errors import FFTError
 from .options import error_text
@@ -130,16 +130,6 @@ class ChecksFile(ModelFile):
     """``project.yml``: one item per data-quality check under ``tests:``."""
 
 
-def _skip_here(message: str) -> None:
-    """Skip, reported at the item's own file and line (not at this module's)."""
-    try:
-        from _pytest.outcomes import Skipped  # the public pytest.skip has no location switch
-
-        raise Skipped(message, _use_item_location=True)
-    except TypeError:  # pragma: no cover - a pytest without the private keyword
-        pytest.skip(message)
-
-
 class NodeItem(pytest.Item):
     """One seed or model; passes, fails with the engine's message, or skips upstream."""
 
@@ -181,7 +171,7 @@ class NodeItem(pytest.Item):
             warnings.warn_explicit(FFTCheckWarning(f"{self.node_name}: {result.message}"),
                                    FFTCheckWarning, str(self.path), self.line)
         if result.status == "skipped":
-            _skip_here(result.message or "skipped")
+            pytest.skip(result.message or "skipped")  # located at the node: see report_node_item
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         err = excinfo.value
@@ -219,8 +209,12 @@ def report_node_item(item: NodeItem) -> bool:
     for when, func in (("setup", _nothing), ("call", item.runtest), ("teardown", _nothing)):
         call = pytest.CallInfo.from_call(func, when=when, reraise=reraise)  # type: ignore[arg-type]
         report = pytest.TestReport.from_item_and_call(item, call)
+        if report.skipped and isinstance(report.longrepr, tuple):
+            # At the node's own file and line (``SKIPPED [1] models/x.ff.sql:1: ...``), as a
+            # skip raised in a test function is, not at the line of this module that raised it.
+            report.longrepr = (os.fspath(item.path), item.line, report.longrepr[2])
         ihook.pytest_runtest_logreport(report=report)
-        if check_interactive_exception(call, report):  # --pdb, and plugins that inspect failures
+        if report.failed:  # --pdb, and plugins that inspect failures
             ihook.pytest_exception_interact(node=item, call=_at_origin(call), report=report)
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True

@@ -98,6 +98,13 @@ def test_failing_model_fails_its_item_and_skips_descendants(
     assert "Traceback" not in out
     for skipped in ("users_enriched", "mart_orders_enriched", "mart_users.ff"):
         result.stdout.fnmatch_lines([f"SKIPPED *{skipped}*upstream failed: users.ff"])
+    # Each skip is reported at its node's own file and line, not inside pytest-fft.
+    summary = [line for line in out.splitlines() if line.startswith("SKIPPED [")]
+    assert summary == [  # the decorator's line of a Python model
+        "SKIPPED [1] models/users_enriched.ff.py:6: upstream failed: users.ff",
+        "SKIPPED [1] models/mart_orders_enriched.ff.py:6: upstream failed: users.ff",
+        "SKIPPED [1] models/mart_users.ff.sql:1: upstream failed: users.ff",
+    ]
     compiled = project / ".fastflowtransform/target/compiled/models/users.ff.sql"
     assert "emial" in compiled.read_text()
 

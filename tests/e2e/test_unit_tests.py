@@ -175,9 +175,11 @@ def test_under_xdist_one_worker_takes_the_cases_that_need_pandas(
             sql_case.format(n=n) for n in range(1, 3)),
         "tests/unit/z.yml": "model: c.ff\ncases:\n" + "".join(
             sql_case.format(n=n) for n in range(1, 4)),
-        "conftest.py": "import os, sys\n"
+        # workerinput, not PYTEST_XDIST_WORKER: under an outer `pytest -n 2` the in-process
+        # controller inherits that variable from the outer worker it runs in.
+        "conftest.py": "import sys\n"
                        "def pytest_sessionfinish(session):\n"
-                       "    worker = os.environ.get('PYTEST_XDIST_WORKER')\n"
+                       "    worker = getattr(session.config, 'workerinput', {}).get('workerid')\n"
                        "    if worker:\n"
                        "        with open(f'{worker}.pandas', 'w') as out:\n"
                        "            out.write(str('pandas' in sys.modules))\n",
