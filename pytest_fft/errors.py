@@ -137,3 +137,19 @@ class RequiredColumnsError(ModelError, ValueError):
 
 class ModelReturnTypeError(ModelError, TypeError):
     """A Python model returned something other than a data frame."""
+
+
+def read_project_text(path: Path, display: str) -> str:
+    """A project file's text (UTF-8); undecodable bytes are a :class:`ProjectFileError`
+    naming the file and the line where they are."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProjectFileError(
+            f"{display} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} "
+            "cannot be decoded",
+            file=display, line=line,
+            hint="save the file as UTF-8 (your editor's encoding setting), then run again",
+        ) from None

@@ -23,6 +23,7 @@ from .errors import (
     ModuleLoadError,
     ProjectError,
     ProjectFileError,
+    read_project_text,
 )
 from .import_watch import project_imports, user_imports
 from .layout import find_project_root, is_project_dir
@@ -200,7 +201,7 @@ def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Pa
 def _static_python_models(path: Path, root: Path) -> list[ModelSpec] | None:
     rel = _rel(path, root)
     try:
-        declared = static_specs(path.read_text(encoding="utf-8"), str(path))
+        declared = static_specs(read_project_text(path, rel), str(path))
     except SyntaxError as exc:
         raise ModuleLoadError(f"{rel}: syntax error: {exc.msg}", file=rel, line=exc.lineno,
                               hint="fix the Python syntax at that line") from exc
@@ -233,7 +234,7 @@ def _load_sql_model(
     display = _rel(path, root)
     name = sql_node_name(path)
     relation = relation_for(name)
-    raw = path.read_text(encoding="utf-8")
+    raw = read_project_text(path, display)
     deps: list[str] = []
 
     def resolve_ref(wanted: str) -> str:

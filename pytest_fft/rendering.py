@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from .errors import ProjectError, RenderError, line_in_traceback
+from .errors import ProjectError, RenderError, line_in_traceback, read_project_text
 from .modules import import_file
 
 _MISSING = object()
@@ -71,7 +71,7 @@ def build_environment(root: Path) -> jinja2.Environment:
 def _load_jinja_macros(env: jinja2.Environment, path: Path, root: Path) -> None:
     rel = path.relative_to(root).as_posix()
     try:
-        module = env.from_string(path.read_text(encoding="utf-8")).make_module()
+        module = env.from_string(read_project_text(path, rel)).make_module()
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"macro file {rel}: {exc.message}", file=rel, line=exc.lineno) from exc
     for name in dir(module):

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ProjectFileError
+from .errors import ProjectFileError, read_project_text
 
 
 class LineDict(dict):
@@ -77,7 +77,7 @@ def load_yaml(path: Path, *, display: str | None = None) -> Any:
     """
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_project_text(path, shown)
     except OSError as exc:
         raise ProjectFileError(f"cannot read {shown}: {exc.strerror}", file=shown) from exc
     try:

@@ -503,3 +503,24 @@ def test_is_project_dir_and_find_project_root(project_dir) -> None:  # noqa: ANN
     assert find_project_root(bare) is None
 
 
+
+
+# -- files that are not UTF-8 -------------------------------------------------------------------
+
+@pytest.mark.parametrize("rel, content, line", [
+    ("models/lat.ff.sql", b"select 1 as id,\n  'caf\xe9' as word\n", 2),
+    ("models/lat.ff.py", b"# caf\xe9\nfrom pytest_fft import model\n", 1),
+    ("models/macros/m.sql", b"{% macro m() %}'\xe9'{% endmacro %}\n", 1),
+    ("project.yml", b"name: demo\nversion: 1\ndescription: caf\xe9\n", 3),
+    ("sources.yml", b"crm:\n  users: {identifier: seed_\xe9}\n", 2),
+])
+def test_a_file_that_is_not_utf8_is_an_error_with_its_line(
+        project_dir: Callable[..., Path], rel: str, content: bytes, line: int) -> None:
+    root = project_dir({**BASE, rel: ""})
+    (root / rel).write_bytes(content)
+    with pytest.raises(ProjectFileError) as info:
+        load_project(root)
+    assert (info.value.file, info.value.line) == (rel, line)
+    assert info.value.message == (
+        f"{rel} is not UTF-8 text: byte 0xe9 on line {line} cannot be decoded")
+    assert "save the file as UTF-8" in info.value.hint

@@ -297,3 +297,13 @@ def test_fft_starts_the_build_before_pytest_has_created_the_items(
     (simple_project / "conftest.py").write_text("")
     assert pytest.main(pytest_args_for(ns()), plugins=[Probe()]) == 0
     assert seen == {"early": False, "started": False}
+
+
+def test_a_file_that_is_not_utf8_exits_1_without_traceback(make_project, run_fft) -> None:
+    root = make_project({"models/a.ff.sql": "select 1 as id\n"})
+    (root / "models" / "a.ff.sql").write_bytes(b"select 1 as caf\xe9\n")
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert "models/a.ff.sql is not UTF-8 text: byte 0xe9 on line 1" in result.output
+    assert "at models/a.ff.sql:1" in result.output
+    assert "Traceback" not in result.output and "UnicodeDecodeError" not in result.output
