@@ -217,6 +217,8 @@ def _static_render(env: jinja2.Environment, text: str, scope: _RenderScope) -> s
         parts += (text[pos:match.start()], value)
         pos = match.end()
     parts.append(text[pos:])
+    if any("{{" in part for part in parts[::2]):  # an unclosed ``{{``: Jinja reports it
+        return None
     return "".join(parts)
 
 

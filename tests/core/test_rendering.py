@@ -154,6 +154,19 @@ def test_jinja_syntax_error_has_the_line(env: Any) -> None:
     assert (err.file, err.line) == ("models/m.ff.sql", 2)  # Jinja points at the unclosed tag
 
 
+@pytest.mark.parametrize("text", [
+    "select {{ ref('users.ff') as a\nfrom t\n",
+    "select {{ ref('users.ff') }} as a,\n {{ ref('users.ff') as b\n",
+])
+def test_an_unclosed_expression_is_a_jinja_syntax_error(env: Any, text: str) -> None:
+    """Never sent to the warehouse with the braces in it (the literal-only fast path sees
+    an unclosed ``{{`` and leaves the template to Jinja)."""
+    with pytest.raises(RenderError) as info:
+        render(env, text)
+    assert info.value.message.startswith("m.ff: Jinja syntax error:")
+    assert info.value.file == "models/m.ff.sql"
+
+
 def test_undefined_name_in_a_loaded_model(load: Load) -> None:
     with pytest.raises(RenderError) as info:
         load({"models/sub/x.ff.sql": "select 1\n\nfrom {{ tabel }}\n"})
