@@ -106,6 +106,8 @@ class DependencyNotFoundError(ProjectError):
 class ModelCycleError(ProjectError):
     """The models depend on each other in a circle."""
 
+    cycle: tuple[str, ...] = ()  # the nodes of the circle, in reading order
+
 
 class RenderError(ProjectError):
     """Jinja could not render a SQL model."""

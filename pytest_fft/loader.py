@@ -65,6 +65,9 @@ def load_project(
         names.add(name, relation_for(name), _rel(path, root))
     for spec, path in py_specs:
         names.add(spec.name, relation_for(spec.name), _rel(path, root))
+    duplicate = names.duplicates()
+    if duplicate is not None:
+        raise duplicate
 
     seed_by_relation = {s.relation: s.name for s in seeds}
     missing: list[DependencyNotFoundError] = []
@@ -93,9 +96,13 @@ def load_project(
         dag = Dag(parents)
     except ModelCycleError as exc:
         first = models.get(exc.node or "")
-        raise ModelCycleError(exc.message, file=first.rel_path if first else None,
+        files = [models[name].rel_path for name in exc.cycle if name in models]
+        err = ModelCycleError(f"{exc.message} (in {', '.join(files)})" if files else exc.message,
+                              file=first.rel_path if first else None,
                               line=first.line if first else None, node=exc.node,
-                              hint=exc.hint) from None
+                              hint=exc.hint)
+        err.cycle = exc.cycle
+        raise err from None
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
@@ -119,22 +126,40 @@ class _NodeNames:
         self.root = root
         self.by_name: dict[str, str] = {}  # name -> defining file
         self.by_relation: dict[str, str] = {}  # relation -> node name
+        self._same_name: dict[str, list[str]] = {}  # name -> every file that defines it
+        self._same_relation: dict[str, list[str]] = {}  # relation -> every node building it
 
     def add(self, name: str, relation: str, rel_path: str) -> None:
+        """Record a node; a name or relation taken before is kept for :meth:`duplicates`."""
         if name in self.by_name:
-            raise DuplicateNodeError(
-                f"Duplicate node name {name!r}: defined in {self.by_name[name]} and {rel_path}",
-                file=rel_path, node=name, hint="rename one of the two models",
-            )
+            self._same_name.setdefault(name, [self.by_name[name]]).append(rel_path)
+            return
         if relation in self.by_relation:
-            other = self.by_relation[relation]
-            raise DuplicateNodeError(
-                f"Nodes {other!r} ({self.by_name[other]}) and {name!r} ({rel_path}) "
-                f"both build the relation {relation!r}",
-                file=rel_path, node=name, hint="rename one of the two",
-            )
+            self._same_relation.setdefault(relation, [self.by_relation[relation]]).append(name)
+            self.by_name[name] = rel_path
+            return
         self.by_name[name] = rel_path
         self.by_relation[relation] = name
+
+    def duplicates(self) -> DuplicateNodeError | None:
+        """Every name defined more than once and every relation built by more than one node,
+        each with all of its files; ``None`` when there is none. The error's file and node are
+        those of the first problem's last definition."""
+        problems: list[tuple[str, str, str]] = [  # (message, file, node)
+            (f"Duplicate node name {name!r}: defined in {_and_list(files)}", files[-1], name)
+            for name, files in self._same_name.items()
+        ]
+        for relation, names in self._same_relation.items():
+            both = "both" if len(names) == 2 else "all"
+            problems.append((
+                f"Nodes {_and_list([f'{n!r} ({self.by_name[n]})' for n in names])} {both} "
+                f"build the relation {relation!r}", self.by_name[names[-1]], names[-1]))
+        if not problems:
+            return None
+        _, file, node = problems[0]
+        return DuplicateNodeError(
+            "\n".join(message for message, _, _ in problems), file=file, node=node,
+            hint="rename all but one of them: node names and relations must be unique")
 
     def resolve(self, wanted: str) -> str | None:
         """``users``, ``users.ff`` or a seed name -> the node name, or ``None``."""
@@ -157,6 +182,11 @@ def _not_found(node: str, display: str, what: str, suggestion: str | None,
         f"Dependency not found: {node} references {what} ({display}){tail}",
         file=display, node=node, hint=hint,
     )
+
+
+def _and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _combine(errors: list[DependencyNotFoundError]) -> DependencyNotFoundError:

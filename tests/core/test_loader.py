@@ -323,6 +323,13 @@ def test_not_a_project(tmp_path: Path) -> None:
             "Duplicate node name 'seed_users': defined in seeds/other/seed_users.parquet and "
             "seeds/seed_users.csv",
             "seeds/seed_users.csv", id="two-seeds"),
+        pytest.param(
+            {"models/a/users.ff.sql": "select 1", "models/b/users.ff.sql": "select 2",
+             "models/a/m.ff.sql": "select 1", "models/b/m.ff.sql": "select 2"},
+            "Duplicate node name 'm.ff': defined in models/a/m.ff.sql and models/b/m.ff.sql\n"
+            "Duplicate node name 'users.ff': defined in models/a/users.ff.sql, "
+            "models/b/users.ff.sql and models/users.ff.sql",
+            "models/b/m.ff.sql", id="every-file-of-every-duplicate"),
     ],
 )
 def test_duplicate_nodes_name_both_files(load: Load, files: dict, message: str,
@@ -413,33 +420,38 @@ def test_all_missing_dependencies_are_reported_together(load: Load) -> None:
         pytest.param(
             {"models/a.ff.sql": "select * from {{ ref('b') }}",
              "models/b.ff.sql": "select * from {{ ref('a') }}"},
-            "Cycle detected among nodes: a.ff -> b.ff -> a.ff", id="two-sql"),
+            "Cycle detected among nodes: a.ff -> b.ff -> a.ff "
+            "(in models/a.ff.sql, models/b.ff.sql)", id="two-sql"),
         pytest.param(
             {"models/a.ff.sql": "select * from {{ ref('b') }}",
              "models/b.ff.py": "from pytest_fft import model\n"
                                "@model(name='b', deps=['a.ff'])\ndef b(df):\n    return df\n"},
-            "Cycle detected among nodes: a.ff -> b -> a.ff", id="sql-and-python"),
+            "Cycle detected among nodes: a.ff -> b -> a.ff (in models/a.ff.sql, models/b.ff.py)",
+            id="sql-and-python"),
         pytest.param(
             # b reads a, c reads b, a reads c: shown in reading order
             {"models/a.ff.sql": "select * from {{ ref('c') }}",
              "models/b.ff.sql": "select * from {{ ref('a') }}",
              "models/c.ff.sql": "select * from {{ ref('b') }}"},
-            "Cycle detected among nodes: a.ff -> b.ff -> c.ff -> a.ff", id="three"),
+            "Cycle detected among nodes: a.ff -> b.ff -> c.ff -> a.ff "
+            "(in models/a.ff.sql, models/b.ff.sql, models/c.ff.sql)", id="three"),
         pytest.param(
             # a reads b, b reads c, c reads a
             {"models/a.ff.sql": "select * from {{ ref('b') }}",
              "models/b.ff.sql": "select * from {{ ref('c') }}",
              "models/c.ff.sql": "select * from {{ ref('a') }}"},
-            "Cycle detected among nodes: a.ff -> c.ff -> b.ff -> a.ff", id="three-reversed"),
+            "Cycle detected among nodes: a.ff -> c.ff -> b.ff -> a.ff "
+            "(in models/a.ff.sql, models/c.ff.sql, models/b.ff.sql)", id="three-reversed"),
         pytest.param(
             {"models/a.ff.sql": "select * from {{ ref('a') }}"},
-            "Cycle detected among nodes: a.ff -> a.ff", id="self"),
+            "Cycle detected among nodes: a.ff -> a.ff (in models/a.ff.sql)", id="self"),
         pytest.param(
             # the cycle is reported, not the innocent model downstream of it
             {"models/a_down.ff.sql": "select * from {{ ref('x') }}",
              "models/x.ff.sql": "select * from {{ ref('y') }}, {{ ref('users') }}",
              "models/y.ff.sql": "select * from {{ ref('x') }}"},
-            "Cycle detected among nodes: x.ff -> y.ff -> x.ff", id="downstream-of-cycle"),
+            "Cycle detected among nodes: x.ff -> y.ff -> x.ff "
+            "(in models/x.ff.sql, models/y.ff.sql)", id="downstream-of-cycle"),
     ],
 )
 def test_cycles(load: Load, files: dict, message: str) -> None:
