@@ -35,7 +35,7 @@ COMMANDS = {
     "utest": ("run the model unit tests of tests/unit/*.yml (no warehouse needed)",
               ["--fft-utest"]),
 }
-SELECTING = ("run", "test", "build")
+SELECTING = ("seed", "run", "test", "build")
 BUILDING = ("run", "build")
 
 
@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--reuse-meta", action="store_true",
                              help="reserved; accepted and ignored")
             cmd.add_argument("--jobs", metavar="N|auto", help=argparse.SUPPRESS)
-        if name in SELECTING or name == "seed":
+        if name in SELECTING:
             cmd.add_argument("--wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
                              help="wait for a database another fft is building into")
         if name in BUILDING:

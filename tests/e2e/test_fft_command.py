@@ -307,3 +307,15 @@ def test_a_file_that_is_not_utf8_exits_1_without_traceback(make_project, run_fft
     assert "models/a.ff.sql is not UTF-8 text: byte 0xe9 on line 1" in result.output
     assert "at models/a.ff.sql:1" in result.output
     assert "Traceback" not in result.output and "UnicodeDecodeError" not in result.output
+
+
+def test_seed_takes_select_exclude_and_jobs(simple_project: Path, run_fft, query) -> None:
+    result = run_fft("seed", str(simple_project), "--select", "seed_users", "--jobs", "2")
+    assert result.returncode == 0, result.output
+    assert "✓ seed_users" in result.stdout and "seed_orders" not in result.stdout
+    db = simple_project / ".local" / "demo.duckdb"
+    assert query(db, "select table_name from information_schema.tables "
+                     "where table_name like 'seed_%'") == [("seed_users",)]
+    result = run_fft("seed", str(simple_project), "--exclude", "seed_users")
+    assert result.returncode == 0, result.output
+    assert "✓ seed_orders" in result.stdout and "seed_users" not in result.stdout
