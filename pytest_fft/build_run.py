@@ -253,8 +253,14 @@ class BuildRun:
             for parent in dag.parents[name]:
                 if parent in missing:
                     rel = self.project.node(parent).relation
-                    blocked[name] = (f"upstream {parent} is not selected and its relation "
-                                     f"{rel} is missing; select +{relation_for(name)}")
+                    if parent in self.project.seeds:  # seeds load with --fft-seed only
+                        blocked[name] = (f"seed {parent} is not loaded (relation {rel} is "
+                                         "missing); run `fft seed` first, or add --fft-seed "
+                                         "to pytest")
+                    else:
+                        blocked[name] = (f"upstream {parent} is not selected and its "
+                                         f"relation {rel} is missing; select "
+                                         f"+{relation_for(name)}")
                     break
         return blocked
 

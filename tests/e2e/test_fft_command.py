@@ -319,3 +319,11 @@ def test_seed_takes_select_exclude_and_jobs(simple_project: Path, run_fft, query
     result = run_fft("seed", str(simple_project), "--exclude", "seed_users")
     assert result.returncode == 0, result.output
     assert "✓ seed_orders" in result.stdout and "seed_users" not in result.stdout
+
+
+def test_run_before_seed_says_to_load_the_seeds(simple_project: Path, run_fft) -> None:
+    result = run_fft("run", str(simple_project))
+    assert result.returncode == 1
+    assert ("seed seed_users is not loaded (relation seed_users is missing); run `fft seed` "
+            "first, or add --fft-seed to pytest") in result.output
+    assert "Traceback" not in result.output
