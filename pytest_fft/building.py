@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,10 +34,17 @@ def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception
     message = str(exc).strip() or type(exc).__name__
     compiled = _write_compiled(project, model, sql) if sql is not None else None
     hint = f"compiled SQL: {compiled}" if compiled else "fix the model and run again"
+    line = getattr(model, "line", None)
+    at = _ENGINE_LINE.search(message) if sql is not None else None
+    if at is not None:  # the engine's "LINE n" counts the lines of the SQL sent, as compiled
+        line = getattr(model, "sql_line", 1) + int(at.group(1)) - 1
     return ModelError(
         f"{model.name} failed on {engine.name}: {message}",
-        file=model.rel_path, line=getattr(model, "line", None), node=model.name, hint=hint,
+        file=model.rel_path, line=line, node=model.name, hint=hint,
     )
+
+
+_ENGINE_LINE = re.compile(r"^LINE (\d+):", re.M)  # DuckDB's and PostgreSQL's error context
 
 
 def _write_compiled(project: Project, model: Node, sql: str) -> str | None:

@@ -315,7 +315,7 @@ def _load_sql_model(
         name=name, kind="sql", path=path, rel_path=display, relation=relation,
         deps=tuple(dict.fromkeys(deps)), materialized=materialized,
         tags=_tags(cfg.get("tags")), meta=dict(cfg.get("meta") or {}), line=1,
-        sql=body.select, raw_sql=raw, config=dict(cfg),
+        sql=body.select, sql_line=body.line, raw_sql=raw, config=dict(cfg),
     )
 
 

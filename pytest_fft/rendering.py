@@ -263,14 +263,19 @@ class SqlBody:
     select: str
     created_name: str | None = None
     created_kind: str | None = None
+    line: int = 1  # the line of the SQL where ``select`` begins
 
 
 def split_create(sql: str) -> SqlBody:
     """Accept both a bare SELECT and the v0.4 ``create or replace table x as select ...``."""
-    stripped = _LEADING_COMMENTS.sub("", sql, count=1).rstrip().rstrip(";").rstrip()
+    start = _LEADING_COMMENTS.match(sql).end()  # type: ignore[union-attr]
+    stripped = sql[start:].rstrip().rstrip(";").rstrip()
     match = _CREATE_AS.match(stripped)
     if match is None:
-        return SqlBody(select=stripped)
+        return SqlBody(select=stripped, line=sql.count("\n", 0, start) + 1)
     name = match.group("name").replace('"', "").replace("`", "")
-    return SqlBody(select=match.group("body").strip(), created_name=name,
-                   created_kind=match.group("kind").lower())
+    body = match.group("body")
+    start += match.start("body") + len(body) - len(body.lstrip())
+    return SqlBody(select=body.strip(), created_name=name,
+                   created_kind=match.group("kind").lower(),
+                   line=sql.count("\n", 0, start) + 1)

@@ -113,7 +113,8 @@ class DuckDBEngine:
     # -- building ----------------------------------------------------------------------
     def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
         kind = "view" if materialized == "view" else "table"
-        statement = f"create or replace {kind} {quote_relation(relation)} as\n{select_sql}"
+        # One line with the SELECT's first: DuckDB's "LINE n" is then the SELECT's line n.
+        statement = f"create or replace {kind} {quote_relation(relation)} as {select_sql}"
         return self._replace(relation, kind, statement)
 
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:

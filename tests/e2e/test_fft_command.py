@@ -327,3 +327,16 @@ def test_run_before_seed_says_to_load_the_seeds(simple_project: Path, run_fft) -
     assert ("seed seed_users is not loaded (relation seed_users is missing); run `fft seed` "
             "first, or add --fft-seed to pytest") in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_sql_error_points_at_its_line_in_the_model_file(make_project, run_fft) -> None:
+    root = make_project({
+        "models/a.ff.sql": "-- a comment\n{{ config(materialized='table') }}\n\n"
+                           "select 1 as id,\n  2 as two\nwher id > 0\n",
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert "LINE 3: wher id > 0" in result.output  # DuckDB counts the compiled SELECT's lines
+    assert "at models/a.ff.sql:6" in result.output  # the same line in the model file
+    compiled = root / ".fastflowtransform/target/compiled/models/a.ff.sql"
+    assert compiled.read_text().splitlines()[2] == "wher id > 0"
