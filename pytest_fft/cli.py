@@ -98,7 +98,29 @@ def _parser() -> argparse.ArgumentParser:
                              help="keep building independent models after a failure (default)")
             cmd.add_argument("--fail-fast", action="store_true",
                              help="start no new model after the first failure")
+    dag = sub.add_parser("dag", help=DAG_HELP, description=DAG_HELP)
+    dag.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    dag.add_argument("--env", help="profile from profiles.yml (default: dev, or FFT_ACTIVE_ENV)")
+    dag.add_argument("--engine", help="override the profile's engine")
+    dag.add_argument("--vars", action="append", default=[], metavar="KEY=VALUE",
+                     help="override project vars (repeatable)")
+    dag.add_argument("--select", action="append", default=[], metavar="SELECTOR",
+                     help="show these nodes and what they depend on; repeatable")
+    dag.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
+                     help="leave these nodes out (repeatable)")
+    dag.add_argument("--html", action="store_true",
+                     help="write <project>/docs/index.html instead of printing the levels")
+    dag.add_argument("--with-schema", dest="with_schema", action="store_true", default=True,
+                     help="with --html: list each relation's columns from the warehouse "
+                          "(default)")
+    dag.add_argument("--no-schema", dest="with_schema", action="store_false",
+                     help="with --html: never open the warehouse")
+    dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
+    dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
     return parser
+
+
+DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"
 
 
 def pytest_args_for(ns: argparse.Namespace) -> list[str]:
@@ -184,6 +206,10 @@ def _run(ns: argparse.Namespace) -> int:
               f"     pass the folder that contains models/ and one of {', '.join(PROJECT_FILES)}",
               file=sys.stderr)
         return EXIT_ERROR
+    if ns.command == "dag":
+        from .dag_command import run_dag
+
+        return run_dag(ns)
     if ns.verbose >= 2:
         os.environ["FFT_SQL_DEBUG"] = "1"  # the spec: -vv turns on the SQL debug channel
     import pytest

@@ -36,6 +36,10 @@ class Engine(Protocol):
     def existing_relations(self) -> set[str]:
         """Names of all tables and views in the target schema, in one query."""
 
+    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+        """The columns (name, type) of every table and view in the target schema, in one
+        query (``fft dag`` shows them)."""
+
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Run ``sql`` and fetch all rows (checks, tests, tooling)."""
 

@@ -224,6 +224,16 @@ class DuckDBEngine:
         )
         return {r[0] for r in rows}
 
+    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+        rows = self.query(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = current_schema() order by table_name, ordinal_position"
+        )
+        out: dict[str, list[tuple[str, str]]] = {}
+        for table, column, kind in rows:
+            out.setdefault(table, []).append((column, kind))
+        return out
+
     def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:
         """Upsert ``_ff_meta`` (node_name, relation, fingerprint, engine, built_at) rows, all
         in one transaction."""

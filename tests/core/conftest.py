@@ -196,6 +196,9 @@ class FakeEngine:
         with self._lock:
             return set(self.relations)
 
+    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+        return {}
+
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return []
 

@@ -340,3 +340,32 @@ def test_a_sql_error_points_at_its_line_in_the_model_file(make_project, run_fft)
     assert "at models/a.ff.sql:6" in result.output  # the same line in the model file
     compiled = root / ".fastflowtransform/target/compiled/models/a.ff.sql"
     assert compiled.read_text().splitlines()[2] == "wher id > 0"
+
+
+def test_dag_prints_the_levels_and_writes_the_html_page(simple_project: Path, run_fft) -> None:
+    result = run_fft("dag", str(simple_project), "--select", "users_enriched")
+    assert result.returncode == 0, result.output
+    assert result.stdout.splitlines() == [
+        "level 0", "  seed_users (seed)",
+        "level 1", "  users.ff (sql, table) <- seed_users",
+        "level 2", "  users_enriched (python, table) <- users.ff"]
+    page = simple_project / "docs" / "index.html"
+    result = run_fft("dag", str(simple_project), "--env", "dev", "--html")  # as `make dag`
+    assert result.returncode == 0, result.output
+    assert "the database of this env does not exist yet" in page.read_text()
+    assert not (simple_project / ".local" / "demo.duckdb").exists()  # nor does it create it
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    assert run_fft("run", str(simple_project)).returncode == 0
+    result = run_fft("dag", str(simple_project), "--env", "dev", "--html")
+    assert result.returncode == 0, result.output
+    assert "<code>is_gmail</code> BOOLEAN" in page.read_text()
+    assert run_fft("dag", str(simple_project), "--html", "--no-schema").returncode == 0
+    assert "is_gmail" not in page.read_text().split("<h2>Mermaid")[0].split("<summary>SQL")[0]
+
+
+def test_dag_with_an_unknown_selector_or_a_broken_project_exits_1(make_project, run_fft) -> None:
+    root = make_project({"models/a.ff.sql": "select * from {{ ref('nope') }}"})
+    result = run_fft("dag", str(root))
+    assert result.returncode == 1
+    assert "Dependency not found: a.ff references 'nope'" in result.output
+    assert "Traceback" not in result.output
