@@ -103,9 +103,22 @@ def render_html(project_name: str, nodes: list[DagNode], columns: Columns | None
     return _TEMPLATE.render(
         project=project_name, nodes=nodes, edges=edges, width=width, height=height,
         box_w=_BOX_W, box_h=_BOX_H, columns=columns or {}, note=note,
+        paths=[_edge_path(parent, child) for parent, child in edges],
         mermaid=mermaid(nodes), anchor={n.name: n.anchor for n in nodes},
         children={n.name: [c.name for p, c in edges if p is n] for n in nodes},
     )
+
+
+def _edge_path(parent: DagNode, child: DagNode) -> str:
+    """An SVG path from the parent's right side to the child's left side. An edge that skips
+    levels runs along the gap above the rows, so it never crosses the boxes in between."""
+    px, py = parent.x + _BOX_W, parent.y + _BOX_H // 2
+    cx, cy = child.x, child.y + _BOX_H // 2
+    if child.level - parent.level <= 1:
+        return f"M{px},{py} C{px + 25},{py} {cx - 25},{cy} {cx},{cy}"
+    lane = min(parent.y, child.y) - (_ROW_H - _BOX_H) // 2
+    return (f"M{px},{py} C{px + 20},{py} {px + 10},{lane} {px + 30},{lane} "
+            f"L{cx - 30},{lane} C{cx - 10},{lane} {cx - 20},{cy} {cx},{cy}")
 
 
 _TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
@@ -131,8 +144,8 @@ pre { background: #f3f5f9; padding: .6rem; border-radius: 6px; overflow: auto; }
 <p class="legend"><span style="background:#b9e4c9">seed</span><span style="background:#b8d4f5">SQL model</span><span style="background:#f7d2a6">Python model</span> Parents are to the left; click a node for its entry.</p>
 {% if note %}<p><em>{{ note }}</em></p>{% endif %}
 <div class="graph"><svg xmlns="http://www.w3.org/2000/svg" width="{{ width }}" height="{{ height }}">
-{% for parent, child in edges %}
-<path class="edge" d="M{{ parent.x + box_w }},{{ parent.y + box_h // 2 }} C{{ parent.x + box_w + 25 }},{{ parent.y + box_h // 2 }} {{ child.x - 25 }},{{ child.y + box_h // 2 }} {{ child.x }},{{ child.y + box_h // 2 }}"/>
+{% for path in paths %}
+<path class="edge" d="{{ path }}"/>
 {% endfor %}
 {% for node in nodes %}
 <a href="#{{ node.anchor }}"><g class="node {{ node.kind }}"><title>{{ node.name }} ({{ node.kind }})</title>
