@@ -281,7 +281,7 @@ con.close()
 """
 
 
-def seed_statements(project) -> list[str]:  # noqa: ANN001
+def seed_statements(project) -> list[str]:
     """The statements the DuckDB engine loads the seeds with, in DAG order."""
     statements = []
     for name in project.dag.order:
@@ -295,7 +295,7 @@ def seed_statements(project) -> list[str]:  # noqa: ANN001
     return statements
 
 
-def write_floor_script(project, path: Path, *, seeds: bool = False) -> None:  # noqa: ANN001
+def write_floor_script(project, path: Path, *, seeds: bool = False) -> None:
     """The floor as a script of its own, for a like-for-like subprocess baseline: the models
     only, or (``seeds``) the seeds first, as ``pytest --fft-seed --fft-run`` does."""
     steps: list[tuple] = []

@@ -44,7 +44,8 @@ def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception
     )
 
 
-_ENGINE_LINE = re.compile(r"^LINE (\d+):", re.M)  # DuckDB's and PostgreSQL's error context
+# The error context of DuckDB and PostgreSQL: "LINE 3: select ...".
+_ENGINE_LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
 
 
 def _write_compiled(project: Project, model: Node, sql: str) -> str | None:

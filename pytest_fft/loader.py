@@ -151,9 +151,9 @@ class _NodeNames:
         ]
         for relation, names in self._same_relation.items():
             both = "both" if len(names) == 2 else "all"
-            problems.append((
-                f"Nodes {_and_list([f'{n!r} ({self.by_name[n]})' for n in names])} {both} "
-                f"build the relation {relation!r}", self.by_name[names[-1]], names[-1]))
+            nodes = _and_list([f"{n!r} ({self.by_name[n]})" for n in names])
+            message = f"Nodes {nodes} {both} build the relation {relation!r}"
+            problems.append((message, self.by_name[names[-1]], names[-1]))
         if not problems:
             return None
         _, file, node = problems[0]

@@ -46,6 +46,12 @@ def load_project_config(path: Path, default_name: str, display: str = "project.y
                                line=line_of(data, "tests"))
     docs = data.get("docs") or {}
     version = data.get("version", "0")
+    for key, value, example in (("name", data.get("name"), "name: shop"),
+                                ("version", version, "version: '1.0'")):
+        if isinstance(value, (Mapping, list, bool)):
+            raise ProjectFileError(
+                f"{display}: {key!r} must be a string or a number, not {_kind(value)}",
+                file=display, line=line_of(data, key), hint=example)
     return ProjectConfig(
         name=str(data.get("name") or default_name),
         version=str(version),
@@ -55,3 +61,8 @@ def load_project_config(path: Path, default_name: str, display: str = "project.y
         raw=data,
         warnings=warnings,
     )
+
+
+def _kind(value: object) -> str:
+    return ("a mapping" if isinstance(value, Mapping)
+            else "a list" if isinstance(value, list) else "true/false")

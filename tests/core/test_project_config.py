@@ -103,3 +103,17 @@ def test_bad_files(tmp_path: Path, text: str, message: str, line: int) -> None:
     assert info.value.file == "project.yml"
     assert info.value.line == line
     assert f"at project.yml:{line}" in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "key", "line", "kind"), [
+    ("name: [1]\n", "name", 1, "a list"),
+    ("name: p\nversion: {a: 1}\n", "version", 2, "a mapping"),
+    ("name: p\nversion: true\n", "version", 2, "true/false"),
+])
+def test_a_name_or_version_that_is_no_scalar_is_an_error(
+        tmp_path: Path, text: str, key: str, line: int, kind: str) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        read(tmp_path, text)
+    assert info.value.message == (
+        f"project.yml: {key!r} must be a string or a number, not {kind}")
+    assert (info.value.file, info.value.line) == ("project.yml", line)
