@@ -181,7 +181,9 @@ def resolve_profile(
         data = {"engine": "duckdb", "duckdb": {"path": f".local/{env_name}.duckdb"}}
 
     wanted = engine or environ.get("FF_ENGINE")
+    switched = None  # what changed the profile's engine, for the error below
     if wanted and wanted != data.get("engine"):
+        switched = (f"--engine {engine}" if engine else f"FF_ENGINE={wanted}")
         if wanted not in ENGINES:
             raise ProfileError(f"Unknown engine {wanted!r}", hint=f"use one of: {', '.join(ENGINES)}")
         data = {"engine": wanted, wanted: dict(data.get(wanted) or {})}
@@ -197,11 +199,15 @@ def resolve_profile(
         if loc and loc[0] == data.get("engine") and data.get("engine") not in _MEMBERS:
             loc = loc[1:]  # drop pydantic's union tag: it is not a key of profiles.yml
         where = ".".join(str(p) for p in loc) or "engine"
+        hint = "see docs/profiles.md for the keys of each engine"
+        if switched:
+            hint = (f"{switched} makes this profile a {data['engine']} profile, which needs "
+                    f"its own keys (FF_* variables or a '{data['engine']}:' block); {hint}")
         raise ProfileError(
             f"profile {env_name!r} is invalid at {where}: {first['msg']}",
             file=path if profiles else None,
             line=line_of(profiles, env_name) if profiles else None,
-            hint="see docs/profiles.md for the keys of each engine",
+            hint=hint,
         ) from exc
     return ResolvedProfile(env_name=env_name, profile=_resolve_paths(profile, project_dir))
 

@@ -189,6 +189,19 @@ def test_engine_argument_with_ff_settings(project: Path) -> None:
     assert resolved.profile.postgres.db_schema == "public"
 
 
+@pytest.mark.parametrize(("environ", "engine", "switch"), [
+    ({"FF_ENGINE": "postgres"}, None, "FF_ENGINE=postgres"),
+    ({}, "postgres", "--engine postgres"),
+])
+def test_a_switched_engine_missing_its_keys_names_the_switch(
+        project: Path, environ: dict, engine: str | None, switch: str) -> None:
+    with pytest.raises(ProfileError) as info:
+        resolve_profile(project, "dev", environ=environ, engine=engine)
+    assert info.value.message == "profile 'dev' is invalid at postgres.dsn: Field required"
+    assert info.value.hint.startswith(
+        f"{switch} makes this profile a postgres profile, which needs its own keys")
+
+
 def test_same_engine_keeps_the_profile_settings(project: Path) -> None:
     resolved = resolve_profile(project, "stg", environ={"FF_ENGINE": "postgres"})
     assert resolved.profile.postgres.db_schema == "staging"
