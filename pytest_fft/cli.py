@@ -57,21 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
-        cmd.add_argument("--env", help="profile from profiles.yml (default: dev, or FFT_ACTIVE_ENV)")
-        cmd.add_argument("--engine", help="override the profile's engine")
-        cmd.add_argument("--vars", action="append", default=[], metavar="KEY=VALUE",
-                         help="override project vars (repeatable)")
+        _add_project_options(cmd)
         cmd.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
         cmd.add_argument("-v", "--verbose", action="count", default=0,
                          help="-v progress, -vv debug with rendered SQL")
         if name in SELECTING:
             cmd.add_argument("--jobs", metavar="N|auto",
                              help="nodes run at once (default auto: two per CPU core, 4 to 32)")
-            cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
-                             help="run these nodes (and build what they depend on); repeatable")
-            cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
-                             help="leave these nodes out (repeatable)")
+            _add_selection_options(cmd, "run these nodes (and build what they depend on)")
         if name == "utest":
             cmd.add_argument("--model", action="append", default=[],
                              help="only the cases of this model (repeatable)")
@@ -99,15 +92,8 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--fail-fast", action="store_true",
                              help="start no new model after the first failure")
     dag = sub.add_parser("dag", help=DAG_HELP, description=DAG_HELP)
-    dag.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
-    dag.add_argument("--env", help="profile from profiles.yml (default: dev, or FFT_ACTIVE_ENV)")
-    dag.add_argument("--engine", help="override the profile's engine")
-    dag.add_argument("--vars", action="append", default=[], metavar="KEY=VALUE",
-                     help="override project vars (repeatable)")
-    dag.add_argument("--select", action="append", default=[], metavar="SELECTOR",
-                     help="show these nodes and what they depend on; repeatable")
-    dag.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
-                     help="leave these nodes out (repeatable)")
+    _add_project_options(dag)
+    _add_selection_options(dag, "show these nodes and what they depend on")
     dag.add_argument("--html", action="store_true",
                      help="write <project>/docs/index.html instead of printing the levels")
     dag.add_argument("--with-schema", dest="with_schema", action="store_true", default=True,
@@ -118,6 +104,22 @@ def _parser() -> argparse.ArgumentParser:
     dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
     dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
     return parser
+
+
+def _add_project_options(cmd: argparse.ArgumentParser) -> None:
+    """The project folder and what picks its profile and vars: every command has them."""
+    cmd.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    cmd.add_argument("--env", help="profile from profiles.yml (default: dev, or FFT_ACTIVE_ENV)")
+    cmd.add_argument("--engine", help="override the profile's engine")
+    cmd.add_argument("--vars", action="append", default=[], metavar="KEY=VALUE",
+                     help="override project vars (repeatable)")
+
+
+def _add_selection_options(cmd: argparse.ArgumentParser, select_help: str) -> None:
+    cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
+                     help=f"{select_help}; repeatable")
+    cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
+                     help="leave these nodes out (repeatable)")
 
 
 DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"

@@ -128,13 +128,10 @@ def test_unit_spec_files_are_kept_per_content_and_project(
     assert [c.name for c in cases_now()] == ["two"] and len(parsed) == 3
 
 
-def test_a_module_a_python_macro_imports_is_part_of_the_key(
-        setup: tuple[Path, ParseCache, Counting], monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setattr(sys, "path", list(sys.path))  # the macro adds lib/ to it
-    root, cache, load = setup
-    module = f"fft_helper_{abs(hash(str(root)))}"
+def _macro_importing_a_helper(root: Path, prefix: str) -> tuple[str, Path]:
+    """A Python macro ``pick_col()`` that imports ``COLUMN`` from a module of the user's in
+    ``lib/`` (outside the project's watched folders); returns its module name and file."""
+    module = f"{prefix}_{abs(hash(str(root)))}"
     (root / "lib").mkdir()
     helper = root / "lib" / f"{module}.py"
     helper.write_text("COLUMN = 'id'\n")
@@ -144,6 +141,16 @@ def test_a_module_a_python_macro_imports_is_part_of_the_key(
         "sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / 'lib'))\n"
         f"from {module} import COLUMN\n"
         "def pick_col():\n    return COLUMN\n")
+    return module, helper
+
+
+def test_a_module_a_python_macro_imports_is_part_of_the_key(
+        setup: tuple[Path, ParseCache, Counting], monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the macro adds lib/ to it
+    root, cache, load = setup
+    module, helper = _macro_importing_a_helper(root, "fft_helper")
     (root / "models/a.ff.sql").write_text("select {{ pick_col() }} from {{ source('crm', 'users') }}\n")
     first, key = load_project_cached(root, cache, load, engine="duckdb", vars=None)
     assert first.imported_files == (helper.resolve(),)
@@ -165,16 +172,7 @@ def test_a_second_load_in_the_same_process_keeps_the_imported_module_in_the_key(
 
     monkeypatch.setattr(sys, "path", list(sys.path))
     root, cache, load = setup
-    module = f"fft_helper2_{abs(hash(str(root)))}"
-    (root / "lib").mkdir()
-    helper = root / "lib" / f"{module}.py"
-    helper.write_text("COLUMN = 'id'\n")
-    (root / "models/macros_py").mkdir()
-    (root / "models/macros_py/cols.py").write_text(
-        "import pathlib, sys\n"
-        "sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / 'lib'))\n"
-        f"from {module} import COLUMN\n"
-        "def pick_col():\n    return COLUMN\n")
+    module, helper = _macro_importing_a_helper(root, "fft_helper2")
     model = root / "models/a.ff.sql"
     model.write_text("select {{ pick_col() }} from {{ source('crm', 'users') }}\n")
     load_project_cached(root, cache, load, engine="duckdb", vars=None)

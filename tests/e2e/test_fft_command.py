@@ -360,10 +360,10 @@ def test_dag_prints_the_levels_and_writes_the_html_page(simple_project: Path, ru
     assert result.returncode == 0, result.output
     assert "<code>is_gmail</code> BOOLEAN" in page.read_text()
     assert run_fft("dag", str(simple_project), "--html", "--no-schema").returncode == 0
-    assert "is_gmail" not in page.read_text().split("<h2>Mermaid")[0].split("<summary>SQL")[0]
+    assert "<code>is_gmail</code> BOOLEAN" not in page.read_text()
 
 
-def test_dag_with_an_unknown_selector_or_a_broken_project_exits_1(make_project, run_fft) -> None:
+def test_dag_of_a_broken_project_exits_1_without_traceback(make_project, run_fft) -> None:
     root = make_project({"models/a.ff.sql": "select * from {{ ref('nope') }}"})
     result = run_fft("dag", str(root))
     assert result.returncode == 1
