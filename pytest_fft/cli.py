@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command is a pytest run; add pytest options after `--`.",
+        epilog="Every command but dag is a pytest run; add pytest options after `--`.",
     )
     parser.add_argument("--version", action="version", version=f"fft (pytest-fft) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
