@@ -247,8 +247,8 @@ class CliReporter:
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.console.print(f"[yellow]Interrupted[/] after {elapsed:.2f}s")
             return
-        if exitstatus == pytest.ExitCode.USAGE_ERROR:
-            return
+        if exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+            return  # said already (pytest_internalerror); no summary of a run that broke off
         if self.check_lines:
             self._print_data_quality_summary()
         c = self.counts

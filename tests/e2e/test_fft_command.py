@@ -369,3 +369,19 @@ def test_dag_of_a_broken_project_exits_1_without_traceback(make_project, run_fft
     assert result.returncode == 1
     assert "Dependency not found: a.ff references 'nope'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_unexpected_error_exits_99_with_one_line(make_project, run_fft) -> None:
+    root = make_project({
+        "models/a.ff.sql": "select 1 as id\n",
+        "conftest.py": "def pytest_collection_finish(session):\n"
+                       "    raise RuntimeError('a plugin bug')\n",
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 99
+    assert "unexpected error: RuntimeError: a plugin bug" in result.output
+    assert "set FFT_TRACE=1 to see the traceback" in result.output
+    assert "Traceback" not in result.output and "Nothing to do" not in result.output
+    traced = run_fft("run", str(root), env={"FFT_TRACE": "1"})
+    assert traced.returncode == 99
+    assert "Traceback" in traced.output
