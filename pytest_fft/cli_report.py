@@ -254,7 +254,14 @@ class CliReporter:
         c = self.counts
         total = c["passed"] + c["failed"] + c["skipped"]
         if total == 0:
-            self.console.print("Nothing to do: no node matched.")
+            chosen = [*(f"--select {t}" for t in session.config.option.fft_select),
+                      *(f"--exclude {t}" for t in session.config.option.fft_exclude)]
+            self.console.print("Nothing to do: no node matched"
+                               + (f" {' '.join(chosen)}" if chosen else "") + ".")
+            if chosen:
+                self.console.print("  selectors: a node name (users, users.ff), tag:, path:, "
+                                   "kind:, state:modified, with + for ancestors or "
+                                   "descendants; see docs/running.md#selection")
             return
         if self.command == "test":
             return

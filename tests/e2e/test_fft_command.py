@@ -385,3 +385,10 @@ def test_an_unexpected_error_exits_99_with_one_line(make_project, run_fft) -> No
     traced = run_fft("run", str(root), env={"FFT_TRACE": "1"})
     assert traced.returncode == 99
     assert "Traceback" in traced.output
+
+
+def test_a_selector_that_matches_nothing_is_named(simple_project: Path, run_fft) -> None:
+    result = run_fft("run", str(simple_project), "--select", "mart_userz", "--exclude", "x")
+    assert result.returncode == 0  # as dbt: nothing to do is no error
+    assert "Nothing to do: no node matched --select mart_userz --exclude x." in result.stdout
+    assert "see docs/running.md#selection" in result.stdout
