@@ -30,14 +30,21 @@ def build_node(project: Project, engine: Engine, node: Node) -> int | None:
 
 
 def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception,
-                    sql: str | None = None) -> ModelError:
+                    sql: str | None = None, *, sent_as_compiled: bool = True) -> ModelError:
+    """The engine's error as a :class:`ModelError` of ``model``; ``sql`` (its compiled SQL)
+    is saved for the user. ``sent_as_compiled``: the engine ran ``sql`` from its first line
+    (a build), so its ``LINE n`` is line n of the compiled file, and of the model file too
+    when rendering kept the template's lines (``Model.sql_line``)."""
     message = str(exc).strip() or type(exc).__name__
     compiled = _write_compiled(project, model, sql) if sql is not None else None
     hint = f"compiled SQL: {compiled}" if compiled else "fix the model and run again"
     line = getattr(model, "line", None)
-    at = _ENGINE_LINE.search(message) if sql is not None else None
-    if at is not None:  # the engine's "LINE n" counts the lines of the SQL sent, as compiled
-        line = getattr(model, "sql_line", 1) + int(at.group(1)) - 1
+    at = _ENGINE_LINE.search(message) if sql is not None and sent_as_compiled else None
+    if at is not None:
+        if compiled:
+            hint = f"compiled SQL: {compiled}:{at.group(1)}"
+        if getattr(model, "sql_line", 0):
+            line = model.sql_line + int(at.group(1)) - 1  # type: ignore[union-attr]
     return ModelError(
         f"{model.name} failed on {engine.name}: {message}",
         file=model.rel_path, line=line, node=model.name, hint=hint,

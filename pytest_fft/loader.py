@@ -315,7 +315,10 @@ def _load_sql_model(
         name=name, kind="sql", path=path, rel_path=display, relation=relation,
         deps=tuple(dict.fromkeys(deps)), materialized=materialized,
         tags=_tags(cfg.get("tags")), meta=dict(cfg.get("meta") or {}), line=1,
-        sql=body.select, sql_line=body.line, raw_sql=raw, config=dict(cfg),
+        # The model file's line of the SELECT, only when rendering kept the template's lines
+        # (a multi-line {{ config(...) }}, {# #} comment or loop does not): 0 otherwise.
+        sql_line=body.line if len(sql.splitlines()) == len(raw.splitlines()) else 0,
+        sql=body.select, raw_sql=raw, config=dict(cfg),
     )
 
 

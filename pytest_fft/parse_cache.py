@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from ._version import __version__
 from .project import Project
 
-FORMAT = "3"
+FORMAT = "4"
 T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")

@@ -27,7 +27,7 @@ class Model:
     meta: Mapping[str, Any] = field(default_factory=dict)
     line: int = 1
     sql: str | None = None  # rendered SELECT (SQL models)
-    sql_line: int = 1  # the line of the model file where ``sql`` begins (SQL models)
+    sql_line: int = 0  # the line of the model file where ``sql`` begins; 0: not known
     raw_sql: str | None = None  # the template as written (SQL models)
     func: Callable[..., Any] | None = field(default=None, compare=False)
     requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -74,7 +74,9 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
     try:
         names, rows = engine.select_with_inputs(sql, inputs)
     except Exception as exc:
-        raise engine_failure(project, engine, model, exc, model.sql) from exc
+        # The case's query wraps the model's SQL: its LINE n is no line of the model's file.
+        raise engine_failure(project, engine, model, exc, model.sql,
+                             sent_as_compiled=False) from exc
     return Cells(tuple(names), tuple(zip(*rows)) if rows else tuple(() for _ in names), len(rows))
 
 

@@ -338,8 +338,22 @@ def test_a_sql_error_points_at_its_line_in_the_model_file(make_project, run_fft)
     assert result.returncode == 1
     assert "LINE 3: wher id > 0" in result.output  # DuckDB counts the compiled SELECT's lines
     assert "at models/a.ff.sql:6" in result.output  # the same line in the model file
+    assert "compiled SQL: .fastflowtransform/target/compiled/models/a.ff.sql:3" in result.output
     compiled = root / ".fastflowtransform/target/compiled/models/a.ff.sql"
     assert compiled.read_text().splitlines()[2] == "wher id > 0"
+
+
+def test_a_sql_error_after_lines_jinja_removed_points_at_the_compiled_line(
+        make_project, run_fft) -> None:
+    root = make_project({
+        "models/a.ff.sql": "{{ config(\n  materialized='table',\n) }}\n{# two\nlines #}\n"
+                           "select 1 as id,\n  nope\n",
+    })
+    result = run_fft("run", str(root))
+    assert result.returncode == 1
+    assert "LINE 2:   nope" in result.output
+    assert "at models/a.ff.sql:1" in result.output  # not a guess at a wrong line
+    assert "compiled SQL: .fastflowtransform/target/compiled/models/a.ff.sql:2" in result.output
 
 
 def test_dag_prints_the_levels_and_writes_the_html_page(simple_project: Path, run_fft) -> None:
