@@ -35,13 +35,15 @@ class DagNode:
     x: int = 0
     y: int = 0
 
-    @property
-    def anchor(self) -> str:
-        return "node-" + "".join(c if c.isalnum() else "-" for c in self.name)
+    index: int = 0  # position in the page: keeps anchors unique (a-b.ff and a_b.ff)
 
     @property
-    def label(self) -> str:
-        return self.name if len(self.name) <= 26 else self.name[:25] + "…"
+    def anchor(self) -> str:
+        return f"node-{self.index}-" + "".join(c if c.isalnum() else "-" for c in self.name)
+
+    @property
+    def label(self) -> str:  # fits the box in a 12 px sans-serif font, capitals included
+        return self.name if len(self.name) <= 22 else self.name[:21] + "…"
 
 
 def dag_nodes(project: Project, names: Iterable[str]) -> list[DagNode]:
@@ -63,12 +65,9 @@ def dag_nodes(project: Project, names: Iterable[str]) -> list[DagNode]:
             model = project.models[name]
             node = DagNode(name, model.kind, level, model.relation, model.rel_path, parents,
                            model.materialized, model.tags, model.sql)
-        placed.append(_at(node, level, row))
+        placed.append(replace(node, x=_PAD + level * _COL_W, y=_PAD + row * _ROW_H,
+                              index=len(placed)))
     return placed
-
-
-def _at(node: DagNode, level: int, row: int) -> DagNode:
-    return replace(node, x=_PAD + level * _COL_W, y=_PAD + row * _ROW_H)
 
 
 def render_text(nodes: list[DagNode]) -> str:
@@ -89,9 +88,14 @@ def mermaid(nodes: list[DagNode]) -> str:
     """The graph in Mermaid syntax (``flowchart LR``), with stable ids."""
     ids = {node.name: f"n{i}" for i, node in enumerate(nodes)}
     lines = ["flowchart LR"]
-    lines += [f'  {ids[n.name]}["{n.name}"]' for n in nodes]
+    lines += [f'  {ids[n.name]}["{_mermaid_text(n.name)}"]' for n in nodes]
     lines += [f"  {ids[p]} --> {ids[n.name]}" for n in nodes for p in n.parents if p in ids]
     return "\n".join(lines)
+
+
+def _mermaid_text(text: str) -> str:
+    """A label Mermaid accepts inside ``["..."]``: quotes as its entity code."""
+    return text.replace('"', "#quot;")
 
 
 def render_html(project_name: str, nodes: list[DagNode], columns: Columns | None,

@@ -24,17 +24,19 @@ _EXTRA = {
 }
 
 
-def create_engine(profile: Any, *, wait: float = 0.0) -> Engine:
+def create_engine(profile: Any, *, wait: float = 0.0, read_only: bool = False) -> Engine:
     """An engine for a resolved profile (a member of ``pytest_fft.profiles.Profile``).
 
     ``wait``: seconds to wait for a database another process holds (0: fail at once).
+    ``read_only``: for tools that only look (``fft dag``): no lock on writers, nothing created.
     """
     from ..errors import EngineNotInstalledError
 
     if profile.engine == "duckdb":
         from .duckdb import DuckDBEngine
 
-        return DuckDBEngine(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait)
+        return DuckDBEngine(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait,
+                            read_only=read_only)
     extra = _EXTRA.get(profile.engine, profile.engine)
     raise EngineNotInstalledError(
         f"engine {profile.engine!r} is not available in this version of pytest-fft",

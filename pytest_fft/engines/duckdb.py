@@ -30,7 +30,7 @@ class DuckDBEngine:
     abbrev = "DUCK"
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
-                 wait: float = 0.0, _shared: Any = None) -> None:
+                 wait: float = 0.0, read_only: bool = False, _shared: Any = None) -> None:
         import duckdb
 
         self._duckdb = duckdb
@@ -46,14 +46,18 @@ class DuckDBEngine:
             # over its inputs (select_with_inputs) never needs it.
             self._con = _shared.cursor()
             return
-        if path != ":memory:" and not path.startswith("md:"):
+        if path != ":memory:" and not path.startswith("md:") and not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = self._connect(path, wait)
-        if schema:
+        self._con = self._connect(path, wait, read_only)
+        if read_only:  # reads only: the schema must exist, and nothing is created
+            if schema:
+                self._con.execute(f"set schema = '{schema}'")
+            self._schema_created = True
+        elif schema:
             self._con.execute(f"create schema if not exists {quote_ident(schema)}")
             self._con.execute(f"set schema = '{schema}'")
 
-    def _connect(self, path: str, wait: float) -> Any:
+    def _connect(self, path: str, wait: float, read_only: bool = False) -> Any:
         """Open the database; another process holding it is an error at once, or, with
         ``wait`` seconds, something to wait for (DuckDB admits one writing process)."""
         import time
@@ -61,7 +65,7 @@ class DuckDBEngine:
         deadline = time.monotonic() + wait
         while True:
             try:
-                return self._duckdb.connect(path)
+                return self._duckdb.connect(path, read_only=read_only)
             except self._duckdb.IOException as exc:
                 locked = "lock" in str(exc).lower()
                 if locked and time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pytest_fft import load_project
@@ -58,3 +59,22 @@ def test_the_page_draws_each_node_once_and_links_it_to_its_entry(simple_project:
     assert all(f'href="#{a}"' in page for a in anchors)
     assert "<code>email</code> VARCHAR" in page  # the columns of users, from the warehouse
     assert "<script" not in page  # works offline, no JavaScript
+
+
+def test_anchors_stay_unique_when_names_differ_only_in_punctuation(
+        project_dir: Callable[..., Path]) -> None:
+    root = project_dir({"project.yml": "name: p\n", "models/a-b.ff.sql": "select 1 as x\n",
+                        "models/a_b.ff.sql": "select 2 as x\n"})
+    project = load_project(root)
+    page = render_html("p", dag_nodes(project, project.dag.order), None)
+    anchors = re.findall(r'<div class="entry" id="([^"]+)">', page)
+    assert len(anchors) == 2 and len(set(anchors)) == 2
+
+
+def test_a_quote_in_a_name_is_escaped_for_mermaid(project_dir: Callable[..., Path]) -> None:
+    root = project_dir({"project.yml": "name: p\n",
+                        "models/p.ff.py": "from pytest_fft import model\n"
+                                          "@model(name='say \"hi\"')\ndef f():\n    return None\n"})
+    project = load_project(root)
+    assert mermaid(dag_nodes(project, project.dag.order)).splitlines()[1] == (
+        '  n0["say #quot;hi#quot;"]')

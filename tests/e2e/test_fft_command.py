@@ -406,3 +406,14 @@ def test_a_selector_that_matches_nothing_is_named(simple_project: Path, run_fft)
     assert result.returncode == 0  # as dbt: nothing to do is no error
     assert "Nothing to do: no node matched --select mart_userz --exclude x." in result.stdout
     assert "see docs/running.md#selection" in result.stdout
+
+
+def test_dag_checks_env_and_engine_and_a_docs_file_is_an_error(simple_project: Path,
+                                                                run_fft) -> None:
+    result = run_fft("dag", str(simple_project), "--env", "nosuch")
+    assert result.returncode == 1
+    assert "Unknown env 'nosuch'" in result.output
+    (simple_project / "docs").write_text("notes\n")
+    result = run_fft("dag", str(simple_project), "--html")
+    assert result.returncode == 1
+    assert "cannot write" in result.output and "Traceback" not in result.output
