@@ -256,7 +256,7 @@ class BuildRun:
                     if parent in self.project.seeds:  # seeds load with --fft-seed only
                         blocked[name] = (f"seed {parent} is not loaded (relation {rel} is "
                                          "missing); run `fft seed` first, or add --fft-seed "
-                                         "to pytest")
+                                         "to pytest (and do not --exclude it)")
                     else:
                         blocked[name] = (f"upstream {parent} is not selected and its "
                                          f"relation {rel} is missing; select "

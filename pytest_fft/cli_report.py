@@ -17,6 +17,8 @@ import pytest
 from rich.console import Console
 from rich.markup import escape
 
+from .errors import FFTError
+
 _ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]↷[/]",
           "warn": "[yellow]![/]"}
 _DQ_ICONS = {"success": "✅", "fail": "❌", "error": "❌", "warn": "❕", "skipped": "↷"}
@@ -254,14 +256,7 @@ class CliReporter:
         c = self.counts
         total = c["passed"] + c["failed"] + c["skipped"]
         if total == 0:
-            chosen = [*(f"--select {t}" for t in session.config.option.fft_select),
-                      *(f"--exclude {t}" for t in session.config.option.fft_exclude)]
-            self.console.print("Nothing to do: no node matched"
-                               + (f" {' '.join(chosen)}" if chosen else "") + ".")
-            if chosen:
-                self.console.print("  selectors: a node name (users, users.ff), tag:, path:, "
-                                   "kind:, state:modified, with + for ancestors or "
-                                   "descendants; see docs/running.md#selection")
+            self._print_nothing_to_do(session)
             return
         if self.command == "test":
             return
@@ -314,6 +309,24 @@ class CliReporter:
         self.console.print("\n".join(lines))  # one print: a thousand checks in ~10 ms
 
     # -- exit code ---------------------------------------------------------------------
+    def _print_nothing_to_do(self, session: pytest.Session) -> None:
+        """Why nothing ran: the selectors that match no node of the project, or else that the
+        selection holds nothing of what this command runs (no checks for ``fft test``)."""
+        option = session.config.option
+        unmatched = [f"--{flag} {token}" for flag, tokens in (("select", option.fft_select),
+                                                               ("exclude", option.fft_exclude))
+                     for token in tokens if not _matches_a_node(session, token)]
+        if unmatched:
+            self.console.print(f"Nothing to do: {' '.join(unmatched)} matched no node.")
+            self.console.print("  selectors: a node name (users, users.ff), tag:, path:, "
+                               "kind:, state:modified, with + for ancestors or descendants; "
+                               "see docs/running.md#selection")
+        elif option.fft_select or option.fft_exclude:
+            self.console.print(f"Nothing to do: the selection has nothing that `fft "
+                               f"{self.command}` runs.")
+        else:
+            self.console.print("Nothing to do: no node matched.")
+
     def exit_code(self, pytest_code: int) -> int:
         """0 ok; 1 project, build or can't-run errors; 2 data-quality failures; 99 unexpected."""
         from .cli import (
@@ -335,3 +348,20 @@ class CliReporter:
         if self.statuses.get("fail"):
             return EXIT_DATA_QUALITY
         return EXIT_OK
+
+
+def _matches_a_node(session: pytest.Session, token: str) -> bool:
+    """Whether ``token`` selects any node of a loaded project (``state:`` tokens, which need
+    the build cache, and unloaded projects count as matching: nothing to say about them)."""
+    from .plugin import STATE_KEY
+    from .selection import match_token
+
+    state = session.config.stash.get(STATE_KEY, None)
+    projects = [run.project for run in (state.runs.values() if state else ())
+                if hasattr(run, "project")]
+    if "state:" in token or not projects:
+        return True
+    try:
+        return any(match_token(project, token) for project in projects)
+    except FFTError:
+        return True  # a bad token was reported as such

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_by_project: dict[Path, set[Path]] = {}  # project root -> user files its loads imported
+_imported: set[Path] = set()  # the user's files that loads in this process imported
 
 
 @contextmanager
@@ -44,14 +44,13 @@ def user_files(module_names: set[str]) -> list[Path]:
     return sorted(files)
 
 
-def project_imports(root: Path, found: Iterable[Path]) -> tuple[Path, ...]:
-    """The user's files a load of the project at ``root`` imported (``found``), with those
-    that earlier loads of it in this process imported.
+def project_imports(found: Iterable[Path]) -> tuple[Path, ...]:
+    """The user's files a project load imported (``found``), with those that earlier loads in
+    this process imported.
 
-    A module is imported once per process: a later load that uses it again finds it in
-    ``sys.modules`` and :func:`user_imports` does not see it. Keeping the earlier files keeps
-    them in the parse cache's key (a file no longer imported only costs a reload when it
-    changes)."""
-    seen = _by_project.setdefault(root.resolve(), set())
-    seen.update(found)
-    return tuple(sorted(seen))
+    A module is imported once per process: a later load that uses it again, of the same
+    project or of another one that shares it, finds it in ``sys.modules`` and
+    :func:`user_imports` does not see it. Keeping every file seen keeps them in the parse
+    cache's key (a file a project does not import only costs a reload when it changes)."""
+    _imported.update(found)
+    return tuple(sorted(_imported))

@@ -80,7 +80,7 @@ def load_project(
             models[model.name] = model
     watched = [root / "models", root / "macros"]
     imported_files = project_imports(
-        root, (p for p in imported if not any(p.is_relative_to(folder) for folder in watched)))
+        p for p in imported if not any(p.is_relative_to(folder) for folder in watched))
     for spec, path in py_specs:
         model = _load_python_model(spec, path, root, names, missing)
         models[model.name] = model

@@ -325,7 +325,7 @@ def test_run_before_seed_says_to_load_the_seeds(simple_project: Path, run_fft) -
     result = run_fft("run", str(simple_project))
     assert result.returncode == 1
     assert ("seed seed_users is not loaded (relation seed_users is missing); run `fft seed` "
-            "first, or add --fft-seed to pytest") in result.output
+            "first, or add --fft-seed to pytest (and do not --exclude it)") in result.output
     assert "Traceback" not in result.output
 
 
@@ -402,10 +402,13 @@ def test_an_unexpected_error_exits_99_with_one_line(make_project, run_fft) -> No
 
 
 def test_a_selector_that_matches_nothing_is_named(simple_project: Path, run_fft) -> None:
-    result = run_fft("run", str(simple_project), "--select", "mart_userz", "--exclude", "x")
+    result = run_fft("run", str(simple_project), "--select", "mart_userz", "--exclude", "users")
     assert result.returncode == 0  # as dbt: nothing to do is no error
-    assert "Nothing to do: no node matched --select mart_userz --exclude x." in result.stdout
+    assert "Nothing to do: --select mart_userz matched no node." in result.stdout  # not users
     assert "see docs/running.md#selection" in result.stdout
+    result = run_fft("test", str(simple_project), "--select", "users_enriched")  # no checks
+    assert result.returncode == 0
+    assert "Nothing to do: the selection has nothing that `fft test` runs." in result.stdout
 
 
 def test_dag_checks_env_and_engine_and_a_docs_file_is_an_error(simple_project: Path,
