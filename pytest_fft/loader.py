@@ -57,7 +57,7 @@ def load_project(
     sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
     py_specs = _discover_python_models(root, engine)
 
-    names = _NodeNames(root)
+    names = _NodeNames(root, fold_case=engine != "postgres")  # quoted names keep case there
     for seed in seeds:
         names.add(seed.name, seed.relation, seed.rel_path)
     for path in sql_files:
@@ -122,24 +122,30 @@ def _rel(path: Path, root: Path) -> str:
 class _NodeNames:
     """Every node name and relation of the project, for ``ref()`` lookups and suggestions."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, fold_case: bool = True) -> None:
         self.root = root
         self.by_name: dict[str, str] = {}  # name -> defining file
         self.by_relation: dict[str, str] = {}  # relation -> node name
         self._same_name: dict[str, list[str]] = {}  # name -> every file that defines it
         self._same_relation: dict[str, list[str]] = {}  # relation -> every node building it
+        # Relations as the warehouse tells them apart: DuckDB (and most engines) ignore the
+        # case of names, so Users.ff.sql and users.ff.sql would build one table.
+        self._fold_case = fold_case
+        self._builder: dict[str, str] = {}  # relation key -> the first node building it
 
     def add(self, name: str, relation: str, rel_path: str) -> None:
         """Record a node; a name or relation taken before is kept for :meth:`duplicates`."""
         if name in self.by_name:
             self._same_name.setdefault(name, [self.by_name[name]]).append(rel_path)
             return
-        if relation in self.by_relation:
-            self._same_relation.setdefault(relation, [self.by_relation[relation]]).append(name)
-            self.by_name[name] = rel_path
-            return
         self.by_name[name] = rel_path
+        key = relation.casefold() if self._fold_case else relation
+        if key in self._builder:
+            first = self._builder[key]
+            self._same_relation.setdefault(relation_for(first), [first]).append(name)
+            return
         self.by_relation[relation] = name
+        self._builder[key] = name
 
     def duplicates(self) -> DuplicateNodeError | None:
         """Every name defined more than once and every relation built by more than one node,
@@ -153,6 +159,8 @@ class _NodeNames:
             both = "both" if len(names) == 2 else "all"
             nodes = _and_list([f"{n!r} ({self.by_name[n]})" for n in names])
             message = f"Nodes {nodes} {both} build the relation {relation!r}"
+            if len({relation_for(n) for n in names}) > 1:
+                message += " (the warehouse does not tell names apart by case)"
             problems.append((message, self.by_name[names[-1]], names[-1]))
         if not problems:
             return None

@@ -324,6 +324,11 @@ def test_not_a_project(tmp_path: Path) -> None:
             "seeds/seed_users.csv",
             "seeds/seed_users.csv", id="two-seeds"),
         pytest.param(
+            {"models/Users.ff.sql": "select 1"},
+            "Nodes 'Users.ff' (models/Users.ff.sql) and 'users.ff' (models/users.ff.sql) "
+            "both build the relation 'Users' (the warehouse does not tell names apart by case)",
+            "models/users.ff.sql", id="relations-that-differ-in-case"),
+        pytest.param(
             {"models/a/users.ff.sql": "select 1", "models/b/users.ff.sql": "select 2",
              "models/a/m.ff.sql": "select 1", "models/b/m.ff.sql": "select 2"},
             "Duplicate node name 'm.ff': defined in models/a/m.ff.sql and models/b/m.ff.sql\n"
