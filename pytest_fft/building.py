@@ -43,8 +43,9 @@ def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception
     if at is not None:
         if compiled:
             hint = f"compiled SQL: {compiled}:{at.group(1)}"
-        if getattr(model, "sql_line", 0):
-            line = model.sql_line + int(at.group(1)) - 1  # type: ignore[union-attr]
+        sql_line = getattr(model, "sql_line", 0)  # 0: rendering moved the template's lines
+        if sql_line:
+            line = sql_line + int(at.group(1)) - 1
     return ModelError(
         f"{model.name} failed on {engine.name}: {message}",
         file=model.rel_path, line=line, node=model.name, hint=hint,

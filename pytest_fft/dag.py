@@ -67,13 +67,11 @@ class Dag:
             node = min(dep for dep in self.parents[node] if dep in remaining)
         cycle = path[seen[node]:] + [node]
         cycle.reverse()  # show it in reading order: a -> b means b reads a
-        err = ModelCycleError(
+        return ModelCycleError(
             "Cycle detected among nodes: " + " -> ".join(cycle),
-            node=cycle[0],
+            cycle=tuple(cycle[:-1]), node=cycle[0],
             hint="remove one of these ref()/deps so the models no longer read each other",
         )
-        err.cycle = tuple(cycle[:-1])
-        return err
 
     def level_of(self, name: str) -> int:
         return self._level[name]

@@ -106,7 +106,9 @@ class DependencyNotFoundError(ProjectError):
 class ModelCycleError(ProjectError):
     """The models depend on each other in a circle."""
 
-    cycle: tuple[str, ...] = ()  # the nodes of the circle, in reading order
+    def __init__(self, message: str, *, cycle: tuple[str, ...] = (), **where: Any) -> None:
+        super().__init__(message, **where)
+        self.cycle = cycle  # the nodes of the circle, in reading order
 
 
 class RenderError(ProjectError):

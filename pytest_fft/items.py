@@ -86,7 +86,6 @@ def _has_conftest(root: Path, skip: list[str]) -> bool:
     inside folders matching ``norecursedirs`` (``.*``, ``venv``, ... by default), and
     neither does this walk (a virtualenv in the project costs nothing)."""
     import fnmatch
-    import os
 
     for folder, dirs, files in os.walk(root):
         if "conftest.py" in files:

@@ -97,12 +97,10 @@ def load_project(
     except ModelCycleError as exc:
         first = models.get(exc.node or "")
         files = [models[name].rel_path for name in exc.cycle if name in models]
-        err = ModelCycleError(f"{exc.message} (in {', '.join(files)})" if files else exc.message,
-                              file=first.rel_path if first else None,
+        raise ModelCycleError(f"{exc.message} (in {', '.join(files)})" if files else exc.message,
+                              cycle=exc.cycle, file=first.rel_path if first else None,
                               line=first.line if first else None, node=exc.node,
-                              hint=exc.hint)
-        err.cycle = exc.cycle
-        raise err from None
+                              hint=exc.hint) from None
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
