@@ -1103,7 +1103,7 @@ def _run_unit_model(fft_project: object, node: NodeSpec,
     """Build ``node`` from ``inputs`` as the unit runner does; its columns and its rows
     (plain Python values, NULL as ``None``), the rows sorted for a stable text."""
     from pytest_fft import DuckDBEngine
-    from pytest_fft.building import build_node
+    from pytest_fft.run.building import build_node
     from pytest_fft.utest.compare import _canon, input_frame
     from pytest_fft.utest.spec import InputData
 

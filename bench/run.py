@@ -144,7 +144,7 @@ def cpu_count() -> int:
 
 
 def db_path_of(root: Path, env_name: str) -> Path:
-    from pytest_fft.profiles import resolve_profile
+    from pytest_fft.project.profiles import resolve_profile
 
     resolved = resolve_profile(root, env_name, environ={})
     if resolved.engine != "duckdb":
@@ -218,7 +218,7 @@ def build_models_raw(project, db: Path) -> None:  # noqa: ANN001
     """Every model in topological order on one connection: the rendered SQL, the same
     Python functions called the way the product calls them, frames written with register."""
     import duckdb
-    from pytest_fft.building import call_model_function
+    from pytest_fft.run.building import call_model_function
 
     con = duckdb.connect(str(db))
     try:
@@ -250,8 +250,8 @@ import types
 import duckdb
 import pandas  # noqa: F401
 
-from pytest_fft.building import call_model_function
-from pytest_fft.modules import install_fastflowtransform_alias
+from pytest_fft.run.building import call_model_function
+from pytest_fft.project.modules import install_fastflowtransform_alias
 
 STEPS = {steps!r}
 

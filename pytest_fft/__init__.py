@@ -17,15 +17,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .decorators import engine_model, model
-from .names import relation_for
+from pytest_fft._version import __version__
+from pytest_fft.decorators import engine_model, model
+from pytest_fft.project.names import relation_for
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .dag import Dag, topo_sort
-    from .engines import create_engine
-    from .engines.duckdb import DuckDBEngine
-    from .errors import (
+    from pytest_fft.project.dag import Dag, topo_sort
+    from pytest_fft.engines import create_engine
+    from pytest_fft.engines.duckdb import DuckDBEngine
+    from pytest_fft.errors import (
         DependencyNotFoundError,
         FastFlowTransformError,
         FFTError,
@@ -36,11 +36,11 @@ if TYPE_CHECKING:  # pragma: no cover
         ProjectError,
         RequiredColumnsError,
     )
-    from .executor import Executor, NodeResult
-    from .loader import load_project
-    from .profiles import resolve_profile
-    from .project import Model, Project, Seed
-    from .validation import validate_required_columns
+    from pytest_fft.run.executor import Executor, NodeResult
+    from pytest_fft.project.loader import load_project
+    from pytest_fft.project.profiles import resolve_profile
+    from pytest_fft.project.records import Model, Project, Seed
+    from pytest_fft.project.validation import validate_required_columns
 
 __all__ = [
     "__version__",
@@ -71,18 +71,18 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load_project": "loader",
-    "Project": "project",
-    "Model": "project",
-    "Seed": "project",
-    "Dag": "dag",
-    "topo_sort": "dag",
-    "Executor": "executor",
-    "NodeResult": "executor",
+    "load_project": "project.loader",
+    "Project": "project.records",
+    "Model": "project.records",
+    "Seed": "project.records",
+    "Dag": "project.dag",
+    "topo_sort": "project.dag",
+    "Executor": "run.executor",
+    "NodeResult": "run.executor",
     "DuckDBEngine": "engines.duckdb",
     "create_engine": "engines",
-    "resolve_profile": "profiles",
-    "validate_required_columns": "validation",
+    "resolve_profile": "project.profiles",
+    "validate_required_columns": "project.validation",
     "FFTError": "errors",
     "FastFlowTransformError": "errors",
     "ProjectError": "errors",

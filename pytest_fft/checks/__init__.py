@@ -10,9 +10,9 @@ Nothing here imports pytest or a database driver.
 
 from __future__ import annotations
 
-from .dialect import DIALECTS, Dialect, dialect_for
-from .spec import CHECK_TYPES, CheckNotSupportedError, CheckSpec, Severity, parse_checks
-from .sql import CheckOutcome, check_sql, evaluate
+from pytest_fft.checks.dialect import DIALECTS, Dialect, dialect_for
+from pytest_fft.checks.spec import CHECK_TYPES, CheckNotSupportedError, CheckSpec, Severity, parse_checks
+from pytest_fft.checks.sql import CheckOutcome, check_sql, evaluate
 
 __all__ = [
     "CHECK_TYPES",

@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CheckError
+from pytest_fft.errors import CheckError
 
 if TYPE_CHECKING:
-    from ..project import Check
-    from .sql import CheckOutcome
+    from pytest_fft.project.records import Check
+    from pytest_fft.checks.sql import CheckOutcome
 
 sql_log = logging.getLogger("pytest_fft.sql")
 
 
 def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
-    from .dialect import dialect_for
-    from .sql import check_sql, evaluate
+    from pytest_fft.checks.dialect import dialect_for
+    from pytest_fft.checks.sql import check_sql, evaluate
 
     sql = check_sql(check.spec, dialect_for(engine.name))
     if sql_log.isEnabledFor(logging.DEBUG):

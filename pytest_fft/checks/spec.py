@@ -35,8 +35,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
-from ..errors import FFTError, ProjectFileError
-from ..yaml_io import LineList, line_of
+from pytest_fft.errors import FFTError, ProjectFileError
+from pytest_fft.project.yaml_io import LineList, line_of
 
 Severity = Literal["error", "warn"]
 SEVERITIES: tuple[str, ...] = ("error", "warn")
@@ -434,7 +434,7 @@ def parse_check(raw: Any, display: str = "project.yml", line: int | None = None)
 
 
 def parse_checks(tests: Sequence[Any], display: str = "project.yml") -> tuple[CheckSpec, ...]:
-    """Parse ``project.yml -> tests:`` (as loaded by :func:`pytest_fft.yaml_io.load_yaml`).
+    """Parse ``project.yml -> tests:`` (as loaded by :func:`pytest_fft.project.yaml_io.load_yaml`).
 
     Ids are unique: a repeated id gets ``#2``, ``#3``, ... in file order, e.g.
     ``not_null[users.email]`` and ``not_null[users.email]#2``.

@@ -45,8 +45,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .dialect import Dialect
-from .spec import CheckNotSupportedError, CheckSpec
+from pytest_fft.checks.dialect import Dialect
+from pytest_fft.checks.spec import CheckNotSupportedError, CheckSpec
 
 #: How many offending values an ``accepted_values`` failure lists.
 TOP_VALUES = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Engine, quote_ident, quote_relation
+from pytest_fft.engines.base import Engine, quote_ident, quote_relation
 
 __all__ = ["Engine", "create_engine", "quote_ident", "quote_relation", "ENGINE_ABBREV"]
 
@@ -25,15 +25,15 @@ _EXTRA = {
 
 
 def create_engine(profile: Any, *, wait: float = 0.0, read_only: bool = False) -> Engine:
-    """An engine for a resolved profile (a member of ``pytest_fft.profiles.Profile``).
+    """An engine for a resolved profile (a member of ``pytest_fft.project.profiles.Profile``).
 
     ``wait``: seconds to wait for a database another process holds (0: fail at once).
     ``read_only``: for tools that only look (``fft dag``): no lock on writers, nothing created.
     """
-    from ..errors import EngineNotInstalledError
+    from pytest_fft.errors import EngineNotInstalledError
 
     if profile.engine == "duckdb":
-        from .duckdb import DuckDBEngine
+        from pytest_fft.engines.duckdb import DuckDBEngine
 
         return DuckDBEngine(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait,
                             read_only=read_only)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .base import quote_ident, quote_relation
+from pytest_fft.engines.base import quote_ident, quote_relation
 
 _frame_ids = itertools.count()
 _scratch_ids = itertools.count(1)
@@ -71,7 +71,7 @@ class DuckDBEngine:
                 if locked and time.monotonic() < deadline:
                     time.sleep(0.2)
                     continue
-                from ..errors import ProfileError
+                from pytest_fft.errors import ProfileError
 
                 raise ProfileError(
                     f"cannot open DuckDB database {path}: {exc}",

@@ -11,8 +11,8 @@ or compared.
 
 from __future__ import annotations
 
-from .compare import Cells, FrameDiff, compare_frames, expected_cells, expected_frame, input_frame
-from .spec import (
+from pytest_fft.utest.compare import Cells, FrameDiff, compare_frames, expected_cells, expected_frame, input_frame
+from pytest_fft.utest.spec import (
     Expectation,
     InputData,
     UnitCase,

@@ -47,7 +47,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from .spec import Expectation, InputData
+from pytest_fft.utest.spec import Expectation, InputData
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..building import build_node, engine_failure, python_model_result
-from ..python_models import resolve_function
+from pytest_fft.run.building import build_node, engine_failure, python_model_result
+from pytest_fft.project.python_models import resolve_function
 
 if TYPE_CHECKING:
-    from ..project import Model, Project
-    from .compare import FrameDiff
-    from .spec import UnitCase
+    from pytest_fft.project.records import Model, Project
+    from pytest_fft.utest.compare import FrameDiff
+    from pytest_fft.utest.spec import UnitCase
 
 
 def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
     """Build ``case.model`` on ``engine`` from the case's inputs and diff the result."""
-    from .compare import compare_frames, expected_cells, input_frame
+    from pytest_fft.utest.compare import compare_frames, expected_cells, input_frame
 
     model = project.models[case.model]
     actual = _select_directly(project, model, case, engine)
@@ -53,8 +53,8 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
     if (not hasattr(engine, "select_with_inputs")
             or case.expect.relation.split(".")[-1] != model.relation):
         return None
-    from ..engines.duckdb import inline_relation
-    from .compare import Cells
+    from pytest_fft.engines.duckdb import inline_relation
+    from pytest_fft.utest.compare import Cells
 
     inputs = {}
     for relation, data in case.inputs.items():

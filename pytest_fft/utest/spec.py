@@ -50,9 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ProjectFileError
-from ..names import relation_for
-from ..yaml_io import LineDict, LineList, line_of, load_yaml
+from pytest_fft.errors import ProjectFileError
+from pytest_fft.project.names import relation_for
+from pytest_fft.project.yaml_io import LineDict, LineList, line_of, load_yaml
 
 #: Where specs live, relative to the project root.
 UNIT_DIR = Path("tests") / "unit"

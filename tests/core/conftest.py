@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from pytest_fft.dag import Dag
-from pytest_fft.project import Model, Project, Seed
-from pytest_fft.project_config import ProjectConfig
+from pytest_fft.project.dag import Dag
+from pytest_fft.project.records import Model, Project, Seed
+from pytest_fft.project.config import ProjectConfig
 
 # The folders under projects/ are FastFlowTransform projects used as data, not test modules.
 collect_ignore_glob = ["projects/*"]
@@ -80,7 +80,7 @@ def copy_project(tmp_path: Path) -> Callable[[Path], Path]:
 @pytest.fixture
 def load(project_dir: Callable[[Mapping[str, str]], Path]) -> Callable[..., Project]:
     """``load({...files}, engine=..., vars=...)`` -> the loaded Project."""
-    from pytest_fft.loader import load_project
+    from pytest_fft.project.loader import load_project
 
     def build(files: Mapping[str, str], **kwargs: Any) -> Project:
         return load_project(project_dir(files), **kwargs)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_fft.building import build_node, call_model_function
+from pytest_fft.run.building import build_node, call_model_function
 from pytest_fft.errors import ModelError, ModelReturnTypeError, RequiredColumnsError
-from pytest_fft.project import Model
+from pytest_fft.project.records import Model
 
 
 def py_model(func: Any, deps: tuple[str, ...] = (), requires: dict | None = None,
@@ -73,9 +73,9 @@ def test_builtin_callable_without_signature() -> None:
 
 
 def project_with(tmp_path: Path, model: Model, frames: dict) -> Any:
-    from pytest_fft.dag import Dag
-    from pytest_fft.project import Project
-    from pytest_fft.project_config import ProjectConfig
+    from pytest_fft.project.dag import Dag
+    from pytest_fft.project.records import Project
+    from pytest_fft.project.config import ProjectConfig
 
     parents = {dep: () for dep in model.deps}
     parents[model.name] = model.deps

@@ -11,7 +11,7 @@ import pandas  # noqa: F401
 import pytest
 from rich.console import Console
 
-from pytest_fft.cli_report import CliReporter
+from pytest_fft.cli.report import CliReporter
 
 pytest_plugins = ["pytester"]
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simple_duckdb"
@@ -43,7 +43,7 @@ def test_plain_node_lines_are_what_rich_would_print(markup: str) -> None:
     from rich.markup import escape
     from rich.text import Text
 
-    from pytest_fft.cli_report import _plain
+    from pytest_fft.cli.report import _plain
 
     if "skipped" in markup:  # messages are escaped before they go between style tags
         markup = "  [yellow]" + escape(markup[len("  [yellow]"):-len("[/]")]) + "[/]"

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_fft import load_project
-from pytest_fft.dag_site import dag_nodes, mermaid, render_html, render_text
-from pytest_fft.selection import select_nodes
+from pytest_fft.docs.dag_site import dag_nodes, mermaid, render_html, render_text
+from pytest_fft.project.selection import select_nodes
 
 
 def test_text_lists_levels_and_what_each_node_reads(simple_project: Path) -> None:

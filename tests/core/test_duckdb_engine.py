@@ -12,7 +12,7 @@ from pytest_fft import DuckDBEngine, Executor, load_project
 from pytest_fft.engines import create_engine
 from pytest_fft.engines.base import Engine, quote_ident, quote_relation
 from pytest_fft.errors import EngineNotInstalledError
-from pytest_fft.profiles import resolve_profile
+from pytest_fft.project.profiles import resolve_profile
 
 
 @pytest.fixture

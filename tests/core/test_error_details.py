@@ -10,8 +10,8 @@ from typing import Any, Callable
 import pytest
 
 from pytest_fft.errors import ProfileError, ProjectError, ProjectFileError
-from pytest_fft.profiles import resolve_profile
-from pytest_fft.sources import load_sources
+from pytest_fft.project.profiles import resolve_profile
+from pytest_fft.project.sources import load_sources
 
 Load = Callable[..., Any]
 
@@ -112,7 +112,7 @@ def test_python_model_module_names_are_unique(load: Load) -> None:
         "models/a_b.ff.py": "from pytest_fft import model\n@model(name='m2')\ndef g():\n"
                             "    return 2\n",
     })
-    from pytest_fft.python_models import resolve_function
+    from pytest_fft.project.python_models import resolve_function
 
     m1, m2 = (resolve_function(project.models[n].func) for n in ("m1", "m2"))
     assert m1.__module__ != m2.__module__

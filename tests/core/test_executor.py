@@ -9,7 +9,7 @@ import pytest
 
 from pytest_fft import Executor, NodeResult
 from pytest_fft.engines.base import Engine
-from pytest_fft.executor import ResultBoard
+from pytest_fft.run.executor import ResultBoard
 
 WAIT = 5.0  # seconds a hook waits for something that must happen; only reached on a bug
 

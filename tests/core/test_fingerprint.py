@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.fingerprint import (
+from pytest_fft.run.fingerprint import (
     EnvContext,
     SqlNormalizer,
     _file_sha,
     fingerprints,
     normalize_sql,
 )
-from pytest_fft.loader import load_project
+from pytest_fft.project.loader import load_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simple_duckdb"
 ENV = EnvContext("duckdb", "dev", {"FF_X": "1"}, "{}")
@@ -80,8 +80,8 @@ def test_env_context_changes_everything(project) -> None:
 def test_fingerprints_are_the_same_in_another_process(project) -> None:
     code = (
         "import sys\n"
-        "from pytest_fft.fingerprint import EnvContext, fingerprints\n"
-        "from pytest_fft.loader import load_project\n"
+        "from pytest_fft.run.fingerprint import EnvContext, fingerprints\n"
+        "from pytest_fft.project.loader import load_project\n"
         "p = load_project(sys.argv[1])\n"
         "fps = fingerprints(p, EnvContext('duckdb', 'dev', {'FF_X': '1'}, '{}'))\n"
         "print(sorted(fps.items()))\n"

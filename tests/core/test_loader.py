@@ -16,7 +16,7 @@ from pytest_fft.errors import (
     ProjectError,
     ProjectFileError,
 )
-from pytest_fft.loader import find_project_root, is_project_dir
+from pytest_fft.project.loader import find_project_root, is_project_dir
 
 SEED_USERS = "id,email\n1,a@example.com\n"
 BASE = {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.names import is_model_file, relation_for, sql_node_name
+from pytest_fft.project.names import is_model_file, relation_for, sql_node_name
 
 
 @pytest.mark.parametrize(

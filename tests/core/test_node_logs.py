@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 
-from pytest_fft.node_logs import capture_node_logs
+from pytest_fft.run.node_logs import capture_node_logs
 
 
 def test_only_the_capturing_threads_records_are_kept() -> None:
@@ -31,7 +31,7 @@ def test_only_the_capturing_threads_records_are_kept() -> None:
 def test_logging_outside_a_capture_still_reaches_stderr_without_handlers() -> None:
     code = (
         "import logging\n"
-        "from pytest_fft.node_logs import capture_node_logs\n"
+        "from pytest_fft.run.node_logs import capture_node_logs\n"
         "with capture_node_logs(): pass\n"
         "logging.getLogger('user').warning('still printed')\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_fft.options import parse_vars
+from pytest_fft.plugin.options import parse_vars
 
 
 def test_key_value_pairs_parse_json_scalars_else_text() -> None:
@@ -26,7 +26,7 @@ def test_bad_vars_are_usage_errors(bad: str) -> None:
 
 
 def test_jobs_auto_is_two_per_core_from_4_to_32(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pytest_fft.options import parse_jobs
+    from pytest_fft.plugin.options import parse_jobs
 
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     assert parse_jobs("auto") == 16

@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import pytest
 
-from pytest_fft.loader import load_project
-from pytest_fft.parse_cache import ParseCache, load_project_cached
+from pytest_fft.project.loader import load_project
+from pytest_fft.project.parse_cache import ParseCache, load_project_cached
 
 FILES = {
     "project.yml": "name: demo\nvars: {limit: 5}\ntests:\n  - {type: not_null, table: a, column: id}\n",
@@ -99,7 +99,7 @@ def test_a_damaged_cache_file_is_ignored(setup: tuple[Path, ParseCache, Counting
 
 def test_unit_spec_files_are_kept_per_content_and_project(
         setup: tuple[Path, ParseCache, Counting]) -> None:
-    from pytest_fft.parse_cache import load_unit_file_cached
+    from pytest_fft.project.parse_cache import load_unit_file_cached
     from pytest_fft.utest import load_unit_file
 
     root, cache, load = setup

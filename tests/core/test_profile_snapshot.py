@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.errors import ProfileError
-from pytest_fft.parse_cache import ParseCache
-from pytest_fft.profile_snapshot import ProfileView, resolve_profile_cached
-from pytest_fft.profiles import resolve_profile
+from pytest_fft.project.parse_cache import ParseCache
+from pytest_fft.project.profile_snapshot import ProfileView, resolve_profile_cached
+from pytest_fft.project.profiles import resolve_profile
 
 PROFILES = ("dev:\n  engine: duckdb\n  duckdb: {path: .local/dev.duckdb}\n"
             "stg:\n  engine: postgres\n  postgres: {dsn: 'postgresql://u@h/db', db_schema: s}\n")
@@ -43,7 +43,7 @@ def test_the_view_has_the_values_of_the_validated_profile(root: Path, tmp_path: 
 
 def test_anything_it_depends_on_validates_again(root: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import pytest_fft.profiles as profiles
+    import pytest_fft.project.profiles as profiles
 
     calls: list[str | None] = []
     real = profiles.resolve_profile
@@ -76,8 +76,8 @@ def test_an_invalid_profile_is_reported_every_time(root: Path, tmp_path: Path) -
 
 def test_a_cached_profile_imports_no_pydantic(root: Path, tmp_path: Path) -> None:
     code = ("import sys\nfrom pathlib import Path\n"
-            "from pytest_fft.parse_cache import ParseCache\n"
-            "from pytest_fft.profile_snapshot import resolve_profile_cached\n"
+            "from pytest_fft.project.parse_cache import ParseCache\n"
+            "from pytest_fft.project.profile_snapshot import resolve_profile_cached\n"
             f"c = ParseCache(Path({str(tmp_path / 'cache')!r}))\n"
             f"p = resolve_profile_cached(Path({str(root)!r}), 'dev', engine=None, cache=c)\n"
             "print(p.engine, 'pydantic' in sys.modules)\n")

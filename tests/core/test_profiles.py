@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.errors import FFTError, ProfileError
-from pytest_fft.profiles import resolve_profile
+from pytest_fft.project.profiles import resolve_profile
 
 PROFILES = """\
 dev:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.errors import ProjectFileError
-from pytest_fft.project_config import load_project_config
+from pytest_fft.project.config import load_project_config
 
 
 def read(tmp_path: Path, text: str):  # noqa: ANN201

@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import pytest
 
-from pytest_fft.building import build_node
+from pytest_fft.run.building import build_node
 from pytest_fft.decorators import ModelSpec
 from pytest_fft.errors import ModuleLoadError
-from pytest_fft.python_models import LazyModelFunction, resolve_function, static_specs
+from pytest_fft.project.python_models import LazyModelFunction, resolve_function, static_specs
 
 Load = Callable[..., Any]
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from pytest_fft.errors import ProjectFileError, RenderError
-from pytest_fft.rendering import SqlBody, build_environment, render_sql, split_create
+from pytest_fft.project.rendering import SqlBody, build_environment, render_sql, split_create
 
 Load = Callable[..., Any]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.errors import ProjectFileError
-from pytest_fft.sources import Source, load_sources
+from pytest_fft.project.sources import Source, load_sources
 
 
 def read(tmp_path: Path, text: str) -> dict:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.build_run import BuildRun, BuildSettings
-from pytest_fft.loader import load_project
-from pytest_fft.profiles import resolve_profile
+from pytest_fft.run.session import BuildRun, BuildSettings
+from pytest_fft.project.loader import load_project
+from pytest_fft.project.profiles import resolve_profile
 
 FILES = {
     "project.yml": "name: p\ntests:\n  - {type: not_null, table: b, column: v}\n",
@@ -56,7 +56,7 @@ def test_a_start_that_dies_raises_on_pytests_thread_instead_of_hanging(
 
 
 def test_only_a_conftest_pytest_would_load_holds_the_early_start(tmp_path: Path) -> None:
-    from pytest_fft.items import _has_conftest
+    from pytest_fft.plugin.items import _has_conftest
 
     skip = [".*", "venv", "build"]
     (tmp_path / ".venv/lib/site-packages/pkg").mkdir(parents=True)

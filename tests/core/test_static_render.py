@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.errors import ProjectError
-from pytest_fft.rendering import _static_render, build_environment, render_sql
+from pytest_fft.project.rendering import _static_render, build_environment, render_sql
 
 TEMPLATES = [
     "select * from {{ ref('users') }}",
@@ -61,7 +61,7 @@ def test_missing_var_on_the_fast_path_names_the_line() -> None:
 
 
 def _scope_for_probe():
-    from pytest_fft.rendering import _RenderScope
+    from pytest_fft.project.rendering import _RenderScope
 
     return _RenderScope("x.ff", "models/x.ff.sql", "x", lambda n: n, lambda s, t: t,
                         {"n": 3, "flag": True, "items": [1, "a"]})

@@ -139,7 +139,7 @@ def test_quiet_prints_only_failures_and_summary(simple_project: Path, run_fft) -
 def test_version_is_fast_and_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "from pytest_fft.cli import main\n"
+        "from pytest_fft.cli.main import main\n"
         "try:\n    main(['--version'])\nexcept SystemExit as e:\n    code = e.code\n"
         "heavy = [m for m in ('pandas', 'duckdb', 'pytest', 'pydantic', 'jinja2') "
         "if m in sys.modules]\n"
@@ -261,7 +261,7 @@ def test_fft_starts_the_build_before_pytest_has_created_the_items(
 
     import pytest
 
-    from pytest_fft.cli import pytest_args_for
+    from pytest_fft.cli.main import pytest_args_for
 
     def ns(*extra: str) -> argparse.Namespace:
         return argparse.Namespace(command="run", project=str(simple_project), env=None,
@@ -275,7 +275,7 @@ def test_fft_starts_the_build_before_pytest_has_created_the_items(
 
     class Probe:
         def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-            from pytest_fft.plugin import STATE_KEY
+            from pytest_fft.plugin.hooks import STATE_KEY
 
             if report.nodeid.endswith("users.ff.sql") and "early" not in seen:
                 state = self.config.stash[STATE_KEY]

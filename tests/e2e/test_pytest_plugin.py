@@ -255,7 +255,7 @@ class _EarlyProbe:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         import threading
 
-        from pytest_fft.plugin import STATE_KEY
+        from pytest_fft.plugin.hooks import STATE_KEY
 
         if report.nodeid.endswith("users.ff.sql") and not self.seen:
             (run,) = self.config.stash[STATE_KEY].runs.values()

@@ -17,7 +17,7 @@ from pytest_fft.checks import (
     evaluate,
     parse_checks,
 )
-from pytest_fft.yaml_io import load_yaml
+from pytest_fft.project.yaml_io import load_yaml
 
 
 @pytest.fixture

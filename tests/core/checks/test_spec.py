@@ -12,7 +12,7 @@ import pytest
 
 from pytest_fft.checks import CHECK_TYPES, CheckSpec, parse_checks
 from pytest_fft.errors import ProjectFileError
-from pytest_fft.yaml_io import load_yaml
+from pytest_fft.project.yaml_io import load_yaml
 
 PROJECT = """\
 name: shop

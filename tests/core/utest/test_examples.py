@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.loader import load_project
-from pytest_fft.project import Project
+from pytest_fft.project.loader import load_project
+from pytest_fft.project.records import Project
 from pytest_fft.utest import (
     UnitCase,
     compare_frames,

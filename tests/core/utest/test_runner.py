@@ -15,7 +15,7 @@ import pytest
 
 from pytest_fft.engines.duckdb import DuckDBEngine, inline_relation
 from pytest_fft.errors import ModelError
-from pytest_fft.loader import load_project
+from pytest_fft.project.loader import load_project
 from pytest_fft.utest import compare_frames, expected_frame, load_unit_file
 from pytest_fft.utest.runner import run_case
 
@@ -204,7 +204,7 @@ def test_a_sql_case_imports_neither_arrow_nor_pandas(case: Callable[..., tuple])
     script = textwrap.dedent(f"""
         import sys
         from pytest_fft.engines.duckdb import DuckDBEngine, inline_relation
-        from pytest_fft.loader import load_project
+        from pytest_fft.project.loader import load_project
         from pytest_fft.utest import load_unit_file
         from pytest_fft.utest.runner import run_case
         project = load_project({str(project.root)!r})

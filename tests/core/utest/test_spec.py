@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.project import Project
+from pytest_fft.project.records import Project
 from pytest_fft.utest import (
     Expectation,
     InputData,
@@ -15,7 +15,7 @@ from pytest_fft.utest import (
     load_unit_file,
     load_unit_specs,
 )
-from pytest_fft.yaml_io import LineDict, load_yaml
+from pytest_fft.project.yaml_io import LineDict, load_yaml
 
 MART = """
 model: mart_orders_enriched
@@ -364,7 +364,7 @@ def test_empty_sections_count_as_not_given(parse) -> None:
 
 
 def _many(tmp_path: Path) -> Project:
-    from pytest_fft.loader import load_project
+    from pytest_fft.project.loader import load_project
 
     from .conftest import TINY_FILES, write_tree
 
@@ -397,7 +397,7 @@ def test_load_unit_specs_of_given_files(tmp_path: Path) -> None:
 
 
 def test_no_unit_folder_means_no_cases(tmp_path: Path) -> None:
-    from pytest_fft.loader import load_project
+    from pytest_fft.project.loader import load_project
 
     from .conftest import write_tree
 

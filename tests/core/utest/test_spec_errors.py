@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.project import Project
+from pytest_fft.project.records import Project
 
 OK_INPUTS = """\
     inputs:

@@ -1,0 +1,83 @@
+"""``fft dag``: the project's DAG printed by level, or written as one HTML page.
+
+It runs nothing, so it needs no pytest session: it resolves the profile (an unknown ``--env``
+or ``--engine`` is an error, as for every command), loads the project for that engine,
+selects, and renders (:mod:`pytest_fft.docs.dag_site`). With ``--html`` and ``--with-schema`` (the
+default) it also reads the columns of the relations that exist from the profile's warehouse,
+read-only, when it can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pytest_fft.errors import FFTError
+
+
+def run_dag(ns: argparse.Namespace) -> int:
+    from pytest_fft.docs.dag_site import dag_nodes, render_html, render_text
+    from pytest_fft.project.loader import load_project
+    from pytest_fft.project.profiles import resolve_profile
+    from pytest_fft.project.selection import select_nodes
+
+    root = Path(ns.project)
+    try:
+        resolved = resolve_profile(root, ns.env, engine=ns.engine)
+        project = load_project(root, engine=resolved.engine, vars=_vars(ns.vars))
+        nodes = dag_nodes(project, select_nodes(project, ns.select, ns.exclude))
+    except FFTError as err:
+        print(f"error {err}", file=sys.stderr)
+        return 1
+    if not ns.html:
+        print(render_text(nodes) if nodes else "Nothing to show: no node matched.")
+        return 0
+    columns, note = _columns(resolved) if ns.with_schema else (None, None)
+    out = root / "docs" / "index.html"
+    page = render_html(project.config.name or root.resolve().name, nodes, columns, note)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        print(f"error cannot write {out}: {exc.strerror or exc}\n"
+              f"  fix: make {out.parent} a folder you can write to", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({len(nodes)} nodes)")
+    return 0
+
+
+def _vars(items: list[str]) -> dict[str, Any] | None:
+    if not items:
+        return None
+    import pytest
+
+    from pytest_fft.plugin.options import parse_vars
+
+    try:
+        return parse_vars(items)
+    except pytest.UsageError as exc:
+        raise SystemExit(f"fft: error: {exc}") from None
+
+
+def _columns(resolved: Any) -> tuple[dict[str, list[tuple[str, str]]] | None, str | None]:
+    """The relations' columns from the profile's warehouse, opened read-only; ``(None, why
+    not)`` when it has no database yet or cannot be read (the page is written without)."""
+    from pytest_fft.engines import create_engine
+
+    path = getattr(getattr(resolved.profile, "duckdb", None), "path", None)
+    if resolved.engine == "duckdb" and (path is None or path == ":memory:"
+                                        or not Path(path).exists()):
+        return None, "No columns: the database of this env does not exist yet (run fft run)."
+    engine = None
+    try:
+        engine = create_engine(resolved.profile, read_only=True)
+        return engine.relation_columns(), None
+    except FFTError as err:  # locked by a build, an engine not installed
+        return None, f"No columns: {err.message}"
+    except Exception as exc:  # a schema that does not exist yet, a driver error
+        return None, f"No columns: {exc}"
+    finally:
+        if engine is not None:
+            engine.close()

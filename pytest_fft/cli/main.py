@@ -1,0 +1,245 @@
+"""The ``fft`` command: the spec's CLI as a thin alias over a pytest run.
+
+``fft run examples/simple_duckdb --env dev --jobs 4`` becomes
+``pytest examples/simple_duckdb --rootdir examples/simple_duckdb --fft-run --fft-env dev
+--fft-jobs 4`` with a concise reporter instead of pytest's dots. Exit codes as the spec:
+0 ok, 1 model or project errors, 99 unexpected (``FFT_TRACE=1`` shows the traceback).
+
+This module imports neither pytest nor pandas nor DuckDB at start-up: ``fft --version``
+is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from pytest_fft._version import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_DATA_QUALITY = 2
+EXIT_INTERRUPTED = 130
+EXIT_UNEXPECTED = 99
+
+COMMANDS = {
+    "seed": ("load the seeds of a project", ["--fft-seed"]),
+    "run": ("build the models of a project", ["--fft-run"]),
+    "test": ("run the data-quality checks of project.yml", ["--fft-test"]),
+    "build": ("seed, build and check, each model's checks right after it",
+              ["--fft-seed", "--fft-run", "--fft-test"]),
+    "utest": ("run the model unit tests of tests/unit/*.yml (no warehouse needed)",
+              ["--fft-utest"]),
+}
+SELECTING = ("seed", "run", "test", "build")
+BUILDING = ("run", "build")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line exits 1 (the spec reserves 2 for data quality)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fft",
+        description="FastFlowTransform on pytest: build, seed and test data projects.",
+        epilog="Every command but dag is a pytest run; add pytest options after `--`.",
+    )
+    parser.add_argument("--version", action="version", version=f"fft (pytest-fft) {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, _) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        _add_project_options(cmd)
+        cmd.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
+        cmd.add_argument("-v", "--verbose", action="count", default=0,
+                         help="-v progress, -vv debug with rendered SQL")
+        if name in SELECTING:
+            cmd.add_argument("--jobs", metavar="N|auto",
+                             help="nodes run at once (default auto: two per CPU core, 4 to 32)")
+            _add_selection_options(cmd, "run these nodes (and build what they depend on)")
+        if name == "utest":
+            cmd.add_argument("--model", action="append", default=[],
+                             help="only the cases of this model (repeatable)")
+            cmd.add_argument("--case", action="append", default=[],
+                             help="only the cases of this name (repeatable)")
+            cmd.add_argument("--path", action="append", default=[],
+                             help="only this spec file, relative to the project (repeatable)")
+            cmd.add_argument("--cache", choices=("off", "ro", "rw"), default="off",
+                             help="skip cases unchanged since they passed (default off)")
+            cmd.add_argument("--reuse-meta", action="store_true",
+                             help="reserved; accepted and ignored")
+            cmd.add_argument("--jobs", metavar="N|auto", help=argparse.SUPPRESS)
+        if name in SELECTING:
+            cmd.add_argument("--wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
+                             help="wait for a database another fft is building into")
+        if name in BUILDING:
+            cmd.add_argument("--cache", choices=("off", "ro", "rw", "wo"), default=None,
+                             help="build cache (default rw: skip unchanged nodes)")
+            cmd.add_argument("--rebuild", action="append", default=[], metavar="GLOB",
+                             help="ignore the cache for nodes matching GLOB (repeatable)")
+            cmd.add_argument("--rebuild-only", action="append", default=[], metavar="NODE",
+                             help="build NODE even if cached (its parents only if changed)")
+            cmd.add_argument("--keep-going", action="store_true",
+                             help="keep building independent models after a failure (default)")
+            cmd.add_argument("--fail-fast", action="store_true",
+                             help="start no new model after the first failure")
+    dag = sub.add_parser("dag", help=DAG_HELP, description=DAG_HELP)
+    _add_project_options(dag)
+    _add_selection_options(dag, "show these nodes and what they depend on")
+    dag.add_argument("--html", action="store_true",
+                     help="write <project>/docs/index.html instead of printing the levels")
+    dag.add_argument("--with-schema", dest="with_schema", action="store_true", default=True,
+                     help="with --html: list each relation's columns from the warehouse "
+                          "(default)")
+    dag.add_argument("--no-schema", dest="with_schema", action="store_false",
+                     help="with --html: never open the warehouse")
+    dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
+    dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_project_options(cmd: argparse.ArgumentParser) -> None:
+    """The project folder and what picks its profile and vars: every command has them."""
+    cmd.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    cmd.add_argument("--env", help="profile from profiles.yml (default: dev, or FFT_ACTIVE_ENV)")
+    cmd.add_argument("--engine", help="override the profile's engine")
+    cmd.add_argument("--vars", action="append", default=[], metavar="KEY=VALUE",
+                     help="override project vars (repeatable)")
+
+
+def _add_selection_options(cmd: argparse.ArgumentParser, select_help: str) -> None:
+    cmd.add_argument("--select", action="append", default=[], metavar="SELECTOR",
+                     help=f"{select_help}; repeatable")
+    cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
+                     help="leave these nodes out (repeatable)")
+
+
+DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"
+
+
+def pytest_args_for(ns: argparse.Namespace) -> list[str]:
+    """The pytest command line an ``fft`` invocation stands for."""
+    project = str(Path(ns.project))
+    targets = [str(Path(project, p)) for p in getattr(ns, "path", [])] or [project]
+    args = [*targets, "--rootdir", project, *COMMANDS[ns.command][1]]
+    for item in getattr(ns, "model", []):
+        args += ["--fft-utest-model", item]
+    for item in getattr(ns, "case", []):
+        args += ["--fft-utest-case", item]
+    if getattr(ns, "cache", None):
+        args += ["--fft-utest-cache" if ns.command == "utest" else "--fft-cache", ns.cache]
+    if getattr(ns, "wait", None):
+        args += ["--fft-wait", str(ns.wait)]
+    for item in getattr(ns, "rebuild", []):
+        args += ["--fft-rebuild", item]
+    for item in getattr(ns, "rebuild_only", []):
+        args += ["--fft-select", item, "--fft-rebuild", item]
+    if getattr(ns, "reuse_meta", False):
+        args.append("--fft-reuse-meta")
+    if ns.env:
+        args += ["--fft-env", ns.env]
+    if ns.engine:
+        args += ["--fft-engine", ns.engine]
+    for item in ns.vars:
+        args += ["--fft-vars", item]
+    for item in getattr(ns, "select", []):
+        args += ["--fft-select", item]
+    for item in getattr(ns, "exclude", []):
+        args += ["--fft-exclude", item]
+    if getattr(ns, "jobs", None) is not None:
+        args += ["--fft-jobs", str(ns.jobs)]
+    if getattr(ns, "keep_going", False):
+        args.append("--fft-keep-going")
+    if getattr(ns, "fail_fast", False):
+        args.append("--fft-fail-fast")
+    # fft owns the terminal: no pytest reporter, no output capture (so the SQL debug channel
+    # and a model's own prints reach the screen as they happen).
+    # no:unraisableexception: its clean-up runs gc.collect() five times at the end of the
+    # session (~0.3 s with pandas loaded); fft has no use for __del__ warnings.
+    extra = list(getattr(ns, "pytest_args", []))
+    if not extra and ns.command != "utest":
+        # Nothing but fft's own options: the nodes are known once the project is loaded.
+        args.append("--fft-start-early")
+    return args + ["-p", "no:terminal", "-p", "no:pytester", "-p", "no:unraisableexception",
+                   "--capture=no", *extra]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:  # everything after `--` goes to pytest untouched
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    parser = _parser()
+    ns = parser.parse_args(argv)
+    ns.pytest_args = extra
+    if ns.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return _run(ns)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("FFT_TRACE") == "1":
+            raise
+        print(f"fft: unexpected error: {type(exc).__name__}: {exc}\n"
+              "     set FFT_TRACE=1 to see the traceback", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _run(ns: argparse.Namespace) -> int:
+    from pytest_fft.project.layout import PROJECT_FILES, is_project_dir
+
+    project = Path(ns.project)
+    if not is_project_dir(project):
+        missing = "models/ folder" if not (project / "models").is_dir() else (
+            "project.yml (or sources.yml / profiles.yml)")
+        print(f"fft: {project} is not a FastFlowTransform project: it has no {missing}\n"
+              f"     pass the folder that contains models/ and one of {', '.join(PROJECT_FILES)}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    if ns.command == "dag":
+        from pytest_fft.cli.dag import run_dag
+
+        return run_dag(ns)
+    if ns.verbose >= 2:
+        os.environ["FFT_SQL_DEBUG"] = "1"  # the spec: -vv turns on the SQL debug channel
+    import pytest
+
+    from pytest_fft.cli.report import CliReporter
+
+    reporter = CliReporter(command=ns.command, quiet=ns.quiet > 0, verbose=ns.verbose)
+    args = pytest_args_for(ns)
+    if ns.verbose:
+        reporter.console.print(f"[dim]pytest {' '.join(args)}[/]")
+    code = pytest.main(args, plugins=[reporter])
+    return reporter.exit_code(int(code))
+
+
+def console_main() -> None:
+    """Entry point of the ``fft`` script: run, flush, and leave without interpreter teardown.
+
+    Tearing down a process that imported pandas and DuckDB takes ~0.2 s and does nothing a
+    command needs: the database is closed and pytest's cache written before ``main`` returns.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader left (fft run | head): fine
+            pass
+    os._exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console_main()

@@ -1,0 +1,367 @@
+"""What ``fft`` prints: one line per node and a summary, instead of pytest's dots.
+
+``fft test`` prints the spec's "Data Quality Summary" and "Totals"; ``fft build`` prints the
+per-node lines and then that summary for the checks it ran.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.markup import escape
+
+from pytest_fft.errors import FFTError
+
+_ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]↷[/]",
+          "warn": "[yellow]![/]"}
+_DQ_ICONS = {"success": "✅", "fail": "❌", "error": "❌", "warn": "❕", "skipped": "↷"}
+
+
+@dataclass
+class CheckLine:
+    """One row of the Data Quality Summary."""
+
+    type: str
+    scope: str
+    status: str  # success | fail | warn | error | skipped
+    seconds: float
+    message: str
+
+
+_LINE_BATCH_SECONDS = 0.1  # per-node lines are printed together at most this often
+_STYLE_TAG = re.compile(r"(?<!\\)\[/?[a-z ]*\]")
+
+
+def _plain(markup: str) -> str:
+    """Our own markup (style tags around escaped text) as the plain text rich would print."""
+    return _STYLE_TAG.sub("", markup).replace("\\[", "[")
+
+
+class _PipeSafeConsole(Console):
+    """A console whose reader may go away (``fft run | head``): the output stops there, the
+    run goes on and exits with its own code (rich would exit at once, mid-build)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, (self.file or sys.stdout).fileno())
+
+
+class CliReporter:
+    """A pytest plugin instance that ``fft`` passes to ``pytest.main``."""
+
+    def __init__(self, command: str, quiet: bool = False, verbose: int = 0,
+                 console: Console | None = None, progress: bool | None = None) -> None:
+        self.command = command
+        self.quiet = quiet
+        self.verbose = verbose
+        self.console = console or _PipeSafeConsole(highlight=False, soft_wrap=True)
+        # A progress bar under the node lines on a terminal (never in logs or CI output).
+        self.show_progress = self.console.is_terminal if progress is None else progress
+        self._progress: Any = None
+        self._task: Any = None
+        self.err_console = _PipeSafeConsole(stderr=True, highlight=False, soft_wrap=True)
+        self.collect_errors: list[str] = []
+        self.counts = {"passed": 0, "failed": 0, "skipped": 0}
+        self.statuses: dict[str, int] = {}  # fft_status -> count
+        self.failures: list[tuple[str, str, str]] = []  # (nodeid, name, text)
+        self.checks: dict[str, tuple[str, str]] = {}  # nodeid -> (type, scope)
+        self.levels: dict[str, int] = {}  # nodeid -> DAG level, for -v's per-level summary
+        self.level_results: dict[int, list[tuple[str, float, float]]] = {}  # (status, t0, t1)
+        self.check_lines: list[CheckLine] = []
+        self.started = time.perf_counter()
+        self._node_lines: list[str] = []  # per-node lines not printed yet
+        # No terminal and no colour: node lines are written as plain text, as rich would.
+        self._plain = (not self.console.is_terminal and self.console.color_system is None
+                       and not self.show_progress)
+        self._flushed_at = self.started
+        self.internal_error = False
+        self.abbrev = ""
+        if os.environ.get("FFT_SQL_DEBUG") == "1":
+            self._show_sql_log()
+
+    def _show_sql_log(self) -> None:
+        """Print the SQL debug channel (rendered SQL, Python model inputs) to stderr."""
+        import logging
+
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=self.err_console, show_time=False, show_path=False,
+                              markup=False)
+        logger = logging.getLogger("pytest_fft.sql")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+
+    @property
+    def per_node_lines(self) -> bool:
+        return self.command != "test" and not self.quiet
+
+    # -- pytest hooks ------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(report.longreprtext)
+            self.err_console.print(f"[red]error[/] {escape(report.longreprtext)}")
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
+                                location: Any) -> None:
+        from pytest_fft.plugin.items import FFTWarning
+
+        if isinstance(warning_message.message, FFTWarning) and not self.quiet:
+            self.err_console.print(f"[yellow]warning[/] {escape(str(warning_message.message))}")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        items = [i for i in session.items if hasattr(i, "build_run")]
+        for item in items:
+            if getattr(item, "kind", None) != "check":
+                if hasattr(item, "node_name"):
+                    self.levels[item.nodeid] = item.build_run.project.dag.level_of(item.node_name)
+                continue
+            check = item.build_run.project.checks.get(item.node_name)
+            if check is not None:
+                self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
+        if items and self.show_progress and not self.quiet:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._progress = Progress("[bold]{task.description}", BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(),
+                                      console=self.console, transient=True)
+            self._task = self._progress.add_task(self.command, total=len(items))
+            self._progress.start()
+        if items:
+            self.abbrev = items[0].build_run.engine_abbrev
+            if not self.quiet:
+                run = items[0].build_run
+                if self.command == "utest":
+                    self.console.print(
+                        f"[bold]utest[/] {escape(run.project.name)} · private in-memory "
+                        f"schemas · {len(items)} case{'s' if len(items) != 1 else ''}")
+                else:
+                    self.console.print(
+                        f"[bold]{self.command}[/] {escape(run.project.name)} · env "
+                        f"{escape(run.profile.env_name) if run.profile else '-'} · "
+                        f"{self.abbrev} · {len(items)} node{'s' if len(items) != 1 else ''} · "
+                        f"jobs {run.settings.jobs}"
+                    )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and not (report.when == "setup" and not report.passed):
+            return
+        outcome = report.outcome
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        if self._progress is not None:
+            self._progress.advance(self._task)
+        name = report.nodeid.rsplit("::", 1)[-1]
+        props = dict(report.user_properties)
+        status = props.get("fft_status", "error" if outcome == "failed" else outcome)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        duration = props.get("fft_duration", report.duration)
+        skip_reason = ""
+        if outcome == "skipped" and isinstance(report.longrepr, tuple):
+            skip_reason = report.longrepr[2].removeprefix("Skipped: ")
+        if report.nodeid in self.checks:
+            check_type, scope = self.checks[report.nodeid]
+            self.check_lines.append(CheckLine(
+                check_type, scope, "skipped" if outcome == "skipped" else status, duration,
+                skip_reason or props.get("fft_message", "")))
+        if report.nodeid in self.levels:
+            started = props.get("fft_started") or 0.0
+            self.level_results.setdefault(self.levels[report.nodeid], []).append(
+                (status if outcome != "skipped" else "skipped", started, started + duration))
+        if outcome == "failed":
+            text = report.longreprtext
+            if self.command == "utest" and "fft_diff" in props:
+                text = f"{report.longreprtext.splitlines()[0]}\n{props['fft_diff']}"
+            self.failures.append((report.nodeid, name, text))
+        if not self.per_node_lines:
+            return
+        detail = ""
+        if skip_reason:
+            detail = f"  [yellow]skipped: {escape(skip_reason)}[/]"
+        elif status == "warn":
+            detail = f"  [yellow]warn: {escape(props.get('fft_message', ''))}[/]"
+        elif outcome == "failed":
+            detail = "  [red]failed[/]" if status == "fail" else "  [red]error[/]"
+        elif status == "cached":
+            detail = "  [cyan]cached[/]"
+        rows = props.get("fft_rows")
+        rows_text = (f"  {rows} row{'' if rows == 1 else 's'}"
+                     if rows is not None and outcome == "passed" else "")
+        icon = _ICONS["warn"] if status == "warn" else _ICONS.get(outcome, outcome)
+        if self._plain:  # what rich would print here anyway: no styles, no wrapping
+            self._node_lines.append(f"{_plain(icon)} {name:<40} {self.abbrev:>4} "
+                                    f"{duration:7.2f}s{rows_text}{_plain(detail)}")
+        else:
+            self._node_lines.append(f"{icon} {escape(f'{name:<40}')} [dim]{self.abbrev:>4}[/] "
+                                    f"{duration:7.2f}s{rows_text}{detail}")
+        if time.perf_counter() - self._flushed_at >= _LINE_BATCH_SECONDS:
+            self._flush_node_lines()
+
+    def _flush_node_lines(self) -> None:
+        """Print the node lines gathered so far, in one call: lines still appear as nodes
+        finish (a tenth of a second apart at most), and a cached run of 500 nodes does not
+        pay 500 prints (about 50 ms)."""
+        if self._node_lines:
+            text = "\n".join(self._node_lines)
+            self._node_lines.clear()
+            if self._plain:  # rich's rendering is most of the cost of 500 lines
+                try:
+                    self.console.file.write(text + "\n")
+                    self.console.file.flush()
+                except BrokenPipeError:
+                    self.console.on_broken_pipe()
+            else:
+                self.console.print(text)
+        self._flushed_at = time.perf_counter()
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> bool:
+        self._flush_node_lines()
+        self.internal_error = True
+        if os.environ.get("FFT_TRACE") == "1":
+            self.err_console.print(escape(str(excrepr)))
+        else:
+            self.err_console.print(
+                f"[red]unexpected error[/]: {escape(excinfo.typename)}: "
+                f"{escape(str(excinfo.value))}\nset FFT_TRACE=1 to see the traceback"
+            )
+        return True
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._flush_node_lines()
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+        for nodeid, name, text in self.failures:
+            if self.command == "test" and nodeid in self.checks:
+                continue  # the summary below says it in one line
+            self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(text)}")
+        elapsed = time.perf_counter() - self.started
+        if self.collect_errors:
+            self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "
+                               f"error{'s' if len(self.collect_errors) > 1 else ''} while loading")
+            return
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.console.print(f"[yellow]Interrupted[/] after {elapsed:.2f}s")
+            return
+        if exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+            return  # said already (pytest_internalerror); no summary of a run that broke off
+        if self.check_lines:
+            self._print_data_quality_summary()
+        c = self.counts
+        total = c["passed"] + c["failed"] + c["skipped"]
+        if total == 0:
+            self._print_nothing_to_do(session)
+            return
+        if self.command == "test":
+            return
+        if self.verbose and self.level_results:
+            self._print_level_summary()
+        cached = self.statuses.get("cached", 0)
+        parts = [f"[green]{c['passed'] - cached} ok[/]"]
+        if cached:
+            parts.append(f"[cyan]{cached} cached[/]")
+        if c["failed"]:
+            parts.append(f"[red]{c['failed']} failed[/]")
+        if c["skipped"]:
+            parts.append(f"[yellow]{c['skipped']} skipped[/]")
+        self.console.print(f"Done: {', '.join(parts)} in {elapsed:.2f}s")
+
+    def _print_level_summary(self) -> None:
+        """``-v``: one line per DAG level: its nodes by outcome and its wall-clock span."""
+        words = {"success": "ok", "cached": "cached", "error": "failed", "skipped": "skipped"}
+        lines = ["", "Levels"]
+        for level in sorted(self.level_results):
+            results = self.level_results[level]
+            tally: dict[str, int] = {}
+            for status, _, _ in results:
+                word = words.get(status, status)
+                tally[word] = tally.get(word, 0) + 1
+            ran = [(t0, t1) for status, t0, t1 in results if t0 and status != "skipped"]
+            span = (max(t1 for _, t1 in ran) - min(t0 for t0, _ in ran)) if ran else 0.0
+            counts = ", ".join(f"{n} {word}" for word, n in tally.items())
+            lines.append(f"  level {level}: {len(results)} node{'s' if len(results) != 1 else ''}"
+                         f" · {counts} · {span:.2f}s")
+        self.console.print("\n".join(lines))
+
+    def _print_data_quality_summary(self) -> None:
+        lines = [("" if self.quiet else "\n") + "Data Quality Summary", "────────────────────"]
+        for line in self.check_lines:
+            icon = _DQ_ICONS.get(line.status, "?")
+            lines.append(f"{icon} {escape(f'{line.type:<22}')} {escape(f'{line.scope:<40}')} "
+                         f"({line.seconds * 1000:.0f}ms)")
+            if line.status != "success" and line.message:
+                message = line.message.strip().replace("\n", "\n     ")
+                lines.append(f"   ↳ {escape(message)}")
+        tally = {s: sum(1 for x in self.check_lines if x.status == s)
+                 for s in ("success", "fail", "warn", "error", "skipped")}
+        lines += ["", "Totals", "──────", f"✓ passed: {tally['success']}",
+                  f"✗ failed: {tally['fail'] + tally['error']}"]
+        if tally["warn"]:
+            lines.append(f"! warnings: {tally['warn']}")
+        if tally["skipped"]:
+            lines.append(f"↷ skipped: {tally['skipped']}")
+        self.console.print("\n".join(lines))  # one print: a thousand checks in ~10 ms
+
+    # -- exit code ---------------------------------------------------------------------
+    def _print_nothing_to_do(self, session: pytest.Session) -> None:
+        """Why nothing ran: the selectors that match no node of the project, or else that the
+        selection holds nothing of what this command runs (no checks for ``fft test``)."""
+        option = session.config.option
+        unmatched = [f"--{flag} {token}" for flag, tokens in (("select", option.fft_select),
+                                                               ("exclude", option.fft_exclude))
+                     for token in tokens if not _matches_a_node(session, token)]
+        if unmatched:
+            self.console.print(f"Nothing to do: {' '.join(unmatched)} matched no node.")
+            self.console.print("  selectors: a node name (users, users.ff), tag:, path:, "
+                               "kind:, state:modified, with + for ancestors or descendants; "
+                               "see docs/running.md#selection")
+        elif option.fft_select or option.fft_exclude:
+            self.console.print(f"Nothing to do: the selection has nothing that `fft "
+                               f"{self.command}` runs.")
+        else:
+            self.console.print("Nothing to do: no node matched.")
+
+    def exit_code(self, pytest_code: int) -> int:
+        """0 ok; 1 project, build or can't-run errors; 2 data-quality failures; 99 unexpected."""
+        from pytest_fft.cli.main import (
+            EXIT_DATA_QUALITY,
+            EXIT_ERROR,
+            EXIT_INTERRUPTED,
+            EXIT_OK,
+            EXIT_UNEXPECTED,
+        )
+
+        if self.internal_error or pytest_code == pytest.ExitCode.INTERNAL_ERROR:
+            return EXIT_UNEXPECTED
+        if self.collect_errors or self.statuses.get("error"):
+            return EXIT_ERROR
+        if pytest_code == pytest.ExitCode.INTERRUPTED:
+            return EXIT_INTERRUPTED
+        if pytest_code == pytest.ExitCode.USAGE_ERROR:
+            return EXIT_ERROR
+        if self.statuses.get("fail"):
+            return EXIT_DATA_QUALITY
+        return EXIT_OK
+
+
+def _matches_a_node(session: pytest.Session, token: str) -> bool:
+    """Whether ``token`` selects any node of a loaded project (``state:`` tokens, which need
+    the build cache, and unloaded projects count as matching: nothing to say about them)."""
+    from pytest_fft.plugin.hooks import STATE_KEY
+    from pytest_fft.project.selection import match_token
+
+    state = session.config.stash.get(STATE_KEY, None)
+    projects = [run.project for run in (state.runs.values() if state else ())
+                if hasattr(run, "project")]
+    if "state:" in token or not projects:
+        return True
+    try:
+        return any(match_token(project, token) for project in projects)
+    except FFTError:
+        return True  # a bad token was reported as such

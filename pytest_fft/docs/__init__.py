@@ -1,0 +1,2 @@
+"""What pytest-fft writes for people to read about a project (the ``fft dag --html`` page).
+"""

@@ -1,0 +1,387 @@
+"""Loading a project folder into a :class:`~pytest_fft.project.records.Project` (pure: no pytest, no DB).
+
+>>> from pytest_fft import load_project                     # doctest: +SKIP
+>>> project = load_project("examples/simple_duckdb")       # doctest: +SKIP
+>>> project.dag.order                                      # doctest: +SKIP
+('seed_orders', 'seed_users', 'orders.ff', 'users.ff', 'users_enriched', ...)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pytest_fft.project.dag import Dag
+from pytest_fft.decorators import SPEC_ATTR, ModelSpec
+from pytest_fft.errors import (
+    DependencyNotFoundError,
+    DuplicateNodeError,
+    ModelCycleError,
+    ModuleLoadError,
+    ProjectError,
+    ProjectFileError,
+    read_project_text,
+)
+from pytest_fft.project.import_watch import project_imports, user_imports
+from pytest_fft.project.layout import find_project_root, is_project_dir
+from pytest_fft.project.modules import import_file
+from pytest_fft.project.names import PY_SUFFIX, SEED_SUFFIXES, SQL_SUFFIX, relation_for, sql_node_name
+from pytest_fft.project.records import Check, Model, Project, Seed
+from pytest_fft.project.config import load_project_config
+from pytest_fft.project.python_models import LazyModelFunction, ModelFile, static_specs
+from pytest_fft.project.rendering import build_environment, render_sql, split_create
+from pytest_fft.project.sources import Source, load_sources
+
+MATERIALIZATIONS = ("table", "view")
+
+
+def load_project(
+    root: str | Path,
+    *,
+    engine: str = "duckdb",
+    vars: Mapping[str, Any] | None = None,
+) -> Project:
+    """Read models, seeds, sources and project.yml; render SQL; build and check the DAG."""
+    root = Path(root).resolve()
+    if not (root / "models").is_dir():
+        raise ProjectError(f"{root} is not a FastFlowTransform project: it has no models/ folder",
+                           file=root, hint="pass the folder that contains models/ and project.yml")
+    config = load_project_config(root / "project.yml", root.name)
+    sources = load_sources(root / "sources.yml")
+    project_vars = {**config.vars, **(vars or {})}
+
+    seeds = _discover_seeds(root)
+    sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
+    py_specs = _discover_python_models(root, engine)
+
+    names = _NodeNames(root, fold_case=engine != "postgres")  # quoted names keep case there
+    for seed in seeds:
+        names.add(seed.name, seed.relation, seed.rel_path)
+    for path in sql_files:
+        name = sql_node_name(path)
+        names.add(name, relation_for(name), _rel(path, root))
+    for spec, path in py_specs:
+        names.add(spec.name, relation_for(spec.name), _rel(path, root))
+    duplicate = names.duplicates()
+    if duplicate is not None:
+        raise duplicate
+
+    seed_by_relation = {s.relation: s.name for s in seeds}
+    missing: list[DependencyNotFoundError] = []
+    models: dict[str, Model] = {}
+    with user_imports() as imported:  # what the Python macros import, at load or at render
+        env = build_environment(root)
+        for path in sql_files:
+            model = _load_sql_model(path, root, env, names, sources, project_vars,
+                                    seed_by_relation, missing)
+            models[model.name] = model
+    watched = [root / "models", root / "macros"]
+    imported_files = project_imports(
+        p for p in imported if not any(p.is_relative_to(folder) for folder in watched))
+    for spec, path in py_specs:
+        model = _load_python_model(spec, path, root, names, missing)
+        models[model.name] = model
+    if missing:
+        raise _combine(missing)
+
+    seed_map = {s.name: s for s in seeds}
+    checks = _load_checks(root, config.tests, names)
+    parents: dict[str, tuple[str, ...]] = {name: () for name in seed_map}
+    parents.update({name: m.deps for name, m in models.items()})
+    parents.update({name: c.deps for name, c in checks.items()})
+    try:
+        dag = Dag(parents)
+    except ModelCycleError as exc:
+        first = models.get(exc.node or "")
+        files = [models[name].rel_path for name in exc.cycle if name in models]
+        raise ModelCycleError(f"{exc.message} (in {', '.join(files)})" if files else exc.message,
+                              cycle=exc.cycle, file=first.rel_path if first else None,
+                              line=first.line if first else None, node=exc.node,
+                              hint=exc.hint) from None
+    return Project(
+        root=root, config=config, engine=engine, models=models, seeds=seed_map,
+        sources=sources, vars=project_vars, dag=dag, checks=checks,
+        imported_files=imported_files,
+        warnings=config.warnings + tuple(
+            f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
+            "its frame is stored as a table"
+            for m in models.values() if m.kind == "python" and m.materialized == "view"
+        ),
+    )
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+class _NodeNames:
+    """Every node name and relation of the project, for ``ref()`` lookups and suggestions."""
+
+    def __init__(self, root: Path, *, fold_case: bool = True) -> None:
+        self.root = root
+        self.by_name: dict[str, str] = {}  # name -> defining file
+        self.by_relation: dict[str, str] = {}  # relation -> node name
+        self._same_name: dict[str, list[str]] = {}  # name -> every file that defines it
+        self._same_relation: dict[str, list[str]] = {}  # relation -> every node building it
+        # Relations as the warehouse tells them apart: DuckDB (and most engines) ignore the
+        # case of names, so Users.ff.sql and users.ff.sql would build one table.
+        self._fold_case = fold_case
+        self._builder: dict[str, str] = {}  # relation key -> the first node building it
+
+    def add(self, name: str, relation: str, rel_path: str) -> None:
+        """Record a node; a name or relation taken before is kept for :meth:`duplicates`."""
+        if name in self.by_name:
+            self._same_name.setdefault(name, [self.by_name[name]]).append(rel_path)
+            return
+        self.by_name[name] = rel_path
+        key = relation.casefold() if self._fold_case else relation
+        if key in self._builder:
+            first = self._builder[key]
+            self._same_relation.setdefault(relation_for(first), [first]).append(name)
+            return
+        self.by_relation[relation] = name
+        self._builder[key] = name
+
+    def duplicates(self) -> DuplicateNodeError | None:
+        """Every name defined more than once and every relation built by more than one node,
+        each with all of its files; ``None`` when there is none. The error's file and node are
+        those of the first problem's last definition."""
+        problems: list[tuple[str, str, str]] = [  # (message, file, node)
+            (f"Duplicate node name {name!r}: defined in {_and_list(files)}", files[-1], name)
+            for name, files in self._same_name.items()
+        ]
+        for relation, names in self._same_relation.items():
+            both = "both" if len(names) == 2 else "all"
+            nodes = _and_list([f"{n!r} ({self.by_name[n]})" for n in names])
+            message = f"Nodes {nodes} {both} build the relation {relation!r}"
+            if len({relation_for(n) for n in names}) > 1:
+                message += " (the warehouse does not tell names apart by case)"
+            problems.append((message, self.by_name[names[-1]], names[-1]))
+        if not problems:
+            return None
+        _, file, node = problems[0]
+        return DuplicateNodeError(
+            "\n".join(message for message, _, _ in problems), file=file, node=node,
+            hint="rename all but one of them: node names and relations must be unique")
+
+    def resolve(self, wanted: str) -> str | None:
+        """``users``, ``users.ff`` or a seed name -> the node name, or ``None``."""
+        if wanted in self.by_name:
+            return wanted
+        if wanted + ".ff" in self.by_name:
+            return wanted + ".ff"
+        return self.by_relation.get(wanted)
+
+    def suggest(self, wanted: str) -> str | None:
+        pool = list(self.by_name) if wanted.endswith(".ff") else list(self.by_relation)
+        close = difflib.get_close_matches(wanted, pool, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+
+def _not_found(node: str, display: str, what: str, suggestion: str | None,
+               hint: str) -> DependencyNotFoundError:
+    tail = f"; did you mean {suggestion}?" if suggestion else ""
+    return DependencyNotFoundError(
+        f"Dependency not found: {node} references {what} ({display}){tail}",
+        file=display, node=node, hint=hint,
+    )
+
+
+def _and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _combine(errors: list[DependencyNotFoundError]) -> DependencyNotFoundError:
+    if len(errors) == 1:
+        return errors[0]
+    first = errors[0]
+    return DependencyNotFoundError(
+        "\n".join(e.message for e in errors), file=first.file, node=first.node,
+        hint="fix the names above; ref() takes a model name (users or users.ff), "
+             "source() a source and table from sources.yml",
+    )
+
+
+def _discover_seeds(root: Path) -> list[Seed]:
+    folder = root / "seeds"
+    if not folder.is_dir():
+        return []
+    seeds = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in SEED_SUFFIXES and path.is_file():
+            seeds.append(Seed(name=path.stem, path=path, rel_path=_rel(path, root),
+                              relation=path.stem))
+    return seeds
+
+
+def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Path]]:
+    """Each Python model with its file. A file whose decorators are literal is read from its
+    syntax tree and imported when a model of it first runs; any other file is imported now."""
+    found: list[tuple[ModelSpec, Path]] = []
+    for path in sorted((root / "models").rglob(f"*{PY_SUFFIX}")):
+        specs = _static_python_models(path, root)
+        if specs is None:
+            module = import_file(path, root, prefix="fft_models")
+            specs = [spec for value in vars(module).values()
+                     if isinstance(spec := getattr(value, SPEC_ATTR, None), ModelSpec)
+                     and value.__module__ == module.__name__]
+        found.extend((spec, path) for spec in specs
+                     if spec.only is None or engine in spec.only)
+    return found
+
+
+def _static_python_models(path: Path, root: Path) -> list[ModelSpec] | None:
+    rel = _rel(path, root)
+    try:
+        declared = static_specs(read_project_text(path, rel), str(path))
+    except SyntaxError as exc:
+        raise ModuleLoadError(f"{rel}: syntax error: {exc.msg}", file=rel, line=exc.lineno,
+                              hint="fix the Python syntax at that line") from exc
+    if declared is None:
+        return None
+    file = ModelFile(path, root)
+    return [dataclasses.replace(spec, func=LazyModelFunction(file, func_name, spec), line=line)
+            for spec, func_name, line in declared]
+
+
+def _check_materialized(value: Any, node: str, display: str, line: int | None) -> str:
+    if value not in MATERIALIZATIONS:
+        raise ProjectFileError(
+            f"{node}: materialized={value!r} is not supported",
+            file=display, line=line, node=node, hint="use materialized='table' or 'view'",
+        )
+    return str(value)
+
+
+def _load_sql_model(
+    path: Path,
+    root: Path,
+    env: Any,
+    names: _NodeNames,
+    sources: Mapping[tuple[str, str], Source],
+    vars_: Mapping[str, Any],
+    seed_by_relation: Mapping[str, str],
+    missing: list[DependencyNotFoundError],
+) -> Model:
+    display = _rel(path, root)
+    name = sql_node_name(path)
+    relation = relation_for(name)
+    raw = read_project_text(path, display)
+    deps: list[str] = []
+
+    def resolve_ref(wanted: str) -> str:
+        target = names.resolve(wanted)
+        if target is None:
+            missing.append(_not_found(
+                name, display, repr(wanted),
+                repr(names.suggest(wanted)) if names.suggest(wanted) else None,
+                "ref() takes a model name (users or users.ff) or a seed name"))
+            return relation_for(wanted)
+        deps.append(target)
+        return relation_for(target)
+
+    def resolve_source(source_name: str, table: str) -> str:
+        src = sources.get((source_name, table))
+        if src is None:
+            close = difflib.get_close_matches(
+                f"{source_name}.{table}", [f"{s}.{t}" for s, t in sources], n=1, cutoff=0.6)
+            suggestion = None
+            if close:
+                s, t = close[0].split(".", 1)
+                suggestion = f"source({s!r}, {t!r})"
+            missing.append(_not_found(
+                name, display, f"source({source_name!r}, {table!r})", suggestion,
+                "declare it in sources.yml"))
+            return table
+        if src.schema is None and src.identifier in seed_by_relation:
+            deps.append(seed_by_relation[src.identifier])
+        return src.relation
+
+    sql, record = render_sql(
+        env, raw, display=display, node=name, this=relation,
+        resolve_ref=resolve_ref, resolve_source=resolve_source, vars_=vars_,
+    )
+    body = split_create(sql)
+    if body.created_name is not None and body.created_name.split(".")[-1] != relation:
+        raise ProjectFileError(
+            f"{name}: the SQL creates {body.created_name!r} but this model's relation is "
+            f"{relation!r}",
+            file=display, node=name,
+            hint=f"rename the file to {body.created_name.split('.')[-1]}.ff.sql "
+                 f"or create {relation!r}",
+        )
+    cfg = record.config
+    materialized = _check_materialized(
+        cfg.get("materialized", body.created_kind or "table"), name, display, 1)
+    return Model(
+        name=name, kind="sql", path=path, rel_path=display, relation=relation,
+        deps=tuple(dict.fromkeys(deps)), materialized=materialized,
+        tags=_tags(cfg.get("tags")), meta=dict(cfg.get("meta") or {}), line=1,
+        # The model file's line of the SELECT, only when rendering kept the template's lines
+        # (a multi-line {{ config(...) }}, {# #} comment or loop does not): 0 otherwise.
+        sql_line=body.line if len(sql.splitlines()) == len(raw.splitlines()) else 0,
+        sql=body.select, raw_sql=raw, config=dict(cfg),
+    )
+
+
+def _load_checks(root: Path, tests: Any, names: _NodeNames) -> dict[str, Check]:
+    """``project.yml -> tests:`` as check nodes after the nodes that build their tables."""
+    if not tests:
+        return {}
+    from pytest_fft.checks.spec import parse_checks
+
+    display = "project.yml"
+    checks: dict[str, Check] = {}
+    for spec in parse_checks(tests, display=display):
+        if spec.id in names.by_name:
+            raise DuplicateNodeError(
+                f"check {spec.id!r} in project.yml has the name of the node defined in "
+                f"{names.by_name[spec.id]}",
+                file=display, line=spec.line, node=spec.id,
+                hint="give the check another name: name: <something unique>",
+            )
+        deps = tuple(dict.fromkeys(
+            names.by_relation[t.split(".")[-1]] for t in spec.tables
+            if t.split(".")[-1] in names.by_relation
+        ))
+        checks[spec.id] = Check(name=spec.id, spec=spec, path=root / display, rel_path=display,
+                                deps=deps, line=spec.line or 1)
+    return checks
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _load_python_model(
+    spec: ModelSpec, path: Path, root: Path, names: _NodeNames,
+    missing: list[DependencyNotFoundError],
+) -> Model:
+    display = _rel(path, root)
+    deps: list[str] = []
+    for wanted in spec.deps:
+        target = names.resolve(wanted)
+        if target is None:
+            suggestion = names.suggest(wanted)
+            missing.append(_not_found(
+                spec.name, display, repr(wanted), repr(suggestion) if suggestion else None,
+                "deps= takes node names such as 'users.ff' or 'users_enriched'"))
+        else:
+            deps.append(target)
+    line = spec.line or (spec.func.__code__.co_firstlineno if spec.func is not None else 1)
+    return Model(
+        name=spec.name, kind="python", path=path, rel_path=display,
+        relation=relation_for(spec.name), deps=tuple(dict.fromkeys(deps)),
+        materialized=_check_materialized(spec.materialized, spec.name, display, line),
+        tags=spec.tags, meta=spec.meta, line=line, func=spec.func,
+        requires=spec.requires,
+        config={"materialized": spec.materialized, "tags": list(spec.tags)},
+    )

@@ -1,0 +1,226 @@
+"""Engine profiles: ``profiles.yml`` plus ``FF_*`` overrides plus command-line flags.
+
+A profile is one member of a pydantic discriminated union keyed by ``engine``::
+
+    dev:
+      engine: duckdb
+      duckdb: {path: .local/demo.duckdb}
+
+Priority, lowest to highest: ``profiles.yml`` < ``FF_*`` environment variables < flags
+(``--fft-engine``). An env name that ``profiles.yml`` does not define is an error listing
+the ones it does; there is no silent fallback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from pytest_fft.errors import ProfileError
+from pytest_fft.project.profile_snapshot import ResolvedProfile
+from pytest_fft.project.yaml_io import line_of, load_yaml
+
+DEFAULT_ENV = "dev"
+
+
+class _Strict(BaseModel):
+    # defer_build: a profile class gets its validator when first used, so a run pays for
+    # its own engine's only (building all of them was a third of this module's import).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class DuckDBSettings(_Strict):
+    path: str = ":memory:"
+    db_schema: str | None = None
+
+
+class PostgresSettings(_Strict):
+    dsn: str
+    db_schema: str = "public"
+
+
+class BigQuerySettings(_Strict):
+    project: str | None = None
+    dataset: str
+    location: str | None = None
+    use_bigframes: bool = False
+
+
+class DatabricksSparkSettings(_Strict):
+    master: str = "local[*]"
+    app_name: str = "pytest-fft"
+    database: str | None = None
+    warehouse_dir: str | None = None
+    table_format: str | None = None
+    extra_conf: dict[str, str] | None = None
+
+
+class SnowflakeSnowparkSettings(_Strict):
+    account: str
+    user: str
+    password: str | None = None
+    warehouse: str | None = None
+    database: str
+    db_schema: str = Field(alias="schema", default="PUBLIC")
+    role: str | None = None
+
+
+class DuckDBProfile(_Strict):
+    engine: Literal["duckdb"]
+    duckdb: DuckDBSettings = DuckDBSettings()
+
+
+class PostgresProfile(_Strict):
+    engine: Literal["postgres"]
+    postgres: PostgresSettings
+
+
+class BigQueryProfile(_Strict):
+    engine: Literal["bigquery"]
+    bigquery: BigQuerySettings
+
+
+class DatabricksSparkProfile(_Strict):
+    engine: Literal["databricks_spark"]
+    databricks_spark: DatabricksSparkSettings = DatabricksSparkSettings()
+
+
+class SnowflakeSnowparkProfile(_Strict):
+    engine: Literal["snowflake_snowpark"]
+    snowflake_snowpark: SnowflakeSnowparkSettings
+
+
+Profile = Annotated[
+    Union[DuckDBProfile, PostgresProfile, BigQueryProfile, DatabricksSparkProfile,
+          SnowflakeSnowparkProfile],
+    Field(discriminator="engine"),
+]
+ENGINES = ("duckdb", "postgres", "bigquery", "databricks_spark", "snowflake_snowpark")
+_MEMBERS: dict[str, type[_Strict]] = dict(zip(ENGINES, (
+    DuckDBProfile, PostgresProfile, BigQueryProfile, DatabricksSparkProfile,
+    SnowflakeSnowparkProfile), strict=True))
+
+
+def validate_profile(data: Mapping[str, Any]) -> Any:
+    """``data`` as a member of :data:`Profile`: the member its ``engine`` names, validated
+    alone; anything else through the whole union, for pydantic's message about the tag."""
+    member = _MEMBERS.get(data.get("engine")) if isinstance(data.get("engine"), str) else None
+    if member is not None:
+        return member.model_validate(data)
+    return TypeAdapter(Profile).validate_python(data)
+
+# FF_* variable -> (engine block, key) it overrides.
+_ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "FF_DUCKDB_PATH": ("duckdb", "path"),
+    "FF_DUCKDB_SCHEMA": ("duckdb", "db_schema"),
+    "FF_PG_DSN": ("postgres", "dsn"),
+    "FF_PG_SCHEMA": ("postgres", "db_schema"),
+    "FF_BQ_PROJECT": ("bigquery", "project"),
+    "FF_BQ_DATASET": ("bigquery", "dataset"),
+    "FF_BQ_LOCATION": ("bigquery", "location"),
+    "FF_BQ_USE_BIGFRAMES": ("bigquery", "use_bigframes"),
+    "FF_SPARK_MASTER": ("databricks_spark", "master"),
+    "FF_DBR_DATABASE": ("databricks_spark", "database"),
+    "FF_DBR_TABLE_FORMAT": ("databricks_spark", "table_format"),
+    "FF_SF_ACCOUNT": ("snowflake_snowpark", "account"),
+    "FF_SF_USER": ("snowflake_snowpark", "user"),
+    "FF_SF_PASSWORD": ("snowflake_snowpark", "password"),
+    "FF_SF_WAREHOUSE": ("snowflake_snowpark", "warehouse"),
+    "FF_SF_DATABASE": ("snowflake_snowpark", "database"),
+    "FF_SF_SCHEMA": ("snowflake_snowpark", "schema"),
+    "FF_SF_ROLE": ("snowflake_snowpark", "role"),
+}
+
+
+def read_profiles(project_dir: Path) -> Mapping[str, Any]:
+    path = project_dir / "profiles.yml"
+    if not path.exists():
+        return {}
+    data = load_yaml(path, display=str(path))
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ProfileError(f"{path} must map env names to profiles", file=path, line=line_of(data))
+    return data
+
+
+def resolve_profile(
+    project_dir: str | Path,
+    env_name: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    engine: str | None = None,
+) -> ResolvedProfile:
+    """Pick the profile ``env_name`` of ``project_dir`` and apply overrides.
+
+    Without a ``profiles.yml`` the profile is DuckDB at ``.local/<env>.duckdb``.
+    """
+    project_dir = Path(project_dir)
+    environ = os.environ if environ is None else environ
+    env_name = env_name or environ.get("FFT_ACTIVE_ENV") or DEFAULT_ENV
+    profiles = read_profiles(project_dir)
+    path = project_dir / "profiles.yml"
+    if profiles:
+        if env_name not in profiles:
+            existing = ", ".join(str(k) for k in profiles) or "none"
+            raise ProfileError(
+                f"Unknown env {env_name!r}: {path} defines {existing}",
+                file=path,
+                hint=f"pass --env with one of: {existing}, or add '{env_name}:' to profiles.yml",
+            )
+        raw = profiles[env_name]
+        if not isinstance(raw, Mapping):
+            raise ProfileError(f"profile {env_name!r} in {path} must be a mapping", file=path,
+                               line=line_of(profiles, env_name))
+        data: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
+    else:
+        data = {"engine": "duckdb", "duckdb": {"path": f".local/{env_name}.duckdb"}}
+
+    wanted = engine or environ.get("FF_ENGINE")
+    switched = None  # what changed the profile's engine, for the error below
+    if wanted and wanted != data.get("engine"):
+        switched = (f"--engine {engine}" if engine else f"FF_ENGINE={wanted}")
+        if wanted not in ENGINES:
+            raise ProfileError(f"Unknown engine {wanted!r}", hint=f"use one of: {', '.join(ENGINES)}")
+        data = {"engine": wanted, wanted: dict(data.get(wanted) or {})}
+    for var, (block, key) in _ENV_OVERRIDES.items():
+        if var in environ and block == data.get("engine"):
+            data.setdefault(block, {})[key] = environ[var]
+
+    try:
+        profile = validate_profile(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = list(first["loc"])
+        if loc and loc[0] == data.get("engine") and data.get("engine") not in _MEMBERS:
+            loc = loc[1:]  # drop pydantic's union tag: it is not a key of profiles.yml
+        where = ".".join(str(p) for p in loc) or "engine"
+        hint = "see docs/profiles.md for the keys of each engine"
+        if switched:
+            hint = (f"{switched} makes this profile a {data['engine']} profile, which needs "
+                    f"its own keys (FF_* variables or a '{data['engine']}:' block); {hint}")
+        raise ProfileError(
+            f"profile {env_name!r} is invalid at {where}: {first['msg']}",
+            file=path if profiles else None,
+            line=line_of(profiles, env_name) if profiles else None,
+            hint=hint,
+        ) from exc
+    return ResolvedProfile(env_name=env_name, profile=_resolve_paths(profile, project_dir))
+
+
+def _resolve_paths(profile: Any, project_dir: Path) -> Any:
+    if profile.engine != "duckdb":
+        return profile
+    raw = profile.duckdb.path
+    if raw == ":memory:" or raw.startswith("md:"):
+        return profile
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = project_dir / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = profile.duckdb.model_copy(update={"path": str(path.resolve())})
+    return profile.model_copy(update={"duckdb": settings})

@@ -1,0 +1,116 @@
+"""The records a loaded project is made of. All frozen; built before any thread starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pytest_fft.project.dag import Dag
+from pytest_fft.project.config import ProjectConfig
+from pytest_fft.project.sources import Source
+
+
+@dataclass(frozen=True)
+class Model:
+    """A node the user wrote: a SQL file or a decorated Python function."""
+
+    name: str
+    kind: Literal["sql", "python"]
+    path: Path
+    rel_path: str  # POSIX path relative to the project root
+    relation: str
+    deps: tuple[str, ...]  # node names this model reads (models and seeds)
+    materialized: str = "table"
+    tags: tuple[str, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    line: int = 1
+    sql: str | None = None  # rendered SELECT (SQL models)
+    sql_line: int = 0  # the line of the model file where ``sql`` begins; 0: not known
+    raw_sql: str | None = None  # the template as written (SQL models)
+    func: Callable[..., Any] | None = field(default=None, compare=False)
+    requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def relations_of_deps(self) -> tuple[str, ...]:
+        from pytest_fft.project.names import relation_for
+
+        return tuple(relation_for(d) for d in self.deps)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A CSV or Parquet file under ``seeds/`` that loads as the table named by its stem."""
+
+    name: str
+    path: Path
+    rel_path: str
+    relation: str
+    line: int = 1
+    kind: Literal["seed"] = "seed"
+    deps: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def format(self) -> str:
+        return "parquet" if self.path.suffix.lower() == ".parquet" else "csv"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A data-quality check from ``project.yml -> tests:``; a node after what builds its tables."""
+
+    name: str  # the check's id, e.g. ``not_null[users.email]`` or its ``name:``
+    spec: Any  # pytest_fft.checks.spec.CheckSpec
+    path: Path  # project.yml
+    rel_path: str
+    deps: tuple[str, ...]  # the models/seeds that build the checked tables
+    line: int = 1
+    kind: Literal["check"] = "check"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.spec.tags)
+
+    @property
+    def severity(self) -> str:
+        return str(self.spec.severity)
+
+
+Node = Model | Seed | Check
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded FastFlowTransform project, for one engine and one set of vars."""
+
+    root: Path
+    config: ProjectConfig
+    engine: str
+    models: Mapping[str, Model]
+    seeds: Mapping[str, Seed]
+    sources: Mapping[tuple[str, str], Source]
+    vars: Mapping[str, Any]
+    dag: Dag
+    warnings: tuple[str, ...] = ()
+    checks: Mapping[str, Check] = field(default_factory=dict)
+    #: The user's Python files outside models/ and macros/ that loading imported (modules a
+    #: Python macro imports): what rendered the SQL besides the project's own files.
+    imported_files: tuple[Path, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def node(self, name: str) -> Node:
+        if name in self.models:
+            return self.models[name]
+        if name in self.seeds:
+            return self.seeds[name]
+        return self.checks[name]
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        return {**self.seeds, **self.models, **self.checks}

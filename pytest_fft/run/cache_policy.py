@@ -1,0 +1,75 @@
+"""The cache policy of the spec: which nodes a run may skip, and what it remembers after.
+
+Modes: ``off`` always build; ``rw`` (default) skip when the fingerprint matches and the
+relation exists, remember what was built; ``ro`` skip on a match, remember nothing; ``wo``
+always build and remember. ``--fft-rebuild GLOB`` ignores the cache for matching nodes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pytest_fft.run.executor import NodeResult
+from pytest_fft.project.names import relation_for
+from pytest_fft.project.records import Check, Project
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    mode: str  # off | ro | rw | wo
+    rebuild: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> bool:
+        return self.mode in ("ro", "rw")
+
+    @property
+    def writes(self) -> bool:
+        return self.mode in ("rw", "wo")
+
+    def forced(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(relation_for(name), g)
+                   for g in self.rebuild)
+
+    def skippable(
+        self,
+        project: Project,
+        names: Iterable[str],
+        current: Mapping[str, str],
+        stored: Mapping[str, str],
+        existing_relations: set[str],
+    ) -> set[str]:
+        """Nodes whose fingerprint matches the last build and whose relation still exists."""
+        if not self.reads:
+            return set()
+        skip = set()
+        for name in names:
+            node = project.node(name)
+            if isinstance(node, Check) or self.forced(name):
+                continue
+            fp = current.get(name)
+            if fp is not None and stored.get(name) == fp and (
+                    node.relation.split(".")[-1] in existing_relations):
+                skip.add(name)
+        return skip
+
+    def remembered(self, stored: Mapping[str, str], current: Mapping[str, str],
+                   results: Iterable[NodeResult]) -> dict[str, str]:
+        """What the store holds after the run: built nodes in, failed nodes out (in modes
+        that do not write, built nodes out too)."""
+        out = dict(stored)
+        if not self.writes:
+            # Built but not remembered (off/ro): forget what the table was built from before,
+            # or a later run would take the old entry for what is in the table now.
+            for result in results:
+                if result.status in ("success", "error"):
+                    out.pop(result.name, None)
+            return out
+        for result in results:
+            if result.status == "success" and result.name in current:
+                out[result.name] = current[result.name]
+            elif result.status == "error":
+                out.pop(result.name, None)
+        return out

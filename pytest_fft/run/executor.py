@@ -1,0 +1,328 @@
+"""The in-process, dependency-driven executor.
+
+A node starts as soon as every selected parent has succeeded (no level barriers);
+``jobs`` threads build at once. A failed node marks its selected descendants skipped
+"upstream failed: <name>"; independent nodes still build. With ``fail_fast`` nothing new
+starts after the first failure.
+
+>>> from pytest_fft import load_project, DuckDBEngine, Executor    # doctest: +SKIP
+>>> results = Executor(project, DuckDBEngine(":memory:"), project.dag.order).run()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pytest_fft.run.building import build_node
+from pytest_fft.checks.runner import run_check
+from pytest_fft.engines.base import Engine
+from pytest_fft.errors import FFTError, ModelError, SelectionError
+from pytest_fft.run.node_logs import capture_node_logs
+from pytest_fft.project.records import Check, Project
+
+Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
+"""``fail``/``warn``: a data-quality check ran and found problems (error / warn severity)."""
+
+_BLOCKING = ("error", "fail")  # statuses that skip what comes after the node
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """The outcome of one node in one run."""
+
+    name: str
+    status: Status
+    started_at: float = 0.0
+    duration: float = 0.0
+    rows: int | None = None
+    message: str | None = None
+    error: FFTError | None = None
+    upstream: str | None = None  # for skipped: the failed node that caused it
+    metrics: Mapping[str, Any] | None = None  # checks: the numbers behind the verdict
+    logs: tuple[str, ...] = ()  # log lines emitted while building this node
+
+
+class ResultBoard:
+    """Thread-safe store of node results that readers can wait on."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, NodeResult] = {}
+        self._cond = threading.Condition()
+        self.finished = False
+
+    def put(self, result: NodeResult) -> None:
+        with self._cond:
+            self._results[result.name] = result
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self.finished = True
+            self._cond.notify_all()
+
+    def get(self, name: str) -> NodeResult | None:
+        with self._cond:
+            return self._results.get(name)
+
+    def wait(self, name: str, timeout: float | None = None) -> NodeResult | None:
+        """The result of ``name``; ``None`` if the run ended (or timed out) without one."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while name not in self._results and not self.finished:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+            return self._results.get(name)
+
+    def all(self) -> dict[str, NodeResult]:
+        with self._cond:
+            return dict(self._results)
+
+
+class _ReadyQueue:
+    """The nodes ready to start, by (level, name); callers hold ``cond``."""
+
+    def __init__(self, dag: Any, nodes: list[str],
+                 children: Mapping[str, tuple[str, ...]]) -> None:
+        self.cond = threading.Condition()
+        self._level = dag.level_of
+        self._waiting = dict.fromkeys(nodes, 0)
+        for name in nodes:
+            for child in children[name]:
+                if child in self._waiting:
+                    self._waiting[child] += 1
+        self._heap = [(self._level(n), n) for n in nodes if self._waiting[n] == 0]
+        heapq.heapify(self._heap)
+        self._running = 0
+        self.stop_reason: str | None = None
+
+    def take(self) -> str | None:
+        """The next node to build, waiting while others run; ``None`` when all is done."""
+        while not self._heap and self._running:
+            self.cond.wait()
+        if not self._heap or self.stop_reason is not None:
+            return None
+        self._running += 1
+        return heapq.heappop(self._heap)[1]
+
+    def done(self, name: str, released: tuple[str, ...]) -> list[str]:
+        """``name`` finished; its ``released`` children lose a parent to wait for. Returns
+        the nodes dropped because the run stopped."""
+        self._running -= 1
+        for child in released:
+            if child in self._waiting:
+                self._waiting[child] -= 1
+                if self._waiting[child] == 0:
+                    heapq.heappush(self._heap, (self._level(child), child))
+        dropped = []
+        if self.stop_reason is not None:
+            dropped = [n for _, n in self._heap]
+            self._heap.clear()
+        self.cond.notify_all()
+        return dropped
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+
+class Executor:
+    """Builds ``nodes`` of ``project`` on ``engine``; parents outside ``nodes`` must exist."""
+
+    def __init__(
+        self,
+        project: Project,
+        engine: Engine,
+        nodes: Iterable[str],
+        *,
+        jobs: int = 1,
+        fail_fast: bool = False,
+        on_result: Callable[[NodeResult], None] | None = None,
+        board: ResultBoard | None = None,
+        env_name: str = "this env",
+        skip: set[str] | None = None,
+        blocked: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project = project
+        self.engine = engine
+        wanted = set(nodes)
+        self.nodes = [n for n in project.dag.order if n in wanted]
+        self.jobs = max(1, int(jobs))
+        self.fail_fast = fail_fast
+        self.on_result = on_result
+        self.board = board or ResultBoard()
+        self.env_name = env_name
+        self.skip = skip or set()  # nodes the build cache found unchanged
+        self.blocked = dict(blocked or {})  # nodes that cannot build: name -> why
+        self._children = self._children_with_check_gates(set(self.nodes))
+        self._cancelled = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- running -----------------------------------------------------------------------
+    def run(self) -> dict[str, NodeResult]:
+        """Build everything, blocking; returns the results by node name."""
+        try:
+            self._schedule()
+        finally:
+            self.board.close()
+        return self.board.all()
+
+    def start(self) -> ResultBoard:
+        """Run in a background thread; read results from the returned board."""
+        self._thread = threading.Thread(target=self.run, name="fft-executor", daemon=True)
+        self._thread.start()
+        return self.board
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def cancel(self) -> None:
+        """Start nothing new and interrupt what runs (Ctrl-C); relations stay intact."""
+        self._cancelled.set()
+        self.engine.interrupt()
+
+    def _children_with_check_gates(self, selected: set[str]) -> dict[str, tuple[str, ...]]:
+        """The DAG's children, plus an edge from each selected error-severity check to the
+        selected children of the models it checks, so those wait for the check.
+
+        A gate is left out where it would close a circle: a check that reads a model and
+        something built from it (a reconciliation of orders with mart_orders) cannot hold
+        back what it reads, directly or through other gates.
+        """
+        dag = self.project.dag
+        children = {name: list(kids) for name, kids in dag.children.items()}
+
+        def reaches(start: str, goal: str) -> bool:
+            seen, stack = set(), [start]
+            while stack:
+                node = stack.pop()
+                if node == goal:
+                    return True
+                if node not in seen:
+                    seen.add(node)
+                    stack.extend(children[node])
+            return False
+
+        for check in sorted(self.project.checks.values(), key=lambda c: c.name):
+            if check.name not in selected or check.severity != "error":
+                continue
+            reads = dag.ancestors(check.name)
+            for checked in check.deps:
+                for child in dag.children[checked]:
+                    if (child in selected and child not in self.project.checks
+                            and child not in reads and not reaches(child, check.name)):
+                        children[check.name].append(child)
+        return {name: tuple(kids) for name, kids in children.items()}
+
+    def _schedule(self) -> None:
+        """Run the nodes on ``jobs`` workers that pick ready nodes themselves.
+
+        No scheduler thread sits between a finished node and the next start: the worker that
+        finishes a node releases its children and takes the next ready node (lowest level,
+        then name). With one job the calling thread does the work.
+        """
+        queue = _ReadyQueue(self.project.dag, self.nodes, self._children)
+        if self.jobs == 1:
+            self._work(queue)
+        else:
+            workers = [threading.Thread(target=self._work, args=(queue,), name=f"fft_{i}",
+                                        daemon=True) for i in range(self.jobs)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        # Anything never reached (cancelled before its parents finished) is reported, too.
+        for name in self.nodes:
+            if self.board.get(name) is None:
+                self._emit(NodeResult(name, "skipped", message=queue.stop_reason or "not run"))
+
+    def _work(self, queue: _ReadyQueue) -> None:
+        selected = set(self.nodes)
+        while True:
+            with queue.cond:
+                name = queue.take()
+                if name is None:
+                    return
+            try:
+                result = self._build(name)
+            except BaseException:
+                with queue.cond:  # an interrupt inside a build: the others stop, too
+                    queue.stop("run interrupted")
+                    queue.done(name, ())
+                raise
+            with queue.cond:
+                self._emit(result)
+                released: tuple[str, ...] = ()
+                if result.status in _BLOCKING:
+                    self._skip_descendants(name, selected)
+                    if self.fail_fast:
+                        queue.stop(f"run stopped after {name} failed")
+                elif self._cancelled.is_set():
+                    queue.stop("run interrupted")
+                else:
+                    released = tuple(c for c in self._children[name]
+                                     if self.board.get(c) is None)
+                if self._cancelled.is_set():
+                    queue.stop("run interrupted")
+                for skipped in queue.done(name, released):
+                    self._emit(NodeResult(skipped, "skipped", message=queue.stop_reason))
+
+    def _skip_descendants(self, failed: str, selected: set[str]) -> None:
+        what = "upstream check failed" if failed in self.project.checks else "upstream failed"
+        seen: set[str] = set()
+        stack = list(self._children[failed])
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(self._children[name])
+        for name in sorted(seen):
+            if name in selected and self.board.get(name) is None:
+                self._emit(NodeResult(name, "skipped", message=f"{what}: {failed}",
+                                      upstream=failed))
+
+    def _emit(self, result: NodeResult) -> None:
+        self.board.put(result)
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def _build(self, name: str) -> NodeResult:
+        with capture_node_logs() as lines:
+            result = self._build_node(name)
+        return replace(result, logs=tuple(lines)) if lines else result
+
+    def _build_node(self, name: str) -> NodeResult:
+        node = self.project.node(name)
+        started = time.time()
+        t0 = time.perf_counter()
+        if name in self.skip:
+            return NodeResult(name, "cached", started, 0.0,
+                              message="unchanged since the last build")
+        if name in self.blocked:
+            err = SelectionError(self.blocked[name], file=node.rel_path, node=name)
+            return NodeResult(name, "error", started, 0.0, message=err.message, error=err)
+        try:
+            if isinstance(node, Check):
+                outcome = run_check(self.engine, node, self.env_name)
+                status: Status = ("success" if outcome.passed
+                                  else "warn" if node.severity == "warn" else "fail")
+                return NodeResult(name, status, started, time.perf_counter() - t0,
+                                  message=outcome.message, metrics=dict(outcome.metrics))
+            rows = build_node(self.project, self.engine, node)
+        except FFTError as exc:
+            return NodeResult(name, "error", started, time.perf_counter() - t0,
+                              message=exc.message, error=exc)
+        except Exception as exc:
+            err = ModelError(f"{name} failed: {type(exc).__name__}: {exc}",
+                             file=node.rel_path, node=name)
+            err.__cause__ = exc
+            return NodeResult(name, "error", started, time.perf_counter() - t0,
+                              message=err.message, error=err)
+        return NodeResult(name, "success", started, time.perf_counter() - t0, rows=rows)

@@ -1,0 +1,157 @@
+"""Build fingerprints: one hash per node that changes exactly when its result may change.
+
+A node's fingerprint covers (the spec's formula, completed):
+
+- SQL models: the rendered SQL *as a SQL parser normalises it* (sqlglot, in the engine's
+  dialect), so whitespace, comments and keyword case do not count but meaning does; if the
+  SQL does not parse, the rendered text itself;
+- Python models: the whole source of the model's module (helpers and constants count);
+- seeds: the content of the file;
+- the node's config (materialized, tags, meta), its kind and relation;
+- the environment: engine, profile name, every ``FF_*`` variable, and ``sources.yml``;
+- the fingerprints of its parents, so a change bubbles downstream.
+
+Everything is serialised with sorted keys: the same inputs give the same hash in every process
+and on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_fft.project.records import Model, Project, Seed
+
+FORMAT_VERSION = "1"  # bump when what goes into a fingerprint changes
+
+
+@dataclass(frozen=True)
+class EnvContext:
+    """The part of the environment every fingerprint includes."""
+
+    engine: str
+    profile_name: str
+    ff_vars: Mapping[str, str]
+    sources_text: str
+
+    @classmethod
+    def from_environ(cls, engine: str, profile_name: str, environ: Mapping[str, str],
+                     sources_text: str) -> EnvContext:
+        return cls(engine, profile_name,
+                   {k: v for k, v in sorted(environ.items()) if k.startswith("FF_")},
+                   sources_text)
+
+    def digest(self) -> str:
+        return _sha({"engine": self.engine, "profile": self.profile_name,
+                     "ff": dict(self.ff_vars), "sources": self.sources_text})
+
+
+def _sha(data: Any) -> str:
+    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize_sql(sql: str, dialect: str) -> str:
+    """The statement as sqlglot prints it: no comments, canonical spacing and keyword case.
+
+    Falls back to the text itself when sqlglot cannot parse it (or is not installed).
+    """
+    try:
+        import sqlglot
+        from sqlglot.errors import SqlglotError
+    except ImportError:  # pragma: no cover - sqlglot is a dependency
+        return sql
+    read = {"databricks_spark": "databricks", "snowflake_snowpark": "snowflake"}.get(
+        dialect, dialect)
+    try:
+        expressions = sqlglot.parse(sql, read=read)
+    except (SqlglotError, ValueError):
+        return sql
+    return ";".join(e.sql(dialect=read, comments=False) for e in expressions if e is not None)
+
+
+class SqlNormalizer:
+    """``normalize_sql`` with a memo keyed by the rendered text's hash.
+
+    The memo (rendered-SQL hash -> normalised hash) is kept between runs in the fingerprint
+    store, so unchanged models are never parsed again and sqlglot is not even imported.
+    """
+
+    def __init__(self, dialect: str, memo: Mapping[str, str] | None = None) -> None:
+        self.dialect = dialect
+        self._known: Mapping[str, str] = memo or {}
+        self.used: dict[str, str] = {}  # the memo to keep: what this run needed
+
+    def __call__(self, sql: str) -> str:
+        key = _sha(f"{self.dialect}\0{sql}")
+        found = self.used.get(key) or self._known.get(key)
+        if found is None:
+            found = _sha(normalize_sql(sql, self.dialect))
+        self.used[key] = found
+        return found
+
+    def memo_for(self, sqls: list[str]) -> dict[str, str]:
+        """The memo worth keeping: every entry known for these (the project's current) SQL
+        texts, used by this run or not. A run that builds a few nodes must not drop what the
+        others need next time; entries of SQL that no longer exists are dropped."""
+        keys = {_sha(f"{self.dialect}\0{sql}") for sql in sqls}
+        return {key: found for key in keys
+                if (found := self.used.get(key) or self._known.get(key)) is not None}
+
+    def warm_in_background(self, sqls: list[str]) -> threading.Thread:
+        """Normalise ``sqls`` on a daemon thread (a cold run parses every model: about a
+        millisecond each), so that this overlaps with the build instead of following it."""
+        thread = threading.Thread(target=lambda: [self(sql) for sql in sqls],
+                                  name="fft-fingerprints", daemon=True)
+        thread.start()
+        return thread
+
+
+def fingerprints(
+    project: Project,
+    env: EnvContext,
+    *,
+    normalize: Callable[[str], str] | None = None,
+    file_hash: Callable[[Any], str] | None = None,
+    fixed: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Fingerprints of every model and seed of ``project`` (checks are never cached).
+
+    ``fixed`` gives the fingerprint of nodes as they are in the warehouse (built by an
+    earlier run); their children are fingerprinted against those.
+    """
+    fixed = fixed or {}
+    normalize = normalize or SqlNormalizer(env.engine)
+    file_hash = file_hash or _file_sha
+    env_digest = env.digest()
+    out: dict[str, str] = {}
+    for name in project.dag.order:
+        if name in fixed:
+            out[name] = fixed[name]
+            continue
+        node = project.node(name)
+        if isinstance(node, Seed):
+            own: Any = {"seed": file_hash(node.path), "relation": node.relation}
+        elif isinstance(node, Model):
+            body = normalize(node.sql or "") if node.kind == "sql" else file_hash(node.path)
+            own = {"kind": node.kind, "body": body, "relation": node.relation,
+                   "materialized": node.materialized, "tags": list(node.tags),
+                   "meta": dict(node.meta), "name": node.name}
+        else:
+            continue
+        parents = {p: out[p] for p in project.dag.parents[name] if p in out}
+        out[name] = _sha({"v": FORMAT_VERSION, "env": env_digest, "own": own,
+                          "parents": parents})
+    return out
+
+
+def _file_sha(path: Any) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()

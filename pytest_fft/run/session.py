@@ -1,0 +1,366 @@
+"""One project's build within a pytest session: profile, engine, executor, results.
+
+Created on the main thread at collection; the executor starts when the first node item
+runs, and items wait for their own node's result.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pytest_fft.run.cache_policy import CachePolicy
+from pytest_fft.run.cache_store import FingerprintStore, MemoryStore
+from pytest_fft.engines import ENGINE_ABBREV, create_engine
+from pytest_fft.errors import FFTError
+from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
+from pytest_fft.run.fingerprint import SqlNormalizer
+from pytest_fft.project.names import relation_for
+from pytest_fft.project.profile_snapshot import ResolvedProfile
+from pytest_fft.project.records import Node, Project
+from pytest_fft.run.shared_dir import SharedRunDir
+
+
+@dataclass
+class BuildSettings:
+    jobs: int = 1
+    fail_fast: bool = False
+    cache: CachePolicy = field(default_factory=lambda: CachePolicy("rw"))
+    wait: float = 0.0  # seconds to wait for a database another process holds
+
+
+@dataclass
+class BuildRun:
+    project: Project
+    profile: ResolvedProfile | None  # None when only unit cases run
+    settings: BuildSettings
+    nodes: list[str] = field(default_factory=list)  # what the collected items ask for
+    board: ResultBoard = field(default_factory=ResultBoard)
+    startup_error: FFTError | None = None
+    _startup_reported: bool = False
+    _executor: Executor | None = None
+    _engine: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    store: FingerprintStore = field(default_factory=MemoryStore)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    _stored: dict[str, Any] = field(default_factory=dict)
+    _normalizer: SqlNormalizer | None = None
+    _warming: threading.Thread | None = None  # normalises SQL while a cold run builds
+    _existing: set[str] | None = None
+    shared: SharedRunDir | None = None  # under pytest-xdist: the run directory of the workers
+    _builder_lock: Any = None
+    parse_cache: Any = None  # ParseCache of the session, for what is derived from the project
+    parse_key: str = ""  # the project's inputs digest in that cache
+    _follower: bool = False
+    started_early: bool = False  # see start_early: the items must match self.nodes
+    _start_failure: BaseException | None = None  # see ensure_started(keep_failure=True)
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    @cached_property
+    def nodes_by_path(self) -> dict[Path, list[Node]]:
+        """Seeds and models by defining file (one .ff.py may define several models)."""
+        out: dict[Path, list[Node]] = {}
+        for name in sorted(self.project.nodes):
+            node = self.project.node(name)
+            out.setdefault(node.path, []).append(node)
+        return out
+
+    @property
+    def engine_abbrev(self) -> str:
+        engine = self.profile.engine if self.profile else self.project.engine
+        return ENGINE_ABBREV.get(engine, engine.upper())
+
+    def ensure_started(self, *, keep_failure: bool = False) -> None:
+        """Open the engine, decide what is cached and start the executor, once.
+
+        ``keep_failure`` (the early start's thread): an unexpected exception is kept and
+        raised again to whoever asks next (an item, on pytest's thread), instead of dying
+        with the thread and leaving the items waiting.
+        """
+        with self._lock:
+            if self._start_failure is not None:
+                raise self._start_failure
+            if self._executor is not None or self.startup_error is not None or self._follower:
+                return
+            if self.shared is not None and not self._become_builder():
+                return
+            try:
+                self._open_engine()
+            except FFTError as exc:
+                self.startup_error = exc
+                self.board.close()
+                return
+            try:
+                skip = self._cache_decisions()
+            except BaseException as exc:
+                if keep_failure:
+                    self._start_failure = exc
+                    return
+                raise
+            self._executor = Executor(
+                self.project, self._engine, self.nodes, jobs=self.settings.jobs,
+                fail_fast=self.settings.fail_fast, board=self.board,
+                env_name=self.profile.env_name, skip=skip, blocked=self._missing_upstream(),
+                on_result=self.shared.write_result if self.shared is not None else None,
+            )
+            self._executor.start()
+
+    def selection(self, select: tuple[str, ...], exclude: tuple[str, ...]) -> set[str]:
+        """The node names ``--fft-select``/``--fft-exclude`` keep (FFTError on a bad token)."""
+        from pytest_fft.project.selection import select_nodes
+
+        tokens = (*select, *exclude)
+        modified = (self.modified_nodes()
+                    if self.profile is not None and any("state:" in t for t in tokens) else None)
+        return select_nodes(self.project, select, exclude, modified)
+
+    def start_early(self, *, seed: bool, run: bool, test: bool, select: tuple[str, ...],
+                    exclude: tuple[str, ...]) -> bool:
+        """``fft`` with no pytest arguments: every seed, model and check of the requested kinds
+        (narrowed by --select/--exclude) becomes an item, so the build can start as soon as
+        the project is loaded, and pytest creates the items while it runs. False (and nothing
+        started) when the selection is invalid: the usual path reports that."""
+        names = [*(self.project.seeds if seed else ()), *(self.project.models if run else ()),
+                 *(self.project.checks if test else ())]
+        if select or exclude:
+            try:
+                wanted = self.selection(select, exclude)
+            except FFTError:
+                return False
+            names = [n for n in names if n in wanted]
+        self.nodes = names
+        self.started_early = True
+        # On a thread of its own: opening the database and deciding what is cached overlap
+        # with pytest creating the items (an item waits on the lock until the build runs).
+        threading.Thread(target=self.ensure_started, kwargs={"keep_failure": True},
+                         name="fft-start", daemon=True).start()
+        return True
+
+
+    def _become_builder(self) -> bool:
+        """Under xdist: take the project's lock (this worker builds) or read the builder's
+        result files (another worker builds)."""
+        from filelock import FileLock, Timeout
+
+        from pytest_fft.run.shared_dir import FileBoard
+
+        assert self.shared is not None
+        lock = FileLock(str(self.shared.lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            self._follower = True
+            self.board = FileBoard(self.shared, lambda: _held_elsewhere(self.shared))
+            return False
+        self._builder_lock = lock
+        return True
+
+    def _open_engine(self) -> Any:
+        assert self.profile is not None, "builds resolve the profile when collecting"
+        if self._engine is None:
+            self._engine = create_engine(self.profile.profile, wait=self.settings.wait)
+        return self._engine
+
+    def _existing_relations(self) -> set[str]:
+        """All relations of the target schema, fetched once per run (one metadata query)."""
+        if self._existing is None:
+            self._existing = self._open_engine().existing_relations()
+        return self._existing
+
+    def _fingerprints(self, building: set[str] | None) -> dict[str, str]:
+        """Fingerprints of the project now. With ``building`` (the nodes this run builds),
+        every other node counts as it is in the warehouse: as its last build left it, so a
+        seed file edited but not loaded yet does not count as loaded."""
+        import os
+
+        from pytest_fft.run.fingerprint import EnvContext, fingerprints
+
+        self._load_store()
+        assert self.profile is not None and self._normalizer is not None
+        if self._warming is not None:
+            self._warming.join()
+        sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
+        env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
+                                      json.dumps(sources, sort_keys=True))
+        as_built = {}
+        if building is not None:
+            as_built = {n: fp for n, fp in self._stored.get("nodes", {}).items()
+                        if n not in building and n in self.project.dag}
+        return fingerprints(self.project, env, normalize=self._normalizer, fixed=as_built)
+
+    def _load_store(self) -> None:
+        if self._normalizer is None:
+            assert self.profile is not None
+            self._stored = self.store.load()
+            self._normalizer = SqlNormalizer(self.profile.engine, self._stored.get("sql_memo"))
+
+    def modified_nodes(self) -> set[str]:
+        """``state:modified``: models and seeds whose fingerprint differs from the last build
+        of this env, or whose relation is missing."""
+        current = self._fingerprints(None)
+        stored = self._stored.get("nodes", {})
+        existing = self._existing_relations()
+        return {
+            name for name, fp in current.items()
+            if stored.get(name) != fp
+            or self.project.node(name).relation.split(".")[-1] not in existing
+        }
+
+    def _cache_decisions(self) -> set[str]:
+        """Fingerprint every node (main thread, before any build) and pick the skippable."""
+        if all(n in self.project.checks for n in self.nodes):
+            return set()  # checks are never cached: a run of checks only needs no fingerprint
+        self._load_store()
+        policy = self.settings.cache
+        stored_nodes = self._stored.get("nodes", {})
+        if not (policy.reads and any(n in stored_nodes for n in self.nodes)):
+            # Nothing of this run was built before (a first build, or `fft run` after the
+            # first `fft seed`): fingerprint at the end, parsing SQL meanwhile.
+            assert self._normalizer is not None
+            self._warming = self._normalizer.warm_in_background(
+                [m.sql for n in self.nodes if (m := self.project.models.get(n)) is not None
+                 and m.kind == "sql" and m.sql])
+            return set()
+        self.fingerprints = self._fingerprints(set(self.nodes))
+        wanted = [n for n in self.nodes if stored_nodes.get(n) == self.fingerprints.get(n)]
+        if not policy.reads or not wanted:
+            return set()
+        return policy.skippable(self.project, wanted, self.fingerprints, stored_nodes,
+                                self._existing_relations())
+
+    def _missing_upstream(self) -> dict[str, str]:
+        """Selected nodes whose unselected parents have no relation: they fail with the fix."""
+        selected = set(self.nodes)
+        dag = self.project.dag
+        outside = {p for n in self.nodes if n not in self.project.checks
+                   for p in dag.parents[n] if p not in selected}
+        if not outside:
+            return {}
+        existing = self._existing_relations()
+        missing = {p for p in outside
+                   if self.project.node(p).relation.split(".")[-1] not in existing}
+        blocked = {}
+        for name in self.nodes:
+            if name in self.project.checks:
+                continue
+            for parent in dag.parents[name]:
+                if parent in missing:
+                    rel = self.project.node(parent).relation
+                    if parent in self.project.seeds:  # seeds load with --fft-seed only
+                        blocked[name] = (f"seed {parent} is not loaded (relation {rel} is "
+                                         "missing); run `fft seed` first, or add --fft-seed "
+                                         "to pytest (and do not --exclude it)")
+                    else:
+                        blocked[name] = (f"upstream {parent} is not selected and its "
+                                         f"relation {rel} is missing; select "
+                                         f"+{relation_for(name)}")
+                    break
+        return blocked
+
+    def result(self, name: str) -> NodeResult | None:
+        self.ensure_started()
+        if self.startup_error is not None:
+            # The first item shows the error; the others point at it instead of repeating it.
+            with self._lock:
+                first, self._startup_reported = not self._startup_reported, True
+            if first:
+                return NodeResult(name, "error", message=self.startup_error.message,
+                                  error=self.startup_error)
+            return NodeResult(name, "skipped",
+                              message="not built: the engine could not start (see the first error)")
+        return self.board.wait(name)
+
+    def cancel(self) -> None:
+        if self._executor is not None:
+            self._executor.cancel()
+
+    def finish(self, *, cancel: bool = False) -> None:
+        """Stop (if still running), release the engine and write the artifacts; called at
+        session end by the process that ran the build."""
+        if self._follower:
+            return  # the builder writes everything
+        if self._executor is not None:
+            # An interrupted session stops the build; otherwise wait for it: under xdist the
+            # builder's own items may be done while other workers still wait for nodes.
+            if cancel and not self.board.finished:
+                self._executor.cancel()
+            self._executor.join()
+        results = self.board.all()
+        if self._warming is not None:  # deferred by _cache_decisions
+            self.fingerprints = self._fingerprints(set(self.nodes))
+        if self._engine is not None:
+            self._record_builds(results)
+            self._engine.close()
+            self._engine = None
+        self._remember(results)
+        self._write_artifacts()
+        if self._builder_lock is not None:
+            self.shared.mark_done()
+            self._builder_lock.release()
+
+    def _record_builds(self, results: dict[str, NodeResult]) -> None:
+        """Upsert the spec's ``_ff_meta`` audit rows of what this run built (not cached)."""
+        built = [(name, self.project.node(name).relation, self.fingerprints.get(name, ""),
+                  result.started_at)
+                 for name, result in results.items()
+                 if result.status == "success" and name not in self.project.checks]
+        if built and hasattr(self._engine, "record_builds"):
+            try:
+                self._engine.record_builds(built)
+            except Exception:
+                pass
+
+    def _remember(self, results: dict[str, NodeResult]) -> None:
+        if self.profile is None or not self.fingerprints:
+            return
+        policy = self.settings.cache
+        if policy.mode == "off" and not self._stored:
+            return
+        nodes = policy.remembered(self._stored.get("nodes", {}), self.fingerprints,
+                                  results.values())
+        memo = {}
+        if self._normalizer is not None:
+            memo = self._normalizer.memo_for(
+                [m.sql for m in self.project.models.values() if m.kind == "sql" and m.sql])
+        if nodes == self._stored.get("nodes") and memo == self._stored.get("sql_memo"):
+            return  # nothing new to remember (a cached rerun): leave pytest's cache alone
+        data = {"nodes": nodes, "sql_memo": memo}
+        if self.shared is not None:  # the controller writes pytest's cache
+            self.shared.save_store(getattr(self.store, "key", ""), data)
+        else:
+            self.store.save(data)
+
+    def _write_artifacts(self) -> None:
+        if self.profile is None:
+            return
+        from pytest_fft.run.artifacts import write_run_artifacts, write_test_results
+
+        results = self.board.all()
+        ran = [results[n] for n in self.nodes if n in results]
+        checks = [r for r in ran if r.name in self.project.checks]
+        builds = [r for r in ran if r.name not in self.project.checks]
+        if checks:
+            write_test_results(self.project, checks, self.profile.env_name, self.profile.engine)
+        if builds:
+            write_run_artifacts(self.project, builds, self.fingerprints,
+                                self.profile.env_name, self.profile.engine)
+
+
+def _held_elsewhere(shared: SharedRunDir) -> bool:
+    """Whether the builder still holds the project's lock (i.e. is alive)."""
+    from filelock import FileLock, Timeout
+
+    probe = FileLock(str(shared.lock_path))
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
+    probe.release()
+    return False
