@@ -198,12 +198,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(ns: argparse.Namespace) -> int:
-    from pytest_fft.project.layout import PROJECT_FILES, is_project_dir
+    from pytest_fft.project.layout import PROJECT_FILES, has_model_files, is_project_dir
 
     project = Path(ns.project)
     if not is_project_dir(project):
-        missing = "models/ folder" if not (project / "models").is_dir() else (
-            "project.yml (or sources.yml / profiles.yml)")
+        if not (project / "models").is_dir():
+            missing = "models/ folder"
+        elif not any((project / name).is_file() for name in PROJECT_FILES):
+            missing = "project.yml (or sources.yml / profiles.yml)"
+        else:
+            missing = "model: no *.ff.sql or *.ff.py file under models/"
         print(f"fft: {project} is not a FastFlowTransform project: it has no {missing}\n"
               f"     pass the folder that contains models/ and one of {', '.join(PROJECT_FILES)}",
               file=sys.stderr)

@@ -104,6 +104,12 @@ class CliReporter:
         return self.command != "test" and not self.quiet
 
     # -- pytest hooks ------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from pytest_fft.plugin.state import OWNED_BY_FFT
+
+        config.stash[OWNED_BY_FFT] = True  # one session, then the process exits
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collect_errors.append(report.longreprtext)
@@ -353,7 +359,7 @@ class CliReporter:
 def _matches_a_node(session: pytest.Session, token: str) -> bool:
     """Whether ``token`` selects any node of a loaded project (``state:`` tokens, which need
     the build cache, and unloaded projects count as matching: nothing to say about them)."""
-    from pytest_fft.plugin.hooks import STATE_KEY
+    from pytest_fft.plugin.state import STATE_KEY
     from pytest_fft.project.selection import match_token
 
     state = session.config.stash.get(STATE_KEY, None)

@@ -49,6 +49,15 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class ThreadInterrupt(Protocol):
+    """An engine that can interrupt the statement of one thread (each thread has its own
+    cursor), leaving the other threads' statements running."""
+
+    def interrupt_thread(self, thread: int) -> None:
+        """Interrupt what the thread with ident ``thread`` runs, if anything."""
+
+
 def quote_ident(name: str) -> str:
     """ANSI double-quoted identifier."""
     return '"' + name.replace('"', '""') + '"'

@@ -38,6 +38,7 @@ class DuckDBEngine:
         self.schema = schema
         self._local = threading.local()
         self._cursors: list[Any] = []
+        self._by_thread: dict[int, Any] = {}  # thread ident -> its cursor
         self._lock = threading.Lock()
         self._owns_database = _shared is None
         self._schema_created = _shared is None
@@ -109,6 +110,7 @@ class DuckDBEngine:
             self._local.cursor = cur
             with self._lock:
                 self._cursors.append(cur)
+                self._by_thread[threading.get_ident()] = cur
         return cur
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
@@ -260,6 +262,15 @@ class DuckDBEngine:
             cur.execute("rollback")
             raise
 
+    def interrupt_thread(self, thread: int) -> None:
+        with self._lock:
+            cur = self._by_thread.get(thread)
+        if cur is not None:
+            try:
+                cur.interrupt()
+            except Exception:  # closed meanwhile: nothing runs on it any more
+                pass
+
     def interrupt(self) -> None:
         with self._lock:
             for cur in self._cursors:
@@ -276,6 +287,7 @@ class DuckDBEngine:
                 except Exception:
                     pass
             self._cursors.clear()
+            self._by_thread.clear()
         if not self._owns_database and self._schema_created:  # leave nothing behind
             self._con.execute(f"drop schema if exists {quote_ident(self.schema)} cascade")
         self._con.close()

@@ -1,8 +1,10 @@
 """The pytest collectors and items of a FastFlowTransform project.
 
-``ProjectDir`` loads the project once; ``ModelFile``/``SeedFile`` yield one ``NodeItem``
-per model or seed, with node ids such as ``models/users.ff.sql::users.ff``. Items are
-reporters: the first one to run starts the project's executor, each waits for its node.
+``ProjectDir`` loads the project once; ``ModelFile``/``SeedFile``/``ChecksFile`` yield one
+``NodeItem`` per model, seed or check, with node ids such as ``models/users.ff.sql::users.ff``.
+Node items run through pytest's normal protocol: the first one to run starts the project's
+executor, and each one's call phase waits for its own node's result. Their reports carry the
+node's own build time (see :func:`pytest_fft.plugin.reporting.node_report`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import pytest
 
 from pytest_fft.errors import FFTError
 from pytest_fft.plugin.options import error_text
+from pytest_fft.plugin.state import FFTState, state_of
 
 if TYPE_CHECKING:
+    from pytest_fft.run.executor import NodeResult
     from pytest_fft.run.session import BuildRun
-    from pytest_fft.plugin.hooks import FFTState
 
 
 class NodeFailed(Exception):
@@ -32,9 +35,7 @@ class NodeFailed(Exception):
 
 
 def _state(node: pytest.Item | pytest.Collector) -> FFTState:
-    from pytest_fft.plugin.hooks import STATE_KEY
-
-    return node.config.stash[STATE_KEY]
+    return state_of(node.config)
 
 
 class ProjectDir(pytest.Dir):
@@ -44,7 +45,15 @@ class ProjectDir(pytest.Dir):
 
     def collect(self) -> Any:
         state = _state(self)
-        self.build_run = state.project_run(self.path)
+        try:
+            self.build_run = state.project_run(self.path)
+        except FFTError as exc:
+            if state.options.requested:
+                raise  # asked for by an --fft-* option: a collection error, as any other
+            # Plain pytest: the project's problem is one failed item, the other tests run.
+            yield ProjectLoadFailure.from_parent(self, name="fft-project", error=exc)
+            yield from super().collect()
+            return
         for warning in self.build_run.project.warnings:
             self.warn(FFTWarning(warning))
         options = state.options
@@ -58,6 +67,29 @@ class ProjectDir(pytest.Dir):
         if isinstance(excinfo.value, FFTError):
             return error_text(excinfo.value, _state(self).options.traceback)
         return super().repr_failure(excinfo)
+
+
+class ProjectLoadFailure(pytest.Item):
+    """A project that does not load, as one failed item (under plain ``pytest`` only)."""
+
+    def __init__(self, *, error: FFTError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise self.error
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, FFTError):
+            return error_text(excinfo.value, _state(self).options.traceback)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        if self.error.file is None:
+            return self.path, None, "project"
+        file = Path(self.error.file)
+        path = file if file.is_absolute() else self.path / file
+        return path, (self.error.line - 1 if self.error.line else None), "project"
 
 
 #: Where the implementations of pytest_collection_modifyitems that cannot drop an item of
@@ -107,6 +139,8 @@ class CheckFailed(FFTError):
 
 
 class _ProjectFile(pytest.File):
+    """A file of a project that loaded (its collectors are not created otherwise)."""
+
     @property
     def build_run(self) -> BuildRun:
         project_dir = self.getparent(ProjectDir)
@@ -130,7 +164,11 @@ class ChecksFile(ModelFile):
 
 
 class NodeItem(pytest.Item):
-    """One seed or model; passes, fails with the engine's message, or skips upstream."""
+    """One seed, model or check: passes, fails with the engine's message, or skips upstream.
+
+    Its call phase waits for the node's result from the executor. Run a second time (by
+    pytest-rerunfailures, say) after a failure, it builds the node again.
+    """
 
     def __init__(self, *, node_name: str, kind: str, line: int, tags: tuple[str, ...],
                  **kwargs: Any) -> None:
@@ -138,6 +176,8 @@ class NodeItem(pytest.Item):
         self.node_name = node_name
         self.kind = kind
         self.line = line
+        self.result: NodeResult | None = None
+        self.attempts = 0
         self.add_marker({"seed": "fft_seed", "check": "fft_check"}.get(kind, "fft_model"))
         self.extra_keyword_matches.update(tags)
         self.extra_keyword_matches.add(kind)
@@ -147,9 +187,20 @@ class NodeItem(pytest.Item):
         return self.parent.build_run  # type: ignore[union-attr]
 
     def runtest(self) -> None:
-        result = self.build_run.result(self.node_name)
+        self.attempts += 1
+        run = self.build_run
+        rerun = self.attempts > 1 and self.result is not None and self.result.failed
+        try:
+            result = run.rebuild(self.node_name) if rerun else run.result(self.node_name)
+        except BaseException as exc:
+            # Stopped while waiting (pytest-timeout, a signal, Ctrl-C): the node is an error
+            # of this run, whatever its build does next, and its statement is interrupted.
+            run.abandon(self.node_name, f"{self.node_name}: stopped while building "
+                                        f"({type(exc).__name__}: {exc})".strip())
+            raise
         if result is None:
             raise NodeFailed(None, f"{self.node_name}: the run ended without building it")
+        self.result = result
         self.user_properties.append(("fft_status", result.status))
         self.user_properties.append(("fft_duration", round(result.duration, 6)))
         self.user_properties.append(("fft_started", round(result.started_at, 6)))
@@ -160,7 +211,7 @@ class NodeItem(pytest.Item):
         if self.kind == "check" and result.message:
             self.user_properties.append(("fft_message", result.message))
         if result.status == "error":
-            raise NodeFailed(result.error, result.message or "failed")
+            raise _at_origin(NodeFailed(result.error, result.message or "failed"))
         if result.status == "fail":
             raise NodeFailed(CheckFailed(result.message or "check failed", file="project.yml",
                                          line=self.line, node=self.node_name),
@@ -170,7 +221,7 @@ class NodeItem(pytest.Item):
             warnings.warn_explicit(FFTCheckWarning(f"{self.node_name}: {result.message}"),
                                    FFTCheckWarning, str(self.path), self.line)
         if result.status == "skipped":
-            pytest.skip(result.message or "skipped")  # located at the node: see report_node_item
+            pytest.skip(result.message or "skipped")  # located at the node: see reporting
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         err = excinfo.value
@@ -185,49 +236,16 @@ class NodeItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, self.line - 1, f"{self.kind} {self.node_name}"
+        # The third part is the test's name for IDEs: PyCharm (teamcity-messages) keeps what
+        # follows its last dot, so the dots of `users.ff` or `not_null[users.email]` are
+        # written as teamcity writes them in the test's id.
+        return self.path, self.line - 1, self.name.replace(".", "_")
 
 
-def _nothing() -> None:
-    return None
-
-
-def report_node_item(item: NodeItem) -> bool:
-    """Run a node item's protocol without pytest's per-phase machinery.
-
-    A node item's result comes from the executor; it has no fixtures and prints nothing, so
-    the setup and teardown hooks, with their capture and logging wrappers, only cost time
-    (about a fifth of a millisecond per item: 0.2 s for a thousand checks). The reports are
-    pytest's own and go through the usual hooks, so ``-x``, ``--lf``, ``--junitxml``, the
-    terminal and xdist see them; the warnings plugin still wraps the whole protocol. The
-    reports are built directly: ``pytest_runtest_makereport`` is not called for these items.
-    """
-    ihook = item.ihook
-    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    reraise = (pytest.exit.Exception, KeyboardInterrupt)
-    for when, func in (("setup", _nothing), ("call", item.runtest), ("teardown", _nothing)):
-        call = pytest.CallInfo.from_call(func, when=when, reraise=reraise)  # type: ignore[arg-type]
-        report = pytest.TestReport.from_item_and_call(item, call)
-        if report.skipped and isinstance(report.longrepr, tuple):
-            # At the node's own file and line (``SKIPPED [1] models/x.ff.sql:1: ...``), as a
-            # skip raised in a test function is, not at the line of this module that raised it.
-            report.longrepr = (os.fspath(item.path), item.line, report.longrepr[2])
-        ihook.pytest_runtest_logreport(report=report)
-        if report.failed:  # --pdb, and plugins that inspect failures
-            ihook.pytest_exception_interact(node=item, call=_at_origin(call), report=report)
-    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
-    return True
-
-
-def _at_origin(call: pytest.CallInfo[None]) -> pytest.CallInfo[None]:
-    """The failure as it happened on the executor thread: the exception a model raised (or
-    the engine's), with its own traceback, so that ``--pdb`` opens in the model's frame."""
-    err = call.excinfo.value if call.excinfo is not None else None
-    cause = getattr(getattr(err, "error", None), "__cause__", None)
-    if not isinstance(err, NodeFailed) or cause is None or cause.__traceback__ is None:
-        return call
-
-    def raise_cause() -> None:
-        raise cause
-
-    return pytest.CallInfo.from_call(raise_cause, when=call.when)
+def _at_origin(failure: NodeFailed) -> NodeFailed:
+    """The failure with the traceback of what a model (or the engine) raised on the executor
+    thread, so that ``--pdb`` opens in the model's own frame."""
+    cause = getattr(failure.error, "__cause__", None)
+    if cause is not None and cause.__traceback__ is not None:
+        return failure.with_traceback(cause.__traceback__)
+    return failure

@@ -99,6 +99,9 @@ class FFTOptions:
     traceback: bool = False
     projects: tuple[str, ...] = ()
     explicit: frozenset[Path] = frozenset()  # model/seed files named on the command line
+    # Something on the command line asked for fft (an --fft-* option, a node id): a project
+    # that does not load is a collection error then, not one failed item among the tests.
+    requested: bool = False
     # Every node of the requested kinds will be an item: the build can start once the project
     # is loaded, while pytest creates the items (see BuildRun.start_early).
     start_early: bool = False
@@ -155,6 +158,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
         traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
         projects=projects,
         explicit=explicit,
+        requested=bool(given or explicit or opt.fft_utest),
         start_early=_may_start_early(config, explicit),
     )
 

@@ -50,7 +50,7 @@ class UnitFile(pytest.File):
                                            case=case, build_run=run)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
-        from pytest_fft.plugin.hooks import STATE_KEY
+        from pytest_fft.plugin.state import STATE_KEY
 
         if isinstance(excinfo.value, FFTError):
             return error_text(excinfo.value, self.config.stash[STATE_KEY].options.traceback)
@@ -110,7 +110,7 @@ class UnitCaseItem(pytest.Function):
 
     @property
     def cache_mode(self) -> str:
-        from pytest_fft.plugin.hooks import STATE_KEY
+        from pytest_fft.plugin.state import STATE_KEY
 
         return self.config.stash[STATE_KEY].options.utest_cache
 
@@ -126,7 +126,7 @@ class UnitCaseItem(pytest.Function):
         return digest.hexdigest()
 
     def cached_fingerprint(self) -> str | None:
-        from pytest_fft.plugin.hooks import UTEST_CACHE_KEY
+        from pytest_fft.plugin.state import UTEST_CACHE_KEY
 
         cache = getattr(self.config, "cache", None)
         if cache is None:  # -p no:cacheprovider: nothing is ever cached
@@ -142,7 +142,7 @@ class UnitCaseItem(pytest.Function):
             return (f"unit case {self.case.name} of {self.case.model} "
                     f"({self.case.rel_path}:{self.case.line}):\n{err.diff.text}")
         if isinstance(err, FFTError):
-            from pytest_fft.plugin.hooks import STATE_KEY
+            from pytest_fft.plugin.state import STATE_KEY
 
             return error_text(err, self.config.stash[STATE_KEY].options.traceback)
         return super().repr_failure(excinfo)
@@ -171,3 +171,26 @@ def _case_payload(case: UnitCase) -> str:
         },
     }
     return json.dumps(payload, sort_keys=True, default=str)
+
+
+class UnitCacheRecorder:
+    """Collects the fingerprints of passing unit cases where reports arrive (the controller
+    under xdist) and writes them to pytest's cache at the end (``--fft-utest-cache rw``)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.passed: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and report.passed:
+            for key, value in report.user_properties:
+                if key == "fft_utest_fp":
+                    self.passed[report.nodeid] = value
+
+    def pytest_sessionfinish(self) -> None:
+        from pytest_fft.plugin.state import UTEST_CACHE_KEY
+
+        cache = getattr(self.config, "cache", None)
+        if cache is None or not self.passed or hasattr(self.config, "workerinput"):
+            return
+        cache.set(UTEST_CACHE_KEY, {**cache.get(UTEST_CACHE_KEY, {}), **self.passed})

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROJECT_FILES = ("project.yml", "sources.yml", "profiles.yml")
+MODEL_SUFFIXES = (".ff.sql", ".ff.py")
 
 
 def is_project_dir(path: Path) -> bool:
-    """A folder is a FastFlowTransform project when it has ``models/`` and a project file."""
-    return (path / "models").is_dir() and any((path / name).is_file() for name in PROJECT_FILES)
+    """A folder is a FastFlowTransform project when ``models/`` holds ``*.ff.sql`` or
+    ``*.ff.py`` files (at any depth) and it has a project file. A dbt project (``models/``
+    of plain ``.sql``) is not one."""
+    models = path / "models"
+    return (models.is_dir() and any((path / name).is_file() for name in PROJECT_FILES)
+            and has_model_files(models))
+
+
+def has_model_files(folder: Path) -> bool:
+    """Whether ``folder`` or a folder below it holds a model file (stops at the first)."""
+    for _, dirs, files in os.walk(folder):
+        if any(name.endswith(MODEL_SUFFIXES) for name in files):
+            return True
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    return False
 
 
 def find_project_root(path: Path) -> Path | None:

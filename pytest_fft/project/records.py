@@ -111,6 +111,16 @@ class Project:
             return self.seeds[name]
         return self.checks[name]
 
+    def relation_of(self, name: str) -> str:
+        """The relation a model or seed builds, by node name (``mart_users.ff``) or by relation
+        name (``mart_users``); ``KeyError`` naming what exists otherwise."""
+        for node in (*self.models.values(), *self.seeds.values()):
+            if name in (node.name, node.relation):
+                return node.relation
+        known = sorted(n.relation for n in (*self.models.values(), *self.seeds.values()))
+        raise KeyError(f"{name!r} is no model or seed of project {self.name!r}; "
+                       f"its relations: {', '.join(known)}")
+
     @property
     def nodes(self) -> dict[str, Node]:
         return {**self.seeds, **self.models, **self.checks}

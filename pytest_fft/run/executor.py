@@ -46,6 +46,11 @@ class NodeResult:
     metrics: Mapping[str, Any] | None = None  # checks: the numbers behind the verdict
     logs: tuple[str, ...] = ()  # log lines emitted while building this node
 
+    @property
+    def failed(self) -> bool:
+        """An error, or a data-quality check that found problems (what skips descendants)."""
+        return self.status in _BLOCKING
+
 
 class ResultBoard:
     """Thread-safe store of node results that readers can wait on."""
@@ -83,6 +88,12 @@ class ResultBoard:
     def all(self) -> dict[str, NodeResult]:
         with self._cond:
             return dict(self._results)
+
+    def wait_done(self) -> None:
+        """Until the run that fills this board is over."""
+        with self._cond:
+            while not self.finished:
+                self._cond.wait()
 
 
 class _ReadyQueue:
@@ -132,6 +143,15 @@ class _ReadyQueue:
             self.stop_reason = reason
 
 
+def interrupt_thread(engine: Engine, thread: int) -> None:
+    """Interrupt the statement ``thread`` runs on ``engine``, if the engine can single one out
+    (else nothing: interrupting every thread would fail nodes that did nothing wrong)."""
+    from pytest_fft.engines.base import ThreadInterrupt
+
+    if isinstance(engine, ThreadInterrupt):
+        engine.interrupt_thread(thread)
+
+
 class Executor:
     """Builds ``nodes`` of ``project`` on ``engine``; parents outside ``nodes`` must exist."""
 
@@ -148,6 +168,7 @@ class Executor:
         env_name: str = "this env",
         skip: set[str] | None = None,
         blocked: Mapping[str, str] | None = None,
+        on_done: Callable[[], None] | None = None,
     ) -> None:
         self.project = project
         self.engine = engine
@@ -163,6 +184,10 @@ class Executor:
         self._children = self._children_with_check_gates(set(self.nodes))
         self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
+        self._queue = _ReadyQueue(project.dag, self.nodes, self._children)
+        self._running: dict[str, int] = {}  # node -> ident of the thread building it
+        self._abandoned: dict[str, str] = {}  # node -> why its build no longer counts
+        self.on_done = on_done  # called on the executor's thread once every node is done
 
     # -- running -----------------------------------------------------------------------
     def run(self) -> dict[str, NodeResult]:
@@ -171,6 +196,8 @@ class Executor:
             self._schedule()
         finally:
             self.board.close()
+            if self.on_done is not None:
+                self.on_done()
         return self.board.all()
 
     def start(self) -> ResultBoard:
@@ -187,6 +214,81 @@ class Executor:
         """Start nothing new and interrupt what runs (Ctrl-C); relations stay intact."""
         self._cancelled.set()
         self.engine.interrupt()
+
+    def stop_starting(self, reason: str) -> None:
+        """Start no new node (the nodes not started are skipped with ``reason``); the ones
+        running finish. Returns once they have."""
+        with self._queue.cond:
+            self._queue.stop(reason)
+            self._queue.cond.notify_all()
+        self.wait_settled()
+
+    def wait_settled(self, timeout: float | None = None) -> bool:
+        """Wait until every node has its result and nothing but abandoned builds still runs
+        (a Python model that ignores interruption keeps its thread; nothing waits for it)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._queue.cond:
+            while not self._settled():
+                if self._thread is not None and not self._thread.is_alive():
+                    return True
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._queue.cond.wait(0.05 if remaining is None else min(remaining, 0.05))
+        return True
+
+    def _settled(self) -> bool:
+        if any(n not in self._abandoned for n in self._running):
+            return False
+        return all(self.board.get(n) is not None for n in self.nodes) or (
+            self._queue.stop_reason is not None and not self._running)
+
+    def abandon(self, name: str, message: str) -> None:
+        """``name`` no longer counts as built in this run, whatever its build does next (its
+        item was stopped: a timeout, a signal): it is an error, its descendants are skipped,
+        and its running statement is interrupted (the relation keeps its previous state)."""
+        node = self.project.node(name)
+        error = ModelError(message, file=node.rel_path, node=name)
+        with self._queue.cond:
+            if name in self._abandoned or name not in set(self.nodes):
+                return
+            self._abandoned[name] = message
+            self._emit(NodeResult(name, "error", time.time(), 0.0, message=message,
+                                  error=error))
+            self._skip_descendants(name, set(self.nodes))
+            thread = self._running.get(name)
+            self._queue.cond.notify_all()
+        if thread is not None:
+            interrupt_thread(self.engine, thread)
+
+    def rebuild(self, name: str) -> NodeResult:
+        """Build ``name`` again on the calling thread (its item is run again after a failure,
+        e.g. by pytest-rerunfailures); if it succeeds, the descendants it had skipped are
+        built too, in DAG order, so that their items report real results."""
+        self.wait_for(name)
+        result = self._build(name)
+        with self._queue.cond:
+            self._abandoned.pop(name, None)
+            self._emit(result)
+        if result.failed:
+            return result
+        for child in self.nodes:
+            before = self.board.get(child)
+            if before is None or before.status != "skipped" or before.upstream != name:
+                continue
+            parents = [p for p in self.project.dag.parents[child] if p in set(self.nodes)]
+            if all((r := self.board.get(p)) is not None and not r.failed
+                   and r.status != "skipped" for p in parents):
+                again = self._build(child)
+                with self._queue.cond:
+                    self._emit(again)
+        return result
+
+    def wait_for(self, name: str) -> None:
+        """Until ``name`` is not being built by a worker."""
+        with self._queue.cond:
+            while name in self._running and name not in self._abandoned:
+                self._queue.cond.wait(0.05)
 
     def _children_with_check_gates(self, selected: set[str]) -> dict[str, tuple[str, ...]]:
         """The DAG's children, plus an edge from each selected error-severity check to the
@@ -228,7 +330,7 @@ class Executor:
         finishes a node releases its children and takes the next ready node (lowest level,
         then name). With one job the calling thread does the work.
         """
-        queue = _ReadyQueue(self.project.dag, self.nodes, self._children)
+        queue = self._queue
         if self.jobs == 1:
             self._work(queue)
         else:
@@ -250,14 +352,25 @@ class Executor:
                 name = queue.take()
                 if name is None:
                     return
+                if name in self._abandoned:  # stopped before it could start
+                    for skipped in queue.done(name, ()):
+                        self._emit(NodeResult(skipped, "skipped", message=queue.stop_reason))
+                    continue
+                self._running[name] = threading.get_ident()
             try:
                 result = self._build(name)
             except BaseException:
                 with queue.cond:  # an interrupt inside a build: the others stop, too
+                    self._running.pop(name, None)
                     queue.stop("run interrupted")
                     queue.done(name, ())
                 raise
             with queue.cond:
+                self._running.pop(name, None)
+                if name in self._abandoned:  # its item gave up on it: already an error
+                    for skipped in queue.done(name, ()):
+                        self._emit(NodeResult(skipped, "skipped", message=queue.stop_reason))
+                    continue
                 self._emit(result)
                 released: tuple[str, ...] = ()
                 if result.status in _BLOCKING:

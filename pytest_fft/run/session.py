@@ -58,6 +58,10 @@ class BuildRun:
     _follower: bool = False
     started_early: bool = False  # see start_early: the items must match self.nodes
     _start_failure: BaseException | None = None  # see ensure_started(keep_failure=True)
+    env: str | None = None  # --fft-env, for a profile resolved only when a test reads
+    engine_override: str | None = None  # --fft-engine
+    _settled: bool = False  # the build is over: audit rows written, the writer closed
+    _reader: Any = None  # the read-only engine of users' tests (fft_engine)
 
     @property
     def root(self) -> Path:
@@ -109,6 +113,8 @@ class BuildRun:
                 fail_fast=self.settings.fail_fast, board=self.board,
                 env_name=self.profile.env_name, skip=skip, blocked=self._missing_upstream(),
                 on_result=self.shared.write_result if self.shared is not None else None,
+                # Under xdist the other workers' tests may read the warehouse once it is built.
+                on_done=self._settle if self.shared is not None else None,
             )
             self._executor.start()
 
@@ -277,6 +283,85 @@ class BuildRun:
                               message="not built: the engine could not start (see the first error)")
         return self.board.wait(name)
 
+    def rebuild(self, name: str) -> NodeResult | None:
+        """Build ``name`` again (its item runs again after a failure); where another process
+        builds (xdist), its result as it is."""
+        self.ensure_started()
+        if self._executor is None:
+            return self.result(name)
+        if self._settled:  # the writer was released for readers: take it back
+            self._settled = False
+            self._close_reader()
+        self._executor.engine = self._open_engine()
+        return self._executor.rebuild(name)
+
+    def abandon(self, name: str, message: str) -> None:
+        """``name``'s item stopped waiting (a timeout, a signal): an error of this run."""
+        if self._executor is not None:
+            self._executor.abandon(name, message)
+
+    def stop_starting(self, reason: str) -> None:
+        """pytest stopped early: no new node starts; returns when the running ones are done."""
+        if self._executor is not None:
+            self._executor.stop_starting(reason)
+
+    def peek(self, name: str) -> NodeResult | None:
+        """The node's result if there is one already (never waits)."""
+        return self.board.get(name)
+
+    def wait_built(self) -> None:
+        """Until this session's build of the project is over (every node has its result and
+        the warehouse is released for readers)."""
+        if not self.nodes:
+            return
+        self.ensure_started()
+        if self._executor is not None:
+            self._executor.wait_settled()
+            self._settle()
+        else:  # another pytest-xdist worker builds, or the engine did not start
+            self.board.wait_done()
+
+    def reader(self, *, env: str | None = None, engine: str | None = None) -> Any:
+        """The engine users' tests read the warehouse with, after the build: read-only where
+        the engine has such a mode, so other processes and connections can read too."""
+        from pytest_fft.engines import create_engine
+
+        self.wait_built()
+        with self._lock:
+            if self._reader is None:
+                profile = self.profile
+                if profile is None:  # no build in this session: resolve the env now
+                    from pytest_fft.project.profile_snapshot import resolve_profile_cached
+
+                    profile = resolve_profile_cached(self.root, env or self.env,
+                                                     engine=engine or self.engine_override,
+                                                     cache=self.parse_cache)
+                self._reader = create_engine(profile.profile, wait=max(self.settings.wait, 30),
+                                             read_only=True)
+            return self._reader
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _settle(self) -> None:
+        """The build is over: compute what a cold run deferred, write the audit rows, close
+        the writer, and tell waiting workers; once."""
+        with self._lock:
+            if self._settled or self._follower:
+                return
+            self._settled = True
+            if self._warming is not None:  # deferred by _cache_decisions
+                self.fingerprints = self._fingerprints(set(self.nodes))
+                self._warming = None
+            if self._engine is not None:
+                self._record_builds(self.board.all())
+                self._engine.close()
+                self._engine = None
+            if self.shared is not None and self._builder_lock is not None:
+                self.shared.mark_done()
+
     def cancel(self) -> None:
         if self._executor is not None:
             self._executor.cancel()
@@ -284,6 +369,7 @@ class BuildRun:
     def finish(self, *, cancel: bool = False) -> None:
         """Stop (if still running), release the engine and write the artifacts; called at
         session end by the process that ran the build."""
+        self._close_reader()
         if self._follower:
             return  # the builder writes everything
         if self._executor is not None:
@@ -291,18 +377,11 @@ class BuildRun:
             # builder's own items may be done while other workers still wait for nodes.
             if cancel and not self.board.finished:
                 self._executor.cancel()
-            self._executor.join()
-        results = self.board.all()
-        if self._warming is not None:  # deferred by _cache_decisions
-            self.fingerprints = self._fingerprints(set(self.nodes))
-        if self._engine is not None:
-            self._record_builds(results)
-            self._engine.close()
-            self._engine = None
-        self._remember(results)
+            self._executor.wait_settled()
+        self._settle()
+        self._remember(self.board.all())
         self._write_artifacts()
         if self._builder_lock is not None:
-            self.shared.mark_done()
             self._builder_lock.release()
 
     def _record_builds(self, results: dict[str, NodeResult]) -> None:

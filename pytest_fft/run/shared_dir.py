@@ -104,6 +104,16 @@ class FileBoard:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    def get(self, name: str) -> NodeResult | None:
+        return self.shared.read_result(name)
+
+    def wait_done(self) -> None:
+        """Until the builder has built everything (or stopped)."""
+        delay = 0.005
+        while not self.shared.done_path.exists() and self.builder_alive():
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
     def all(self) -> dict[str, NodeResult]:
         return {}
 

@@ -230,16 +230,16 @@ def test_a_models_log_records_land_under_its_own_item(pytester: pytest.Pytester,
     result = pytester.runpytest("--fft-seed", "--fft-run", "--fft-jobs", "2", "-rA",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(passed=8)
-    # -rA prints one block per passed item, titled by its reportinfo ("python noisy")
+    # -rA prints one block per passed item, titled by its reportinfo ("noisy")
     blocks = result.stdout.str().split("____ ")
-    noisy = [b for b in blocks if b.startswith("python noisy")]
+    noisy = [b for b in blocks if b.startswith("noisy ")]
     assert len(noisy) == 1
     assert "Captured fft log call" in noisy[0]
     assert "WARNING  shop: noisy saw 3 users" in noisy[0]
     # other items may show it in pytest's own "Captured log" (the build ran during their
     # turn), never in their fft log
     for block in blocks:
-        if not block.startswith("python noisy") and "Captured fft log" in block:
+        if not block.startswith("noisy ") and "Captured fft log" in block:
             assert "noisy saw" not in block.split("Captured fft log")[1].split("----")[0]
 
 
@@ -293,8 +293,9 @@ def test_plain_pytest_starts_the_build_once_the_project_is_loaded(
 
 def test_a_failed_node_reaches_pytest_exception_interact_at_its_origin(
         pytester: pytest.Pytester, project: Path) -> None:
-    """What ``--pdb`` uses: a failing Python model's item hands over the exception the model
-    raised, with its own traceback; an item skipped upstream hands over nothing."""
+    """What ``--pdb`` uses: a failing Python model's item fails with the traceback of what the
+    model raised, so its innermost frame is the model's; an item skipped upstream hands over
+    nothing."""
     (project / "models" / "users_enriched.ff.py").write_text(
         "from fastflowtransform import model\n\n"
         "@model(name='users_enriched', deps=['users.ff'])\n"
@@ -309,5 +310,5 @@ def test_a_failed_node_reaches_pytest_exception_interact_at_its_origin(
 
     result = pytester.runpytest("--fft-seed", "--fft-run", plugins=[Interact()])
     result.assert_outcomes(passed=4, failed=1, skipped=2)
-    assert seen == [("models/users_enriched.ff.py::users_enriched", "ValueError", "enrich",
+    assert seen == [("models/users_enriched.ff.py::users_enriched", "NodeFailed", "enrich",
                      "failed")]

@@ -1,0 +1,96 @@
+"""Fixtures for tests: the loaded project, the warehouse after the build, relations as
+frames, and the private engine of a unit case.
+
+A user's test that asks for ``fft_engine`` or ``fft_relation`` waits until the session's
+build of its project is done, wherever pytest (random order, a pytest-xdist worker) runs
+it. Then it reads the warehouse through a read-only connection::
+
+    def test_one_row_per_user(fft_relation):
+        users = fft_relation("mart_users")
+        assert users["user_id"].is_unique
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_fft.errors import FFTError
+from pytest_fft.plugin.state import STATE_KEY, FFTState
+from pytest_fft.project.records import Project
+from pytest_fft.run.session import BuildRun
+
+
+def _project_run(request: pytest.FixtureRequest) -> tuple[FFTState, BuildRun]:
+    state: FFTState = request.config.stash[STATE_KEY]
+    try:
+        root = state.project_root_for(Path(request.node.path))
+        return state, state.project_run(root)
+    except FFTError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def fft_project(request: pytest.FixtureRequest) -> Project:
+    """The loaded project the test belongs to (the one whose folder holds it, else the
+    session's only project): models, seeds, checks, the DAG."""
+    return _project_run(request)[1].project
+
+
+@pytest.fixture
+def fft_engine(request: pytest.FixtureRequest) -> Any:
+    """The engine of the session's env (``--fft-env``), once this session's build of the
+    project is done: ``fft_engine.query("select count(*) from mart_users")``.
+
+    Read-only where the engine has such a mode (DuckDB), so tests on several pytest-xdist
+    workers and the user's own connections can read at once.
+    """
+    state, run = _project_run(request)
+    try:
+        return run.reader(env=state.options.env, engine=state.options.engine)
+    except FFTError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def fft_relation(request: pytest.FixtureRequest, fft_engine: Any,
+                 fft_project: Project) -> Callable[[str], Any]:
+    """A function that reads a relation as a frame (pandas on DuckDB):
+    ``fft_relation("mart_users")``; a node name (``"mart_users.ff"``) works too."""
+
+    def read(name: str) -> Any:
+        relation = fft_project.relation_of(name)
+        return fft_engine.read_frame(relation)
+
+    return read
+
+
+@pytest.fixture
+def fft_unit_engine(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A private, empty engine for one unit case (by default a scratch schema of an in-memory
+    DuckDB, unique to the case and the process, dropped afterwards).
+
+    Precedence of the engine: ``--fft-engine`` (``fft utest --engine``), then the spec's
+    ``engine:``, then DuckDB. Override this fixture in a project's conftest.py to bring your
+    own engine object (it must follow ``pytest_fft.engines.Engine``).
+    """
+    from pytest_fft.errors import EngineNotInstalledError
+
+    state = request.config.stash[STATE_KEY]
+    case = getattr(request.node, "case", None)
+    engine_name = state.options.engine or (case.engine if case is not None else None) or "duckdb"
+    if engine_name != "duckdb":
+        # Handed to the case, which raises it: a failure of the case with our one-line
+        # message, not a fixture-setup error with a traceback.
+        yield EngineNotInstalledError(
+            f"unit tests on {engine_name!r} are not available yet",
+            hint="run them on DuckDB (drop engine:/--engine), the default")
+        return
+    from pytest_fft.engines.duckdb import DuckDBEngine
+
+    engine = DuckDBEngine.scratch()
+    yield engine
+    engine.close()

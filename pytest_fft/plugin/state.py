@@ -1,0 +1,135 @@
+"""The plugin's state for one pytest session: the options, and each project's BuildRun.
+
+Kept in ``config.stash[STATE_KEY]``; every other module of the plugin reads it from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_fft.errors import FFTError
+from pytest_fft.plugin.options import FFTOptions
+
+if TYPE_CHECKING:
+    from pytest_fft.run.session import BuildRun
+
+STATE_KEY: pytest.StashKey[FFTState] = pytest.StashKey()
+
+OWNED_BY_FFT: pytest.StashKey[bool] = pytest.StashKey()
+"""Set by the ``fft`` command's reporter: the process runs one session and exits, so the
+garbage collector may be kept off long-lived objects (see :mod:`pytest_fft.run.gc_policy`)."""
+
+UTEST_CACHE_KEY = "fft/utest/fingerprints"
+"""pytest-cache key: node id of a unit case -> fingerprint of its last pass (profile "utest").
+Node ids are relative to the rootdir, whose cache directory this is, so they are unique."""
+
+
+@dataclass
+class FFTState:
+    options: FFTOptions
+    config: pytest.Config | None = None
+    runs: dict[Path, BuildRun | FFTError] = field(default_factory=dict)
+
+    def is_project(self, path: Path) -> bool:
+        from pytest_fft.project.layout import is_project_dir
+
+        if self.options.projects:
+            return any(Path(p).resolve() == path.resolve() for p in self.options.projects)
+        return is_project_dir(path)
+
+    @property
+    def owned_by_fft(self) -> bool:
+        return self.config is not None and self.config.stash.get(OWNED_BY_FFT, False)
+
+    def project_run(self, root: Path) -> BuildRun:
+        """The project's BuildRun, loaded once per session; a load error is raised each time."""
+        root = root.resolve()
+        if root not in self.runs:
+            try:
+                self.runs[root] = self._load(root)
+            except FFTError as exc:
+                self.runs[root] = exc
+        found = self.runs[root]
+        if isinstance(found, FFTError):
+            raise found
+        return found
+
+    def build_runs(self) -> list[BuildRun]:
+        """The projects of the session that loaded."""
+        return [run for run in self.runs.values() if not isinstance(run, FFTError)]
+
+    def project_root_for(self, path: Path) -> Path:
+        """The project a user's test belongs to: the one it lives in, else the session's only
+        project (or the first ``fft_project``)."""
+        from pytest_fft.project.layout import find_project_root
+
+        found = find_project_root(path)
+        if found is not None:
+            return found.resolve()
+        loaded = [root for root, run in self.runs.items() if not isinstance(run, FFTError)]
+        if len(loaded) == 1:
+            return loaded[0]
+        if self.options.projects:
+            return Path(self.options.projects[0]).resolve()
+        raise FFTError(
+            f"{path} is not inside a FastFlowTransform project, and this session has "
+            f"{len(loaded) or 'no'} project{'s' if len(loaded) != 1 else ''} to choose from",
+            hint="put the test inside the project folder, or name the project with the "
+                 "fft_project ini key")
+
+    def _load(self, root: Path) -> BuildRun:
+        from pytest_fft.project.parse_cache import ParseCache, load_project_cached
+        from pytest_fft.project.profile_snapshot import resolve_profile_cached
+        from pytest_fft.run.cache_policy import CachePolicy
+        from pytest_fft.run.cache_store import PytestCacheStore
+        from pytest_fft.run.session import BuildRun, BuildSettings
+
+        # Unit cases run on private in-memory engines: a run of only those needs no profile
+        # (so plain `pytest` works before profiles.yml has the env).
+        profile = None
+        engine = self.options.engine or "duckdb"
+        cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
+        parse_cache = ParseCache(cache.mkdir("fft-parse")) if cache is not None else None
+        if self.options.needs_warehouse:
+            profile = resolve_profile_cached(root, self.options.env, engine=self.options.engine,
+                                             cache=parse_cache)
+            engine = profile.engine
+        project, parse_key = load_project_cached(root, parse_cache, _load_project,
+                                                 engine=engine, vars=self.options.vars)
+        if self.owned_by_fft:
+            from pytest_fft.run.gc_policy import freeze_long_lived
+
+            freeze_long_lived()
+        settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
+                                 cache=CachePolicy(self.options.cache, self.options.rebuild),
+                                 wait=self.options.wait)
+        run = BuildRun(project=project, profile=profile, settings=settings,
+                       parse_cache=parse_cache, parse_key=parse_key, env=self.options.env,
+                       engine_override=self.options.engine)
+        if cache is not None and profile is not None:
+            run.store = PytestCacheStore.for_project(cache, root, profile.env_name)
+        run_dir = getattr(self.config, "workerinput", {}).get("fft_run_dir")
+        if run_dir and profile is not None:
+            from pytest_fft.run.shared_dir import SharedRunDir
+
+            run.shared = SharedRunDir(Path(run_dir), root)
+        return run
+
+
+def _load_project(root: Path, **kwargs: Any) -> Any:
+    from pytest_fft.project.loader import load_project  # when the parse cache has no copy
+
+    return load_project(root, **kwargs)
+
+
+def state_of(config: pytest.Config) -> FFTState:
+    return config.stash[STATE_KEY]
+
+
+def active_state(config: pytest.Config) -> FFTState | None:
+    state = config.stash.get(STATE_KEY, None)
+    return state if state is not None and state.options.active else None

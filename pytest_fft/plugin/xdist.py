@@ -1,0 +1,31 @@
+"""pytest-xdist's controller side: the run directory the workers share."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+class XdistController:
+    """On the pytest-xdist controller: a run directory for the workers, and pytest's cache
+    written from what the building worker left there (only the controller writes it)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.run_dir = Path(tempfile.mkdtemp(prefix="fft-run-"))
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["fft_run_dir"] = str(self.run_dir)
+
+    def pytest_sessionfinish(self) -> None:
+        cache = getattr(self.config, "cache", None)
+        for store in sorted(self.run_dir.glob("*/store.json")):
+            saved = json.loads(store.read_text(encoding="utf-8"))
+            if cache is not None and saved.get("key"):
+                cache.set(saved["key"], saved["data"])
+        shutil.rmtree(self.run_dir, ignore_errors=True)
