@@ -19,10 +19,12 @@ EXAMPLES = REPO / "examples"
 
 @pytest.fixture
 def simple_project(tmp_path: Path) -> Path:
-    """A private copy of examples/simple_duckdb (without any built database)."""
+    """A private copy of examples/simple_duckdb (without any built database, and without the
+    example's own pytest tests of the warehouse, which tests/e2e/test_citizen_fixtures.py runs)."""
     dest = tmp_path / "simple_duckdb"
     shutil.copytree(EXAMPLES / "simple_duckdb", dest,
-                    ignore=shutil.ignore_patterns(".local", ".fastflowtransform", ".pytest_cache"))
+                    ignore=shutil.ignore_patterns(".local", ".fastflowtransform", ".pytest_cache",
+                                                  "docs", "test_*.py", "__pycache__"))
     return dest
 
 

@@ -109,9 +109,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = active_state(session.config)
     if state is None:
         return
+    from pytest_fft.plugin.ide import register_ide_names
     from pytest_fft.plugin.ordering import hand_nodes_to_runs
 
     hand_nodes_to_runs(session)
+    register_ide_names(session)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -122,9 +124,12 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     state = active_state(session.config)
     if state is None or session.config.option.collectonly:
         return (yield)
-    for run in state.build_runs():
-        if run.nodes:
-            run.ensure_started()
+    if not session.config.option.maxfail and not session.config.getoption("stepwise", False):
+        # With -x/--maxfail/--sw the first failure may end the loop before any node item:
+        # then nothing may have been built, so the build starts with the first node item.
+        for run in state.build_runs():
+            if run.nodes:
+                run.ensure_started()
     try:
         return (yield)
     finally:

@@ -51,7 +51,7 @@ class ProjectDir(pytest.Dir):
             if state.options.requested:
                 raise  # asked for by an --fft-* option: a collection error, as any other
             # Plain pytest: the project's problem is one failed item, the other tests run.
-            yield ProjectLoadFailure.from_parent(self, name="fft-project", error=exc)
+            yield _load_failure(self, exc)
             yield from super().collect()
             return
         for warning in self.build_run.project.warnings:
@@ -67,6 +67,27 @@ class ProjectDir(pytest.Dir):
         if isinstance(excinfo.value, FFTError):
             return error_text(excinfo.value, _state(self).options.traceback)
         return super().repr_failure(excinfo)
+
+
+def _load_failure(project_dir: ProjectDir, error: FFTError) -> pytest.Node:
+    """The failed item of a project that does not load, in the file the error names when
+    that file is the project's (``shop/project.yml::load``), else in the folder."""
+    if error.file is not None:
+        file = (project_dir.path / error.file).resolve()
+        if project_dir.path.resolve() in file.parents and file.is_file():
+            return BrokenProjectFile.from_parent(project_dir, path=file, error=error)
+    return ProjectLoadFailure.from_parent(project_dir, name="load", error=error)
+
+
+class BrokenProjectFile(pytest.File):
+    """The project file a load error names: it holds the one failed item."""
+
+    def __init__(self, *, error: FFTError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def collect(self) -> Any:
+        yield ProjectLoadFailure.from_parent(self, name="load", error=self.error)
 
 
 class ProjectLoadFailure(pytest.Item):
@@ -85,11 +106,8 @@ class ProjectLoadFailure(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        if self.error.file is None:
-            return self.path, None, "project"
-        file = Path(self.error.file)
-        path = file if file.is_absolute() else self.path / file
-        return path, (self.error.line - 1 if self.error.line else None), "project"
+        line = self.error.line - 1 if self.error.line and self.path.is_file() else None
+        return self.path, line, "project"
 
 
 #: Where the implementations of pytest_collection_modifyitems that cannot drop an item of
@@ -236,10 +254,9 @@ class NodeItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        # The third part is the test's name for IDEs: PyCharm (teamcity-messages) keeps what
-        # follows its last dot, so the dots of `users.ff` or `not_null[users.email]` are
-        # written as teamcity writes them in the test's id.
-        return self.path, self.line - 1, self.name.replace(".", "_")
+        # Not the bare name: pytest's -v line turns the dots of a location's name that ends
+        # the node id into "::" (`orders.ff` would read `orders::ff`). IDE names: see ide.py.
+        return self.path, self.line - 1, f"{self.kind} {self.node_name}"
 
 
 def _at_origin(failure: NodeFailed) -> NodeFailed:

@@ -164,7 +164,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
 
 
 #: Options after which pytest runs a subset of what it collects, or no item at all.
-_NARROWING = ("keyword", "markexpr", "deselect", "lf", "failedfirst", "stepwise",
+_NARROWING = ("keyword", "markexpr", "deselect", "lf", "failedfirst", "stepwise", "maxfail",
               "stepwise_skip", "collectonly", "numprocesses", "setuponly", "setupplan",
               "showfixtures", "show_fixtures_per_test", "ignore", "ignore_glob")
 

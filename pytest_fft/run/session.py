@@ -62,6 +62,7 @@ class BuildRun:
     engine_override: str | None = None  # --fft-engine
     _settled: bool = False  # the build is over: audit rows written, the writer closed
     _reader: Any = None  # the read-only engine of users' tests (fft_engine)
+    _rebuilding: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def root(self) -> Path:
@@ -113,8 +114,8 @@ class BuildRun:
                 fail_fast=self.settings.fail_fast, board=self.board,
                 env_name=self.profile.env_name, skip=skip, blocked=self._missing_upstream(),
                 on_result=self.shared.write_result if self.shared is not None else None,
-                # Under xdist the other workers' tests may read the warehouse once it is built.
-                on_done=self._settle if self.shared is not None else None,
+                # Users' tests (and other workers) may read the warehouse once it is built.
+                on_done=self._settle,
             )
             self._executor.start()
 
@@ -289,11 +290,16 @@ class BuildRun:
         self.ensure_started()
         if self._executor is None:
             return self.result(name)
-        if self._settled:  # the writer was released for readers: take it back
-            self._settled = False
-            self._close_reader()
-        self._executor.engine = self._open_engine()
-        return self._executor.rebuild(name)
+        with self._rebuilding:  # the build is not over while this runs (see _settle)
+            with self._lock:
+                if self._settled:  # the writer was released for readers: take it back
+                    self._settled = False
+                    self._close_reader()
+                self._executor.engine = self._open_engine()
+            result = self._executor.rebuild(name)
+        if self.board.finished:
+            self._settle()
+        return result
 
     def abandon(self, name: str, message: str) -> None:
         """``name``'s item stopped waiting (a timeout, a signal): an error of this run."""
@@ -348,7 +354,7 @@ class BuildRun:
     def _settle(self) -> None:
         """The build is over: compute what a cold run deferred, write the audit rows, close
         the writer, and tell waiting workers; once."""
-        with self._lock:
+        with self._rebuilding, self._lock:
             if self._settled or self._follower:
                 return
             self._settled = True

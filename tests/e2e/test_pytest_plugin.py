@@ -230,16 +230,16 @@ def test_a_models_log_records_land_under_its_own_item(pytester: pytest.Pytester,
     result = pytester.runpytest("--fft-seed", "--fft-run", "--fft-jobs", "2", "-rA",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(passed=8)
-    # -rA prints one block per passed item, titled by its reportinfo ("noisy")
+    # -rA prints one block per passed item, titled by its reportinfo ("python noisy")
     blocks = result.stdout.str().split("____ ")
-    noisy = [b for b in blocks if b.startswith("noisy ")]
+    noisy = [b for b in blocks if b.startswith("python noisy")]
     assert len(noisy) == 1
     assert "Captured fft log call" in noisy[0]
     assert "WARNING  shop: noisy saw 3 users" in noisy[0]
     # other items may show it in pytest's own "Captured log" (the build ran during their
     # turn), never in their fft log
     for block in blocks:
-        if not block.startswith("noisy ") and "Captured fft log" in block:
+        if not block.startswith("python noisy") and "Captured fft log" in block:
             assert "noisy saw" not in block.split("Captured fft log")[1].split("----")[0]
 
 
