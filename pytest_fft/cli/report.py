@@ -123,7 +123,7 @@ class CliReporter:
                 if hasattr(item, "node_name"):
                     self.levels[item.nodeid] = item.build_run.project.dag.level_of(item.node_name)
                 continue
-            check = item.build_run.project.checks.get(item.node_name)
+            check = item.build_run.project.checks.get(getattr(item, "node_name", None))
             if check is not None:
                 self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
         if items and self.show_progress and not self.quiet:
@@ -158,7 +158,7 @@ class CliReporter:
         if self._progress is not None:
             self._progress.advance(self._task)
         name = report.nodeid.rsplit("::", 1)[-1]
-        props = dict(report.user_properties)
+        props: dict[str, Any] = dict(report.user_properties)  # what our items recorded
         status = props.get("fft_status", "error" if outcome == "failed" else outcome)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         duration = props.get("fft_duration", report.duration)
