@@ -6,13 +6,13 @@ import json
 import os
 import tempfile
 import uuid
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pytest_fft._version import __version__
-from pytest_fft.run.executor import NodeResult
 from pytest_fft.project.records import Project
+from pytest_fft.run.executor import NodeResult
 
 TARGET = Path(".fastflowtransform") / "target"
 
