@@ -19,7 +19,8 @@ Rows (wall clock, median of --repeat runs, a fresh database each run; see bench/
   (h) pytest      ``pytest <project> --fft-utest -q``: the unit cases of
                   tests/unit/*.yml; ms per case beyond start-up, start-up being (h0), the same
                   command with ``--collect-only``; (h2) the same with ``-n 2`` (pytest-xdist)
-  (i) fft utest   ``fft utest <project>``; its start-up (i0) is ``fft utest <project> -- --collect-only``
+  (i) fft utest   ``fft utest <project>``; its start-up (i0) is
+                  ``fft utest <project> -- --collect-only``
   (j) fft run     ``fft run <project> --env dev`` again after a full build: every model cached,
                   against ``python -c 'import duckdb, pandas'``
   (k) pytest      ``pytest <project of --collect-models> --fft-seed --fft-run --fft-test --fft-utest
@@ -35,6 +36,8 @@ A row whose command is missing or fails prints its error and the script carries 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import os
 import platform
 import shutil
@@ -196,7 +199,7 @@ def _q(relation: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in relation.split("."))
 
 
-def load_seeds_raw(project, db: Path) -> None:  # noqa: ANN001
+def load_seeds_raw(project, db: Path) -> None:
     """Seeds exactly as the DuckDB engine loads them, on one connection."""
     import duckdb
 
@@ -214,10 +217,11 @@ def _read_frame(con, rel: str):
     return (batches.read_all() if hasattr(batches, "read_all") else batches).to_pandas()
 
 
-def build_models_raw(project, db: Path) -> None:  # noqa: ANN001
+def build_models_raw(project, db: Path) -> None:
     """Every model in topological order on one connection: the rendered SQL, the same
     Python functions called the way the product calls them, frames written with register."""
     import duckdb
+
     from pytest_fft.run.building import call_model_function
 
     con = duckdb.connect(str(db))
@@ -389,13 +393,13 @@ def reported_cases(output: str) -> tuple[int | None, int]:
     return passed, failed or 0
 
 
-def unit_case_count(project) -> tuple[int, str | None]:  # noqa: ANN001
+def unit_case_count(project) -> tuple[int, str | None]:
     """How many unit cases ``tests/unit/*.yml`` holds, or an error text."""
     from pytest_fft.utest import load_unit_specs
 
     try:
         cases = len(load_unit_specs(project))
-    except Exception as exc:  # noqa: BLE001 - a spec that does not parse: the rows say so
+    except Exception as exc:  # a spec that does not parse: the rows say so
         return 0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
     return cases, None if cases else "the project has no unit cases (tests/unit/*.yml)"
 
@@ -487,6 +491,12 @@ def run_timed(cmd: Sequence[str], cwd: Path, timeout: float,
 # --------------------------------------------------------------------------------------------
 # The benchmark
 # --------------------------------------------------------------------------------------------
+
+def _csv_rows(path: Path) -> int:
+    """The data rows of a CSV file with a header (a quoted newline is no new row)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+
 
 class Bench:
     def __init__(self, args: argparse.Namespace, root: Path,
@@ -600,7 +610,7 @@ class Bench:
             try:
                 other = load_project(collect_root)
                 other_cases, _ = unit_case_count(other)
-            except Exception as exc:  # noqa: BLE001 - the rows still run; pytest says more
+            except Exception as exc:  # the rows still run; pytest says more
                 self.collect.note(f"load_project() of {collect_root.name} failed: "
                                   f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}")
             else:
@@ -798,7 +808,7 @@ class Bench:
         if len(row.samples) == 1:  # the first run: do the checks pass on this build?
             from pytest_fft.checks import evaluate
 
-            failed = [name for (name, _), result in zip(self.checks, results)
+            failed = [name for (name, _), result in zip(self.checks, results, strict=True)
                       if not evaluate(self.project.checks[name].spec, result).passed]
             if failed:
                 row.warnings.append(f"{len(failed)} of {len(results)} checks fail on the "
@@ -980,10 +990,8 @@ class Bench:
         files, the engine, no vars). A failure is left for the rows to report."""
         cmd = [*self.pytest, str(self.root), "--fft-run", "--fft-env", self.args.env,
                "--collect-only", "-q"]
-        try:
+        with contextlib.suppress(RowError):
             run_timed(cmd, self.root, self.args.timeout)
-        except RowError:
-            pass
 
     def run(self) -> None:
         self.warm_parse_cache()
@@ -1027,7 +1035,7 @@ class Bench:
 
         models = self.project.models
         n_py = sum(1 for m in models.values() if m.kind == "python")
-        seed_rows = {s.name: sum(1 for _ in open(s.path, encoding="utf-8")) - 1
+        seed_rows = {s.name: _csv_rows(s.path)
                      for s in self.project.seeds.values() if s.format == "csv"}
         print()
         print(f"pytest-fft benchmark: {len(models)} models ({len(models) - n_py} SQL, "

@@ -22,7 +22,6 @@ from pytest_fft.decorators import engine_model, model
 from pytest_fft.project.names import relation_for
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pytest_fft.project.dag import Dag, topo_sort
     from pytest_fft.engines import create_engine
     from pytest_fft.engines.duckdb import DuckDBEngine
     from pytest_fft.errors import (
@@ -36,11 +35,12 @@ if TYPE_CHECKING:  # pragma: no cover
         ProjectError,
         RequiredColumnsError,
     )
-    from pytest_fft.run.executor import Executor, NodeResult
+    from pytest_fft.project.dag import Dag, topo_sort
     from pytest_fft.project.loader import load_project
     from pytest_fft.project.profiles import resolve_profile
     from pytest_fft.project.records import Model, Project, Seed
     from pytest_fft.project.validation import validate_required_columns
+    from pytest_fft.run.executor import Executor, NodeResult
 
 __all__ = [
     "__version__",

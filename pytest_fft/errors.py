@@ -25,6 +25,7 @@ FastFlowTransform keeps catching what it expects.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class FFTError(Exception):

@@ -77,7 +77,7 @@ def _run_fft(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None 
     full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
     proc = subprocess.run(
         [sys.executable, "-m", "pytest_fft", *args], cwd=cwd, env=full_env,
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, check=False,
     )
     return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -11,7 +11,13 @@ Nothing here imports pytest or a database driver.
 from __future__ import annotations
 
 from pytest_fft.checks.dialect import DIALECTS, Dialect, dialect_for
-from pytest_fft.checks.spec import CHECK_TYPES, CheckNotSupportedError, CheckSpec, Severity, parse_checks
+from pytest_fft.checks.spec import (
+    CHECK_TYPES,
+    CheckNotSupportedError,
+    CheckSpec,
+    Severity,
+    parse_checks,
+)
 from pytest_fft.checks.sql import CheckOutcome, check_sql, evaluate
 
 __all__ = [

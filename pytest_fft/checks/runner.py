@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from pytest_fft.errors import CheckError
 
 if TYPE_CHECKING:
-    from pytest_fft.project.records import Check
     from pytest_fft.checks.sql import CheckOutcome
+    from pytest_fft.project.records import Check
 
 sql_log = logging.getLogger("pytest_fft.sql")
 

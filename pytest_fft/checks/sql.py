@@ -289,6 +289,14 @@ def _num(value: Any) -> int | Decimal | None:
     raise _NotANumber(value)
 
 
+def _bound(value: Any) -> int | Decimal:
+    """A check's numeric parameter (a tolerance, a limit), which the spec's parsing required."""
+    number = _num(value)
+    if number is None:
+        raise _NotANumber(value)
+    return number
+
+
 def _count(value: Any) -> int:
     number = _num(value)
     return int(number) if number is not None else 0
@@ -325,7 +333,8 @@ def _metric(value: int | Decimal | None) -> int | float | None:
     """For JSON: whole decimals written without a fraction (``12``) as int, others as float."""
     if value is None or isinstance(value, int):
         return value
-    if isinstance(value.as_tuple().exponent, int) and value.as_tuple().exponent >= 0:
+    exponent = value.as_tuple().exponent  # 'n', 'N' or 'F' for NaN and infinity
+    if isinstance(exponent, int) and exponent >= 0:
         return int(value)
     return float(value)
 
@@ -417,7 +426,7 @@ def _eval_freshness(spec: CheckSpec, row: Sequence[Any]) -> CheckOutcome:
     if minutes is None:
         return CheckOutcome(False, f"{_col(spec)} has no values", metrics)
     age = f"{float(minutes):.1f}"
-    if minutes > _num(limit):  # type: ignore[operator]
+    if minutes > _bound(limit):
         return CheckOutcome(
             False, f"{_col(spec)} is {age} minutes old, max_delay_minutes {_fmt(limit)}", metrics)
     return CheckOutcome(
@@ -518,8 +527,8 @@ def _eval_reconcile_equal(spec: CheckSpec, row: Sequence[Any]) -> CheckOutcome:
     places = max(2, _places(abs_tol))
     if abs_tol is not None:
         # Show enough places that a failing diff visibly exceeds the tolerance.
-        while places < 12 and diff > _num(abs_tol) and \
-                Decimal(_fixed(diff, places)) <= _num(abs_tol):  # type: ignore[operator]
+        while places < 12 and diff > _bound(abs_tol) and \
+                Decimal(_fixed(diff, places)) <= _bound(abs_tol):
             places += 1
     exact = isinstance(left, int) and isinstance(right, int)
 
@@ -528,8 +537,8 @@ def _eval_reconcile_equal(spec: CheckSpec, row: Sequence[Any]) -> CheckOutcome:
 
     shown = f"left={show(left)} right={show(right)} diff={show(diff)}"
     pct = f"{float(rel_pct):.{max(2, _places(rel_tol) + 1)}f}%"
-    abs_ok = abs_tol is not None and diff <= _num(abs_tol)  # type: ignore[operator]
-    rel_ok = rel_tol is not None and rel_pct <= _num(rel_tol)  # type: ignore[operator]
+    abs_ok = abs_tol is not None and diff <= _bound(abs_tol)
+    rel_ok = rel_tol is not None and rel_pct <= _bound(rel_tol)
     if abs_tol is None and rel_tol is None:
         if diff <= _EPS:
             return CheckOutcome(True, f"{label}: left=right={show(left)}", metrics)
@@ -560,7 +569,7 @@ def _eval_reconcile_ratio_within(spec: CheckSpec, row: Sequence[Any]) -> CheckOu
     ratio = Decimal(left) / Decimal(right)
     metrics = {"left": _metric(left), "right": _metric(right), "ratio": float(ratio)}
     shown = f"ratio={ratio:.{max(4, _places(low, high))}f}"
-    if _num(low) <= ratio <= _num(high):  # type: ignore[operator]
+    if _bound(low) <= ratio <= _bound(high):
         return CheckOutcome(True, f"{label}: {shown} within {bounds}", metrics)
     return CheckOutcome(False, f"{label}: {shown} outside {bounds}", metrics)
 
@@ -572,7 +581,7 @@ def _eval_reconcile_diff_within(spec: CheckSpec, row: Sequence[Any]) -> CheckOut
     limit = spec.params["max_abs_diff"]
     diff = abs(Decimal(left) - Decimal(right))
     metrics = {"left": _metric(left), "right": _metric(right), "diff": _metric(diff)}
-    if diff > _num(limit):  # type: ignore[operator]
+    if diff > _bound(limit):
         return CheckOutcome(False, f"{label}: diff={_fmt(diff)} > max_abs_diff {_fmt(limit)}",
                             metrics)
     return CheckOutcome(True, f"{label}: diff={_fmt(diff)} <= max_abs_diff {_fmt(limit)}",

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import FFTError
 
 
@@ -39,7 +40,7 @@ def run_dag(ns: argparse.Namespace) -> int:
     page = render_html(project.config.name or root.resolve().name, nodes, columns, note)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
+        write_atomic(out, page)  # a browser reloading it never sees half a page
     except OSError as exc:
         print(f"error cannot write {out}: {exc.strerror or exc}\n"
               f"  fix: make {out.parent} a folder you can write to", file=sys.stderr)

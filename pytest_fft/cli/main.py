@@ -12,6 +12,7 @@ is instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -168,8 +169,8 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     if not extra and ns.command != "utest":
         # Nothing but fft's own options: the nodes are known once the project is loaded.
         args.append("--fft-start-early")
-    return args + ["-p", "no:terminal", "-p", "no:pytester", "-p", "no:unraisableexception",
-                   "--capture=no", *extra]
+    return [*args, "-p", "no:terminal", "-p", "no:pytester", "-p", "no:unraisableexception",
+            "--capture=no", *extra]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,10 +239,8 @@ def console_main() -> None:
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(BrokenPipeError, ValueError):  # the reader left (| head)
             stream.flush()
-        except (BrokenPipeError, ValueError):  # the reader left (fft run | head): fine
-            pass
     os._exit(code)
 
 

@@ -7,9 +7,9 @@ per-node lines and then that summary for the checks it ran.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,8 @@ from rich.markup import escape
 
 from pytest_fft.errors import FFTError
 
-_ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]↷[/]",
-          "warn": "[yellow]![/]"}
+_ICONS = {"passed": ("green", "✓"), "failed": ("red", "✗"), "skipped": ("yellow", "↷"),
+          "warn": ("yellow", "!")}
 _DQ_ICONS = {"success": "✅", "fail": "❌", "error": "❌", "warn": "❕", "skipped": "↷"}
 
 
@@ -36,12 +36,18 @@ class CheckLine:
 
 
 _LINE_BATCH_SECONDS = 0.1  # per-node lines are printed together at most this often
-_STYLE_TAG = re.compile(r"(?<!\\)\[/?[a-z ]*\]")
+Styled = tuple[str, str]  # (rich style or "", plain text)
 
 
-def _plain(markup: str) -> str:
-    """Our own markup (style tags around escaped text) as the plain text rich would print."""
-    return _STYLE_TAG.sub("", markup).replace("\\[", "[")
+def _markup(parts: Iterable[Styled]) -> str:
+    """``parts`` as rich markup, every text escaped."""
+    return "".join(f"[{style}]{escape(text)}[/]" if style else escape(text)
+                   for style, text in parts)
+
+
+def _plain_text(parts: Iterable[Styled]) -> str:
+    """``parts`` as the plain text rich prints for :func:`_markup` without styles."""
+    return "".join(text for _, text in parts)
 
 
 class _PipeSafeConsole(Console):
@@ -129,7 +135,7 @@ class CliReporter:
                 if hasattr(item, "node_name"):
                     self.levels[item.nodeid] = item.build_run.project.dag.level_of(item.node_name)
                 continue
-            check = item.build_run.project.checks.get(item.node_name)
+            check = item.build_run.project.checks.get(getattr(item, "node_name", None))
             if check is not None:
                 self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
         if items and self.show_progress and not self.quiet:
@@ -164,7 +170,7 @@ class CliReporter:
         if self._progress is not None:
             self._progress.advance(self._task)
         name = report.nodeid.rsplit("::", 1)[-1]
-        props = dict(report.user_properties)
+        props: dict[str, Any] = dict(report.user_properties)  # what our items recorded
         status = props.get("fft_status", "error" if outcome == "failed" else outcome)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         duration = props.get("fft_duration", report.duration)
@@ -187,25 +193,23 @@ class CliReporter:
             self.failures.append((report.nodeid, name, text))
         if not self.per_node_lines:
             return
-        detail = ""
+        detail: list[Styled] = []
         if skip_reason:
-            detail = f"  [yellow]skipped: {escape(skip_reason)}[/]"
+            detail = [("", "  "), ("yellow", f"skipped: {skip_reason}")]
         elif status == "warn":
-            detail = f"  [yellow]warn: {escape(props.get('fft_message', ''))}[/]"
+            detail = [("", "  "), ("yellow", f"warn: {props.get('fft_message', '')}")]
         elif outcome == "failed":
-            detail = "  [red]failed[/]" if status == "fail" else "  [red]error[/]"
+            detail = [("", "  "), ("red", "failed" if status == "fail" else "error")]
         elif status == "cached":
-            detail = "  [cyan]cached[/]"
+            detail = [("", "  "), ("cyan", "cached")]
         rows = props.get("fft_rows")
         rows_text = (f"  {rows} row{'' if rows == 1 else 's'}"
                      if rows is not None and outcome == "passed" else "")
-        icon = _ICONS["warn"] if status == "warn" else _ICONS.get(outcome, outcome)
-        if self._plain:  # what rich would print here anyway: no styles, no wrapping
-            self._node_lines.append(f"{_plain(icon)} {name:<40} {self.abbrev:>4} "
-                                    f"{duration:7.2f}s{rows_text}{_plain(detail)}")
-        else:
-            self._node_lines.append(f"{icon} {escape(f'{name:<40}')} [dim]{self.abbrev:>4}[/] "
-                                    f"{duration:7.2f}s{rows_text}{detail}")
+        icon = _ICONS["warn"] if status == "warn" else _ICONS.get(outcome, ("", outcome))
+        line = [icon, ("", f" {name:<40} "), ("dim", f"{self.abbrev:>4}"),
+                ("", f" {duration:7.2f}s{rows_text}"), *detail]
+        # Without a terminal, what rich would print anyway (no styles, no wrapping), unparsed.
+        self._node_lines.append(_plain_text(line) if self._plain else _markup(line))
         if time.perf_counter() - self._flushed_at >= _LINE_BATCH_SECONDS:
             self._flush_node_lines()
 

@@ -52,7 +52,7 @@ def dag_nodes(project: Project, names: Iterable[str]) -> list[DagNode]:
     shown = [n for n in project.dag.order
              if n in wanted and (n in project.models or n in project.seeds)]
     levels: dict[int, int] = {}
-    placed = []
+    placed: list[DagNode] = []
     for name in shown:
         level = project.dag.level_of(name)
         row = levels.get(level, 0)

@@ -24,7 +24,8 @@ class ProjectConfig:
     warnings: tuple[str, ...] = ()
 
 
-def load_project_config(path: Path, default_name: str, display: str = "project.yml") -> ProjectConfig:
+def load_project_config(path: Path, default_name: str,
+                        display: str = "project.yml") -> ProjectConfig:
     """Read ``project.yml``; a missing file gives a project named after its folder."""
     data = load_yaml(path, display=display) if path.exists() else None
     if data is None:

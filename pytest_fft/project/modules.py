@@ -63,12 +63,11 @@ def install_fastflowtransform_alias() -> None:
     alias.__path__ = []  # a package, so ``fastflowtransform.decorators`` can be imported
     for attr in ("model", "engine_model"):
         setattr(alias, attr, getattr(decorators, attr))
-    alias.relation_for = names.relation_for
+    vars(alias)["relation_for"] = names.relation_for
     sys.modules["fastflowtransform"] = alias
     for sub in ("decorators", "core"):
         submodule = types.ModuleType(f"fastflowtransform.{sub}")
-        submodule.model = decorators.model
-        submodule.engine_model = decorators.engine_model
-        submodule.relation_for = names.relation_for
+        vars(submodule).update(model=decorators.model, engine_model=decorators.engine_model,
+                               relation_for=names.relation_for)
         setattr(alias, sub, submodule)
         sys.modules[f"fastflowtransform.{sub}"] = submodule

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pytest_fft._version import __version__
+from pytest_fft.atomic import write_atomic
 from pytest_fft.project.records import Project
 
 FORMAT = "4"
@@ -88,11 +87,8 @@ class ParseCache:
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".parse.", dir=self.directory)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(key.encode() + b"\n")
-                handle.write(data)
-            os.replace(tmp, self._path(name))
+            # No fsync: an entry that a crash leaves unreadable is only a cache miss.
+            write_atomic(self._path(name), key.encode() + b"\n" + data, durable=False)
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             return  # a cache that cannot be written is only slower
 

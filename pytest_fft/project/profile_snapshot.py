@@ -44,8 +44,15 @@ class ProfileView:
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("a profile is read-only")
 
+    def __getattr__(self, key: str) -> Any:  # only for keys the profile does not have
+        raise AttributeError(f"the profile has no {key!r}")
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ProfileView) and vars(self) == vars(other)
+
+    # Equal by value, and values may be lists: not hashable. (typeshed types object.__hash__
+    # as a method, so setting it to None, as the data model says, needs the ignore.)
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"ProfileView({vars(self)!r})"
@@ -69,9 +76,9 @@ def _key(project_dir: Path, env_name: str | None, environ: Mapping[str, str],
 def resolve_profile_cached(project_dir: Path, env_name: str | None, *, engine: str | None,
                            cache: Any, environ: Mapping[str, str] | None = None
                            ) -> ResolvedProfile:
-    """:func:`~pytest_fft.project.profiles.resolve_profile`, with its result as a :class:`ProfileView`
-    from ``cache`` (a ParseCache, or None) while nothing it depends on changed. Errors are
-    never kept: an invalid profile is validated, and reported, every time."""
+    """:func:`~pytest_fft.project.profiles.resolve_profile`, with its result as a
+    :class:`ProfileView` from ``cache`` (a ParseCache, or None) while nothing it depends on
+    changed. Errors are never kept: an invalid profile is validated, and reported, every time."""
     environ = os.environ if environ is None else environ
     key = _key(project_dir, env_name, environ, engine)
     entry = f"profile:{project_dir.resolve()}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -95,8 +95,8 @@ class SnowflakeSnowparkProfile(_Strict):
 
 
 Profile = Annotated[
-    Union[DuckDBProfile, PostgresProfile, BigQueryProfile, DatabricksSparkProfile,
-          SnowflakeSnowparkProfile],
+    DuckDBProfile | PostgresProfile | BigQueryProfile | DatabricksSparkProfile
+    | SnowflakeSnowparkProfile,
     Field(discriminator="engine"),
 ]
 ENGINES = ("duckdb", "postgres", "bigquery", "databricks_spark", "snowflake_snowpark")
@@ -108,7 +108,8 @@ _MEMBERS: dict[str, type[_Strict]] = dict(zip(ENGINES, (
 def validate_profile(data: Mapping[str, Any]) -> Any:
     """``data`` as a member of :data:`Profile`: the member its ``engine`` names, validated
     alone; anything else through the whole union, for pydantic's message about the tag."""
-    member = _MEMBERS.get(data.get("engine")) if isinstance(data.get("engine"), str) else None
+    engine = data.get("engine")
+    member = _MEMBERS.get(engine) if isinstance(engine, str) else None
     if member is not None:
         return member.model_validate(data)
     return TypeAdapter(Profile).validate_python(data)
@@ -176,7 +177,8 @@ def resolve_profile(
         if not isinstance(raw, Mapping):
             raise ProfileError(f"profile {env_name!r} in {path} must be a mapping", file=path,
                                line=line_of(profiles, env_name))
-        data: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
+        data: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v)
+                                for k, v in raw.items()}
     else:
         data = {"engine": "duckdb", "duckdb": {"path": f".local/{env_name}.duckdb"}}
 
@@ -185,7 +187,8 @@ def resolve_profile(
     if wanted and wanted != data.get("engine"):
         switched = (f"--engine {engine}" if engine else f"FF_ENGINE={wanted}")
         if wanted not in ENGINES:
-            raise ProfileError(f"Unknown engine {wanted!r}", hint=f"use one of: {', '.join(ENGINES)}")
+            raise ProfileError(f"Unknown engine {wanted!r}",
+                               hint=f"use one of: {', '.join(ENGINES)}")
         data = {"engine": wanted, wanted: dict(data.get(wanted) or {})}
     for var, (block, key) in _ENV_OVERRIDES.items():
         if var in environ and block == data.get("engine"):

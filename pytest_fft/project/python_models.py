@@ -141,9 +141,9 @@ def _check_no_other_use(tree: ast.Module, names: dict[str, str], modules: set[st
                 raise _Dynamic
             if node.id in declared and not isinstance(node.ctx, ast.Load):
                 raise _Dynamic
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name in declared and id(node) not in defined:
-                raise _Dynamic
+        elif (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+              and node.name in declared and id(node) not in defined):
+            raise _Dynamic
 
 
 class ModelFile:
@@ -186,7 +186,7 @@ class LazyModelFunction:
         if self._func is None:
             func = getattr(self.file.module(), self.__name__, None)
             found = getattr(func, SPEC_ATTR, None)
-            if not isinstance(found, ModelSpec) or found != self.spec:
+            if func is None or not isinstance(found, ModelSpec) or found != self.spec:
                 rel = self.file.path.relative_to(self.file.root).as_posix()
                 raise ModuleLoadError(
                     f"{rel}: importing the module did not define the model {self.spec.name!r} "

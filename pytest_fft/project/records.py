@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_fft.project.dag import Dag
 from pytest_fft.project.config import ProjectConfig
+from pytest_fft.project.dag import Dag
 from pytest_fft.project.sources import Source
 
 

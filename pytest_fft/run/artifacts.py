@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pytest_fft._version import __version__
-from pytest_fft.run.executor import NodeResult
+from pytest_fft.atomic import write_atomic
 from pytest_fft.project.records import Project
+from pytest_fft.run.executor import NodeResult
 
 TARGET = Path(".fastflowtransform") / "target"
 
@@ -24,17 +23,8 @@ def target_dir(project: Project) -> Path:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to a temporary file beside ``path`` and rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # Compact, like dbt's artifacts: json's C encoder only runs without indent (5x).
-            handle.write(json.dumps(data, default=str, separators=(",", ":")))
-            handle.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; artifacts are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Compact, like dbt's artifacts: json's C encoder only runs without indent (5x).
+    write_atomic(path, json.dumps(data, default=str, separators=(",", ":")) + "\n")
 
 
 _RUN_ID = uuid.uuid4().hex  # one per process: every artifact of a run carries the same id

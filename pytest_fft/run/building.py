@@ -14,8 +14,8 @@ from typing import Any
 
 from pytest_fft.engines.base import Engine
 from pytest_fft.errors import FFTError, ModelError, ModelReturnTypeError, line_in_traceback
-from pytest_fft.project.records import Model, Node, Project, Seed
 from pytest_fft.project.python_models import resolve_function
+from pytest_fft.project.records import Model, Node, Project, Seed
 from pytest_fft.project.validation import validate_required_columns
 
 sql_log = logging.getLogger("pytest_fft.sql")
@@ -24,6 +24,8 @@ sql_log = logging.getLogger("pytest_fft.sql")
 def build_node(project: Project, engine: Engine, node: Node) -> int | None:
     if isinstance(node, Seed):
         return _build_seed(project, engine, node)
+    if not isinstance(node, Model):
+        raise TypeError(f"{node.name} is a {node.kind}: only seeds and models are built")
     if node.kind == "sql":
         return _build_sql(project, engine, node)
     return _build_python(project, engine, node)
@@ -100,7 +102,8 @@ def python_model_result(engine: Engine, model: Model, inputs: Mapping[str, Any])
     except Exception as exc:
         raise ModelError(
             f"{model.name} raised {type(exc).__name__}: {exc}",
-            file=model.rel_path, line=line_in_traceback(exc, model.path) or model.line, node=model.name,
+            file=model.rel_path, line=line_in_traceback(exc, model.path) or model.line,
+            node=model.name,
             hint="inspect the input columns (use relation_for(dep) as dict keys) "
                  "or run with FFT_TRACE=1 for the traceback",
         ) from exc

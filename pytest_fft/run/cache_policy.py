@@ -11,9 +11,9 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pytest_fft.run.executor import NodeResult
 from pytest_fft.project.names import relation_for
 from pytest_fft.project.records import Check, Project
+from pytest_fft.run.executor import NodeResult
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ class _ThreadCapture(logging.Handler):
         if lines is None:
             # Not a node's thread. If we are the root's only handler, do what logging does
             # without handlers (print warnings to stderr), so installing us changes nothing.
-            if logging.getLogger().handlers == [self] and logging.lastResort is not None:
-                if record.levelno >= logging.lastResort.level:
-                    logging.lastResort.handle(record)
+            last_resort = logging.lastResort
+            if (logging.getLogger().handlers == [self] and last_resort is not None
+                    and record.levelno >= last_resort.level):
+                last_resort.handle(record)
             return
         try:
             lines.append(f"{record.levelname:<8} {record.name}: {record.getMessage()}")

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import FFTError
 from pytest_fft.run.executor import NodeResult
 
@@ -57,7 +57,7 @@ class SharedRunDir:
         data["error_text"] = str(result.error) if result.error is not None else None
         data["error_message"] = result.error.message if result.error is not None else None
         del error
-        _write_atomic(self.dir / _file_name(result.name), json.dumps(data, default=str))
+        _write(self.dir / _file_name(result.name), json.dumps(data, default=str))
 
     def read_result(self, name: str) -> NodeResult | None:
         path = self.dir / _file_name(name)
@@ -70,11 +70,11 @@ class SharedRunDir:
         return NodeResult(**data, error=error)
 
     def mark_done(self) -> None:
-        _write_atomic(self.done_path, "done")
+        _write(self.done_path, "done")
 
     def save_store(self, key: str, data: dict[str, Any]) -> None:
         """What the controller should put in pytest's cache (it alone writes the cache)."""
-        _write_atomic(self.store_path, json.dumps({"key": key, "data": data}))
+        _write(self.store_path, json.dumps({"key": key, "data": data}))
 
 
 class FileBoard:
@@ -121,7 +121,6 @@ class FileBoard:
         pass
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _write(path: Path, text: str) -> None:
+    """Whole files for the waiting workers; no fsync: the folder lives as long as the session."""
+    write_atomic(path, text, durable=False)

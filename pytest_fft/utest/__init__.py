@@ -11,7 +11,14 @@ or compared.
 
 from __future__ import annotations
 
-from pytest_fft.utest.compare import Cells, FrameDiff, compare_frames, expected_cells, expected_frame, input_frame
+from pytest_fft.utest.compare import (
+    Cells,
+    FrameDiff,
+    compare_frames,
+    expected_cells,
+    expected_frame,
+    input_frame,
+)
 from pytest_fft.utest.spec import (
     Expectation,
     InputData,

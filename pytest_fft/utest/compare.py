@@ -40,7 +40,7 @@ Decisions where the spec leaves room:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -185,11 +185,9 @@ def _canon_pandas(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return [_canon(v) for v in value.tolist()]
     if isinstance(value, np.datetime64):
-        stamp = pd.Timestamp(value)
-        return None if stamp is pd.NaT else stamp
+        return None if np.isnat(value) else pd.Timestamp(value)
     if isinstance(value, np.timedelta64):
-        delta = pd.Timedelta(value)
-        return None if delta is pd.NaT else delta
+        return None if np.isnat(value) else pd.Timedelta(value)
     if isinstance(value, np.generic):
         return _canon(value.item())
     return value  # pd.Timestamp / pd.Timedelta are datetime / timedelta already
@@ -391,7 +389,7 @@ def _columns(frame: Any) -> tuple[list[str], list[list[Any]], int]:
 
 def _match_columns(expected: Sequence[str], actual: Sequence[str]) -> dict[str, int]:
     """Expected column -> position in ``actual``: exact names first, then case-insensitive."""
-    position = {}
+    position: dict[str, int] = {}
     for i, name in enumerate(actual):
         position.setdefault(name, i)
     folded: dict[str, list[int]] = {}
@@ -534,7 +532,9 @@ def _rows_equal(e: Sequence[Any], a: Sequence[Any], positions: Sequence[int],
 def _merge(e_rows: list[list[Any]], a_rows: list[list[Any]], positions: Sequence[int],
            tolerances: Sequence[Tolerance]) -> tuple[_Pairing, list[int], list[int]]:
     """Sort both sides by ``positions`` and walk them together, pairing equal keys."""
-    key: Callable[[list[Any]], tuple[Any, ...]] = lambda row: _row_key(row, positions)
+    def key(row: list[Any]) -> tuple[Any, ...]:
+        return _row_key(row, positions)
+
     e_sorted = sorted(e_rows, key=key)
     a_sorted = sorted(a_rows, key=key)
     pairs: list[tuple[int, int]] = []

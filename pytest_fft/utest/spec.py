@@ -181,8 +181,8 @@ def _without(mapping: Mapping[str, Any], keys: Sequence[str]) -> Mapping[str, An
         return mapping
     out: dict[str, Any] = LineDict() if isinstance(mapping, LineDict) else {}
     out.update((k, v) for k, v in mapping.items() if k not in keys)
-    if isinstance(out, LineDict):
-        out.line = mapping.line  # type: ignore[attr-defined]
+    if isinstance(out, LineDict) and isinstance(mapping, LineDict):
+        out.line = mapping.line
         out.key_lines = dict(getattr(mapping, "key_lines", {}))
     return out
 
@@ -388,7 +388,8 @@ class _SpecFile:
                 if not isinstance(row, Mapping):
                     raise self.error(
                         f"row {index + 1} of {where} must be a mapping of column -> value, "
-                        f"got {row!r}", line=row_line, hint="write each row as {id: 1, email: a@x.com}")
+                        f"got {row!r}", line=row_line,
+                        hint="write each row as {id: 1, email: a@x.com}")
                 for key in row:
                     if not isinstance(key, str):
                         raise self.error(f"row {index + 1} of {where} has the column name "
@@ -475,7 +476,7 @@ class _SpecFile:
         trimmed: dict[str, Any] = LineDict() if isinstance(base, LineDict) else {}
         trimmed.update(base)
         if isinstance(trimmed, LineDict):
-            trimmed.line = base.line  # type: ignore[attr-defined]
+            trimmed.line = base.line
             trimmed.key_lines = dict(getattr(base, "key_lines", {}))
         for relation, entry in override.items():
             if relation in trimmed and any(k in entry for k in INPUT_KEYS):

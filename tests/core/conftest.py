@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from pytest_fft.project.config import ProjectConfig
 from pytest_fft.project.dag import Dag
 from pytest_fft.project.records import Model, Project, Seed
-from pytest_fft.project.config import ProjectConfig
 
 # The folders under projects/ are FastFlowTransform projects used as data, not test modules.
 collect_ignore_glob = ["projects/*"]
@@ -183,7 +183,7 @@ class FakeEngine:
     def read_frame(self, relation: str) -> Any:
         with self._lock:
             self.calls.append(("read_frame", relation))
-            kind, payload = self.relations[relation]
+            _kind, payload = self.relations[relation]
         return payload
 
     def is_frame(self, value: Any) -> bool:

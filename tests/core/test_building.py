@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_fft.run.building import build_node, call_model_function
 from pytest_fft.errors import ModelError, ModelReturnTypeError, RequiredColumnsError
 from pytest_fft.project.records import Model
+from pytest_fft.run.building import build_node, call_model_function
 
 
 def py_model(func: Any, deps: tuple[str, ...] = (), requires: dict | None = None,
@@ -31,7 +31,7 @@ def test_one_dep_gets_the_frame() -> None:
 
 
 def test_several_deps_as_dict_when_the_function_takes_one_parameter() -> None:
-    def f(dfs):  # noqa: ANN001, ANN202
+    def f(dfs):
         return dfs
 
     got = call_model_function(py_model(f), {"orders": "O", "users_enriched": "U"})
@@ -40,7 +40,7 @@ def test_several_deps_as_dict_when_the_function_takes_one_parameter() -> None:
 
 
 def test_several_deps_positional_when_one_parameter_per_dep() -> None:
-    def f(orders, users_enriched):  # noqa: ANN001, ANN202
+    def f(orders, users_enriched):
         return ("pos", orders, users_enriched)
 
     assert call_model_function(py_model(f), {"orders": "O", "users_enriched": "U"}) == (
@@ -48,7 +48,7 @@ def test_several_deps_positional_when_one_parameter_per_dep() -> None:
 
 
 def test_positional_follows_dependency_order_not_parameter_names() -> None:
-    def f(first, second, third):  # noqa: ANN001, ANN202
+    def f(first, second, third):
         return (first, second, third)
 
     assert call_model_function(py_model(f), {"c": 3, "a": 1, "b": 2}) == (3, 1, 2)
@@ -73,11 +73,11 @@ def test_builtin_callable_without_signature() -> None:
 
 
 def project_with(tmp_path: Path, model: Model, frames: dict) -> Any:
+    from pytest_fft.project.config import ProjectConfig
     from pytest_fft.project.dag import Dag
     from pytest_fft.project.records import Project
-    from pytest_fft.project.config import ProjectConfig
 
-    parents = {dep: () for dep in model.deps}
+    parents = dict.fromkeys(model.deps, ())
     parents[model.name] = model.deps
     upstream = {
         dep: Model(name=dep, kind="sql", path=tmp_path / f"{dep}.sql", rel_path=f"{dep}.sql",
@@ -90,8 +90,8 @@ def project_with(tmp_path: Path, model: Model, frames: dict) -> Any:
 
 
 def test_python_model_reads_inputs_and_writes_its_frame(tmp_path: Path, fake_engine,
-                                                        fake_frame) -> None:  # noqa: ANN001
-    def f(orders, users):  # noqa: ANN001, ANN202
+                                                        fake_frame) -> None:
+    def f(orders, users):
         return fake_frame(["n"], [(len(orders.rows) + len(users.rows),)])
 
     model = py_model(f, deps=("orders.ff", "users"), requires={"users": ("id",)}, root=tmp_path)
@@ -103,7 +103,7 @@ def test_python_model_reads_inputs_and_writes_its_frame(tmp_path: Path, fake_eng
     assert engine.relations["m"][1].rows == [(3,)]
 
 
-def test_python_model_missing_required_column(tmp_path: Path, fake_engine, fake_frame) -> None:  # noqa: ANN001
+def test_python_model_missing_required_column(tmp_path: Path, fake_engine, fake_frame) -> None:
     model = py_model(lambda df: df, deps=("users.ff",), requires={"users.ff": ("email",)},
                      root=tmp_path)
     engine = fake_engine(frames={"users": fake_frame(["id"])})
@@ -114,8 +114,8 @@ def test_python_model_missing_required_column(tmp_path: Path, fake_engine, fake_
     assert ("write_frame", "m") not in engine.calls
 
 
-def test_python_model_that_raises(tmp_path: Path, fake_engine) -> None:  # noqa: ANN001
-    def f():  # noqa: ANN202
+def test_python_model_that_raises(tmp_path: Path, fake_engine) -> None:
+    def f():
         return {}["missing_key"]
 
     model = py_model(f, root=tmp_path)
@@ -125,7 +125,7 @@ def test_python_model_that_raises(tmp_path: Path, fake_engine) -> None:  # noqa:
     assert (info.value.file, info.value.node) == ("models/m.ff.py", "m")
 
 
-def test_python_model_returning_no_frame(tmp_path: Path, fake_engine) -> None:  # noqa: ANN001
+def test_python_model_returning_no_frame(tmp_path: Path, fake_engine) -> None:
     model = py_model(lambda: [1, 2], root=tmp_path)
     with pytest.raises(ModelReturnTypeError) as info:
         build_node(project_with(tmp_path, model, {}), fake_engine(), model)
@@ -133,7 +133,7 @@ def test_python_model_returning_no_frame(tmp_path: Path, fake_engine) -> None:  
     assert (info.value.file, info.value.line) == ("models/m.ff.py", 3)
 
 
-def test_failing_sql_model_writes_its_compiled_sql(tmp_path: Path, fake_engine) -> None:  # noqa: ANN001
+def test_failing_sql_model_writes_its_compiled_sql(tmp_path: Path, fake_engine) -> None:
     model = Model(name="bad.ff", kind="sql", path=tmp_path / "models" / "bad.ff.sql",
                   rel_path="models/bad.ff.sql", relation="bad", deps=(), sql="select oops")
     project = project_with(tmp_path, model, {})

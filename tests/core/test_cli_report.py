@@ -34,17 +34,16 @@ def test_progress_bar_run_prints_every_node_line_and_the_summary(pytester: pytes
     assert reporter.exit_code(0) == 0
 
 
-@pytest.mark.parametrize("markup", [
-    "[green]✓[/]", "[yellow]![/]", "  [red]failed[/]", "  [cyan]cached[/]",
-    "  [yellow]skipped: upstream check failed: not_null[users.email][/]",
+@pytest.mark.parametrize("parts", [
+    [("green", "✓")], [("yellow", "!")], [("", "  "), ("red", "failed")],
+    [("", " users[1] "), ("dim", "DUCK")],
+    [("", "  "), ("yellow", "skipped: upstream check failed: not_null[users.email]")],
+    [("yellow", "warn: C:\\data\\[raw] [/] [bold]x\\")],
 ])
-def test_plain_node_lines_are_what_rich_would_print(markup: str) -> None:
+def test_plain_node_lines_are_what_rich_would_print(parts: list[tuple[str, str]]) -> None:
     """Without a terminal, node lines skip rich's rendering; the text must not change."""
-    from rich.markup import escape
     from rich.text import Text
 
-    from pytest_fft.cli.report import _plain
+    from pytest_fft.cli.report import _markup, _plain_text
 
-    if "skipped" in markup:  # messages are escaped before they go between style tags
-        markup = "  [yellow]" + escape(markup[len("  [yellow]"):-len("[/]")]) + "[/]"
-    assert _plain(markup) == Text.from_markup(markup).plain
+    assert _plain_text(parts) == Text.from_markup(_markup(parts)).plain

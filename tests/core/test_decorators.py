@@ -16,7 +16,7 @@ def spec_of(func: object) -> ModelSpec:
 
 def test_name_defaults_to_function_name() -> None:
     @model()
-    def users_enriched(df):  # noqa: ANN001, ANN202
+    def users_enriched(df):
         return df
 
     spec = spec_of(users_enriched)
@@ -31,7 +31,7 @@ def test_name_defaults_to_function_name() -> None:
 
 
 def test_decorator_returns_the_function_itself() -> None:
-    def f():  # noqa: ANN202
+    def f():
         return 1
 
     assert model(name="x")(f) is f
@@ -41,7 +41,7 @@ def test_decorator_returns_the_function_itself() -> None:
 def test_explicit_name_and_fields() -> None:
     @model(name="mart", deps=["orders.ff", "users_enriched"], tags=["finance", "daily"],
            materialized="view", meta={"owner": "bi"})
-    def build(dfs):  # noqa: ANN001, ANN202
+    def build(dfs):
         return dfs
 
     spec = spec_of(build)
@@ -64,7 +64,7 @@ def test_explicit_name_and_fields() -> None:
 )
 def test_str_or_iterable_fields_become_tuples(kwargs: dict, field: str, expected: tuple) -> None:
     @model(**kwargs)
-    def f():  # noqa: ANN202
+    def f():
         return None
 
     assert getattr(spec_of(f), field) == expected
@@ -75,7 +75,7 @@ def test_requires_and_require_synonym(keyword: str) -> None:
     @model(name="m", **{keyword: {"users": {"id", "email", "created_at"},
                                   "orders": ["z", "a"],
                                   "single": "col"}})
-    def f(df):  # noqa: ANN001, ANN202
+    def f(df):
         return df
 
     assert spec_of(f).requires == {
@@ -87,7 +87,7 @@ def test_requires_and_require_synonym(keyword: str) -> None:
 
 def test_frozenset_requires_are_sorted() -> None:
     @model(requires={"users": frozenset({"b", "a"})})
-    def f(df):  # noqa: ANN001, ANN202
+    def f(df):
         return df
 
     assert spec_of(f).requires == {"users": ("a", "b")}
@@ -100,11 +100,11 @@ def test_requires_and_require_together_is_an_error() -> None:
 
 def test_spec_is_frozen_and_compares_without_func() -> None:
     @model(name="m")
-    def f():  # noqa: ANN202
+    def f():
         return None
 
     @model(name="m")
-    def g():  # noqa: ANN202
+    def g():
         return None
 
     assert spec_of(f) == spec_of(g)
@@ -116,7 +116,7 @@ def test_spec_is_frozen_and_compares_without_func() -> None:
                                                 (["duckdb", "postgres"], ("duckdb", "postgres"))])
 def test_engine_model_only(only: object, expected: tuple) -> None:
     @engine_model(only=only, name="pg_only", deps=["users.ff"], require={"users": {"id"}})
-    def f(df):  # noqa: ANN001, ANN202
+    def f(df):
         return df
 
     spec = spec_of(f)
@@ -128,7 +128,7 @@ def test_engine_model_only(only: object, expected: tuple) -> None:
 
 def test_engine_model_name_defaults_to_function_name() -> None:
     @engine_model(only="duckdb")
-    def duck_only():  # noqa: ANN202
+    def duck_only():
         return None
 
     assert spec_of(duck_only).name == "duck_only"

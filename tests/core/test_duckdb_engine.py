@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -192,11 +193,10 @@ def test_create_engine_from_profile(tmp_path: Path) -> None:
 
 
 def test_fixture_projects_build_on_duckdb(expected_project: dict[str, Any], copy_project,
-                                          engine: DuckDBEngine) -> None:  # noqa: ANN001
+                                          engine: DuckDBEngine) -> None:
     project = load_project(copy_project(expected_project["source_dir"]))
     results = Executor(project, engine, project.dag.order, jobs=3).run()
-    assert {n: r.status for n, r in results.items()} == {
-        n: "success" for n in expected_project["order"]}
+    assert {n: r.status for n, r in results.items()} == dict.fromkeys(expected_project["order"], "success")
     for table, rows in expected_project["tables"].items():
         got = engine.query(f"select * from {quote_ident(table)} order by 1")
         assert [list(r) for r in got] == rows, table

@@ -14,11 +14,11 @@ from pytest_fft.run.executor import ResultBoard
 WAIT = 5.0  # seconds a hook waits for something that must happen; only reached on a bug
 
 
-def test_fake_engine_implements_the_engine_protocol(fake_engine) -> None:  # noqa: ANN001
+def test_fake_engine_implements_the_engine_protocol(fake_engine) -> None:
     assert isinstance(fake_engine(), Engine)
 
 
-def test_builds_every_node_in_dag_order_with_one_job(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_builds_every_node_in_dag_order_with_one_job(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"seed": (), "a.ff": ("seed",), "b.ff": ("a.ff",), "c.ff": ()},
                                seeds=["seed"])
     engine = fake_engine()
@@ -33,7 +33,7 @@ def test_builds_every_node_in_dag_order_with_one_job(make_dag_project, fake_engi
 
 
 def test_a_node_starts_only_after_all_its_parents_succeeded(make_dag_project,
-                                                            fake_engine) -> None:  # noqa: ANN001
+                                                            fake_engine) -> None:
     parents = {"a": (), "b": (), "c": ("a", "b"), "d": ("a",), "e": ("c", "d"), "f": ()}
     project = make_dag_project(parents)
     engine = fake_engine(delays={"a": 0.03, "b": 0.01, "d": 0.02})
@@ -44,7 +44,7 @@ def test_a_node_starts_only_after_all_its_parents_succeeded(make_dag_project,
             assert engine.time_of("end", dep) <= engine.time_of("start", node), (dep, node)
 
 
-def test_dependency_driven_not_level_barriers(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_dependency_driven_not_level_barriers(make_dag_project, fake_engine) -> None:
     # level 0: slow, fast; level 1: child (reads fast only). child must not wait for slow.
     project = make_dag_project({"slow": (), "fast": (), "child": ("fast",)})
     engine = fake_engine()
@@ -58,7 +58,7 @@ def test_dependency_driven_not_level_barriers(make_dag_project, fake_engine) -> 
 
 
 def test_failed_node_skips_its_descendants_and_independent_nodes_still_build(
-        make_dag_project, fake_engine, tmp_path: Path) -> None:  # noqa: ANN001
+        make_dag_project, fake_engine, tmp_path: Path) -> None:
     project = make_dag_project({
         "a.ff": (), "b.ff": ("a.ff",), "c.ff": ("b.ff",), "d.ff": ("a.ff", "e.ff"),
         "e.ff": (), "f.ff": ("e.ff",),
@@ -83,7 +83,7 @@ def test_failed_node_skips_its_descendants_and_independent_nodes_still_build(
 
 
 def test_skip_names_the_node_that_failed_not_an_intermediate(make_dag_project,
-                                                             fake_engine) -> None:  # noqa: ANN001
+                                                             fake_engine) -> None:
     project = make_dag_project({"a": (), "b": (), "c": ("b",), "d": ("a", "c")})
     results = Executor(project, fake_engine(fail=["b"]), project.dag.order, jobs=2).run()
     assert (results["c"].status, results["c"].message) == ("skipped", "upstream failed: b")
@@ -91,7 +91,7 @@ def test_skip_names_the_node_that_failed_not_an_intermediate(make_dag_project,
     assert results["a"].status == "success"
 
 
-def test_unexpected_exception_types_become_errors(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_unexpected_exception_types_become_errors(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"a": ()})
     engine = fake_engine()
 
@@ -104,7 +104,7 @@ def test_unexpected_exception_types_become_errors(make_dag_project, fake_engine)
     assert results["a"].message == "a failed on fake: 'x'"
 
 
-def test_fail_fast_starts_nothing_new(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_fail_fast_starts_nothing_new(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"a": (), "b": (), "c": (), "d": ("b",)})
     engine = fake_engine(fail=["a"])
     results = Executor(project, engine, project.dag.order, fail_fast=True).run()
@@ -117,7 +117,7 @@ def test_fail_fast_starts_nothing_new(make_dag_project, fake_engine) -> None:  #
     }
 
 
-def test_fail_fast_lets_running_nodes_finish(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_fail_fast_lets_running_nodes_finish(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"a": (), "b": (), "c": (), "d": ("b",)})
     engine = fake_engine(fail=["a"])
     a_done = threading.Event()
@@ -139,9 +139,9 @@ def test_fail_fast_lets_running_nodes_finish(make_dag_project, fake_engine) -> N
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
-def test_jobs_runs_up_to_n_at_once(make_dag_project, fake_engine, jobs: int) -> None:  # noqa: ANN001
+def test_jobs_runs_up_to_n_at_once(make_dag_project, fake_engine, jobs: int) -> None:
     names = [f"n{i}" for i in range(6)]
-    project = make_dag_project({n: () for n in names})
+    project = make_dag_project(dict.fromkeys(names, ()))
     engine = fake_engine(delay=0.01)
     if jobs > 1:
         # Each build waits until `jobs` builds run together: proves N at once, or times out.
@@ -153,14 +153,14 @@ def test_jobs_runs_up_to_n_at_once(make_dag_project, fake_engine, jobs: int) -> 
     assert engine.max_running == jobs
 
 
-def test_jobs_below_one_means_one(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_jobs_below_one_means_one(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"a": (), "b": ()})
     engine = fake_engine(delay=0.01)
     Executor(project, engine, ["a", "b"], jobs=0).run()
     assert engine.max_running == 1
 
 
-def test_only_selected_nodes_are_built(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_only_selected_nodes_are_built(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"a": (), "b": ("a",), "c": ("b",), "x": ()})
     engine = fake_engine()
     results = Executor(project, engine, ["c", "b"]).run()  # a is taken as already built
@@ -169,13 +169,13 @@ def test_only_selected_nodes_are_built(make_dag_project, fake_engine) -> None:  
 
 
 def test_failure_outside_the_selection_does_not_matter(make_dag_project,
-                                                       fake_engine) -> None:  # noqa: ANN001
+                                                       fake_engine) -> None:
     project = make_dag_project({"a": (), "b": ("a",)})
     results = Executor(project, fake_engine(fail=["a"]), ["b"]).run()
     assert results["b"].status == "success"
 
 
-def test_start_returns_a_board_to_wait_on(make_dag_project, fake_engine) -> None:  # noqa: ANN001
+def test_start_returns_a_board_to_wait_on(make_dag_project, fake_engine) -> None:
     project = make_dag_project({"a": (), "b": ("a",)})
     executor = Executor(project, fake_engine(delay=0.01), project.dag.order)
     board = executor.start()
@@ -196,7 +196,7 @@ def test_result_board_wait_times_out() -> None:
 
 
 def test_cancel_interrupts_the_engine_and_starts_nothing_new(make_dag_project,
-                                                             fake_engine) -> None:  # noqa: ANN001
+                                                             fake_engine) -> None:
     project = make_dag_project({"a": (), "b": ("a",), "c": ("b",)})
     engine = fake_engine()
     executor = Executor(project, engine, project.dag.order)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_fft.project.loader import load_project
 from pytest_fft.run.fingerprint import (
     EnvContext,
     SqlNormalizer,
@@ -17,7 +18,6 @@ from pytest_fft.run.fingerprint import (
     fingerprints,
     normalize_sql,
 )
-from pytest_fft.project.loader import load_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simple_duckdb"
 ENV = EnvContext("duckdb", "dev", {"FF_X": "1"}, "{}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ Load = Callable[..., Any]
 # -- data-driven: fixture projects and what they load as ----------------------------------
 
 
-def test_fixture_projects_load_as_expected(expected_project: dict, copy_project) -> None:  # noqa: ANN001
+def test_fixture_projects_load_as_expected(expected_project: dict, copy_project) -> None:
     root = copy_project(expected_project["source_dir"])
     project = load_project(root)
     assert project.root == root.resolve()
@@ -508,7 +509,7 @@ def test_module_load_errors(load: Load, files: dict, message: str, file: str,
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def test_is_project_dir_and_find_project_root(project_dir) -> None:  # noqa: ANN001
+def test_is_project_dir_and_find_project_root(project_dir) -> None:
     root = project_dir({**BASE})
     assert is_project_dir(root)
     assert not is_project_dir(root / "models")

@@ -48,7 +48,7 @@ def test_anything_it_depends_on_validates_again(root: Path, tmp_path: Path,
     calls: list[str | None] = []
     real = profiles.resolve_profile
 
-    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counting(*args, **kwargs):
         calls.append(args[1] if len(args) > 1 else None)
         return real(*args, **kwargs)
 

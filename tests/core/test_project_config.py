@@ -11,7 +11,7 @@ from pytest_fft.errors import ProjectFileError
 from pytest_fft.project.config import load_project_config
 
 
-def read(tmp_path: Path, text: str):  # noqa: ANN201
+def read(tmp_path: Path, text: str):
     path = tmp_path / "project.yml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return load_project_config(path, "folder_name")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from pytest_fft.run.building import build_node
 from pytest_fft.decorators import ModelSpec
 from pytest_fft.errors import ModuleLoadError
 from pytest_fft.project.python_models import LazyModelFunction, resolve_function, static_specs
+from pytest_fft.run.building import build_node
 
 Load = Callable[..., Any]
 

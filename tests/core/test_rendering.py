@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_create_naming_another_relation_is_an_error(load: Load, sql: str, create
     assert err.message == (
         f"users.ff: the SQL creates {created!r} but this model's relation is 'users'")
     assert (err.file, err.node) == ("models/users.ff.sql", "users.ff")
-    assert err.hint == f"rename the file to people.ff.sql or create 'users'"
+    assert err.hint == "rename the file to people.ff.sql or create 'users'"
 
 
 # -- render_sql ------------------------------------------------------------------------------
@@ -195,7 +196,7 @@ MACROS = {
 }
 
 
-def test_macros_from_all_folders_become_globals(project_dir) -> None:  # noqa: ANN001
+def test_macros_from_all_folders_become_globals(project_dir) -> None:
     env = build_environment(project_dir(MACROS))
     sql, _ = render(env, "select {{ lower_col('a') }}, {{ upper_col('b') }}, {{ cents('c') }}, "
                          "{{ sql_email_domain('email') }}")
@@ -205,7 +206,7 @@ def test_macros_from_all_folders_become_globals(project_dir) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize("name", ["join", "_private", "_hidden"])
-def test_non_public_macro_names_are_undefined(project_dir, name: str) -> None:  # noqa: ANN001
+def test_non_public_macro_names_are_undefined(project_dir, name: str) -> None:
     env = build_environment(project_dir(MACROS))
     with pytest.raises(RenderError, match=rf"^m\.ff: '{name}' is undefined"):
         render(env, f"{{{{ {name}() }}}}")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fft.run.session import BuildRun, BuildSettings
 from pytest_fft.project.loader import load_project
 from pytest_fft.project.profiles import resolve_profile
+from pytest_fft.run.session import BuildRun, BuildSettings
 
 FILES = {
     "project.yml": "name: p\ntests:\n  - {type: not_null, table: b, column: v}\n",

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb  # noqa: F401 - imported before pytester snapshots sys.modules
+import duckdb
 import pandas  # noqa: F401
 import pytest
 
@@ -182,8 +182,8 @@ def test_a_missing_unselected_parent_fails_with_the_fix(pytester: pytest.Pyteste
     con.close()
     result = pytester.runpytest("models/mart_users.ff.sql::mart_users.ff", "--fft-cache", "off")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*upstream users_enriched is not selected and its relation "
-                                 "users_enriched is missing; select +mart_users*"])
+    result.stdout.fnmatch_lines([("*upstream users_enriched is not selected and its relation "
+                                  "users_enriched is missing; select +mart_users*")])
 
 
 def test_a_seed_file_changed_but_not_loaded_does_not_count_as_loaded(

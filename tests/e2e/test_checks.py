@@ -187,8 +187,9 @@ def test_warn_severity_passes_with_a_pytest_warning(pytester: pytest.Pytester, s
     result = pytester.runpytest(str(shop), "--rootdir", str(shop), "--fft-test", "-m",
                                 "fft_check", "-k", "greater_equal")
     result.assert_outcomes(passed=1, deselected=4, warnings=1)
-    result.stdout.fnmatch_lines(["*project.yml:15: FFTCheckWarning: greater_equal[[]orders.amount]: "
-                                 "orders.amount: 1 row < 0"])
+    result.stdout.fnmatch_lines([
+        "*project.yml:15: FFTCheckWarning: greater_equal[[]orders.amount]: orders.amount: 1 row < 0",
+    ])
 
 
 def test_a_reconciliation_of_a_model_and_its_descendant_runs_in_a_build(make_project,

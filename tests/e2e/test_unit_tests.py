@@ -159,8 +159,8 @@ def test_unknown_model_or_case_is_a_usage_error(simple_project: Path, run_fft) -
 
 def test_under_xdist_one_worker_takes_the_cases_that_need_pandas(
         pytester: pytest.Pytester) -> None:
-    sql_case = "  - name: c{n}\n    inputs:\n      a: {{rows: [{{id: {n}}}]}}\n" \
-               "    expect: {{rows: [{{id: {n}}}]}}\n"
+    sql_case = ("  - name: c{n}\n    inputs:\n      a: {{rows: [{{id: {n}}}]}}\n"
+                "    expect: {{rows: [{{id: {n}}}]}}\n")
     files = {
         "project.yml": "name: p\n",
         "models/a.ff.sql": "select 1 as id\n",

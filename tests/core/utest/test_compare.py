@@ -321,8 +321,8 @@ t: 2 of 2 rows differ
 def test_several_cells_of_one_row() -> None:
     diff = compare({"id": [1], "a": ["x"], "b": [None]}, [{"id": 1, "a": "y", "b": 0}],
                    order_by=("id",))
-    assert diff.text == "t: 1 of 1 row differs\n  row 1 (id=1): a expected 'y', got 'x'; " \
-                        "b expected 0, got NULL"
+    assert diff.text == ("t: 1 of 1 row differs\n  row 1 (id=1): a expected 'y', got 'x'; "
+                         "b expected 0, got NULL")
 
 
 def test_long_lists_are_cut() -> None:

@@ -200,7 +200,7 @@ def test_mixed_kinds_in_an_input_column_still_run_through_tables(
 
 
 def test_a_sql_case_imports_neither_arrow_nor_pandas(case: Callable[..., tuple]) -> None:
-    project, unit = case()
+    project, _unit = case()
     script = textwrap.dedent(f"""
         import sys
         from pytest_fft.engines.duckdb import DuckDBEngine, inline_relation

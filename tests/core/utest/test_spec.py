@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.project.records import Project
+from pytest_fft.project.yaml_io import LineDict, load_yaml
 from pytest_fft.utest import (
     Expectation,
     InputData,
@@ -15,7 +16,6 @@ from pytest_fft.utest import (
     load_unit_file,
     load_unit_specs,
 )
-from pytest_fft.project.yaml_io import LineDict, load_yaml
 
 MART = """
 model: mart_orders_enriched
@@ -368,8 +368,8 @@ def _many(tmp_path: Path) -> Project:
 
     from .conftest import TINY_FILES, write_tree
 
-    spec = "model: calendar\ncases:\n  - {{name: {0}_1, expect: {{rows: [{{day: 1}}]}}}}\n" \
-           "  - {{name: {0}_2, expect: {{rows: [{{day: 1}}]}}}}\n"
+    spec = ("model: calendar\ncases:\n  - {{name: {0}_1, expect: {{rows: [{{day: 1}}]}}}}\n"
+            "  - {{name: {0}_2, expect: {{rows: [{{day: 1}}]}}}}\n")
     return load_project(write_tree(tmp_path / "many", {
         **TINY_FILES,
         "tests/unit/b.yml": spec.format("b"),

@@ -1,4 +1,4 @@
-from os.path import join  # imported names are not macros
+from os.path import join  # noqa: F401  (imported names are not macros)
 
 
 def sql_email_domain(col):
