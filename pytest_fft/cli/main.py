@@ -199,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(ns: argparse.Namespace) -> int:
-    from pytest_fft.project.layout import PROJECT_FILES, has_model_files, is_project_dir
+    from pytest_fft.project.layout import PROJECT_FILES, is_project_dir
 
     project = Path(ns.project)
     if not is_project_dir(project):

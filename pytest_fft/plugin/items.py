@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,9 @@ def _state(node: pytest.Item | pytest.Collector) -> FFTState:
     return state_of(node.config)
 
 
-class ProjectDir(pytest.Dir):
-    """A folder that is a FastFlowTransform project."""
+class ProjectDir(pytest.Directory):
+    """A folder that is a FastFlowTransform project: loads it, then collects its entries as
+    pytest's own ``Dir`` does (``Dir`` is final, so this is a ``Directory`` of its own)."""
 
     build_run: BuildRun | None = None
 
@@ -52,7 +54,7 @@ class ProjectDir(pytest.Dir):
                 raise  # asked for by an --fft-* option: a collection error, as any other
             # Plain pytest: the project's problem is one failed item, the other tests run.
             yield _load_failure(self, exc)
-            yield from super().collect()
+            yield from self._entries()
             return
         for warning in self.build_run.project.warnings:
             self.warn(FFTWarning(warning))
@@ -61,7 +63,25 @@ class ProjectDir(pytest.Dir):
                 and selection_is_final(self.config, self.path):
             self.build_run.start_early(seed=options.seed, run=options.run, test=options.test,
                                        select=options.select, exclude=options.exclude)
-        yield from super().collect()
+        yield from self._entries()
+
+    def _entries(self) -> Iterator[pytest.Item | pytest.Collector]:
+        """The folder's files and sub-folders, through the usual collection hooks."""
+        ihook, session = self.ihook, self.session
+        for entry in sorted(os.scandir(self.path), key=lambda e: e.name):
+            path = Path(entry.path)
+            if entry.is_dir():
+                if not session.isinitpath(path, with_parents=True) and ihook.pytest_ignore_collect(
+                        collection_path=path, config=self.config):
+                    continue
+                collector = ihook.pytest_collect_directory(path=path, parent=self)
+                if collector is not None:
+                    yield collector
+            elif entry.is_file():
+                if not session.isinitpath(path) and ihook.pytest_ignore_collect(
+                        collection_path=path, config=self.config):
+                    continue
+                yield from ihook.pytest_collect_file(file_path=path, parent=self)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, FFTError):
@@ -69,7 +89,7 @@ class ProjectDir(pytest.Dir):
         return super().repr_failure(excinfo)
 
 
-def _load_failure(project_dir: ProjectDir, error: FFTError) -> pytest.Node:
+def _load_failure(project_dir: ProjectDir, error: FFTError) -> pytest.Item | pytest.Collector:
     """The failed item of a project that does not load, in the file the error names when
     that file is the project's (``shop/project.yml::load``), else in the folder."""
     if error.file is not None:
@@ -137,7 +157,7 @@ def _has_conftest(root: Path, skip: list[str]) -> bool:
     neither does this walk (a virtualenv in the project costs nothing)."""
     import fnmatch
 
-    for folder, dirs, files in os.walk(root):
+    for _, dirs, files in os.walk(root):
         if "conftest.py" in files:
             return True
         dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in skip)]

@@ -248,7 +248,8 @@ def parse_vars(items: list[str]) -> dict[str, Any]:
             continue
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
-            raise pytest.UsageError(f"--vars {text!r}: expected KEY=VALUE, e.g. --vars day=2024-01-01")
+            raise pytest.UsageError(
+                f"--vars {text!r}: expected KEY=VALUE, e.g. --vars day=2024-01-01")
         out[key.strip()] = _scalar(value.strip())
     return out
 

@@ -71,7 +71,8 @@ def _select_unit_cases(config: pytest.Config, state: FFTState, items: list[pytes
             raise pytest.UsageError(
                 f"no unit case for {what} {unknown[0]!r}; unit cases exist for: "
                 f"{', '.join(sorted(known)) or 'none'}")
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         if isinstance(item, UnitCaseItem) and (
             (models and relation_for(item.case.model) not in models)
@@ -110,7 +111,8 @@ def _apply_selection(config: pytest.Config, state: FFTState, items: list[pytest.
                 wanted[run.root] = run.selection(state.options.select, state.options.exclude)
             except FFTError as exc:
                 raise pytest.UsageError(str(exc)) from None
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         if isinstance(item, NodeItem):
             (keep if item.node_name in wanted[item.build_run.root] else drop).append(item)

@@ -61,7 +61,8 @@ def _case_function(fft_unit_engine: Any, request: pytest.FixtureRequest) -> None
     """Build the case's model from its inputs and compare (the body of every unit item)."""
     from pytest_fft.utest.runner import run_case
 
-    item: UnitCaseItem = request.node  # type: ignore[assignment]
+    item = request.node
+    assert isinstance(item, UnitCaseItem)
     if isinstance(fft_unit_engine, FFTError):  # the fixture could not give an engine
         raise fft_unit_engine
     mode = item.cache_mode
@@ -88,10 +89,10 @@ def frame_cases_first(items: list[pytest.Item]) -> None:
     from pytest_fft.utest.runner import needs_frames
 
     slots = [index for index, item in enumerate(items) if isinstance(item, UnitCaseItem)]
-    cases = [items[index] for index in slots]
-    ordered = sorted(cases, key=lambda item: not needs_frames(item.build_run.project, item.case))
-    for index, item in zip(slots, ordered):
-        items[index] = item
+    cases = [item for item in items if isinstance(item, UnitCaseItem)]
+    ordered = sorted(cases, key=lambda case: not needs_frames(case.build_run.project, case.case))
+    for index, case in zip(slots, ordered, strict=True):
+        items[index] = case
 
 
 _PASSED_KEY: pytest.StashKey[dict[str, str]] = pytest.StashKey()
@@ -185,7 +186,7 @@ class UnitCacheRecorder:
         if report.when == "call" and report.passed:
             for key, value in report.user_properties:
                 if key == "fft_utest_fp":
-                    self.passed[report.nodeid] = value
+                    self.passed[report.nodeid] = str(value)
 
     def pytest_sessionfinish(self) -> None:
         from pytest_fft.plugin.state import UTEST_CACHE_KEY

@@ -114,10 +114,11 @@ class Project:
     def relation_of(self, name: str) -> str:
         """The relation a model or seed builds, by node name (``mart_users.ff``) or by relation
         name (``mart_users``); ``KeyError`` naming what exists otherwise."""
-        for node in (*self.models.values(), *self.seeds.values()):
+        built: list[Model | Seed] = [*self.models.values(), *self.seeds.values()]
+        for node in built:
             if name in (node.name, node.relation):
                 return node.relation
-        known = sorted(n.relation for n in (*self.models.values(), *self.seeds.values()))
+        known = sorted(n.relation for n in built)
         raise KeyError(f"{name!r} is no model or seed of project {self.name!r}; "
                        f"its relations: {', '.join(known)}")
 

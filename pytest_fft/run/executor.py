@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pytest_fft.run.building import build_node
 from pytest_fft.checks.runner import run_check
 from pytest_fft.engines.base import Engine
 from pytest_fft.errors import FFTError, ModelError, SelectionError
-from pytest_fft.run.node_logs import capture_node_logs
 from pytest_fft.project.records import Check, Project
+from pytest_fft.run.building import build_node
+from pytest_fft.run.node_logs import capture_node_logs
 
 Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
 """``fail``/``warn``: a data-quality check ran and found problems (error / warn severity)."""
@@ -419,8 +419,9 @@ class Executor:
             return NodeResult(name, "cached", started, 0.0,
                               message="unchanged since the last build")
         if name in self.blocked:
-            err = SelectionError(self.blocked[name], file=node.rel_path, node=name)
-            return NodeResult(name, "error", started, 0.0, message=err.message, error=err)
+            blocked = SelectionError(self.blocked[name], file=node.rel_path, node=name)
+            return NodeResult(name, "error", started, 0.0, message=blocked.message,
+                              error=blocked)
         try:
             if isinstance(node, Check):
                 outcome = run_check(self.engine, node, self.env_name)

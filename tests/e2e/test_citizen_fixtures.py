@@ -11,8 +11,12 @@ import pandas  # noqa: F401 - numpy cannot be imported twice in one process
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from citizen_helpers import (  # noqa: E402
-    BUILD_IDS, QUIET, copy_example, verbose_outcomes, write_files,
+from citizen_helpers import (
+    BUILD_IDS,
+    QUIET,
+    copy_example,
+    verbose_outcomes,
+    write_files,
 )
 
 pytest_plugins = ["pytester"]

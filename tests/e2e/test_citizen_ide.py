@@ -11,9 +11,17 @@ import pandas  # noqa: F401 - numpy cannot be imported twice in one process
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from citizen_helpers import (  # noqa: E402
-    BUILD_IDS, CHECK_IDS, QUIET, UNIT_IDS, copy_example, item_ids, junit_cases,
-    teamcity_messages, verbose_outcomes, write_files,
+from citizen_helpers import (
+    BUILD_IDS,
+    CHECK_IDS,
+    QUIET,
+    UNIT_IDS,
+    copy_example,
+    item_ids,
+    junit_cases,
+    teamcity_messages,
+    verbose_outcomes,
+    write_files,
 )
 
 pytest_plugins = ["pytester"]

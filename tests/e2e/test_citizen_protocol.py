@@ -12,8 +12,14 @@ import pandas  # noqa: F401 - numpy cannot be imported twice in one process
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from citizen_helpers import (  # noqa: E402
-    QUIET, junit_cases, run_statuses, tables, tiny_project, verbose_outcomes, write_files,
+from citizen_helpers import (
+    QUIET,
+    junit_cases,
+    run_statuses,
+    tables,
+    tiny_project,
+    verbose_outcomes,
+    write_files,
 )
 
 pytest_plugins = ["pytester"]
