@@ -169,8 +169,10 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     if not extra and ns.command != "utest":
         # Nothing but fft's own options: the nodes are known once the project is loaded.
         args.append("--fft-start-early")
+    # python_files empty: the project's own pytest tests (tests/test_*.py) are pytest's to run,
+    # not fft's; a test file named after `--` still runs.
     return [*args, "-p", "no:terminal", "-p", "no:pytester", "-p", "no:unraisableexception",
-            "--capture=no", *extra]
+            "--capture=no", "-o", "python_files=", *extra]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -421,3 +421,16 @@ def test_dag_checks_env_and_engine_and_a_docs_file_is_an_error(simple_project: P
     result = run_fft("dag", str(simple_project), "--html")
     assert result.returncode == 1
     assert "cannot write" in result.output and "Traceback" not in result.output
+
+
+def test_fft_leaves_the_projects_own_pytest_tests_to_pytest(make_project, run_fft) -> None:
+    """A project's tests/test_*.py are the user's pytest tests: `fft run` builds, it does not
+    run them (pytest does, with the build or without)."""
+    root = make_project({
+        "models/one.ff.sql": "select 1 as id\n",
+        "tests/test_mine.py": "def test_mine():\n    raise AssertionError('ran')\n",
+    })
+    result = run_fft("run", str(root), "--env", "dev")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Done: 1 ok" in result.stdout
+    assert "test_mine" not in result.stdout + result.stderr
