@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-LINTED = ["pytest_fft", "tests", "bench", "conftest.py"]
+LINTED = ["pytest_fft", "tests", "bench", "examples", "conftest.py"]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
