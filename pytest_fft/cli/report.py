@@ -329,7 +329,7 @@ class CliReporter:
 
     def exit_code(self, pytest_code: int) -> int:
         """0 ok; 1 project, build or can't-run errors; 2 data-quality failures; 99 unexpected."""
-        from pytest_fft.cli.main import (
+        from pytest_fft.cli.exit_codes import (
             EXIT_DATA_QUALITY,
             EXIT_ERROR,
             EXIT_INTERRUPTED,

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from pytest_fft.engines.registry import ENGINES as ENGINE_SPECS
 from pytest_fft.errors import ProfileError
-from pytest_fft.project.profile_snapshot import ResolvedProfile
+from pytest_fft.project.resolved_profile import ResolvedProfile
 from pytest_fft.project.yaml_io import line_of, load_yaml
 
 DEFAULT_ENV = "dev"
