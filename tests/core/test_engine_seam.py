@@ -18,7 +18,7 @@ from pytest_fft.run.executor import Executor, NodeResult
 from pytest_fft.run.session import BuildRun, BuildSettings
 
 
-def _run_with(project, engine) -> BuildRun:  # noqa: ANN001
+def _run_with(project, engine) -> BuildRun:
     run = BuildRun(project=project, profile=None, settings=BuildSettings())
     run._engine = engine
     run.fingerprints = {"a.ff": "fp-a"}
@@ -32,7 +32,7 @@ def test_capabilities_are_declared_not_probed() -> None:
     assert capability(engine, InlineInputs) is None
 
 
-def test_record_builds_writes_what_was_built(make_dag_project) -> None:  # noqa: ANN001
+def test_record_builds_writes_what_was_built(make_dag_project) -> None:
     project = make_dag_project({"a.ff": (), "b.ff": ("a.ff",)})
     engine = FakeEngine()
     run = _run_with(project, engine)
@@ -41,7 +41,7 @@ def test_record_builds_writes_what_was_built(make_dag_project) -> None:  # noqa:
     assert engine.audit == [("a.ff", "a", "fp-a", 5.0)]
 
 
-def test_a_failing_audit_table_is_a_warning_naming_the_engine_error(make_dag_project) -> None:  # noqa: ANN001
+def test_a_failing_audit_table_is_a_warning_naming_the_engine_error(make_dag_project) -> None:
     project = make_dag_project({"a.ff": ()})
     engine = FakeEngine(audit_error=PermissionError("no privilege to create _ff_meta"))
     run = _run_with(project, engine)
@@ -53,7 +53,7 @@ def test_a_failing_audit_table_is_a_warning_naming_the_engine_error(make_dag_pro
 
 
 def test_programming_errors_in_the_audit_path_are_not_swallowed_silently(
-        make_dag_project) -> None:  # noqa: ANN001
+        make_dag_project) -> None:
     project = make_dag_project({"a.ff": ()})
     run = _run_with(project, FakeEngine(audit_error=TypeError("bad row")))
     with warnings.catch_warnings(record=True) as caught:
@@ -62,7 +62,7 @@ def test_programming_errors_in_the_audit_path_are_not_swallowed_silently(
     assert [type(w.message) for w in caught] == [AuditTableWarning]
 
 
-def test_cache_decisions_compare_relations_as_the_engine_does(make_dag_project) -> None:  # noqa: ANN001
+def test_cache_decisions_compare_relations_as_the_engine_does(make_dag_project) -> None:
     project = make_dag_project({"Users.ff": ()})
     engine = FakeEngine()
     engine.create_relation("users", "select 1", "table")  # the engine ignores case
@@ -71,7 +71,7 @@ def test_cache_decisions_compare_relations_as_the_engine_does(make_dag_project) 
     assert skip == {"Users.ff"}
 
 
-def test_missing_upstream_asks_the_engine(make_dag_project) -> None:  # noqa: ANN001
+def test_missing_upstream_asks_the_engine(make_dag_project) -> None:
     project = make_dag_project({"a.ff": (), "b.ff": ("a.ff",)})
     run = _run_with(project, FakeEngine())
     run.nodes = ["b.ff"]
@@ -83,7 +83,7 @@ def test_missing_upstream_asks_the_engine(make_dag_project) -> None:  # noqa: AN
     assert run._missing_upstream() == {}
 
 
-def test_the_fake_engine_runs_a_whole_dag_with_the_executor(make_dag_project) -> None:  # noqa: ANN001
+def test_the_fake_engine_runs_a_whole_dag_with_the_executor(make_dag_project) -> None:
     project = make_dag_project({"a.ff": (), "b.ff": ("a.ff",), "c.ff": ("a.ff",)})
     engine = FakeEngine(fail=["c"])
     results = Executor(project, engine, project.dag.order, jobs=2).run()
@@ -100,7 +100,7 @@ class _LineEngine(FakeEngine):
         return 2
 
 
-def test_sql_error_line_comes_from_the_engine(tmp_path: Path, load) -> None:  # noqa: ANN001
+def test_sql_error_line_comes_from_the_engine(tmp_path: Path, load) -> None:
     project = load({"models/a.ff.sql": "select\n  nope\nfrom x\n"})
     model = project.models["a.ff"]
     from pytest_fft.errors import ModelError
