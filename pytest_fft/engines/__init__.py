@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from types import MappingProxyType
 from typing import Any
@@ -26,8 +28,8 @@ from pytest_fft.engines.relations import ExistingRelations
 
 __all__ = [
     "ENGINES", "ENGINE_ABBREV", "AuditTable", "Engine", "EngineSpec", "ExistingRelations",
-    "FrameReader", "InlineInputs", "RowLoader", "capability", "create_engine", "engine_spec",
-    "find_engine_spec",
+    "FrameReader", "InlineInputs", "RowLoader", "capability", "create_engine",
+    "create_unit_engine", "engine_spec", "find_engine_spec",
 ]
 
 # Kept for BuildRun.engine_abbrev (run/session.py); new code reads engine_spec(name).abbrev.
@@ -50,13 +52,44 @@ def create_engine(profile: Any, *, wait: float = 0.0, read_only: bool = False) -
             hint=f"use a duckdb profile for now; the {spec.name} engine will ship with "
                  f"{spec.install_hint}",
         )
+    with _driver_of(spec):
+        engine: Engine = _engine_class(spec).from_profile(profile, wait=wait,
+                                                          read_only=read_only)
+    return engine
+
+
+def create_unit_engine(engine: str = "duckdb") -> Engine:
+    """A private, empty engine for one unit case (DuckDB: a scratch schema of an in-memory
+    database; ``close()`` drops it). EngineNotInstalledError for an engine that cannot run
+    unit cases yet."""
+    from pytest_fft.errors import EngineNotInstalledError
+
+    spec = find_engine_spec(engine)
+    if spec is None or spec.engine_class is None:
+        raise EngineNotInstalledError(
+            f"unit tests on {engine!r} are not available yet",
+            hint="run them on DuckDB (drop engine:/--engine), the default")
+    with _driver_of(spec):
+        scratch: Engine = _engine_class(spec).scratch()
+    return scratch
+
+
+def _engine_class(spec: EngineSpec) -> Any:
+    assert spec.engine_class is not None
     module_name, _, class_name = spec.engine_class.partition(":")
-    try:  # the engine module imports its driver when the engine opens
-        engine: Engine = getattr(import_module(module_name), class_name).from_profile(
-            profile, wait=wait, read_only=read_only)
-    except ModuleNotFoundError as exc:  # the driver of an optional extra is missing
+    return getattr(import_module(module_name), class_name)
+
+
+@contextmanager
+def _driver_of(spec: EngineSpec) -> Iterator[None]:
+    """A missing driver (the engine module imports it when an engine opens) as one error
+    naming the extra to install."""
+    from pytest_fft.errors import EngineNotInstalledError
+
+    try:
+        yield
+    except ModuleNotFoundError as exc:
         raise EngineNotInstalledError(
             f"engine {spec.name!r} needs {exc.name}, which is not installed",
             hint=spec.install_hint,
         ) from exc
-    return engine

@@ -112,3 +112,35 @@ def test_sql_error_line_comes_from_the_engine(tmp_path: Path, load) -> None:
     with pytest.raises(ModelError) as info:
         build_node(project, FakeEngine(fail=["a"]), model)  # no line: the model's own line
     assert info.value.line == model.line
+
+
+def test_unit_engines_come_from_the_registry() -> None:
+    from pytest_fft.engines import create_unit_engine
+    from pytest_fft.errors import EngineNotInstalledError
+
+    engine = create_unit_engine("duckdb")
+    try:
+        engine.create_relation("t", "select 1 as i", "table")
+        assert "t" in engine.existing_relations()
+    finally:
+        engine.close()
+    with pytest.raises(EngineNotInstalledError, match="unit tests on 'postgres'"):
+        create_unit_engine("postgres")
+
+
+def test_a_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from pytest_fft.engines import ENGINES, create_engine, registry
+    from pytest_fft.errors import EngineNotInstalledError
+
+    missing = dataclasses.replace(ENGINES["postgres"], engine_class="no_such_driver_mod:Engine")
+    monkeypatch.setattr(registry, "ENGINES", {**ENGINES, "postgres": missing})
+
+    class Profile:
+        engine = "postgres"
+
+    with pytest.raises(EngineNotInstalledError) as info:
+        create_engine(Profile())
+    assert "no_such_driver_mod" in info.value.message
+    assert info.value.hint == "pip install 'pytest-fft[postgres]'"
