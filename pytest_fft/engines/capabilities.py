@@ -26,7 +26,7 @@ class RowLoader(Protocol):
     """Loads inline rows (a unit case's input) as a table faster than through a frame."""
 
     def load_rows(self, relation: str, columns: tuple[str, ...],
-                  rows: tuple[dict[str, Any], ...]) -> None:
+                  rows: tuple[Mapping[str, Any], ...]) -> None:
         """Create table ``relation`` from ``rows``; ValueError when a column cannot be typed
         from its values (mixed kinds): the caller then writes a frame instead."""
 
@@ -35,7 +35,7 @@ class RowLoader(Protocol):
 class InlineInputs(Protocol):
     """Runs a query over inline inputs without creating anything: a unit case in one query."""
 
-    def inline_rows(self, columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> Any:
+    def inline_rows(self, columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
         """Inline rows as this engine's inline relation (an opaque value for
         :meth:`select_with_inputs` and :meth:`FrameReader.frame_of` of the same engine);
         ValueError when a column has no single SQL type (mixed kinds, only NULLs)."""

@@ -202,14 +202,14 @@ class DuckDBEngine:
         return None
 
     def load_rows(self, relation: str, columns: tuple[str, ...],
-                  rows: tuple[dict[str, Any], ...]) -> None:
+                  rows: tuple[Mapping[str, Any], ...]) -> None:
         """A table from inline rows (unit-case inputs), through Arrow: about a third of the
         cost of building a pandas frame first. Raises ValueError when Arrow cannot type a
         column (mixed kinds); the caller then goes through pandas."""
         self.write_frame(relation, arrow_table(columns, rows), "table")
 
     def inline_rows(self, columns: tuple[str, ...],
-                    rows: tuple[dict[str, Any], ...]) -> InlineRelation:
+                    rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
         """See :func:`inline_relation`."""
         return inline_relation(columns, rows)
 
@@ -317,7 +317,7 @@ class DuckDBEngine:
             for cur in self._cursors:
                 try:
                     cur.interrupt()
-                except Exception:
+                except Exception:  # noqa: BLE001, S110 - a closed cursor runs nothing to stop
                     pass
 
     def close(self) -> None:
@@ -325,7 +325,7 @@ class DuckDBEngine:
             for cur in self._cursors:
                 try:
                     cur.close()
-                except Exception:
+                except Exception:  # noqa: BLE001, S110 - closed already: nothing to release
                     pass
             self._cursors.clear()
         if not self._owns_database and self._schema_created:  # leave nothing behind
@@ -351,7 +351,7 @@ class InlineRelation:
     params: tuple[Any, ...]
 
 
-def inline_relation(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> InlineRelation:
+def inline_relation(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
     """Inline rows (a unit case's input) as a SELECT over ``VALUES``, each column cast to the
     one SQL type its values have, as Arrow would type them: whole numbers BIGINT, numbers
     with a fraction among them DOUBLE, text VARCHAR, booleans BOOLEAN, dates DATE, timestamps
@@ -393,10 +393,10 @@ def _sql_type(column: str, values: list[Any]) -> str:
     raise ValueError(f"column {column} holds " + ", ".join(sorted(k.__name__ for k in kinds)))
 
 
-def arrow_table(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> Any:
+def arrow_table(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
     """Inline rows as an Arrow table typed from their values. ValueError when Arrow cannot
     type a column (mixed kinds, or only NULLs): pandas' typing rules decide those."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]  # ships no type information
 
     try:
         table = pa.table({c: pa.array([row.get(c) for row in rows]) for c in columns})
