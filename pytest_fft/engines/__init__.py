@@ -15,7 +15,7 @@ from importlib import import_module
 from types import MappingProxyType
 from typing import Any
 
-from pytest_fft.engines.base import Engine
+from pytest_fft.engines.base import Engine, EngineClass
 from pytest_fft.engines.capabilities import (
     AuditTable,
     FrameReader,
@@ -27,9 +27,9 @@ from pytest_fft.engines.registry import ENGINES, EngineSpec, engine_spec, find_e
 from pytest_fft.engines.relations import ExistingRelations
 
 __all__ = [
-    "ENGINES", "ENGINE_ABBREV", "AuditTable", "Engine", "EngineSpec", "ExistingRelations",
+    "ENGINES", "ENGINE_ABBREV", "AuditTable", "Engine", "EngineClass", "EngineSpec", "ExistingRelations",
     "FrameReader", "InlineInputs", "RowLoader", "capability", "create_engine",
-    "create_unit_engine", "engine_spec", "find_engine_spec",
+    "create_unit_engine", "engine_spec", "find_engine_spec", "warehouse_exists",
 ]
 
 # Kept for BuildRun.engine_abbrev (run/session.py); new code reads engine_spec(name).abbrev.
@@ -58,6 +58,17 @@ def create_engine(profile: Any, *, wait: float = 0.0, read_only: bool = False) -
     return engine
 
 
+def warehouse_exists(profile: Any) -> bool:
+    """Whether the profile's warehouse exists to be read (``fft dag`` shows no columns, and
+    creates nothing, when it does not). True where only opening it can tell."""
+    spec = engine_spec(profile.engine)
+    if spec.engine_class is None:
+        return True  # opening it says why it cannot be read
+    with _driver_of(spec):
+        exists: bool = _engine_class(spec).warehouse_exists(profile)
+    return exists
+
+
 def create_unit_engine(engine: str = "duckdb") -> Engine:
     """A private, empty engine for one unit case (DuckDB: a scratch schema of an in-memory
     database; ``close()`` drops it). EngineNotInstalledError for an engine that cannot run
@@ -74,10 +85,11 @@ def create_unit_engine(engine: str = "duckdb") -> Engine:
     return scratch
 
 
-def _engine_class(spec: EngineSpec) -> Any:
+def _engine_class(spec: EngineSpec) -> EngineClass:
     assert spec.engine_class is not None
     module_name, _, class_name = spec.engine_class.partition(":")
-    return getattr(import_module(module_name), class_name)
+    engine_class: EngineClass = getattr(import_module(module_name), class_name)
+    return engine_class
 
 
 @contextmanager

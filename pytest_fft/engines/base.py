@@ -69,3 +69,21 @@ class Engine(Protocol):
         """Stop running statements as soon as possible (Ctrl-C)."""
 
     def close(self) -> None: ...
+
+
+class EngineClass(Protocol):
+    """What the registry's ``engine_class`` names: the class-level ways to get an engine.
+
+    ``create_engine`` calls :meth:`from_profile`, ``create_unit_engine`` :meth:`scratch`,
+    ``fft dag`` :meth:`warehouse_exists` before opening anything read-only.
+    """
+
+    def from_profile(self, profile: Any, *, wait: float = 0.0,
+                     read_only: bool = False) -> Engine:
+        """The engine of a resolved profile of this engine."""
+
+    def scratch(self) -> Engine:
+        """A private, empty engine for one unit case; ``close()`` removes what it made."""
+
+    def warehouse_exists(self, profile: Any) -> bool:
+        """Whether the profile's warehouse exists to be read."""

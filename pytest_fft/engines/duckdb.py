@@ -77,6 +77,12 @@ class DuckDBEngine:
         return cls(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait,
                    read_only=read_only)
 
+    @staticmethod
+    def warehouse_exists(profile: Any) -> bool:
+        """Whether the profile's database file exists (an in-memory one never does)."""
+        path = profile.duckdb.path
+        return bool(path) and path != ":memory:" and Path(path).exists()
+
     def _connect(self, path: str, wait: float, read_only: bool = False) -> Any:
         """Open the database; another process holding it is an error at once, or, with
         ``wait`` seconds, something to wait for (DuckDB admits one writing process)."""

@@ -144,3 +144,18 @@ def test_a_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
         create_engine(Profile())
     assert "no_such_driver_mod" in info.value.message
     assert info.value.hint == "pip install 'pytest-fft[postgres]'"
+
+
+def test_warehouse_exists_asks_the_engine_class(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from pytest_fft.engines import warehouse_exists
+
+    def duckdb_profile(path: str) -> SimpleNamespace:
+        return SimpleNamespace(engine="duckdb", duckdb=SimpleNamespace(path=path))
+
+    assert not warehouse_exists(duckdb_profile(":memory:"))
+    assert not warehouse_exists(duckdb_profile(str(tmp_path / "none.duckdb")))
+    (tmp_path / "db.duckdb").write_bytes(b"")
+    assert warehouse_exists(duckdb_profile(str(tmp_path / "db.duckdb")))
+    assert warehouse_exists(SimpleNamespace(engine="postgres"))  # opening it will tell
