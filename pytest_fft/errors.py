@@ -18,6 +18,9 @@ The tree::
         ├── RequiredColumnsError      @model(requires=...) not met by an input
         └── ModelReturnTypeError      a Python model returned something that is no frame
 
+Warnings (a run goes on): ``AuditTableWarning``, the ``_ff_meta`` audit table could not be
+written (the builds themselves succeeded).
+
 ``FastFlowTransformError`` is an alias of :class:`FFTError` so code written for
 FastFlowTransform keeps catching what it expects.
 """
@@ -158,3 +161,7 @@ def read_project_text(path: Path, display: str) -> str:
             file=display, line=line,
             hint="save the file as UTF-8 (your editor's encoding setting), then run again",
         ) from None
+
+
+class AuditTableWarning(UserWarning):
+    """The engine could not write the ``_ff_meta`` audit rows of a run; the builds stand."""

@@ -24,8 +24,7 @@ def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
     try:
         rows = engine.query(sql)
     except Exception as exc:
-        existing = engine.existing_relations()
-        missing = [t for t in check.spec.tables if t.split(".")[-1] not in existing]
+        missing = engine.existing_relations().missing(check.spec.tables)
         if missing:
             raise CheckError(
                 f"table {missing[0]} does not exist in {env_name}; build it with fft run",

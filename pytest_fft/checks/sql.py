@@ -47,6 +47,7 @@ from typing import Any
 
 from pytest_fft.checks.dialect import Dialect
 from pytest_fft.checks.spec import CheckNotSupportedError, CheckSpec
+from pytest_fft.engines.registry import ENGINES
 
 #: How many offending values an ``accepted_values`` failure lists.
 TOP_VALUES = 5
@@ -145,11 +146,12 @@ def _sql_regex_match(spec: CheckSpec, d: Dialect) -> str:
     col = d.quote(spec.column or "")
     match = d.regex_match(col, d.string_literal(spec.params["pattern"]))
     if match is None:
+        with_regex = [n for n, s in ENGINES.items() if s.checks.regex_template is not None]
         raise CheckNotSupportedError(
             f"{spec.id}: the {d.name} engine does not support regex_match",
             node=spec.id, line=spec.line,
-            hint="run this check on duckdb, postgres, bigquery, databricks_spark or "
-                 "snowflake_snowpark, or express it with accepted_values",
+            hint=f"run this check on {', '.join(with_regex[:-1])} or {with_regex[-1]}, "
+                 "or express it with accepted_values",
         )
     return _count_where(f"{col} is not null and not {match}", "failing_rows", spec, d)
 

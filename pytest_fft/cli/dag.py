@@ -65,11 +65,9 @@ def _vars(items: list[str]) -> dict[str, Any] | None:
 def _columns(resolved: Any) -> tuple[dict[str, list[tuple[str, str]]] | None, str | None]:
     """The relations' columns from the profile's warehouse, opened read-only; ``(None, why
     not)`` when it has no database yet or cannot be read (the page is written without)."""
-    from pytest_fft.engines import create_engine
+    from pytest_fft.engines import create_engine, warehouse_exists
 
-    path = getattr(getattr(resolved.profile, "duckdb", None), "path", None)
-    if resolved.engine == "duckdb" and (path is None or path == ":memory:"
-                                        or not Path(path).exists()):
+    if not warehouse_exists(resolved.profile):
         return None, "No columns: the database of this env does not exist yet (run fft run)."
     engine = None
     try:

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from pytest_fft._version import __version__
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_DATA_QUALITY = 2
-EXIT_INTERRUPTED = 130
-EXIT_UNEXPECTED = 99
+from pytest_fft.cli.exit_codes import (  # noqa: F401 - also the names main has always had
+    EXIT_DATA_QUALITY,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+)
 
 COMMANDS = {
     "seed": ("load the seeds of a project", ["--fft-seed"]),

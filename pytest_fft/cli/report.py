@@ -123,9 +123,11 @@ class CliReporter:
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
+        from pytest_fft.errors import AuditTableWarning
         from pytest_fft.plugin.items import FFTWarning
 
-        if isinstance(warning_message.message, FFTWarning) and not self.quiet:
+        if (isinstance(warning_message.message, (FFTWarning, AuditTableWarning))
+                and not self.quiet):
             self.err_console.print(f"[yellow]warning[/] {escape(str(warning_message.message))}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -339,7 +341,7 @@ class CliReporter:
 
     def exit_code(self, pytest_code: int) -> int:
         """0 ok; 1 project, build or can't-run errors; 2 data-quality failures; 99 unexpected."""
-        from pytest_fft.cli.main import (
+        from pytest_fft.cli.exit_codes import (
             EXIT_DATA_QUALITY,
             EXIT_ERROR,
             EXIT_INTERRUPTED,

@@ -1,24 +1,35 @@
-"""The Engine protocol: what the executor, seeds and Python models need from a warehouse.
+"""The Engine protocol: what the executor, seeds, checks and Python models need from a warehouse.
 
 Engines are used from several threads at once; each thread gets its own cursor or
 connection inside the engine. Frames are engine-native (pandas for DuckDB, Spark and
 Snowpark frames later): the core never converts them.
+
+What only some engines can do is a capability protocol the engine declares
+(:mod:`pytest_fft.engines.capabilities`); what every engine does its own way (quoting,
+relation identity, error locations) is a method here. ``tests/contract`` states the behaviour
+every engine must show.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from pytest_fft.engines.registry import EngineSpec
+from pytest_fft.engines.relations import ExistingRelations
+
 
 @runtime_checkable
 class Engine(Protocol):
-    name: str  # "duckdb", "postgres", ...
+    name: str  # "duckdb", "postgres", ... (the registry's name)
     abbrev: str  # "DUCK", "PG", ... as shown in per-model output
+    spec: EngineSpec  # the engine's registry entry
+    capabilities: frozenset[Any]  # the capability protocols it implements
 
     def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
         """Atomically (re)build ``relation`` from a SELECT; returns rows written if known.
 
-        A failing SELECT leaves the previous relation untouched.
+        A failing or interrupted SELECT leaves the previous relation untouched (rows and
+        columns); a table may become a view and back.
         """
 
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
@@ -33,12 +44,23 @@ class Engine(Protocol):
     def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
         """Load a CSV/Parquet file as table ``relation``."""
 
-    def existing_relations(self) -> set[str]:
-        """Names of all tables and views in the target schema, in one query."""
+    def quote(self, relation: str) -> str:
+        """``schema.table`` quoted for this engine's SQL (each part)."""
+
+    def relation_key(self, relation: str) -> str:
+        """The identity of a relation name as the warehouse resolves it: case folded and
+        qualified the way the engine does (two names with one key are one relation)."""
+
+    def existing_relations(self) -> ExistingRelations:
+        """Every table and view the engine's unqualified and schema-qualified names reach,
+        in one query; ``relation in existing`` compares by :meth:`relation_key`."""
 
     def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
-        """The columns (name, type) of every table and view in the target schema, in one
-        query (``fft dag`` shows them)."""
+        """The columns (name, type) of every table and view in the target schema, by table
+        name, in one query (``fft dag`` shows them)."""
+
+    def error_line(self, exc: BaseException) -> int | None:
+        """The line of the statement an engine error points at (1-based), if it says."""
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Run ``sql`` and fetch all rows (checks, tests, tooling)."""
@@ -49,20 +71,19 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-@runtime_checkable
-class ThreadInterrupt(Protocol):
-    """An engine that can interrupt the statement of one thread (each thread has its own
-    cursor), leaving the other threads' statements running."""
+class EngineClass(Protocol):
+    """What the registry's ``engine_class`` names: the class-level ways to get an engine.
 
-    def interrupt_thread(self, thread: int) -> None:
-        """Interrupt what the thread with ident ``thread`` runs, if anything."""
+    ``create_engine`` calls :meth:`from_profile`, ``create_unit_engine`` :meth:`scratch`,
+    ``fft dag`` :meth:`warehouse_exists` before opening anything read-only.
+    """
 
+    def from_profile(self, profile: Any, *, wait: float = 0.0,
+                     read_only: bool = False) -> Engine:
+        """The engine of a resolved profile of this engine."""
 
-def quote_ident(name: str) -> str:
-    """ANSI double-quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
+    def scratch(self) -> Engine:
+        """A private, empty engine for one unit case; ``close()`` removes what it made."""
 
-
-def quote_relation(relation: str) -> str:
-    """``schema.table`` -> ``"schema"."table"``."""
-    return ".".join(quote_ident(part) for part in relation.split("."))
+    def warehouse_exists(self, profile: Any) -> bool:
+        """Whether the profile's warehouse exists to be read."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pytest_fft.engines.base import quote_ident, quote_relation
+from pytest_fft.engines.capabilities import (
+    AuditTable,
+    FrameReader,
+    InlineInputs,
+    RowLoader,
+    ThreadInterrupt,
+)
+from pytest_fft.engines.registry import engine_spec
+from pytest_fft.engines.relations import ExistingRelations
+
+SPEC = engine_spec("duckdb")
+quote_ident = SPEC.quote  # one name part
+quote_relation = SPEC.quote_relation
+
+# DuckDB's error context (PostgreSQL's too): "LINE 3: select ..." of the statement sent.
+_ERROR_LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
 
 _frame_ids = itertools.count()
 _scratch_ids = itertools.count(1)
@@ -26,8 +42,11 @@ _SCRATCH_DB: Any = None
 
 
 class DuckDBEngine:
-    name = "duckdb"
-    abbrev = "DUCK"
+    name = SPEC.name
+    abbrev = SPEC.abbrev
+    spec = SPEC
+    capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
+                                              ThreadInterrupt})
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
                  wait: float = 0.0, read_only: bool = False, _shared: Any = None) -> None:
@@ -41,6 +60,7 @@ class DuckDBEngine:
         self._by_thread: dict[int, Any] = {}  # thread ident -> its cursor
         self._lock = threading.Lock()
         self._owns_database = _shared is None
+        self._database: str | None = None  # current_database(), asked once (relation_key)
         self._schema_created = _shared is None
         if _shared is not None:
             # The scratch schema is created on first use: a unit case that runs as one query
@@ -52,11 +72,24 @@ class DuckDBEngine:
         self._con = self._connect(path, wait, read_only)
         if read_only:  # reads only: the schema must exist, and nothing is created
             if schema:
-                self._con.execute(f"set schema = '{schema}'")
+                self._con.execute(f"set schema = {_literal(schema)}")
             self._schema_created = True
         elif schema:
             self._con.execute(f"create schema if not exists {quote_ident(schema)}")
-            self._con.execute(f"set schema = '{schema}'")
+            self._con.execute(f"set schema = {_literal(schema)}")
+
+    @classmethod
+    def from_profile(cls, profile: Any, *, wait: float = 0.0,
+                     read_only: bool = False) -> DuckDBEngine:
+        """The engine of a duckdb profile (``profile.duckdb.path`` / ``db_schema``)."""
+        return cls(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait,
+                   read_only=read_only)
+
+    @staticmethod
+    def warehouse_exists(profile: Any) -> bool:
+        """Whether the profile's database file exists (an in-memory one never does)."""
+        path = profile.duckdb.path
+        return bool(path) and path != ":memory:" and Path(path).exists()
 
     def _connect(self, path: str, wait: float, read_only: bool = False) -> Any:
         """Open the database; another process holding it is an error at once, or, with
@@ -102,11 +135,11 @@ class DuckDBEngine:
             with self._lock:
                 if not self._schema_created:
                     self._con.execute(f"create schema {quote_ident(self.schema or 'main')}")
-                    self._con.execute(f"set schema = '{self.schema}'")
+                    self._con.execute(f"set schema = {_literal(self.schema or 'main')}")
                     self._schema_created = True
             cur = self._con.cursor()
             if self.schema:
-                cur.execute(f"set schema = '{self.schema}'")
+                cur.execute(f"set schema = {_literal(self.schema)}")
             self._local.cursor = cur
             with self._lock:
                 self._cursors.append(cur)
@@ -115,6 +148,30 @@ class DuckDBEngine:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self._cursor().execute(sql).fetchall()
+
+    # -- names -------------------------------------------------------------------------
+    def quote(self, relation: str) -> str:
+        return quote_relation(relation)
+
+    def relation_key(self, relation: str) -> str:
+        """``schema.name`` folded to one case (DuckDB matches names without regard to case,
+        quoted or not); an unqualified name is in the target schema, and a catalog
+        qualifier naming the open database is dropped."""
+        parts = relation.split(".")
+        if len(parts) == 1:
+            parts = [self.schema or "main", *parts]
+        elif len(parts) == 3 and SPEC.name_key(parts[0]) == self._current_database():
+            parts = parts[1:]
+        return ".".join(SPEC.name_key(part) for part in parts)
+
+    def _current_database(self) -> str:
+        if self._database is None:
+            self._database = SPEC.name_key(self.query("select current_database()")[0][0])
+        return self._database
+
+    def error_line(self, exc: BaseException) -> int | None:
+        found = _ERROR_LINE.search(str(exc))
+        return int(found.group(1)) if found else None
 
     # -- building ----------------------------------------------------------------------
     def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
@@ -160,11 +217,16 @@ class DuckDBEngine:
         return None
 
     def load_rows(self, relation: str, columns: tuple[str, ...],
-                  rows: tuple[dict[str, Any], ...]) -> None:
+                  rows: tuple[Mapping[str, Any], ...]) -> None:
         """A table from inline rows (unit-case inputs), through Arrow: about a third of the
         cost of building a pandas frame first. Raises ValueError when Arrow cannot type a
         column (mixed kinds); the caller then goes through pandas."""
         self.write_frame(relation, arrow_table(columns, rows), "table")
+
+    def inline_rows(self, columns: tuple[str, ...],
+                    rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
+        """See :func:`inline_relation`."""
+        return inline_relation(columns, rows)
 
     def select_with_inputs(self, sql: str, inputs: Mapping[str, Any],
                            ) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -216,19 +278,22 @@ class DuckDBEngine:
         return isinstance(value, pd.DataFrame)
 
     def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
-        literal = "'" + path.replace("'", "''") + "'"
+        literal = _literal(path)
         reader = f"read_parquet({literal})" if fmt == "parquet" else f"read_csv_auto({literal})"
         return self._replace(
             relation, "table",
             f"create or replace table {quote_relation(relation)} as select * from {reader}",
         )
 
-    def existing_relations(self) -> set[str]:
+    def existing_relations(self) -> ExistingRelations:
+        """Every table and view of the open database, in every schema, by key."""
         rows = self.query(
-            "select table_name from information_schema.tables "
-            "where table_schema = current_schema()"
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
         )
-        return {r[0] for r in rows}
+        return ExistingRelations(
+            frozenset(f"{SPEC.name_key(schema)}.{SPEC.name_key(table)}" for schema, table in rows),
+            self.relation_key)
 
     def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
         rows = self.query(
@@ -276,7 +341,7 @@ class DuckDBEngine:
             for cur in self._cursors:
                 try:
                     cur.interrupt()
-                except Exception:
+                except Exception:  # noqa: BLE001, S110 - a closed cursor runs nothing to stop
                     pass
 
     def close(self) -> None:
@@ -284,11 +349,12 @@ class DuckDBEngine:
             for cur in self._cursors:
                 try:
                     cur.close()
-                except Exception:
+                except Exception:  # noqa: BLE001, S110 - closed already: nothing to release
                     pass
             self._cursors.clear()
             self._by_thread.clear()
         if not self._owns_database and self._schema_created:  # leave nothing behind
+            assert self.schema is not None  # a scratch engine always has its own schema
             self._con.execute(f"drop schema if exists {quote_ident(self.schema)} cascade")
         self._con.close()
 
@@ -310,7 +376,7 @@ class InlineRelation:
     params: tuple[Any, ...]
 
 
-def inline_relation(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> InlineRelation:
+def inline_relation(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
     """Inline rows (a unit case's input) as a SELECT over ``VALUES``, each column cast to the
     one SQL type its values have, as Arrow would type them: whole numbers BIGINT, numbers
     with a fraction among them DOUBLE, text VARCHAR, booleans BOOLEAN, dates DATE, timestamps
@@ -352,10 +418,10 @@ def _sql_type(column: str, values: list[Any]) -> str:
     raise ValueError(f"column {column} holds " + ", ".join(sorted(k.__name__ for k in kinds)))
 
 
-def arrow_table(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> Any:
+def arrow_table(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
     """Inline rows as an Arrow table typed from their values. ValueError when Arrow cannot
     type a column (mixed kinds, or only NULLs): pandas' typing rules decide those."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]  # ships no type information
 
     try:
         table = pa.table({c: pa.array([row.get(c) for row in rows]) for c in columns})
@@ -364,3 +430,8 @@ def arrow_table(columns: tuple[str, ...], rows: tuple[dict[str, Any], ...]) -> A
     if any(pa.types.is_null(field.type) for field in table.schema):
         raise ValueError("a column has only NULLs")
     return table
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (``set schema`` takes one, not an identifier)."""
+    return "'" + text.replace("'", "''") + "'"

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pytest_fft.engines.registry import generic_spec
 from pytest_fft.project.dag import Dag
 from pytest_fft.decorators import SPEC_ATTR, ModelSpec
 from pytest_fft.errors import (
@@ -57,7 +58,7 @@ def load_project(
     sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
     py_specs = _discover_python_models(root, engine)
 
-    names = _NodeNames(root, fold_case=engine != "postgres")  # quoted names keep case there
+    names = _NodeNames(root, name_key=generic_spec(engine).name_key)
     for seed in seeds:
         names.add(seed.name, seed.relation, seed.rel_path)
     for path in sql_files:
@@ -120,15 +121,16 @@ def _rel(path: Path, root: Path) -> str:
 class _NodeNames:
     """Every node name and relation of the project, for ``ref()`` lookups and suggestions."""
 
-    def __init__(self, root: Path, *, fold_case: bool = True) -> None:
+    def __init__(self, root: Path, *, name_key: Callable[[str], str] = str.casefold) -> None:
         self.root = root
         self.by_name: dict[str, str] = {}  # name -> defining file
         self.by_relation: dict[str, str] = {}  # relation -> node name
         self._same_name: dict[str, list[str]] = {}  # name -> every file that defines it
         self._same_relation: dict[str, list[str]] = {}  # relation -> every node building it
-        # Relations as the warehouse tells them apart: DuckDB (and most engines) ignore the
-        # case of names, so Users.ff.sql and users.ff.sql would build one table.
-        self._fold_case = fold_case
+        # Relations as the warehouse tells them apart (the engine's EngineSpec.name_key):
+        # DuckDB ignores the case of names, so Users.ff.sql and users.ff.sql would build one
+        # table; Postgres keeps quoted names apart; Snowflake folds plain names to upper case.
+        self._name_key = name_key
         self._builder: dict[str, str] = {}  # relation key -> the first node building it
 
     def add(self, name: str, relation: str, rel_path: str) -> None:
@@ -137,7 +139,7 @@ class _NodeNames:
             self._same_name.setdefault(name, [self.by_name[name]]).append(rel_path)
             return
         self.by_name[name] = rel_path
-        key = relation.casefold() if self._fold_case else relation
+        key = self._name_key(relation)
         if key in self._builder:
             first = self._builder[key]
             self._same_relation.setdefault(relation_for(first), [first]).append(name)

@@ -14,23 +14,13 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_fft._version import __version__
+from pytest_fft.project.resolved_profile import ResolvedProfile
 
-
-@dataclass(frozen=True)
-class ResolvedProfile:
-    """The profile a run uses, with the env name it came from."""
-
-    env_name: str
-    profile: Any  # a member of ``pytest_fft.project.profiles.Profile``, or its ProfileView
-
-    @property
-    def engine(self) -> str:
-        return self.profile.engine
+__all__ = ["ProfileView", "ResolvedProfile", "resolve_profile_cached"]
 
 
 class ProfileView:

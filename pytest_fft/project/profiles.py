@@ -20,8 +20,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from pytest_fft.engines.registry import ENGINES as ENGINE_SPECS
 from pytest_fft.errors import ProfileError
-from pytest_fft.project.profile_snapshot import ResolvedProfile
+from pytest_fft.project.resolved_profile import ResolvedProfile
 from pytest_fft.project.yaml_io import line_of, load_yaml
 
 DEFAULT_ENV = "dev"
@@ -99,10 +100,12 @@ Profile = Annotated[
     | SnowflakeSnowparkProfile,
     Field(discriminator="engine"),
 ]
-ENGINES = ("duckdb", "postgres", "bigquery", "databricks_spark", "snowflake_snowpark")
-_MEMBERS: dict[str, type[_Strict]] = dict(zip(ENGINES, (
-    DuckDBProfile, PostgresProfile, BigQueryProfile, DatabricksSparkProfile,
-    SnowflakeSnowparkProfile), strict=True))
+ENGINES = tuple(ENGINE_SPECS)  # the registry's engine names
+# The profile class of each engine; a test holds it to the registry.
+_MEMBERS: dict[str, type[_Strict]] = {
+    "duckdb": DuckDBProfile, "postgres": PostgresProfile, "bigquery": BigQueryProfile,
+    "databricks_spark": DatabricksSparkProfile, "snowflake_snowpark": SnowflakeSnowparkProfile,
+}
 
 
 def validate_profile(data: Mapping[str, Any]) -> Any:
@@ -114,26 +117,9 @@ def validate_profile(data: Mapping[str, Any]) -> Any:
         return member.model_validate(data)
     return TypeAdapter(Profile).validate_python(data)
 
-# FF_* variable -> (engine block, key) it overrides.
+# FF_* variable -> (engine block, key) it overrides, from the registry.
 _ENV_OVERRIDES: dict[str, tuple[str, str]] = {
-    "FF_DUCKDB_PATH": ("duckdb", "path"),
-    "FF_DUCKDB_SCHEMA": ("duckdb", "db_schema"),
-    "FF_PG_DSN": ("postgres", "dsn"),
-    "FF_PG_SCHEMA": ("postgres", "db_schema"),
-    "FF_BQ_PROJECT": ("bigquery", "project"),
-    "FF_BQ_DATASET": ("bigquery", "dataset"),
-    "FF_BQ_LOCATION": ("bigquery", "location"),
-    "FF_BQ_USE_BIGFRAMES": ("bigquery", "use_bigframes"),
-    "FF_SPARK_MASTER": ("databricks_spark", "master"),
-    "FF_DBR_DATABASE": ("databricks_spark", "database"),
-    "FF_DBR_TABLE_FORMAT": ("databricks_spark", "table_format"),
-    "FF_SF_ACCOUNT": ("snowflake_snowpark", "account"),
-    "FF_SF_USER": ("snowflake_snowpark", "user"),
-    "FF_SF_PASSWORD": ("snowflake_snowpark", "password"),
-    "FF_SF_WAREHOUSE": ("snowflake_snowpark", "warehouse"),
-    "FF_SF_DATABASE": ("snowflake_snowpark", "database"),
-    "FF_SF_SCHEMA": ("snowflake_snowpark", "schema"),
-    "FF_SF_ROLE": ("snowflake_snowpark", "role"),
+    var: (spec.name, key) for spec in ENGINE_SPECS.values() for var, key in spec.env_overrides
 }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,27 +34,24 @@ def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception
                     sql: str | None = None, *, sent_as_compiled: bool = True) -> ModelError:
     """The engine's error as a :class:`ModelError` of ``model``; ``sql`` (its compiled SQL)
     is saved for the user. ``sent_as_compiled``: the engine ran ``sql`` from its first line
-    (a build), so its ``LINE n`` is line n of the compiled file, and of the model file too
-    when rendering kept the template's lines (``Model.sql_line``)."""
+    (a build), so the line its error points at (``Engine.error_line``) is that line of the
+    compiled file, and of the model file too when rendering kept the template's lines
+    (``Model.sql_line``)."""
     message = str(exc).strip() or type(exc).__name__
     compiled = _write_compiled(project, model, sql) if sql is not None else None
     hint = f"compiled SQL: {compiled}" if compiled else "fix the model and run again"
     line = getattr(model, "line", None)
-    at = _ENGINE_LINE.search(message) if sql is not None and sent_as_compiled else None
+    at = engine.error_line(exc) if sql is not None and sent_as_compiled else None
     if at is not None:
         if compiled:
-            hint = f"compiled SQL: {compiled}:{at.group(1)}"
+            hint = f"compiled SQL: {compiled}:{at}"
         sql_line = getattr(model, "sql_line", 0)  # 0: rendering moved the template's lines
         if sql_line:
-            line = sql_line + int(at.group(1)) - 1
+            line = sql_line + at - 1
     return ModelError(
         f"{model.name} failed on {engine.name}: {message}",
         file=model.rel_path, line=line, node=model.name, hint=hint,
     )
-
-
-# The error context of DuckDB and PostgreSQL: "LINE 3: select ...".
-_ENGINE_LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
 
 
 def _write_compiled(project: Project, model: Node, sql: str) -> str | None:

@@ -8,7 +8,7 @@ always build and remember. ``--fft-rebuild GLOB`` ignores the cache for matching
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from pytest_fft.project.names import relation_for
@@ -39,9 +39,12 @@ class CachePolicy:
         names: Iterable[str],
         current: Mapping[str, str],
         stored: Mapping[str, str],
-        existing_relations: set[str],
+        existing_relations: Container[str],
     ) -> set[str]:
-        """Nodes whose fingerprint matches the last build and whose relation still exists."""
+        """Nodes whose fingerprint matches the last build and whose relation still exists
+        (``existing_relations``: the engine's
+        :class:`~pytest_fft.engines.relations.ExistingRelations`, which compares names as
+        the warehouse does)."""
         if not self.reads:
             return set()
         skip = set()
@@ -50,8 +53,7 @@ class CachePolicy:
             if isinstance(node, Check) or self.forced(name):
                 continue
             fp = current.get(name)
-            if fp is not None and stored.get(name) == fp and (
-                    node.relation.split(".")[-1] in existing_relations):
+            if fp is not None and stored.get(name) == fp and node.relation in existing_relations:
                 skip.add(name)
         return skip
 

@@ -146,10 +146,11 @@ class _ReadyQueue:
 def interrupt_thread(engine: Engine, thread: int) -> None:
     """Interrupt the statement ``thread`` runs on ``engine``, if the engine can single one out
     (else nothing: interrupting every thread would fail nodes that did nothing wrong)."""
-    from pytest_fft.engines.base import ThreadInterrupt
+    from pytest_fft.engines.capabilities import ThreadInterrupt, capability
 
-    if isinstance(engine, ThreadInterrupt):
-        engine.interrupt_thread(thread)
+    interrupter = capability(engine, ThreadInterrupt)
+    if interrupter is not None:
+        interrupter.interrupt_thread(thread)
 
 
 class Executor:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_fft.engines.registry import find_engine_spec
 from pytest_fft.project.records import Model, Project, Seed
 
 FORMAT_VERSION = "1"  # bump when what goes into a fingerprint changes
@@ -56,7 +57,8 @@ def _sha(data: Any) -> str:
 
 
 def normalize_sql(sql: str, dialect: str) -> str:
-    """The statement as sqlglot prints it: no comments, canonical spacing and keyword case.
+    """The statement as sqlglot prints it (``dialect``: an engine name, read in its
+    registry's sqlglot dialect): no comments, canonical spacing and keyword case.
 
     Falls back to the text itself when sqlglot cannot parse it (or is not installed).
     """
@@ -65,8 +67,8 @@ def normalize_sql(sql: str, dialect: str) -> str:
         from sqlglot.errors import SqlglotError
     except ImportError:  # pragma: no cover - sqlglot is a dependency
         return sql
-    read = {"databricks_spark": "databricks", "snowflake_snowpark": "snowflake"}.get(
-        dialect, dialect)
+    spec = find_engine_spec(dialect)
+    read = spec.sqlglot_dialect if spec is not None else dialect
     try:
         expressions = sqlglot.parse(sql, read=read)
     except (SqlglotError, ValueError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import Any
 from pytest_fft.run.cache_policy import CachePolicy
 from pytest_fft.run.cache_store import FingerprintStore, MemoryStore
 from pytest_fft.engines import ENGINE_ABBREV, create_engine
-from pytest_fft.errors import FFTError
+from pytest_fft.engines.capabilities import AuditTable, capability
+from pytest_fft.engines.relations import ExistingRelations
+from pytest_fft.errors import AuditTableWarning, FFTError
 from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
 from pytest_fft.run.fingerprint import SqlNormalizer
 from pytest_fft.project.names import relation_for
@@ -50,7 +53,7 @@ class BuildRun:
     _stored: dict[str, Any] = field(default_factory=dict)
     _normalizer: SqlNormalizer | None = None
     _warming: threading.Thread | None = None  # normalises SQL while a cold run builds
-    _existing: set[str] | None = None
+    _existing: ExistingRelations | None = None
     shared: SharedRunDir | None = None  # under pytest-xdist: the run directory of the workers
     _builder_lock: Any = None
     parse_cache: Any = None  # ParseCache of the session, for what is derived from the project
@@ -170,13 +173,14 @@ class BuildRun:
         return True
 
     def _open_engine(self) -> Any:
-        assert self.profile is not None, "builds resolve the profile when collecting"
         if self._engine is None:
+            assert self.profile is not None, "builds resolve the profile when collecting"
             self._engine = create_engine(self.profile.profile, wait=self.settings.wait)
         return self._engine
 
-    def _existing_relations(self) -> set[str]:
-        """All relations of the target schema, fetched once per run (one metadata query)."""
+    def _existing_relations(self) -> ExistingRelations:
+        """The relations of the warehouse, fetched once per run (one metadata query);
+        ``relation in`` them compares as the engine identifies relations."""
         if self._existing is None:
             self._existing = self._open_engine().existing_relations()
         return self._existing
@@ -216,8 +220,7 @@ class BuildRun:
         existing = self._existing_relations()
         return {
             name for name, fp in current.items()
-            if stored.get(name) != fp
-            or self.project.node(name).relation.split(".")[-1] not in existing
+            if stored.get(name) != fp or self.project.node(name).relation not in existing
         }
 
     def _cache_decisions(self) -> set[str]:
@@ -251,8 +254,7 @@ class BuildRun:
         if not outside:
             return {}
         existing = self._existing_relations()
-        missing = {p for p in outside
-                   if self.project.node(p).relation.split(".")[-1] not in existing}
+        missing = {p for p in outside if self.project.node(p).relation not in existing}
         blocked = {}
         for name in self.nodes:
             if name in self.project.checks:
@@ -396,11 +398,14 @@ class BuildRun:
                   result.started_at)
                  for name, result in results.items()
                  if result.status == "success" and name not in self.project.checks]
-        if built and hasattr(self._engine, "record_builds"):
+        audit = capability(self._engine, AuditTable)
+        if built and audit is not None:
             try:
-                self._engine.record_builds(built)
-            except Exception:
-                pass
+                audit.record_builds(built)
+            except Exception as exc:  # the builds stand; only their audit rows are missing
+                warnings.warn(AuditTableWarning(
+                    f"could not write the _ff_meta audit table on {self._engine.name}: "
+                    f"{type(exc).__name__}: {str(exc).strip()}"), stacklevel=2)
 
     def _remember(self, results: dict[str, NodeResult]) -> None:
         if self.profile is None or not self.fingerprints:

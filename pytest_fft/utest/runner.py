@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_fft.run.building import build_node, engine_failure, python_model_result
+from pytest_fft.engines.capabilities import FrameReader, InlineInputs, RowLoader, capability
 from pytest_fft.project.python_models import resolve_function
+from pytest_fft.run.building import build_node, engine_failure, python_model_result
 
 if TYPE_CHECKING:
     from pytest_fft.project.records import Model, Project
@@ -21,10 +22,11 @@ def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
     model = project.models[case.model]
     actual = _select_directly(project, model, case, engine)
     if actual is None:
+        loader = capability(engine, RowLoader)
         for relation, data in case.inputs.items():
-            if data.rows and hasattr(engine, "load_rows"):
+            if data.rows and loader is not None:
                 try:
-                    engine.load_rows(relation, data.columns, data.rows)
+                    loader.load_rows(relation, data.columns, data.rows)
                     continue
                 except ValueError:
                     pass  # mixed types in a column: let pandas' typing rules decide
@@ -46,14 +48,15 @@ def needs_frames(project: Project, case: UnitCase) -> bool:
 
 def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any) -> Any:
     """The model's result without a table, where the engine can give one
-    (``select_with_inputs``) and every input is inline rows with one SQL type per column: a
-    SQL model is one query over its inputs; a Python model is called on frames read from
-    them and its result is read back through a query. ``None`` where the case needs tables
-    (CSV inputs, schema-qualified names, columns of mixed kinds)."""
-    if (not hasattr(engine, "select_with_inputs")
-            or case.expect.relation.split(".")[-1] != model.relation):
+    (:class:`~pytest_fft.engines.capabilities.InlineInputs`) and every input is inline rows
+    with one SQL type per column: a SQL model is one query over its inputs; a Python model
+    (on an engine that is also a :class:`~pytest_fft.engines.capabilities.FrameReader`) is
+    called on frames read from them and its result is read back through a query. ``None``
+    where the case needs tables (CSV inputs, schema-qualified names, columns of mixed
+    kinds)."""
+    direct = capability(engine, InlineInputs)
+    if direct is None or case.expect.relation.split(".")[-1] != model.relation:
         return None
-    from pytest_fft.engines.duckdb import inline_relation
     from pytest_fft.utest.compare import Cells
 
     inputs = {}
@@ -61,18 +64,19 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
         if not data.rows or "." in relation:
             return None
         try:
-            inputs[relation] = inline_relation(data.columns, data.rows)
+            inputs[relation] = direct.inline_rows(data.columns, data.rows)
         except ValueError:
             return None
+    reader = capability(engine, FrameReader)
     if model.kind == "sql" and model.sql:
         sql = model.sql
-    elif (model.kind == "python" and hasattr(engine, "frame_of")
+    elif (model.kind == "python" and reader is not None
           and set(model.relations_of_deps) <= set(inputs)):
-        sql, inputs = _python_result(project, model, engine, inputs)
+        sql, inputs = _python_result(project, model, engine, reader, inputs)
     else:
         return None
     try:
-        names, rows = engine.select_with_inputs(sql, inputs)
+        names, rows = direct.select_with_inputs(sql, inputs)
     except Exception as exc:
         # The case's query wraps the model's SQL: its LINE n is no line of the model's file.
         raise engine_failure(project, engine, model, exc, model.sql,
@@ -83,13 +87,13 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
 _RESULT = "__fft_model_result"
 
 
-def _python_result(project: Project, model: Model, engine: Any,
+def _python_result(project: Project, model: Model, engine: Any, reader: FrameReader,
                    inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Call the Python model on frames of its inline inputs, as a build would have read them
     from tables; the query that reads its result back, as a build would have stored it."""
     resolve_function(model.func)
     try:
-        frames = {rel: engine.frame_of(inputs[rel]) for rel in model.relations_of_deps}
+        frames = {rel: reader.frame_of(inputs[rel]) for rel in model.relations_of_deps}
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
     result = python_model_result(engine, model, frames)

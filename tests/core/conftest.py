@@ -1,21 +1,20 @@
 """Shared helpers for the pure-core tests: tiny project builders and a fake in-memory engine.
 
-Nothing here imports pytest-fft's plugin; the fake engine implements
-:class:`pytest_fft.engines.base.Engine` so the executor and the node builders can be tested
-without a database.
+Nothing here imports pytest-fft's plugin; the fake engine
+(:mod:`pytest_fft.engines.fake`) implements :class:`pytest_fft.engines.base.Engine` so the
+executor and the node builders can be tested without a database.
 """
 
 from __future__ import annotations
 
 import textwrap
-import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_fft.engines.fake import FakeEngine, FakeFrame
 from pytest_fft.project.config import ProjectConfig
 from pytest_fft.project.dag import Dag
 from pytest_fft.project.records import Model, Project, Seed
@@ -88,126 +87,7 @@ def load(project_dir: Callable[[Mapping[str, str]], Path]) -> Callable[..., Proj
     return build
 
 
-# -- fake engine ---------------------------------------------------------------------------
-
-
-class FakeFrame:
-    """A minimal 'data frame': columns and rows, enough for the core's needs."""
-
-    def __init__(self, columns: Iterable[str], rows: Iterable[tuple[Any, ...]] = ()) -> None:
-        self.columns = list(columns)
-        self.rows = list(rows)
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"FakeFrame({self.columns!r}, {self.rows!r})"
-
-
-class FakeEngine:
-    """In-memory Engine that records every call.
-
-    ``fail``: relations whose build raises ``RuntimeError("boom in <relation>")``.
-    ``delay`` / ``delays``: seconds to sleep inside each build (all / per relation).
-    ``hooks``: ``{relation: callable}`` run inside that relation's build (barriers, events).
-    """
-
-    name = "fake"
-    abbrev = "FAKE"
-
-    def __init__(
-        self,
-        *,
-        fail: Iterable[str] = (),
-        delay: float = 0.0,
-        delays: Mapping[str, float] | None = None,
-        hooks: Mapping[str, Callable[[], None]] | None = None,
-        frames: Mapping[str, FakeFrame] | None = None,
-    ) -> None:
-        self.fail = set(fail)
-        self.delay = delay
-        self.delays = dict(delays or {})
-        self.hooks: dict[str, Callable[[], None]] = dict(hooks or {})
-        self.relations: dict[str, tuple[str, Any]] = {
-            rel: ("table", frame) for rel, frame in (frames or {}).items()
-        }
-        self.calls: list[tuple[str, str]] = []  # (method, relation), in call order
-        self.events: list[tuple[str, str, float]] = []  # ("start"|"end", relation, t)
-        self.started: dict[str, threading.Event] = {}
-        self.running = 0
-        self.max_running = 0
-        self.interrupted = False
-        self._lock = threading.Lock()
-
-    # helpers for tests
-    def started_event(self, relation: str) -> threading.Event:
-        with self._lock:
-            return self.started.setdefault(relation, threading.Event())
-
-    def time_of(self, kind: str, relation: str) -> float:
-        return next(t for k, r, t in self.events if k == kind and r == relation)
-
-    def built(self) -> list[str]:
-        return [rel for _, rel in self.calls]
-
-    def _build(self, method: str, relation: str, kind: str, payload: Any) -> int | None:
-        with self._lock:
-            self.calls.append((method, relation))
-            self.events.append(("start", relation, time.monotonic()))
-            self.running += 1
-            self.max_running = max(self.max_running, self.running)
-            event = self.started.setdefault(relation, threading.Event())
-        event.set()
-        try:
-            hook = self.hooks.get(relation)
-            if hook is not None:
-                hook()
-            pause = self.delays.get(relation, self.delay)
-            if pause:
-                time.sleep(pause)
-            if relation in self.fail:
-                raise RuntimeError(f"boom in {relation}")
-            with self._lock:
-                self.relations[relation] = (kind, payload)
-            return len(payload.rows) if isinstance(payload, FakeFrame) else None
-        finally:
-            with self._lock:
-                self.running -= 1
-                self.events.append(("end", relation, time.monotonic()))
-
-    # Engine protocol
-    def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
-        return self._build("create_relation", relation, materialized, select_sql)
-
-    def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
-        return self._build("write_frame", relation, "table", frame)
-
-    def read_frame(self, relation: str) -> Any:
-        with self._lock:
-            self.calls.append(("read_frame", relation))
-            _kind, payload = self.relations[relation]
-        return payload
-
-    def is_frame(self, value: Any) -> bool:
-        return isinstance(value, FakeFrame)
-
-    def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
-        return self._build("load_seed", relation, "table", FakeFrame(["seed"], [(path, fmt)]))
-
-    def existing_relations(self) -> set[str]:
-        with self._lock:
-            return set(self.relations)
-
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
-        return {}
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return []
-
-    def interrupt(self) -> None:
-        self.interrupted = True
-
-    def close(self) -> None:
-        pass
-
+# -- fake engine: pytest_fft.engines.fake, shared with anyone testing an executor ----------
 
 @pytest.fixture
 def fake_engine() -> type[FakeEngine]:
@@ -226,13 +106,13 @@ def dag_project(root: Path, parents: Mapping[str, Iterable[str]], *,
     models: dict[str, Model] = {}
     seed_map: dict[str, Seed] = {}
     for name, deps in parents.items():
-        rel = name[:-3] if name.endswith(".ff") else name
+        rel = name.removesuffix(".ff")
         if name in seed_names:
             seed_map[name] = Seed(name=name, path=root / "seeds" / f"{name}.csv",
                                   rel_path=f"seeds/{name}.csv", relation=name)
             continue
         deps = tuple(deps)
-        froms = ", ".join(d[:-3] if d.endswith(".ff") else d for d in deps) or "(select 1)"
+        froms = ", ".join(d.removesuffix(".ff") for d in deps) or "(select 1)"
         models[name] = Model(
             name=name, kind="sql", path=root / "models" / f"{rel}.ff.sql",
             rel_path=f"models/{rel}.ff.sql", relation=rel, deps=deps,

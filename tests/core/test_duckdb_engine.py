@@ -11,7 +11,7 @@ import pytest
 
 from pytest_fft import DuckDBEngine, Executor, load_project
 from pytest_fft.engines import create_engine
-from pytest_fft.engines.base import Engine, quote_ident, quote_relation
+from pytest_fft.engines.base import Engine
 from pytest_fft.errors import EngineNotInstalledError
 from pytest_fft.project.profiles import resolve_profile
 
@@ -152,10 +152,11 @@ def test_load_seed_parquet(engine: DuckDBEngine, tmp_path: Path) -> None:
 
 
 def test_existing_relations(engine: DuckDBEngine) -> None:
-    assert engine.existing_relations() == set()
+    assert set(engine.existing_relations()) == set()
     engine.create_relation("t", "select 1 as i", "table")
     engine.create_relation("v", "select 1 as i", "view")
-    assert engine.existing_relations() == {"t", "v"}
+    assert set(engine.existing_relations()) == {"main.t", "main.v"}
+    assert "T" in engine.existing_relations()  # DuckDB matches names without case
 
 
 def test_schema_setting(tmp_path: Path) -> None:
@@ -164,14 +165,15 @@ def test_schema_setting(tmp_path: Path) -> None:
         eng.create_relation("t", "select 1 as i", "table")
         assert eng.query("select table_schema from information_schema.tables "
                          "where table_name = 't'") == [("analytics",)]
-        assert eng.existing_relations() == {"t"}
+        assert set(eng.existing_relations()) == {"analytics.t"}
+        assert "t" in eng.existing_relations() and "analytics.t" in eng.existing_relations()
     finally:
         eng.close()
 
 
-def test_quoting() -> None:
-    assert quote_ident('we"ird') == '"we""ird"'
-    assert quote_relation("raw.users") == '"raw"."users"'
+def test_quoting(engine: DuckDBEngine) -> None:
+    assert engine.quote('we"ird') == '"we""ird"'
+    assert engine.quote("raw.users") == '"raw"."users"'
 
 
 def test_create_engine_from_profile(tmp_path: Path) -> None:
@@ -198,5 +200,5 @@ def test_fixture_projects_build_on_duckdb(expected_project: dict[str, Any], copy
     results = Executor(project, engine, project.dag.order, jobs=3).run()
     assert {n: r.status for n, r in results.items()} == dict.fromkeys(expected_project["order"], "success")
     for table, rows in expected_project["tables"].items():
-        got = engine.query(f"select * from {quote_ident(table)} order by 1")
+        got = engine.query(f"select * from {engine.quote(table)} order by 1")
         assert [list(r) for r in got] == rows, table

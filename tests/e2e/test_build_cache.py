@@ -56,6 +56,20 @@ def test_cached_nodes_do_not_touch_ff_meta(pytester: pytest.Pytester, warm: Path
     assert query(warm / ".local/demo.duckdb", sql) == before
 
 
+def test_an_audit_table_the_engine_cannot_write_is_a_warning(pytester: pytest.Pytester,
+                                                             warm: Path) -> None:
+    import duckdb as db
+
+    con = db.connect(str(warm / ".local/demo.duckdb"))
+    con.execute("drop table _ff_meta")
+    con.execute("create view _ff_meta as select 1 as x")  # the audit rows cannot go in
+    con.close()
+    result = pytester.runpytest("--fft-run", "--fft-cache", "off")
+    result.assert_outcomes(passed=5, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*AuditTableWarning: could not write the _ff_meta audit table on duckdb: *"])
+
+
 def test_whitespace_comments_and_keyword_case_rebuild_nothing(pytester: pytest.Pytester,
                                                               warm: Path) -> None:
     model = warm / "models/users.ff.sql"

@@ -1,0 +1,85 @@
+"""What some engines can do beyond the :class:`~pytest_fft.engines.base.Engine` protocol.
+
+An engine *declares* its capabilities (``capabilities = frozenset({RowLoader, ...})`` on its
+class); callers ask through :func:`capability` and take the general path when it answers
+None. Nothing outside ``engines/`` probes an engine with ``hasattr``: a declared capability is
+a promise the contract suite (``tests/contract``) holds the engine to, a probed attribute is
+a guess.
+
+>>> from pytest_fft.engines.fake import FakeEngine
+>>> capability(FakeEngine(), AuditTable) is not None
+True
+>>> capability(FakeEngine(), InlineInputs) is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
+
+C = TypeVar("C")
+
+
+@runtime_checkable
+class RowLoader(Protocol):
+    """Loads inline rows (a unit case's input) as a table faster than through a frame."""
+
+    def load_rows(self, relation: str, columns: tuple[str, ...],
+                  rows: tuple[Mapping[str, Any], ...]) -> None:
+        """Create table ``relation`` from ``rows``; ValueError when a column cannot be typed
+        from its values (mixed kinds): the caller then writes a frame instead."""
+
+
+@runtime_checkable
+class InlineInputs(Protocol):
+    """Runs a query over inline inputs without creating anything: a unit case in one query."""
+
+    def inline_rows(self, columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
+        """Inline rows as this engine's inline relation (an opaque value for
+        :meth:`select_with_inputs` and :meth:`FrameReader.frame_of` of the same engine);
+        ValueError when a column has no single SQL type (mixed kinds, only NULLs)."""
+
+    def select_with_inputs(self, sql: str, inputs: Mapping[str, Any],
+                           ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``(column names, rows)`` of ``sql`` with ``inputs`` (inline relations or frames,
+        by relation name) visible to it alone."""
+
+
+@runtime_checkable
+class FrameReader(Protocol):
+    """Turns an inline relation into the frame a Python model would read from a table."""
+
+    def frame_of(self, rows: Any) -> Any:
+        """``rows`` (from :meth:`InlineInputs.inline_rows`) as an engine-native frame."""
+
+
+@runtime_checkable
+class AuditTable(Protocol):
+    """Keeps the spec's ``_ff_meta`` audit table of what was built."""
+
+    def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:
+        """Upsert ``(node_name, relation, fingerprint, built_at epoch seconds)`` rows, with
+        this engine's name, in one transaction."""
+
+
+@runtime_checkable
+class ThreadInterrupt(Protocol):
+    """Interrupts the statement of one thread (each thread has its own cursor), leaving the
+    other threads' statements running: a node whose item was stopped (a timeout)."""
+
+    def interrupt_thread(self, thread: int) -> None:
+        """Interrupt what the thread with ident ``thread`` runs, if anything."""
+
+
+def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
+    """``engine`` as ``protocol`` when it declares that capability, else None.
+
+    ``protocol`` is one of this module's protocols (typed as a callable only because mypy
+    does not accept a protocol class where ``type[C]`` is expected).
+    """
+    return cast(C, engine) if protocol in engine.capabilities else None
+
+
+ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
+                                      ThreadInterrupt)

@@ -1,0 +1,218 @@
+"""The one registry of engines: everything about an engine that is data, not code.
+
+Every per-engine table of the package reads from here: the profile's engine names and ``FF_*``
+overrides (:mod:`pytest_fft.project.profiles`), the case rule of the loader's duplicate check,
+the sqlglot dialect of fingerprints, the check SQL spellings (:mod:`pytest_fft.checks.dialect`),
+the abbreviation in per-model output, the pip extra and the engine class. What an engine *does*
+differently is a method of its class (see :mod:`pytest_fft.engines.base`).
+
+This module imports no driver and nothing else of the package, so the pure core may read it.
+
+>>> engine_spec("postgresql").name
+'postgres'
+>>> engine_spec("snowflake").name_key("users") == engine_spec("snowflake").name_key("Users")
+True
+>>> engine_spec("postgres").name_key("users") == engine_spec("postgres").name_key("Users")
+False
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+# A name the warehouse would accept unquoted: only such a name is folded as an unquoted one.
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
+
+
+@dataclass(frozen=True)
+class CheckSpelling:
+    """The SQL spellings data-quality checks need that differ between engines.
+
+    ``regex_template`` (placeholders ``{expr}``, ``{pattern}``; None: no regex) and
+    ``minutes_template`` (``{ts}``) are ``str.format`` templates; ``string_type`` is the type
+    ``cast(x as ...)`` uses for text; ``backslash_strings``: a backslash escapes in literals.
+    """
+
+    regex_template: str | None = None
+    minutes_template: str = "extract(epoch from (current_timestamp - {ts})) / 60.0"
+    string_type: str = "varchar"
+    backslash_strings: bool = False
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """One engine as data.
+
+    Names: pytest-fft always quotes the relations it creates, so the name a relation gets is
+    ``stored_name(name)``: verbatim, except on engines that fold ``plain`` names (Snowflake)
+    where a plain name is folded first so that unquoted SQL (``from users``) still finds it.
+    Two names are one relation when their :meth:`name_key` is equal: ``quoted_keeps_case``
+    False means the warehouse matches names without regard to case even when quoted
+    (DuckDB, Spark).
+    """
+
+    name: str
+    abbrev: str  # shown in per-model output: "DUCK", "PG", ...
+    sqlglot_dialect: str
+    engine_class: str | None  # "module:Class", imported when an engine is opened; None: not shipped
+    extra: str | None = None  # pip extra with the driver; None: a dependency of pytest-fft
+    aliases: tuple[str, ...] = ()
+    quote_char: str = '"'
+    quote_escape: str = '""'
+    plain_names_fold: Literal["lower", "upper"] | None = None  # what unquoted names become
+    fold_plain_names_when_quoting: bool = False
+    quoted_keeps_case: bool = True
+    checks: CheckSpelling = field(default_factory=CheckSpelling)
+    # FF_* variable -> key of the profile's settings block it overrides.
+    env_overrides: tuple[tuple[str, str], ...] = ()
+    # Profile setting -> the further pip extra it needs (BigQuery's bigframes mode).
+    setting_extras: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def install_hint(self) -> str:
+        """How to get the driver: ``pip install 'pytest-fft[postgres]'``."""
+        return f"pip install 'pytest-fft[{self.extra}]'" if self.extra else "pip install pytest-fft"
+
+    def stored_name(self, name: str) -> str:
+        """One name part as the warehouse stores it once pytest-fft quoted it."""
+        if self.fold_plain_names_when_quoting and _PLAIN_NAME.match(name):
+            return name.upper() if self.plain_names_fold == "upper" else name.lower()
+        return name
+
+    def name_key(self, name: str) -> str:
+        """The identity of a name (each dot-separated part): equal keys, same relation.
+
+        Qualification (which schema an unqualified name is in) is the engine's business:
+        see ``Engine.relation_key``.
+        """
+        parts = (self.stored_name(part) for part in name.split("."))
+        key = ".".join(parts)
+        return key if self.quoted_keeps_case else key.casefold()
+
+    def quote(self, name: str) -> str:
+        """One name part quoted as this engine's SQL spells it (a double quote inside a
+        name doubled on DuckDB; backticks on BigQuery and Spark).
+
+        The single quoting rule of the package. It is declared per engine instead of asking
+        sqlglot at run time because importing sqlglot costs a quarter of a second that a
+        cached run or a unit case would otherwise pay; ``tests/contract`` pins it to sqlglot's
+        ``exp.to_identifier(name, quoted=True).sql(dialect)`` for every engine.
+        """
+        stored = self.stored_name(name)
+        return self.quote_char + stored.replace(self.quote_char, self.quote_escape) + self.quote_char
+
+    def quote_relation(self, relation: str) -> str:
+        """``schema.table`` -> each dot-separated part quoted."""
+        return ".".join(self.quote(part) for part in relation.split("."))
+
+
+_DUCKDB = EngineSpec(
+    name="duckdb", abbrev="DUCK", sqlglot_dialect="duckdb",
+    engine_class="pytest_fft.engines.duckdb:DuckDBEngine",
+    # DuckDB matches names without regard to case, quoted or not, and keeps the case written.
+    quoted_keeps_case=False,
+    checks=CheckSpelling(
+        regex_template="regexp_matches({expr}, {pattern})",
+        minutes_template="(epoch(current_timestamp) - epoch(cast({ts} as timestamptz))) / 60.0",
+    ),
+    env_overrides=(("FF_DUCKDB_PATH", "path"), ("FF_DUCKDB_SCHEMA", "db_schema")),
+)
+
+_POSTGRES = EngineSpec(
+    name="postgres", abbrev="PG", sqlglot_dialect="postgres", engine_class=None,
+    extra="postgres", aliases=("postgresql", "pg"),
+    plain_names_fold="lower",
+    checks=CheckSpelling(
+        regex_template="({expr} ~ {pattern})",
+        minutes_template="extract(epoch from (current_timestamp - cast({ts} as timestamptz))) / 60.0",
+    ),
+    env_overrides=(("FF_PG_DSN", "dsn"), ("FF_PG_SCHEMA", "db_schema")),
+)
+
+_BIGQUERY = EngineSpec(
+    name="bigquery", abbrev="BQ", sqlglot_dialect="bigquery", engine_class=None,
+    extra="bigquery", aliases=("bq", "bigquery_bigframes"),
+    quote_char="`", quote_escape="\\`",
+    checks=CheckSpelling(
+        regex_template="regexp_contains({expr}, {pattern})",
+        minutes_template=(
+            "timestamp_diff(current_timestamp(), cast({ts} as timestamp), millisecond) / 60000.0"
+        ),
+        string_type="string", backslash_strings=True,
+    ),
+    env_overrides=(("FF_BQ_PROJECT", "project"), ("FF_BQ_DATASET", "dataset"),
+                   ("FF_BQ_LOCATION", "location"), ("FF_BQ_USE_BIGFRAMES", "use_bigframes")),
+    setting_extras=(("use_bigframes", "bigframes"),),
+)
+
+_SPARK = EngineSpec(
+    name="databricks_spark", abbrev="SPK", sqlglot_dialect="databricks", engine_class=None,
+    extra="spark", aliases=("spark", "databricks"),
+    quote_char="`", quote_escape="``",
+    # Spark's catalogs compare names without case (spark.sql.caseSensitive is off).
+    plain_names_fold="lower", quoted_keeps_case=False,
+    checks=CheckSpelling(
+        regex_template="({expr} rlike {pattern})",
+        minutes_template=(
+            "(unix_millis(current_timestamp()) - unix_millis(cast({ts} as timestamp))) / 60000.0"
+        ),
+        string_type="string", backslash_strings=True,
+    ),
+    env_overrides=(("FF_SPARK_MASTER", "master"), ("FF_DBR_DATABASE", "database"),
+                   ("FF_DBR_TABLE_FORMAT", "table_format")),
+)
+
+_SNOWFLAKE = EngineSpec(
+    name="snowflake_snowpark", abbrev="SF", sqlglot_dialect="snowflake", engine_class=None,
+    extra="snowflake", aliases=("snowflake", "snowpark"),
+    # Snowflake folds unquoted names to upper case: a plain name is upper-cased before quoting
+    # so ``users`` is USERS exactly as the unquoted name would be; other names stay verbatim.
+    plain_names_fold="upper", fold_plain_names_when_quoting=True,
+    checks=CheckSpelling(
+        # regexp_like is anchored to the whole string on Snowflake; regexp_instr searches.
+        regex_template="(regexp_instr({expr}, {pattern}) > 0)",
+        minutes_template="datediff('millisecond', {ts}, current_timestamp()) / 60000.0",
+        backslash_strings=True,
+    ),
+    env_overrides=(("FF_SF_ACCOUNT", "account"), ("FF_SF_USER", "user"),
+                   ("FF_SF_PASSWORD", "password"), ("FF_SF_WAREHOUSE", "warehouse"),
+                   ("FF_SF_DATABASE", "database"), ("FF_SF_SCHEMA", "schema"),
+                   ("FF_SF_ROLE", "role")),
+)
+
+#: Every engine by its profile name, in the order profiles.yml documents them.
+ENGINES: Mapping[str, EngineSpec] = MappingProxyType(
+    {spec.name: spec for spec in (_DUCKDB, _POSTGRES, _BIGQUERY, _SPARK, _SNOWFLAKE)})
+
+_BY_ALIAS: Mapping[str, str] = MappingProxyType(
+    {alias: spec.name for spec in ENGINES.values() for alias in spec.aliases})
+
+
+def engine_names() -> tuple[str, ...]:
+    """The engine names a profile may use."""
+    return tuple(ENGINES)
+
+
+def find_engine_spec(name: str) -> EngineSpec | None:
+    """The spec of an engine name or alias; None for a name no engine has (a test's fake)."""
+    return ENGINES.get(_BY_ALIAS.get(name, name))
+
+
+def engine_spec(name: str) -> EngineSpec:
+    """The spec of an engine name or alias; KeyError naming the known ones otherwise."""
+    spec = find_engine_spec(name)
+    if spec is None:
+        raise KeyError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    return spec
+
+
+def generic_spec(name: str) -> EngineSpec:
+    """A spec for an engine the registry does not know (a fake, a third-party engine under
+    test): ANSI quoting, names compared without case, no regex in checks."""
+    return find_engine_spec(name) or EngineSpec(
+        name=name, abbrev=name.upper(), sqlglot_dialect="", engine_class=None,
+        quoted_keeps_case=False)

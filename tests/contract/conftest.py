@@ -1,0 +1,123 @@
+"""The engine contract: what every engine guarantees, tested against the real thing.
+
+Each test takes ``engine`` (a fresh engine on an empty target schema) and ``target`` (the
+few things a test cannot ask the engine itself: how to make a frame, a slow SELECT, ...).
+Both are parametrised over :data:`TARGETS`.
+
+**A new engine joins here**: write a ``_<engine>_target(tmp_path)`` factory that returns a
+:class:`Target` (skip with ``pytest.skip`` when its driver or server is not available, e.g.
+no ``FFT_CONTRACT_PG_DSN``) and add it to :data:`TARGETS`. The engine is done when every
+test here passes against the real warehouse (or its official local mode); what it cannot do
+is written down in ``docs/engines.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_fft.engines.base import Engine
+
+
+@dataclass(frozen=True)
+class Target:
+    """One engine under contract, and what the tests need to know beyond its protocol."""
+
+    open: Callable[[], Engine]  # a fresh engine on an empty target schema
+    schema: str  # the schema unqualified relation names land in
+    create_schema: Callable[[Engine, str], None]
+    slow_select: str  # a SELECT that runs for many seconds unless interrupted
+    kind_of: Callable[[Engine, str], str]  # "table", "view" or "missing"
+    make_frame: Callable[[dict[str, list[Any]]], Any]  # columns -> an engine-native frame
+    frame_rows: Callable[[Any], list[tuple[Any, ...]]]  # a frame's rows as Python values
+
+
+# -- helpers shared by targets ------------------------------------------------------------------
+
+
+def information_schema_kind(engine: Engine, relation: str) -> str:
+    """The kind of ``relation`` from the standard ``information_schema.tables``."""
+    rows = engine.query(
+        "select table_schema, table_name, table_type from information_schema.tables")
+    wanted = engine.relation_key(relation)
+    for row_schema, row_name, kind in rows:
+        if engine.relation_key(f"{row_schema}.{row_name}") == wanted:
+            return "view" if "VIEW" in str(kind).upper() else "table"
+    return "missing"
+
+
+def pandas_frame(columns: dict[str, list[Any]]) -> Any:
+    """A pandas frame with nullable dtypes, so a NULL does not turn ints into floats."""
+    import pandas as pd
+
+    def series(values: list[Any]) -> Any:
+        kinds = {type(v) for v in values if v is not None}
+        if kinds == {bool}:
+            return pd.array(values, dtype="boolean")
+        if kinds == {int}:
+            return pd.array(values, dtype="Int64")
+        if kinds == {datetime}:
+            return pd.to_datetime(values)
+        return values
+
+    return pd.DataFrame({name: series(values) for name, values in columns.items()})
+
+
+def pandas_rows(frame: Any) -> list[tuple[Any, ...]]:
+    """Cells as plain Python values: NaN/NaT/None -> None, numpy scalars -> Python ones."""
+    import pandas as pd
+
+    def plain(value: Any) -> Any:
+        if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.to_pydatetime()
+        return value.item() if hasattr(value, "item") else value
+
+    return [tuple(plain(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
+
+
+# -- the targets ------------------------------------------------------------------------------------
+
+
+def _duckdb_target(tmp_path: Path) -> Target:
+    """DuckDB on a database file (as a project's build uses it), target schema ``main``."""
+    from pytest_fft.engines.duckdb import DuckDBEngine
+
+    return Target(
+        open=lambda: DuckDBEngine(str(tmp_path / "contract.duckdb")),
+        schema="main",
+        create_schema=lambda engine, name: engine.query(
+            f"create schema if not exists {engine.quote(name)}"),
+        slow_select="select count(*) as n from range(100000000) a, range(100000) b",
+        kind_of=information_schema_kind,
+        make_frame=pandas_frame,
+        frame_rows=pandas_rows,
+    )
+
+
+# Postgres, Spark, Snowflake and BigQuery add their factory here.
+TARGETS: dict[str, Callable[[Path], Target]] = {
+    "duckdb": _duckdb_target,
+}
+
+
+@pytest.fixture(params=sorted(TARGETS))
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    return TARGETS[request.param](tmp_path)
+
+
+@pytest.fixture
+def engine(target: Target) -> Iterator[Engine]:
+    eng = target.open()
+    try:
+        yield eng
+    finally:
+        eng.close()
+

@@ -1,0 +1,263 @@
+"""What every engine guarantees. Parametrised over the targets of ``conftest.py``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_fft.engines import ENGINES, AuditTable, FrameReader, InlineInputs, capability
+from pytest_fft.engines.base import Engine
+from pytest_fft.engines.capabilities import ALL_CAPABILITIES
+
+if TYPE_CHECKING:
+    from tests.contract.conftest import Target
+
+# Values of every kind a frame carries through a warehouse, with a row of NULLs.
+FRAME_COLUMNS: dict[str, list[Any]] = {
+    "i": [1, None, -3],
+    "f": [1.5, None, -0.25],
+    "s": ["a", None, "it's \"x\""],
+    "b": [True, None, False],
+    "d": [date(2024, 1, 2), None, date(1999, 12, 31)],
+    "ts": [datetime(2024, 1, 2, 3, 4, 5), None, datetime(1999, 12, 31, 23, 59, 59)],
+}
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in engine.query(sql)]
+
+
+def build_old(engine: Engine) -> None:
+    engine.create_relation("t", "select 1 as id, 'old' as label union all select 2, 'older'",
+                           "table")
+
+
+def assert_old(engine: Engine) -> None:
+    assert rows(engine, f"select id, label from {engine.quote('t')} order by id") == [
+        (1, "old"), (2, "older")]
+    assert [c for c, _ in engine.relation_columns()["t"]] == ["id", "label"]
+
+
+# -- identity ---------------------------------------------------------------------------------------
+
+
+def test_the_engine_is_its_registry_entry(engine: Engine) -> None:
+    assert isinstance(engine, Engine)
+    assert engine.spec is ENGINES[engine.name]
+    assert engine.abbrev == engine.spec.abbrev
+
+
+def test_declared_capabilities_are_implemented(engine: Engine) -> None:
+    assert engine.capabilities <= set(ALL_CAPABILITIES)
+    for protocol in engine.capabilities:
+        assert isinstance(engine, protocol), protocol.__name__
+
+
+# -- atomic replace ---------------------------------------------------------------------------------
+
+
+def test_a_failing_select_keeps_the_old_relation(engine: Engine) -> None:
+    build_old(engine)
+    with pytest.raises(Exception):  # noqa: B017 - each engine raises its driver's error
+        engine.create_relation("t", "select 1 as other from no_such_relation", "table")
+    assert_old(engine)
+    with pytest.raises(Exception):  # noqa: B017
+        engine.create_relation("t", "select 1 as other from no_such_relation", "view")
+    assert_old(engine)
+
+
+def test_an_interrupted_build_keeps_the_old_relation(engine: Engine, target: Target) -> None:
+    build_old(engine)
+    failure: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            engine.create_relation("t", target.slow_select, "table")
+        except BaseException as exc:  # noqa: BLE001 - the interrupt, whatever its type
+            failure.append(exc)
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    # An interrupt only reaches a statement that runs: keep asking until the build stops.
+    while thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+        engine.interrupt()
+        thread.join(0.1)
+    assert not thread.is_alive(), "interrupt() did not stop the running statement"
+    assert failure, "the slow build finished instead of being interrupted"
+    assert_old(engine)
+
+
+def test_a_table_becomes_a_view_and_back(engine: Engine, target: Target) -> None:
+    build_old(engine)
+    assert target.kind_of(engine, "t") == "table"
+    engine.create_relation("t", "select 3 as id, 'view' as label", "view")
+    assert target.kind_of(engine, "t") == "view"
+    assert rows(engine, f"select id, label from {engine.quote('t')}") == [(3, "view")]
+    assert engine.create_relation("t", "select 4 as id", "table") in (1, None)
+    assert target.kind_of(engine, "t") == "table"
+    assert rows(engine, f"select * from {engine.quote('t')}") == [(4,)]
+
+
+# -- frames -----------------------------------------------------------------------------------------
+
+
+def _family(sql_type: str) -> str:
+    """A column type's family, whatever the engine calls it."""
+    t = sql_type.upper()
+    for family, words in (("timestamp", ("TIMESTAMP", "DATETIME")), ("date", ("DATE",)),
+                          ("bool", ("BOOL",)), ("float", ("DOUBLE", "FLOAT", "REAL")),
+                          ("int", ("INT", "LONG", "NUMBER(38,0)")),
+                          ("text", ("CHAR", "TEXT", "STRING"))):
+        if any(w in t for w in words):
+            return family
+    return t
+
+
+def test_frames_round_trip_with_their_types(engine: Engine, target: Target) -> None:
+    frame = target.make_frame(FRAME_COLUMNS)
+    engine.write_frame("frames", frame, "table")
+    columns = engine.relation_columns()["frames"]
+    assert [(name, _family(kind)) for name, kind in columns] == [
+        ("i", "int"), ("f", "float"), ("s", "text"), ("b", "bool"), ("d", "date"),
+        ("ts", "timestamp")]
+    expected = list(zip(*FRAME_COLUMNS.values()))
+    got = target.frame_rows(engine.read_frame("frames"))
+    assert got == expected  # values equal and NULLs NULL (1 == 1.0: see docs/engines.md)
+    # In SQL the values are the same, with their SQL types.
+    got_sql = rows(engine, "select * from frames order by i desc nulls last")
+    assert got_sql == [expected[0], expected[2], expected[1]]
+    assert [type(v) for v in got_sql[0]] == [int, float, str, bool, date, datetime]
+
+
+def test_frames_without_nulls_keep_python_types(engine: Engine, target: Target) -> None:
+    values = {name: [v for v in column if v is not None] for name, column in FRAME_COLUMNS.items()}
+    engine.write_frame("plain", target.make_frame(values), "table")
+    got = target.frame_rows(engine.read_frame("plain"))
+    assert got == list(zip(*values.values()))
+    assert [type(v) for v in got[0]] == [int, float, str, bool, date, datetime]
+
+
+def test_a_view_of_a_frame_is_stored(engine: Engine, target: Target) -> None:
+    engine.write_frame("fv", target.make_frame({"x": [1, 2]}), "view")
+    assert target.frame_rows(engine.read_frame("fv")) == [(1,), (2,)]
+
+
+# -- relations --------------------------------------------------------------------------------------
+
+
+def test_existing_relations_and_their_columns(engine: Engine, target: Target) -> None:
+    assert "t" not in engine.existing_relations()
+    build_old(engine)
+    engine.create_relation("v", "select label from t", "view")
+    existing = engine.existing_relations()
+    assert "t" in existing and "v" in existing
+    assert {engine.relation_key("t"), engine.relation_key("v")} <= set(existing)
+    assert existing.missing(["t", "nope", "v"]) == ["nope"]
+    columns = engine.relation_columns()
+    assert [name for name, _ in columns["t"]] == ["id", "label"]
+    assert [name for name, _ in columns["v"]] == ["label"]
+    assert [_family(kind) for _, kind in columns["t"]] == ["int", "text"]
+
+
+def test_relation_identity_follows_the_warehouse(engine: Engine, target: Target) -> None:
+    spec = engine.spec
+    key = engine.relation_key
+    assert key("users") == key(f"{target.schema}.users")  # unqualified: the target schema
+    assert key("users") != key("orders")
+    folds_case = not spec.quoted_keeps_case or spec.fold_plain_names_when_quoting
+    assert (key("Users") == key("users")) is folds_case
+    target.create_schema(engine, "fft_other")
+    assert key("fft_other.users") != key("users")
+    engine.create_relation("fft_other.users", "select 1 as id", "table")
+    engine.create_relation("Mixed", "select 1 as id", "table")
+    existing = engine.existing_relations()
+    assert "fft_other.users" in existing and "users" not in existing
+    assert "Mixed" in existing
+    assert ("MIXED" in existing) is folds_case
+    assert key("Mixed") in set(existing)
+
+
+def test_error_lines_are_lines_of_the_statement(engine: Engine) -> None:
+    with pytest.raises(Exception) as info:
+        engine.create_relation("t", "select 1 as a,\n  2 as b,\n  no_such_column as c", "table")
+    assert engine.error_line(info.value) in (3, None)
+    assert engine.error_line(ValueError("no line here")) is None
+
+
+# -- quoting ----------------------------------------------------------------------------------------
+
+AWKWARD = ["my table", 'say "hi"', "select", "Group"]
+
+
+@pytest.mark.parametrize("name", AWKWARD)
+def test_awkward_names_are_quoted(engine: Engine, target: Target, name: str) -> None:
+    column = engine.spec.quote(name)
+    engine.create_relation(name, f"select 1 as {column}, 'x' as plain", "table")
+    assert name in engine.existing_relations()
+    assert rows(engine, f"select {column}, plain from {engine.quote(name)}") == [(1, "x")]
+    assert [c for c, _ in engine.relation_columns()[engine.spec.stored_name(name)]] == [
+        engine.spec.stored_name(name), "plain"]
+    assert target.frame_rows(engine.read_frame(name)) == [(1, "x")]
+
+
+# -- the audit table --------------------------------------------------------------------------------
+
+
+def test_record_builds_upserts_the_audit_table(engine: Engine) -> None:
+    audit = capability(engine, AuditTable)
+    if audit is None:
+        pytest.skip(f"{engine.name} keeps no audit table")
+    audit.record_builds([("a.ff", "a", "fp1", 1_700_000_000.0), ("b", "b", "fp2", 1.5)])
+    audit.record_builds([("a.ff", "a", "fp3", 1_700_000_060.0)])  # a rebuild replaces its row
+    got = rows(engine, "select node_name, relation, fingerprint, engine, built_at "
+                       "from _ff_meta order by node_name")
+    assert got == [
+        ("a.ff", "a", "fp3", engine.name, datetime(2023, 11, 14, 22, 14, 20)),
+        ("b", "b", "fp2", engine.name, datetime(1970, 1, 1, 0, 0, 1, 500000)),
+    ]
+    audit.record_builds([])  # nothing built: nothing changes, nothing fails
+    assert len(rows(engine, "select * from _ff_meta")) == 2
+
+
+# -- unit-case inputs -------------------------------------------------------------------------------
+
+CASE_COLUMNS = ("id", "email", "amount", "active", "day", "seen")
+CASE_ROWS = (
+    {"id": 1, "email": "a@gmail.com", "amount": 1.5, "active": True, "day": date(2024, 1, 2),
+     "seen": datetime(2024, 1, 2, 3, 4, 5)},
+    {"id": 2, "email": "b@x.org", "amount": None, "active": False, "day": None, "seen": None},
+)
+
+
+def test_select_with_inputs_types_inline_rows(engine: Engine) -> None:
+    inline = capability(engine, InlineInputs)
+    if inline is None:
+        pytest.skip(f"{engine.name} runs unit cases on tables")
+    users = inline.inline_rows(CASE_COLUMNS, CASE_ROWS)
+    names, got = inline.select_with_inputs(
+        "select id, email like '%@gmail.com' as is_gmail, amount, day, seen "
+        "from users order by id", {"users": users})
+    assert names == ["id", "is_gmail", "amount", "day", "seen"]
+    assert got == [(1, True, 1.5, date(2024, 1, 2), datetime(2024, 1, 2, 3, 4, 5)),
+                   (2, False, None, None, None)]
+    assert [type(v) for v in got[0]] == [int, bool, float, date, datetime]
+    assert "users" not in engine.existing_relations()  # nothing was created
+    with pytest.raises(ValueError):
+        inline.inline_rows(("x",), ({"x": 1}, {"x": "one"}))  # no single SQL type
+
+
+def test_frame_of_inline_rows_is_what_a_python_model_reads(engine: Engine,
+                                                          target: Target) -> None:
+    inline = capability(engine, InlineInputs)
+    reader = capability(engine, FrameReader)
+    if inline is None or reader is None:
+        pytest.skip(f"{engine.name} reads unit-case inputs from tables")
+    frame = reader.frame_of(inline.inline_rows(CASE_COLUMNS, CASE_ROWS[:1]))
+    assert engine.is_frame(frame)
+    assert target.frame_rows(frame) == [tuple(CASE_ROWS[0].values())]
