@@ -421,7 +421,7 @@ def _sql_type(column: str, values: list[Any]) -> str:
 def arrow_table(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
     """Inline rows as an Arrow table typed from their values. ValueError when Arrow cannot
     type a column (mixed kinds, or only NULLs): pandas' typing rules decide those."""
-    import pyarrow as pa  # type: ignore[import-untyped]  # ships no type information
+    import pyarrow as pa
 
     try:
         table = pa.table({c: pa.array([row.get(c) for row in rows]) for c in columns})

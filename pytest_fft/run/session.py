@@ -14,18 +14,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pytest_fft.run.cache_policy import CachePolicy
-from pytest_fft.run.cache_store import FingerprintStore, MemoryStore
 from pytest_fft.engines import ENGINE_ABBREV, create_engine
 from pytest_fft.engines.capabilities import AuditTable, capability
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.errors import AuditTableWarning, FFTError
-from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
-from pytest_fft.run.fingerprint import SqlNormalizer
-from pytest_fft.project.names import relation_for
 from pytest_fft.project.profile_snapshot import ResolvedProfile
 from pytest_fft.project.records import Node, Project
-from pytest_fft.run.shared_dir import SharedRunDir
+from pytest_fft.run import plan
+from pytest_fft.run.cache_policy import CachePolicy
+from pytest_fft.run.cache_store import FingerprintStore, MemoryStore
+from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
+from pytest_fft.run.fingerprint import SqlNormalizer
+from pytest_fft.run.shared_dir import FileBoard, SharedRunDir
 
 
 @dataclass
@@ -42,7 +42,7 @@ class BuildRun:
     profile: ResolvedProfile | None  # None when only unit cases run
     settings: BuildSettings
     nodes: list[str] = field(default_factory=list)  # what the collected items ask for
-    board: ResultBoard = field(default_factory=ResultBoard)
+    board: ResultBoard | FileBoard = field(default_factory=ResultBoard)
     startup_error: FFTError | None = None
     _startup_reported: bool = False
     _executor: Executor | None = None
@@ -99,6 +99,7 @@ class BuildRun:
                 return
             if self.shared is not None and not self._become_builder():
                 return
+            assert self.profile is not None, "builds resolve the profile when collecting"
             try:
                 self._open_engine()
             except FFTError as exc:
@@ -112,10 +113,11 @@ class BuildRun:
                     self._start_failure = exc
                     return
                 raise
+            assert isinstance(self.board, ResultBoard)  # a builder's own board
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
-                env_name=self.profile.env_name, skip=skip, blocked=self._missing_upstream(),
+                env_name=self.profile.env_name, skip=set(skip), blocked=self._missing_upstream(),
                 on_result=self.shared.write_result if self.shared is not None else None,
                 # Users' tests (and other workers) may read the warehouse once it is built.
                 on_done=self._settle,
@@ -155,21 +157,14 @@ class BuildRun:
 
 
     def _become_builder(self) -> bool:
-        """Under xdist: take the project's lock (this worker builds) or read the builder's
+        """Under xdist: this worker builds (it holds the project's lock) or reads the builder's
         result files (another worker builds)."""
-        from filelock import FileLock, Timeout
-
-        from pytest_fft.run.shared_dir import FileBoard
-
         assert self.shared is not None
-        lock = FileLock(str(self.shared.lock_path))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
+        self._builder_lock = self.shared.elect_builder()
+        if self._builder_lock is None:
             self._follower = True
-            self.board = FileBoard(self.shared, lambda: _held_elsewhere(self.shared))
+            self.board = self.shared.board()
             return False
-        self._builder_lock = lock
         return True
 
     def _open_engine(self) -> Any:
@@ -216,62 +211,31 @@ class BuildRun:
         """``state:modified``: models and seeds whose fingerprint differs from the last build
         of this env, or whose relation is missing."""
         current = self._fingerprints(None)
-        stored = self._stored.get("nodes", {})
-        existing = self._existing_relations()
-        return {
-            name for name, fp in current.items()
-            if stored.get(name) != fp or self.project.node(name).relation not in existing
-        }
+        return plan.modified_nodes(self.project, current, self._stored.get("nodes", {}),
+                                   self._existing_relations())
 
-    def _cache_decisions(self) -> set[str]:
+    def _cache_decisions(self) -> frozenset[str]:
         """Fingerprint every node (main thread, before any build) and pick the skippable."""
         if all(n in self.project.checks for n in self.nodes):
-            return set()  # checks are never cached: a run of checks only needs no fingerprint
+            return frozenset()  # checks are never cached: a run of checks needs no fingerprint
         self._load_store()
-        policy = self.settings.cache
-        stored_nodes = self._stored.get("nodes", {})
-        if not (policy.reads and any(n in stored_nodes for n in self.nodes)):
-            # Nothing of this run was built before (a first build, or `fft run` after the
-            # first `fft seed`): fingerprint at the end, parsing SQL meanwhile.
+        stored = self._stored.get("nodes", {})
+        if plan.is_cold(self.settings.cache, self.nodes, stored):
+            # Fingerprint at the end (see _settle), parsing the SQL meanwhile.
             assert self._normalizer is not None
             self._warming = self._normalizer.warm_in_background(
                 [m.sql for n in self.nodes if (m := self.project.models.get(n)) is not None
                  and m.kind == "sql" and m.sql])
-            return set()
+            return frozenset()
         self.fingerprints = self._fingerprints(set(self.nodes))
-        wanted = [n for n in self.nodes if stored_nodes.get(n) == self.fingerprints.get(n)]
-        if not policy.reads or not wanted:
-            return set()
-        return policy.skippable(self.project, wanted, self.fingerprints, stored_nodes,
-                                self._existing_relations())
+        return plan.cached_nodes(self.project, self.nodes, self.settings.cache,
+                                 self.fingerprints, stored, self._existing_relations())
 
     def _missing_upstream(self) -> dict[str, str]:
         """Selected nodes whose unselected parents have no relation: they fail with the fix."""
-        selected = set(self.nodes)
-        dag = self.project.dag
-        outside = {p for n in self.nodes if n not in self.project.checks
-                   for p in dag.parents[n] if p not in selected}
-        if not outside:
-            return {}
-        existing = self._existing_relations()
-        missing = {p for p in outside if self.project.node(p).relation not in existing}
-        blocked = {}
-        for name in self.nodes:
-            if name in self.project.checks:
-                continue
-            for parent in dag.parents[name]:
-                if parent in missing:
-                    rel = self.project.node(parent).relation
-                    if parent in self.project.seeds:  # seeds load with --fft-seed only
-                        blocked[name] = (f"seed {parent} is not loaded (relation {rel} is "
-                                         "missing); run `fft seed` first, or add --fft-seed "
-                                         "to pytest (and do not --exclude it)")
-                    else:
-                        blocked[name] = (f"upstream {parent} is not selected and its "
-                                         f"relation {rel} is missing; select "
-                                         f"+{relation_for(name)}")
-                    break
-        return blocked
+        if all(p in self.nodes for n in self.nodes for p in self.project.dag.parents[n]):
+            return {}  # every parent is built by this run: no metadata query needed
+        return plan.missing_parents(self.project, self.nodes, self._existing_relations())
 
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()
@@ -394,10 +358,10 @@ class BuildRun:
 
     def _record_builds(self, results: dict[str, NodeResult]) -> None:
         """Upsert the spec's ``_ff_meta`` audit rows of what this run built (not cached)."""
-        built = [(name, self.project.node(name).relation, self.fingerprints.get(name, ""),
-                  result.started_at)
+        built = [(name, node.relation, self.fingerprints.get(name, ""), result.started_at)
                  for name, result in results.items()
-                 if result.status == "success" and name not in self.project.checks]
+                 if result.status == "success"
+                 and (node := plan.built_by(self.project, name)) is not None]
         audit = capability(self._engine, AuditTable)
         if built and audit is not None:
             try:
@@ -442,15 +406,3 @@ class BuildRun:
             write_run_artifacts(self.project, builds, self.fingerprints,
                                 self.profile.env_name, self.profile.engine)
 
-
-def _held_elsewhere(shared: SharedRunDir) -> bool:
-    """Whether the builder still holds the project's lock (i.e. is alive)."""
-    from filelock import FileLock, Timeout
-
-    probe = FileLock(str(shared.lock_path))
-    try:
-        probe.acquire(timeout=0)
-    except Timeout:
-        return True
-    probe.release()
-    return False

@@ -51,6 +51,29 @@ class SharedRunDir:
         self.done_path = self.dir / "done"
         self.store_path = self.dir / "store.json"
 
+    def elect_builder(self) -> Any:
+        """The project's lock if this process is the first to ask (it builds), else None."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return None
+        return lock
+
+    def builder_alive(self) -> bool:
+        """Whether the builder still holds the project's lock (it is alive)."""
+        probe = self.elect_builder()
+        if probe is None:
+            return True
+        probe.release()
+        return False
+
+    def board(self) -> FileBoard:
+        """The results as the builder writes them, for a worker that waits for them."""
+        return FileBoard(self, self.builder_alive)
+
     def write_result(self, result: NodeResult) -> None:
         data = asdict(result)
         error = data.pop("error")

@@ -1,0 +1,86 @@
+"""What a run will do, decided before anything is built: pure functions of the project, the
+selected nodes, the stored and current fingerprints and the relations the warehouse has.
+
+Nothing here opens an engine, starts a thread or imports pytest; the session
+(:mod:`pytest_fft.run.session`) gathers the inputs and hands the plan to the executor.
+``existing`` is the engine's :class:`~pytest_fft.engines.relations.ExistingRelations`, which
+compares relation names as the warehouse does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Mapping
+
+from pytest_fft.project.names import relation_for
+from pytest_fft.project.records import Check, Model, Project, Seed
+from pytest_fft.run.cache_policy import CachePolicy
+
+
+def built_by(project: Project, name: str) -> Model | Seed | None:
+    """The model or seed called ``name``; None for a check."""
+    node = project.node(name)
+    return None if isinstance(node, Check) else node
+
+
+def is_cold(policy: CachePolicy, nodes: Iterable[str], stored: Mapping[str, str]) -> bool:
+    """Whether nothing of this run can be skipped without fingerprinting first: the cache is
+    not read, or none of the nodes was built before (a first build)."""
+    return not (policy.reads and any(n in stored for n in nodes))
+
+
+def cached_nodes(project: Project, nodes: Iterable[str], policy: CachePolicy,
+                 current: Mapping[str, str], stored: Mapping[str, str],
+                 existing: Container[str]) -> frozenset[str]:
+    """The nodes whose fingerprint matches their last build and whose relation exists."""
+    wanted = [n for n in nodes if stored.get(n) == current.get(n)]
+    if not policy.reads or not wanted:
+        return frozenset()
+    return frozenset(policy.skippable(project, wanted, current, stored, existing))
+
+
+def changed(name: str, current: Mapping[str, str], stored: Mapping[str, str], relation: str,
+            existing: Container[str]) -> bool:
+    """``state:modified`` for one node: its fingerprint differs from its last build in this
+    env, or its relation is missing."""
+    return stored.get(name) != current.get(name) or relation not in existing
+
+
+def modified_nodes(project: Project, current: Mapping[str, str], stored: Mapping[str, str],
+                   existing: Container[str]) -> set[str]:
+    """``state:modified``: the models and seeds :func:`changed` holds for."""
+    out = set()
+    for name in current:
+        node = built_by(project, name)
+        if node is not None and changed(name, current, stored, node.relation, existing):
+            out.add(name)
+    return out
+
+
+def missing_parents(project: Project, nodes: Iterable[str],
+                    existing: Container[str]) -> dict[str, str]:
+    """The selected nodes that cannot build: a parent outside the selection has no relation.
+    Each gets the reason, with the fix (load the seed, or select the parents too)."""
+    selected = list(nodes)
+    chosen = set(selected)
+    dag = project.dag
+    outside = {p for n in selected if n not in project.checks
+               for p in dag.parents[n] if p not in chosen}
+    relations = {p: node.relation for p in outside
+                 if (node := built_by(project, p)) is not None}
+    missing = {p for p, relation in relations.items() if relation not in existing}
+    blocked = {}
+    for name in selected:
+        if name in project.checks:
+            continue
+        parent = next((p for p in dag.parents[name] if p in missing), None)
+        if parent is None:
+            continue
+        relation = relations[parent]
+        if parent in project.seeds:  # seeds load with --fft-seed only
+            blocked[name] = (f"seed {parent} is not loaded (relation {relation} is missing); "
+                             "run `fft seed` first, or add --fft-seed to pytest (and do not "
+                             "--exclude it)")
+        else:
+            blocked[name] = (f"upstream {parent} is not selected and its relation {relation} "
+                             f"is missing; select +{relation_for(name)}")
+    return blocked
