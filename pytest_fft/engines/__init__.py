@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import import_module
-from types import MappingProxyType
 from typing import Any
 
 from pytest_fft.engines.base import Engine, EngineClass
@@ -27,13 +26,11 @@ from pytest_fft.engines.registry import ENGINES, EngineSpec, engine_spec, find_e
 from pytest_fft.engines.relations import ExistingRelations
 
 __all__ = [
-    "ENGINES", "ENGINE_ABBREV", "AuditTable", "Engine", "EngineClass", "EngineSpec", "ExistingRelations",
+    "ENGINES", "AuditTable", "Engine", "EngineClass", "EngineSpec", "ExistingRelations",
     "FrameReader", "InlineInputs", "RowLoader", "capability", "create_engine",
     "create_unit_engine", "engine_spec", "find_engine_spec", "warehouse_exists",
 ]
 
-# Kept for BuildRun.engine_abbrev (run/session.py); new code reads engine_spec(name).abbrev.
-ENGINE_ABBREV = MappingProxyType({name: spec.abbrev for name, spec in ENGINES.items()})
 
 
 def create_engine(profile: Any, *, wait: float = 0.0, read_only: bool = False) -> Engine:

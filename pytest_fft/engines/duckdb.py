@@ -8,6 +8,7 @@ table and view needs a DROP first; that pair runs in one explicit transaction.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -252,7 +253,7 @@ class DuckDBEngine:
             cur.close()
         # Python values of time-zone-aware columns need pytz; Arrow does not.
         table = self._arrow_of(query, params, {n: f for n, f in inputs.items() if n not in inline})
-        return names, list(zip(*(column.to_pylist() for column in table.columns)))
+        return names, list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
     def frame_of(self, rows: InlineRelation) -> Any:
         """Inline rows as the frame a Python model would read had they been a table."""
@@ -321,7 +322,7 @@ class DuckDBEngine:
                 cur.execute(
                     "insert or replace into _ff_meta select unnest($1), unnest($2), unnest($3), "
                     "'duckdb', make_timestamp(cast(unnest($4) * 1000000 as bigint))",
-                    [list(column) for column in zip(*built)])
+                    [list(column) for column in zip(*built, strict=True)])
             cur.execute("commit")
         except BaseException:
             cur.execute("rollback")
@@ -331,26 +332,20 @@ class DuckDBEngine:
         with self._lock:
             cur = self._by_thread.get(thread)
         if cur is not None:
-            try:
+            with contextlib.suppress(Exception):  # closed meanwhile: nothing runs on it
                 cur.interrupt()
-            except Exception:  # closed meanwhile: nothing runs on it any more
-                pass
 
     def interrupt(self) -> None:
         with self._lock:
             for cur in self._cursors:
-                try:
+                with contextlib.suppress(Exception):  # a closed cursor runs nothing to stop
                     cur.interrupt()
-                except Exception:  # noqa: BLE001, S110 - a closed cursor runs nothing to stop
-                    pass
 
     def close(self) -> None:
         with self._lock:
             for cur in self._cursors:
-                try:
+                with contextlib.suppress(Exception):  # closed already: nothing to release
                     cur.close()
-                except Exception:  # noqa: BLE001, S110 - closed already: nothing to release
-                    pass
             self._cursors.clear()
             self._by_thread.clear()
         if not self._owns_database and self._schema_created:  # leave nothing behind
@@ -376,7 +371,8 @@ class InlineRelation:
     params: tuple[Any, ...]
 
 
-def inline_relation(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
+def inline_relation(columns: tuple[str, ...],
+                    rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
     """Inline rows (a unit case's input) as a SELECT over ``VALUES``, each column cast to the
     one SQL type its values have, as Arrow would type them: whole numbers BIGINT, numbers
     with a fraction among them DOUBLE, text VARCHAR, booleans BOOLEAN, dates DATE, timestamps

@@ -103,7 +103,8 @@ class EngineSpec:
         ``exp.to_identifier(name, quoted=True).sql(dialect)`` for every engine.
         """
         stored = self.stored_name(name)
-        return self.quote_char + stored.replace(self.quote_char, self.quote_escape) + self.quote_char
+        quote = self.quote_char
+        return quote + stored.replace(quote, self.quote_escape) + quote
 
     def quote_relation(self, relation: str) -> str:
         """``schema.table`` -> each dot-separated part quoted."""
@@ -128,7 +129,8 @@ _POSTGRES = EngineSpec(
     plain_names_fold="lower",
     checks=CheckSpelling(
         regex_template="({expr} ~ {pattern})",
-        minutes_template="extract(epoch from (current_timestamp - cast({ts} as timestamptz))) / 60.0",
+        minutes_template=("extract(epoch from (current_timestamp - cast({ts} as timestamptz)))"
+                          " / 60.0"),
     ),
     env_overrides=(("FF_PG_DSN", "dsn"), ("FF_PG_SCHEMA", "db_schema")),
 )

@@ -77,20 +77,17 @@ def fft_unit_engine(request: pytest.FixtureRequest) -> Iterator[Any]:
     ``engine:``, then DuckDB. Override this fixture in a project's conftest.py to bring your
     own engine object (it must follow ``pytest_fft.engines.Engine``).
     """
-    from pytest_fft.errors import EngineNotInstalledError
+    from pytest_fft.engines import create_unit_engine
 
     state = request.config.stash[STATE_KEY]
     case = getattr(request.node, "case", None)
     engine_name = state.options.engine or (case.engine if case is not None else None) or "duckdb"
-    if engine_name != "duckdb":
+    try:
+        engine = create_unit_engine(engine_name)
+    except FFTError as exc:
         # Handed to the case, which raises it: a failure of the case with our one-line
         # message, not a fixture-setup error with a traceback.
-        yield EngineNotInstalledError(
-            f"unit tests on {engine_name!r} are not available yet",
-            hint="run them on DuckDB (drop engine:/--engine), the default")
+        yield exc
         return
-    from pytest_fft.engines.duckdb import DuckDBEngine
-
-    engine = DuckDBEngine.scratch()
     yield engine
     engine.close()

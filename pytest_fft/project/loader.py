@@ -1,4 +1,5 @@
-"""Loading a project folder into a :class:`~pytest_fft.project.records.Project` (pure: no pytest, no DB).
+"""Loading a project folder into a :class:`~pytest_fft.project.records.Project` (pure: no
+pytest, no database).
 
 >>> from pytest_fft import load_project                     # doctest: +SKIP
 >>> project = load_project("examples/simple_duckdb")       # doctest: +SKIP
@@ -10,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pytest_fft.engines.registry import generic_spec
-from pytest_fft.project.dag import Dag
 from pytest_fft.decorators import SPEC_ATTR, ModelSpec
+from pytest_fft.engines.registry import generic_spec
 from pytest_fft.errors import (
     DependencyNotFoundError,
     DuplicateNodeError,
@@ -26,13 +26,19 @@ from pytest_fft.errors import (
     ProjectFileError,
     read_project_text,
 )
-from pytest_fft.project.import_watch import project_imports, user_imports
-from pytest_fft.project.layout import find_project_root, is_project_dir
-from pytest_fft.project.modules import import_file
-from pytest_fft.project.names import PY_SUFFIX, SEED_SUFFIXES, SQL_SUFFIX, relation_for, sql_node_name
-from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.config import load_project_config
+from pytest_fft.project.dag import Dag
+from pytest_fft.project.import_watch import project_imports, user_imports
+from pytest_fft.project.modules import import_file
+from pytest_fft.project.names import (
+    PY_SUFFIX,
+    SEED_SUFFIXES,
+    SQL_SUFFIX,
+    relation_for,
+    sql_node_name,
+)
 from pytest_fft.project.python_models import LazyModelFunction, ModelFile, static_specs
+from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.rendering import build_environment, render_sql, split_create
 from pytest_fft.project.sources import Source, load_sources
 
@@ -90,7 +96,7 @@ def load_project(
 
     seed_map = {s.name: s for s in seeds}
     checks = _load_checks(root, config.tests, names)
-    parents: dict[str, tuple[str, ...]] = {name: () for name in seed_map}
+    parents: dict[str, tuple[str, ...]] = dict.fromkeys(seed_map, ())
     parents.update({name: m.deps for name, m in models.items()})
     parents.update({name: c.deps for name, c in checks.items()})
     try:

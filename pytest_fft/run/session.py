@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pytest_fft.engines import ENGINE_ABBREV, create_engine
+from pytest_fft.engines import create_engine, find_engine_spec
 from pytest_fft.engines.capabilities import AuditTable, capability
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.errors import AuditTableWarning, FFTError
@@ -83,7 +83,8 @@ class BuildRun:
     @property
     def engine_abbrev(self) -> str:
         engine = self.profile.engine if self.profile else self.project.engine
-        return ENGINE_ABBREV.get(engine, engine.upper())
+        spec = find_engine_spec(engine)
+        return spec.abbrev if spec is not None else engine.upper()
 
     def ensure_started(self, *, keep_failure: bool = False) -> None:
         """Open the engine, decide what is cached and start the executor, once.

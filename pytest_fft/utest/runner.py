@@ -81,7 +81,8 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
         # The case's query wraps the model's SQL: its LINE n is no line of the model's file.
         raise engine_failure(project, engine, model, exc, model.sql,
                              sent_as_compiled=False) from exc
-    return Cells(tuple(names), tuple(zip(*rows)) if rows else tuple(() for _ in names), len(rows))
+    columns = tuple(zip(*rows, strict=True)) if rows else tuple(() for _ in names)
+    return Cells(tuple(names), columns, len(rows))
 
 
 _RESULT = "__fft_model_result"

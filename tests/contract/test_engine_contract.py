@@ -77,7 +77,7 @@ def test_an_interrupted_build_keeps_the_old_relation(engine: Engine, target: Tar
     def build() -> None:
         try:
             engine.create_relation("t", target.slow_select, "table")
-        except BaseException as exc:  # noqa: BLE001 - the interrupt, whatever its type
+        except BaseException as exc:
             failure.append(exc)
 
     thread = threading.Thread(target=build, daemon=True)
@@ -126,7 +126,7 @@ def test_frames_round_trip_with_their_types(engine: Engine, target: Target) -> N
     assert [(name, _family(kind)) for name, kind in columns] == [
         ("i", "int"), ("f", "float"), ("s", "text"), ("b", "bool"), ("d", "date"),
         ("ts", "timestamp")]
-    expected = list(zip(*FRAME_COLUMNS.values()))
+    expected = list(zip(*FRAME_COLUMNS.values(), strict=True))
     got = target.frame_rows(engine.read_frame("frames"))
     assert got == expected  # values equal and NULLs NULL (1 == 1.0: see docs/engines.md)
     # In SQL the values are the same, with their SQL types.
@@ -139,7 +139,7 @@ def test_frames_without_nulls_keep_python_types(engine: Engine, target: Target) 
     values = {name: [v for v in column if v is not None] for name, column in FRAME_COLUMNS.items()}
     engine.write_frame("plain", target.make_frame(values), "table")
     got = target.frame_rows(engine.read_frame("plain"))
-    assert got == list(zip(*values.values()))
+    assert got == list(zip(*values.values(), strict=True))
     assert [type(v) for v in got[0]] == [int, float, str, bool, date, datetime]
 
 

@@ -42,7 +42,7 @@ def test_an_unknown_engine() -> None:
 
 
 def test_profiles_read_the_registry() -> None:
-    assert profiles.ENGINES == tuple(ENGINES)
+    assert tuple(ENGINES) == profiles.ENGINES
     assert set(profiles._MEMBERS) == set(ENGINES)  # a profile class per engine
     for spec in ENGINES.values():
         member = profiles._MEMBERS[spec.name]

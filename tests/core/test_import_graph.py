@@ -8,8 +8,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import pytest_fft
 
 PACKAGE = Path(pytest_fft.__file__).parent
@@ -33,7 +31,6 @@ KNOWN_CROSSINGS = {
     # in project/ (it is pure parsing), which would make checks import project only.
     ("pytest_fft.project.loader", "pytest_fft.checks.spec"),
 }
-# Known cycles in the pytest seam, owned by whoever reworks plugin/ (see the xfail below).
 def _module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

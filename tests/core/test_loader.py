@@ -17,7 +17,7 @@ from pytest_fft.errors import (
     ProjectError,
     ProjectFileError,
 )
-from pytest_fft.project.loader import find_project_root, is_project_dir
+from pytest_fft.project.layout import find_project_root, is_project_dir
 
 SEED_USERS = "id,email\n1,a@example.com\n"
 BASE = {
@@ -542,3 +542,12 @@ def test_a_file_that_is_not_utf8_is_an_error_with_its_line(
     assert info.value.message == (
         f"{rel} is not UTF-8 text: byte 0xe9 on line {line} cannot be decoded")
     assert "save the file as UTF-8" in info.value.hint
+def test_a_dbt_project_is_not_a_project(tmp_path) -> None:
+    """Plain .sql models next to profiles.yml (dbt's layout) are not a FastFlowTransform
+    project; one *.ff.sql at any depth under models/ makes the folder one."""
+    (tmp_path / "models" / "staging").mkdir(parents=True)
+    (tmp_path / "models" / "staging" / "stg.sql").write_text("select 1\n")
+    (tmp_path / "profiles.yml").write_text("dbt_proj:\n  target: dev\n")
+    assert not is_project_dir(tmp_path)
+    (tmp_path / "models" / "staging" / "users.ff.sql").write_text("select 1 as id\n")
+    assert is_project_dir(tmp_path)
