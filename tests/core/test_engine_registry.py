@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_fft.checks.dialect import DIALECTS, dialect_for
-from pytest_fft.engines import ENGINE_ABBREV, ENGINES, engine_spec, find_engine_spec
+from pytest_fft.engines import ENGINES, engine_spec, find_engine_spec
 from pytest_fft.engines.registry import generic_spec
 from pytest_fft.project import profiles
 from pytest_fft.run.fingerprint import normalize_sql
@@ -19,7 +19,6 @@ def test_every_engine_has_one_spec_with_its_names() -> None:
     assert {n: s.abbrev for n, s in ENGINES.items()} == {
         "duckdb": "DUCK", "postgres": "PG", "bigquery": "BQ", "databricks_spark": "SPK",
         "snowflake_snowpark": "SF"}
-    assert dict(ENGINE_ABBREV) == {n: s.abbrev for n, s in ENGINES.items()}
     assert ENGINES["duckdb"].extra is None  # a dependency of pytest-fft itself
     assert engine_spec("postgres").install_hint == "pip install 'pytest-fft[postgres]'"
     assert dict(ENGINES["bigquery"].setting_extras) == {"use_bigframes": "bigframes"}
