@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_fft.errors import FFTError
 from pytest_fft.plugin.state import STATE_KEY, FFTState
-from pytest_fft.project.records import Project
-from pytest_fft.run.session import BuildRun
+
+if TYPE_CHECKING:
+    from pytest_fft.project.records import Project
+    from pytest_fft.run.session import BuildRun
 
 
 def _project_run(request: pytest.FixtureRequest) -> tuple[FFTState, BuildRun]:

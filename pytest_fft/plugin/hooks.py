@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -111,45 +110,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     from pytest_fft.plugin.ide import register_ide_names
     from pytest_fft.plugin.ordering import hand_nodes_to_runs
+    from pytest_fft.plugin.reporting import NodeItemReports
 
-    hand_nodes_to_runs(session)
-    register_ide_names(session)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
-    """Start every project's executor as the test loop begins (builds overlap with pytest's
-    own per-item work); when the loop stops early (``-x``, ``--maxfail``, ``--sw``), start no
-    new node, let running ones finish and report every node that was built."""
-    state = active_state(session.config)
-    if state is None or session.config.option.collectonly:
-        return (yield)
-    if not session.config.option.maxfail and not session.config.getoption("stepwise", False):
-        # With -x/--maxfail/--sw the first failure may end the loop before any node item:
-        # then nothing may have been built, so the build starts with the first node item.
-        for run in state.build_runs():
-            if run.nodes:
-                run.ensure_started()
-    try:
-        return (yield)
-    finally:
-        if session.shouldfail or session.shouldstop:
-            from pytest_fft.plugin.reporting import report_after_stop
-
-            report_after_stop(session, state)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    report = yield
-    from pytest_fft.plugin.items import NodeItem
-
-    if isinstance(item, NodeItem):
-        from pytest_fft.plugin.reporting import node_report
-
-        node_report(item, report)
-    return report
+    if hand_nodes_to_runs(session):
+        # Only a session with seeds, models or checks pays for the hooks that report them.
+        session.config.pluginmanager.register(NodeItemReports(state), "fft-node-reports")
+        register_ide_names(session)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:

@@ -34,8 +34,9 @@ def order_items(config: pytest.Config, state: FFTState, items: list[pytest.Item]
         items[index] = item
 
 
-def hand_nodes_to_runs(session: pytest.Session) -> None:
-    """Tell each project's BuildRun which nodes the collected items ask for."""
+def hand_nodes_to_runs(session: pytest.Session) -> bool:
+    """Tell each project's BuildRun which nodes the collected items ask for; whether there
+    is any."""
     from pytest_fft.plugin.items import NodeItem
 
     collected: dict[int, tuple[Any, set[str]]] = {}  # id(BuildRun) -> (run, node names)
@@ -52,6 +53,7 @@ def hand_nodes_to_runs(session: pytest.Session) -> None:
                 f"loaded, but pytest collected {len(names)}: a plugin or conftest.py hook "
                 "changed the selection. Add `-k \"not fft_none\"` to the command (after `--` "
                 "for fft): the build then waits for the collected items")
+    return bool(collected)
 
 
 def _select_unit_cases(config: pytest.Config, state: FFTState, items: list[pytest.Item]) -> None:

@@ -4,7 +4,8 @@ finish after pytest stopped early (``-x``, ``--maxfail``, ``--sw``)."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -12,6 +13,42 @@ from pytest_fft.plugin.state import FFTState
 
 if TYPE_CHECKING:
     from pytest_fft.plugin.items import NodeItem
+
+
+class NodeItemReports:
+    """The hooks of a session that has node items (registered after collection)."""
+
+    def __init__(self, state: FFTState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        """Start every project's executor as the test loop begins (builds overlap with
+        pytest's own per-item work); when the loop stops early (``-x``, ``--maxfail``,
+        ``--sw``), start no new node, let running ones finish and report what was built."""
+        if session.config.option.collectonly:
+            return (yield)
+        if not session.config.option.maxfail and not session.config.getoption("stepwise", False):
+            # With -x/--maxfail/--sw the first failure may end the loop before any node
+            # item: then nothing may be built, so the build starts with the first node item.
+            for run in self.state.build_runs():
+                if run.nodes:
+                    run.ensure_started()
+        try:
+            return (yield)
+        finally:
+            if session.shouldfail or session.shouldstop:
+                report_after_stop(session, self.state)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+        report = yield
+        from pytest_fft.plugin.items import NodeItem
+
+        if isinstance(item, NodeItem):
+            node_report(item, report)
+        return report
 
 
 def node_report(item: NodeItem, report: pytest.TestReport) -> None:
