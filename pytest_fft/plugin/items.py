@@ -239,6 +239,7 @@ class NodeItem(pytest.Item):
         if result is None:
             raise NodeFailed(None, f"{self.node_name}: the run ended without building it")
         self.result = result
+        run.reported(self.node_name)
         self.user_properties.append(("fft_status", result.status))
         self.user_properties.append(("fft_duration", round(result.duration, 6)))
         self.user_properties.append(("fft_started", round(result.started_at, 6)))

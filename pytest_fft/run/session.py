@@ -66,6 +66,7 @@ class BuildRun:
     _settled: bool = False  # the build is over: audit rows written, the writer closed
     _reader: Any = None  # the read-only engine of users' tests (fft_engine)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock)
+    _reported: set[str] = field(default_factory=set)  # nodes whose item has its result
 
     @property
     def root(self) -> Path:
@@ -281,6 +282,14 @@ class BuildRun:
     def peek(self, name: str) -> NodeResult | None:
         """The node's result if there is one already (never waits)."""
         return self.board.get(name)
+
+    def reported(self, name: str) -> None:
+        """The item of ``name`` has its result. Once every node's item has one, the build is
+        settled before the next test runs: a test after the last node item may open its own
+        connection to the warehouse."""
+        self._reported.add(name)
+        if len(self._reported) == len(self.nodes) and self._executor is not None:
+            self.wait_built()
 
     def wait_built(self) -> None:
         """Until this session's build of the project is over (every node has its result and
