@@ -36,7 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    from pytest_fft.run.gc_policy import thaw
+
+    # First, so that this clean-up runs last: after pytest's own (see run/gc_policy.py).
+    config.add_cleanup(thaw)
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     options = read_options(config)
@@ -116,6 +121,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # Only a session with seeds, models or checks pays for the hooks that report them.
         session.config.pluginmanager.register(NodeItemReports(state), "fft-node-reports")
         register_ide_names(session)
+    elif not state.owned_by_fft:
+        from pytest_fft.run.gc_policy import thaw
+
+        thaw()  # only others' tests (and unit cases) run: nothing of ours stays frozen
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
@@ -126,6 +135,7 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = active_state(session.config)
     if state is None:
@@ -134,13 +144,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Also reached after Ctrl-C: finish() cancels a build that is still running.
     for run in state.build_runs():
         run.finish(cancel=cancel)
+    if state.runs and not state.owned_by_fft:  # fft stays frozen until the clean-up
+        from pytest_fft.run.gc_policy import freeze_for_cleanup
 
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    state = active_state(config)
-    if state is None or not state.owned_by_fft:
-        return
-    from pytest_fft.run.gc_policy import end_of_session
-
-    end_of_session()
+        freeze_for_cleanup()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_fft.plugin.state import FFTState
+from pytest_fft.run import gc_policy
 
 if TYPE_CHECKING:
     from pytest_fft.plugin.items import NodeItem
@@ -39,6 +40,15 @@ class NodeItemReports:
         finally:
             if session.shouldfail or session.shouldstop:
                 report_after_stop(session, self.state)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        """A test that is not a node item runs with the garbage collector as it found it."""
+        from pytest_fft.plugin.items import NodeItem
+
+        if gc_policy.is_frozen() and not self.state.owned_by_fft \
+                and not isinstance(item, NodeItem):
+            gc_policy.thaw()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item,

@@ -100,10 +100,9 @@ class FFTState:
             engine = profile.engine
         project, parse_key = load_project_cached(root, parse_cache, _load_project,
                                                  engine=engine, vars=self.options.vars)
-        if self.owned_by_fft:
-            from pytest_fft.run.gc_policy import freeze_long_lived
+        from pytest_fft.run import gc_policy
 
-            freeze_long_lived()
+        gc_policy.freeze()  # see gc_policy: thawed before any test that is not ours runs
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)

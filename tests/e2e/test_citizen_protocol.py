@@ -302,6 +302,23 @@ def test_a_plain_session_leaves_the_garbage_collector_as_it_found_it(
     assert gc.get_freeze_count() == 0
 
 
+@pytest.mark.parametrize("flags", [(), ("--fft-run",)], ids=["unit-cases-only", "build"])
+def test_others_tests_run_with_the_garbage_collector_as_they_found_it(
+        pytester: pytest.Pytester, flags: tuple[str, ...]) -> None:
+    """A session with a project: a test that is not the plugin's never runs with frozen
+    objects, before or after the node items, and nothing is frozen when pytest returns."""
+    import gc
+
+    gc.unfreeze()
+    check = "import gc\n\ndef test_{0}():\n    assert gc.get_freeze_count() == 0\n"
+    write_files(pytester.path, {"a/test_first.py": check.format("first"),
+                                "z/test_last.py": check.format("last")})
+    tiny_project(pytester.path / "m_proj", {"one.ff.sql": "select 1 as id\n"})
+    reprec = pytester.inline_run(*flags, *QUIET)
+    reprec.assertoutcome(passed=2 + len(flags))
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_broken_project_fails_without_stopping_the_other_tests(
         pytester: pytest.Pytester) -> None:
     write_files(pytester.path, {
