@@ -318,6 +318,8 @@ class BuildRun:
                     profile = resolve_profile_cached(self.root, env or self.env,
                                                      engine=engine or self.engine_override,
                                                      cache=self.parse_cache)
+                # A writer of another session (a second pytest, fft) may be finishing: wait
+                # for it a little, as a user opening the warehouse by hand would.
                 self._reader = create_engine(profile.profile, wait=max(self.settings.wait, 30),
                                              read_only=True)
             return self._reader
