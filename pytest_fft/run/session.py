@@ -94,6 +94,8 @@ class BuildRun:
         raised again to whoever asks next (an item, on pytest's thread), instead of dying
         with the thread and leaving the items waiting.
         """
+        if self._executor is not None and self._start_failure is None:
+            return  # started: every item asks, and needs no lock for the answer
         with self._lock:
             if self._start_failure is not None:
                 raise self._start_failure
