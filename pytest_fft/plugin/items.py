@@ -132,8 +132,9 @@ class ProjectLoadFailure(pytest.Item):
 
 #: Where the implementations of pytest_collection_modifyitems that cannot drop an item of
 #: the project come from: pytest itself (its options that deselect are checked beforehand),
-#: pytest-fft and pytest-xdist.
-_KNOWN_HOOK_MODULES = ("_pytest.", "pytest_fft.", "xdist.")
+#: pytest-fft, pytest-xdist, and Hypothesis's plugin (it only marks the tests that use
+#: ``@given``; common where data teams test their own code).
+_KNOWN_HOOK_MODULES = ("_pytest.", "pytest_fft.", "xdist.", "_hypothesis_pytestplugin")
 
 
 def selection_is_final(config: pytest.Config, root: Path) -> bool:
