@@ -153,6 +153,11 @@ class _NodeNames:
         self.by_relation[relation] = name
         self._builder[key] = name
 
+    def builder_of(self, table: str) -> str | None:
+        """The node that builds ``table`` (a check's table, perhaps schema-qualified),
+        comparing names as the warehouse does (``USERS`` is ``users`` on DuckDB)."""
+        return self._builder.get(self._name_key(table.rsplit(".", 1)[-1]))
+
     def duplicates(self) -> DuplicateNodeError | None:
         """Every name defined more than once and every relation built by more than one node,
         each with all of its files; ``None`` when there is none. The error's file and node are
@@ -353,9 +358,7 @@ def _load_checks(root: Path, tests: Any, names: _NodeNames) -> dict[str, Check]:
                 hint="give the check another name: name: <something unique>",
             )
         deps = tuple(dict.fromkeys(
-            names.by_relation[t.split(".")[-1]] for t in spec.tables
-            if t.split(".")[-1] in names.by_relation
-        ))
+            node for table in spec.tables if (node := names.builder_of(table)) is not None))
         checks[spec.id] = Check(name=spec.id, spec=spec, path=root / display, rel_path=display,
                                 deps=deps, line=spec.line or 1)
     return checks

@@ -551,3 +551,25 @@ def test_a_dbt_project_is_not_a_project(tmp_path) -> None:
     assert not is_project_dir(tmp_path)
     (tmp_path / "models" / "staging" / "users.ff.sql").write_text("select 1 as id\n")
     assert is_project_dir(tmp_path)
+
+
+def test_a_checks_tables_are_matched_to_nodes_as_the_warehouse_compares_names(
+        make_project) -> None:
+    """A check's table, qualified or in another case, depends on the node that builds it
+    (DuckDB ignores the case of names); a table no node builds adds no dependency."""
+    from pytest_fft.project.loader import load_project
+
+    root = make_project({
+        "models/users.ff.sql": "select 1 as id\n",
+        "models/orders.ff.sql": "select 1 as id\n",
+        "project.yml": "name: p\nversion: 1\ntests:\n"
+                       "  - {type: not_null, table: USERS, column: id}\n"
+                       "  - {type: unique, table: main.orders, column: id}\n"
+                       "  - {type: not_null, table: raw_events, column: id}\n",
+    })
+    checks = load_project(root).checks
+    assert {name: check.deps for name, check in checks.items()} == {
+        "not_null[USERS.id]": ("users.ff",),
+        "unique[main.orders.id]": ("orders.ff",),
+        "not_null[raw_events.id]": (),
+    }
