@@ -36,15 +36,23 @@ class UnitFile(pytest.File):
     """``tests/unit/<name>.yml`` of a project: its cases."""
 
     def collect(self) -> Any:
-        from pytest_fft.plugin.items import ProjectDir
+        from pytest_fft.plugin.items import ProjectDir, ProjectLoadFailure
+        from pytest_fft.plugin.state import state_of
         from pytest_fft.project.parse_cache import load_unit_file_cached
         from pytest_fft.utest.spec import load_unit_file
 
         project_dir = self.getparent(ProjectDir)
         assert project_dir is not None and project_dir.build_run is not None
         run = project_dir.build_run
-        cases = load_unit_file_cached(run.parse_cache, run.parse_key, self.path,
-                                      lambda: load_unit_file(run.project, self.path))
+        try:
+            cases = load_unit_file_cached(run.parse_cache, run.parse_key, self.path,
+                                          lambda: load_unit_file(run.project, self.path))
+        except FFTError as exc:
+            if state_of(self.config).options.requested:
+                raise  # asked for on the command line: a collection error, as for fft utest
+            # Plain pytest: the bad spec is one failed item; every other test still runs.
+            yield ProjectLoadFailure.from_parent(self, name="load", error=exc)
+            return
         for case in cases:
             yield UnitCaseItem.from_parent(self, name=case.name, callobj=_case_function,
                                            case=case, build_run=run)

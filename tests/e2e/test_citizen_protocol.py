@@ -338,3 +338,19 @@ def test_a_broken_project_fails_without_stopping_the_other_tests(
     assert "FAILED proj/project.yml::load - project.yml is not valid YAML" in out, out
     assert any(f"at project.yml:{n}" in out for n in (3, 4)), out
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_bad_unit_spec_fails_without_stopping_the_other_tests(pytester: pytest.Pytester) -> None:
+    """Under plain pytest a unit spec that does not load is one failed item of its file;
+    asked for with --fft-utest it is a collection error, as for fft utest."""
+    write_files(pytester.path, {"test_normal.py": "def test_normal():\n    pass\n"})
+    proj = tiny_project(pytester.path / "proj", {"one.ff.sql": "select 1 as id\n"})
+    write_files(proj, {"tests/unit/one.yml": "model: no_such_model\ncases: []\n"})
+    result = pytester.runpytest("-rf", *QUIET)
+    out = result.stdout.str()
+    assert "FAILED proj/tests/unit/one.yml::load" in out, out
+    assert "Interrupted" not in out
+    result.assert_outcomes(passed=1, failed=1)
+    asked = pytester.runpytest("--fft-utest", *QUIET)
+    assert "ERROR collecting proj/tests/unit/one.yml" in asked.stdout.str()
+    assert asked.ret == pytest.ExitCode.INTERRUPTED
