@@ -22,7 +22,13 @@ from pytest_fft.engines.capabilities import (
     RowLoader,
     capability,
 )
-from pytest_fft.engines.registry import ENGINES, EngineSpec, engine_spec, find_engine_spec
+from pytest_fft.engines.registry import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    EngineSpec,
+    engine_spec,
+    find_engine_spec,
+)
 from pytest_fft.engines.relations import ExistingRelations
 
 __all__ = [
@@ -66,7 +72,7 @@ def warehouse_exists(profile: Any) -> bool:
     return exists
 
 
-def create_unit_engine(engine: str = "duckdb") -> Engine:
+def create_unit_engine(engine: str = DEFAULT_ENGINE) -> Engine:
     """A private, empty engine for one unit case (DuckDB: a scratch schema of an in-memory
     database; ``close()`` drops it). EngineNotInstalledError for an engine that cannot run
     unit cases yet."""

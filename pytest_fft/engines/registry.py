@@ -199,6 +199,10 @@ def engine_names() -> tuple[str, ...]:
     return tuple(ENGINES)
 
 
+DEFAULT_ENGINE = "duckdb"
+"""The engine of a run that names none (embedded: nothing to install or start)."""
+
+
 def find_engine_spec(name: str) -> EngineSpec | None:
     """The spec of an engine name or alias; None for a name no engine has (a test's fake)."""
     return ENGINES.get(_BY_ALIAS.get(name, name))

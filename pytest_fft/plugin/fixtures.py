@@ -26,11 +26,11 @@ if TYPE_CHECKING:
     from pytest_fft.run.session import BuildRun
 
 
-def _project_run(request: pytest.FixtureRequest) -> tuple[FFTState, BuildRun]:
+def _project_run(request: pytest.FixtureRequest) -> BuildRun:
     state: FFTState = request.config.stash[STATE_KEY]
     try:
         root = state.project_root_for(Path(request.node.path))
-        return state, state.project_run(root)
+        return state.project_run(root)
     except FFTError as exc:
         pytest.fail(str(exc), pytrace=False)
 
@@ -39,7 +39,7 @@ def _project_run(request: pytest.FixtureRequest) -> tuple[FFTState, BuildRun]:
 def fft_project(request: pytest.FixtureRequest) -> Project:
     """The loaded project the test belongs to (the one whose folder holds it, else the
     session's only project): models, seeds, checks, the DAG."""
-    return _project_run(request)[1].project
+    return _project_run(request).project
 
 
 @pytest.fixture
@@ -50,9 +50,9 @@ def fft_engine(request: pytest.FixtureRequest) -> Any:
     Read-only where the engine has such a mode (DuckDB), so tests on several pytest-xdist
     workers and the user's own connections can read at once.
     """
-    state, run = _project_run(request)
+    run = _project_run(request)
     try:
-        return run.reader(env=state.options.env, engine=state.options.engine)
+        return run.reader()
     except FFTError as exc:
         pytest.fail(str(exc), pytrace=False)
 
@@ -64,7 +64,10 @@ def fft_relation(request: pytest.FixtureRequest, fft_engine: Any,
     ``fft_relation("mart_users")``; a node name (``"mart_users.ff"``) works too."""
 
     def read(name: str) -> Any:
-        relation = fft_project.relation_of(name)
+        try:
+            relation = fft_project.relation_of(name)
+        except KeyError as exc:  # the test names no relation: its failure, not a traceback
+            pytest.fail(exc.args[0], pytrace=False)
         return fft_engine.read_frame(relation)
 
     return read
@@ -80,10 +83,12 @@ def fft_unit_engine(request: pytest.FixtureRequest) -> Iterator[Any]:
     own engine object (it must follow ``pytest_fft.engines.Engine``).
     """
     from pytest_fft.engines import create_unit_engine
+    from pytest_fft.engines.registry import DEFAULT_ENGINE
 
     state = request.config.stash[STATE_KEY]
     case = getattr(request.node, "case", None)
-    engine_name = state.options.engine or (case.engine if case is not None else None) or "duckdb"
+    engine_name = (state.options.engine or (case.engine if case is not None else None)
+                   or DEFAULT_ENGINE)
     try:
         engine = create_unit_engine(engine_name)
     except FFTError as exc:

@@ -83,7 +83,7 @@ def report_after_stop(session: pytest.Session, state: FFTState) -> None:
     """
     from pytest_fft.plugin.items import NodeItem
 
-    reason = (f"not started: pytest stopped ({session.shouldfail or session.shouldstop})")
+    reason = f"not started: pytest stopped ({session.shouldfail or session.shouldstop})"
     for run in state.build_runs():
         run.stop_starting(reason)
     stepwise = bool(session.config.getoption("stepwise", False))

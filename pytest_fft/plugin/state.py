@@ -82,6 +82,7 @@ class FFTState:
                  "fft_project ini key")
 
     def _load(self, root: Path) -> BuildRun:
+        from pytest_fft.engines.registry import DEFAULT_ENGINE
         from pytest_fft.project.parse_cache import ParseCache, load_project_cached
         from pytest_fft.project.profile_snapshot import resolve_profile_cached
         from pytest_fft.run.cache_policy import CachePolicy
@@ -91,7 +92,7 @@ class FFTState:
         # Unit cases run on private in-memory engines: a run of only those needs no profile
         # (so plain `pytest` works before profiles.yml has the env).
         profile = None
-        engine = self.options.engine or "duckdb"
+        engine = self.options.engine or DEFAULT_ENGINE
         cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
         parse_cache = ParseCache(cache.mkdir("fft-parse")) if cache is not None else None
         if self.options.needs_warehouse:

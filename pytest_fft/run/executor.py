@@ -273,11 +273,12 @@ class Executor:
             self._emit(result)
         if result.failed:
             return result
+        selected = set(self.nodes)
         for child in self.nodes:
             before = self.board.get(child)
             if before is None or before.status != "skipped" or before.upstream != name:
                 continue
-            parents = [p for p in self.project.dag.parents[child] if p in set(self.nodes)]
+            parents = [p for p in self.project.dag.parents[child] if p in selected]
             if all((r := self.board.get(p)) is not None and not r.failed
                    and r.status != "skipped" for p in parents):
                 again = self._build(child)

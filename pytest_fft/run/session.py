@@ -237,7 +237,8 @@ class BuildRun:
 
     def _missing_upstream(self) -> dict[str, str]:
         """Selected nodes whose unselected parents have no relation: they fail with the fix."""
-        if all(p in self.nodes for n in self.nodes for p in self.project.dag.parents[n]):
+        selected = set(self.nodes)
+        if all(p in selected for n in self.nodes for p in self.project.dag.parents[n]):
             return {}  # every parent is built by this run: no metadata query needed
         return plan.missing_parents(self.project, self.nodes, self._existing_relations())
 
@@ -305,7 +306,7 @@ class BuildRun:
         else:  # another pytest-xdist worker builds, or the engine did not start
             self.board.wait_done()
 
-    def reader(self, *, env: str | None = None, engine: str | None = None) -> Any:
+    def reader(self) -> Any:
         """The engine users' tests read the warehouse with, after the build: read-only where
         the engine has such a mode, so other processes and connections can read too."""
         from pytest_fft.engines import create_engine
@@ -317,8 +318,8 @@ class BuildRun:
                 if profile is None:  # no build in this session: resolve the env now
                     from pytest_fft.project.profile_snapshot import resolve_profile_cached
 
-                    profile = resolve_profile_cached(self.root, env or self.env,
-                                                     engine=engine or self.engine_override,
+                    profile = resolve_profile_cached(self.root, self.env,
+                                                     engine=self.engine_override,
                                                      cache=self.parse_cache)
                 # A writer of another session (a second pytest, fft) may be finishing: wait
                 # for it a little, as a user opening the warehouse by hand would.

@@ -134,3 +134,19 @@ def test_fft_relation_takes_a_relation_or_a_node_name(pytester: pytest.Pytester)
     result = pytester.runpytest("--fft-seed", "--fft-run", "-v", *QUIET)
     result.assert_outcomes(passed=8)
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_fft_relation_of_an_unknown_name_fails_with_the_relations_it_has(
+        pytester: pytest.Pytester) -> None:
+    project = copy_example(pytester.path, with_user_tests=False)
+    write_files(project, {"tests/test_rel.py": """
+        def test_typo(fft_relation):
+            fft_relation("mart_user")
+        """})
+    result = pytester.runpytest("--fft-seed", "--fft-run", *QUIET)
+    result.assert_outcomes(passed=7, failed=1)
+    out = result.stdout.str()
+    assert ("'mart_user' is no model or seed of project 'simple_duckdb'; its relations: "
+            "mart_orders_enriched, mart_users, orders, seed_orders, seed_users, users, "
+            "users_enriched") in out
+    assert "KeyError" not in out and "Traceback" not in out
