@@ -100,6 +100,18 @@ class CheckSpec:
         """The checked (or left/source) relation."""
         return self.tables[0]
 
+    def snippets(self) -> list[tuple[str, str]]:
+        """The SQL the check's author wrote, by key (``where``, ``left.expr``, ...): the
+        only text of the check's query that is not generated and quoted by us."""
+        found = [("where", self.where)] if self.where else []
+        for key, value in self.params.items():
+            if key in ("source_where", "target_where") and isinstance(value, str):
+                found.append((key, value))
+            elif isinstance(value, Mapping):
+                found.extend((f"{key}.{inner}", text) for inner, text in value.items()
+                             if inner in ("expr", "where") and isinstance(text, str))
+        return found
+
     def __hash__(self) -> int:
         # The generated hash would fail on the ``params`` dict; equal specs share these fields.
         return hash((self.id, self.type, self.tables, self.column, self.line))

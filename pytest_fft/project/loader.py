@@ -41,6 +41,7 @@ from pytest_fft.project.python_models import LazyModelFunction, ModelFile, stati
 from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.rendering import build_environment, render_sql, split_create
 from pytest_fft.project.sources import Source, load_sources
+from pytest_fft.project.statements import extra_statement, snippet_problem
 
 MATERIALIZATIONS = ("table", "view")
 
@@ -64,7 +65,8 @@ def load_project(
     sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
     py_specs = _discover_python_models(root, engine)
 
-    names = _NodeNames(root, name_key=generic_spec(engine).name_key)
+    engine_spec = generic_spec(engine)
+    names = _NodeNames(root, name_key=engine_spec.name_key)
     for seed in seeds:
         names.add(seed.name, seed.relation, seed.rel_path)
     for path in sql_files:
@@ -83,7 +85,7 @@ def load_project(
         env = build_environment(root)
         for path in sql_files:
             model = _load_sql_model(path, root, env, names, sources, project_vars,
-                                    seed_by_relation, missing)
+                                    seed_by_relation, missing, engine_spec.sqlglot_dialect)
             models[model.name] = model
     watched = [root / "models", root / "macros"]
     imported_files = project_imports(
@@ -95,7 +97,7 @@ def load_project(
         raise _combine(missing)
 
     seed_map = {s.name: s for s in seeds}
-    checks = _load_checks(root, config.tests, names)
+    checks = _load_checks(root, config.tests, names, engine_spec.sqlglot_dialect)
     parents: dict[str, tuple[str, ...]] = dict.fromkeys(seed_map, ())
     parents.update({name: m.deps for name, m in models.items()})
     parents.update({name: c.deps for name, c in checks.items()})
@@ -279,6 +281,7 @@ def _load_sql_model(
     vars_: Mapping[str, Any],
     seed_by_relation: Mapping[str, str],
     missing: list[DependencyNotFoundError],
+    dialect: str,
 ) -> Model:
     display = _rel(path, root)
     name = sql_node_name(path)
@@ -318,6 +321,8 @@ def _load_sql_model(
         env, raw, display=display, node=name, this=relation,
         resolve_ref=resolve_ref, resolve_source=resolve_source, vars_=vars_,
     )
+    same_lines = len(sql.splitlines()) == len(raw.splitlines())
+    _one_statement(sql, dialect, name, display, same_lines)
     body = split_create(sql)
     if body.created_name is not None and body.created_name.split(".")[-1] != relation:
         raise ProjectFileError(
@@ -336,12 +341,43 @@ def _load_sql_model(
         tags=_tags(cfg.get("tags")), meta=dict(cfg.get("meta") or {}), line=1,
         # The model file's line of the SELECT, only when rendering kept the template's lines
         # (a multi-line {{ config(...) }}, {# #} comment or loop does not): 0 otherwise.
-        sql_line=body.line if len(sql.splitlines()) == len(raw.splitlines()) else 0,
+        sql_line=body.line if same_lines else 0,
         sql=body.select, raw_sql=raw, config=dict(cfg),
     )
 
 
-def _load_checks(root: Path, tests: Any, names: _NodeNames) -> dict[str, Check]:
+def _one_statement(sql: str, dialect: str, name: str, display: str, same_lines: bool) -> None:
+    """A model is one statement: a second one (``select ...; drop table x``, written or
+    brought in by a ``var()`` or macro) is an error before anything runs."""
+    extra = extra_statement(sql, dialect)
+    if extra is None:
+        return
+    where = "" if same_lines else f" (line {extra.line} of the rendered SQL)"
+    raise ProjectFileError(
+        f"{name}: the SQL holds more than one statement; a second one starts with "
+        f"{extra.text!r}{where}",
+        file=display, line=extra.line if same_lines else None, node=name,
+        hint="a model is one SELECT (or one create ... as select); remove the ';' and what "
+             "follows it, or make the other statement a model of its own",
+    )
+
+
+def _check_snippets(spec: Any, dialect: str, display: str) -> None:
+    """Every ``where``/``expr`` of a check is one SQL expression inside the check's query."""
+    for key, text in spec.snippets():
+        problem = snippet_problem(text, dialect)
+        if problem is not None:
+            raise ProjectFileError(
+                f"check {spec.id!r}: {key} {problem}: {text!r}",
+                file=display, line=spec.line, node=spec.id,
+                hint=f"write {key} as one condition or expression, e.g. "
+                     + ("expr: \"sum(amount)\"" if key.endswith("expr")
+                        else "where: \"status = 'paid'\""),
+            )
+
+
+def _load_checks(root: Path, tests: Any, names: _NodeNames,
+                 dialect: str = "") -> dict[str, Check]:
     """``project.yml -> tests:`` as check nodes after the nodes that build their tables."""
     if not tests:
         return {}
@@ -350,6 +386,7 @@ def _load_checks(root: Path, tests: Any, names: _NodeNames) -> dict[str, Check]:
     display = "project.yml"
     checks: dict[str, Check] = {}
     for spec in parse_checks(tests, display=display):
+        _check_snippets(spec, dialect, display)
         if spec.id in names.by_name:
             raise DuplicateNodeError(
                 f"check {spec.id!r} in project.yml has the name of the node defined in "
