@@ -3,8 +3,9 @@
 * :mod:`.registry`: every engine as data (:class:`EngineSpec`): name, abbreviation, extra,
   sqlglot dialect, name rules, check spellings, ``FF_*`` overrides, engine class;
 * :mod:`.base`: the :class:`Engine` protocol; :mod:`.capabilities`: what some engines add;
-* :mod:`.relations`: relation identity; :mod:`.duckdb`: DuckDB; :mod:`.fake`: an in-memory
-  stand-in for tests of the executor (not a warehouse).
+* :mod:`.relations`: relation identity; :mod:`.seed_files`: the seed CSV rules every engine
+  loads by; :mod:`.duckdb`: DuckDB; :mod:`.fake`: an in-memory stand-in for tests of the
+  executor (not a warehouse).
 """
 
 from __future__ import annotations

@@ -42,7 +42,16 @@ class Engine(Protocol):
         """Whether ``value`` is a frame this engine can write."""
 
     def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
-        """Load a CSV/Parquet file as table ``relation``."""
+        """Atomically (re)build table ``relation`` from a seed file (``fmt`` ``csv`` or
+        ``parquet``); returns rows written if known.
+
+        Strictly: a CSV is checked by :func:`pytest_fft.engines.seed_files.csv_layout` (its
+        first line is the header, every row has the header's width) and read with the
+        delimiter found there, column types inferred; the table has exactly the header's
+        columns and the file's rows. A file that cannot load as written raises
+        :class:`~pytest_fft.engines.seed_files.SeedFileError` (the file's line, what to
+        change in it), and the previous table stays untouched.
+        """
 
     def quote(self, relation: str) -> str:
         """``schema.table`` quoted for this engine's SQL (each part)."""

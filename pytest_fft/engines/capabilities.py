@@ -20,6 +20,10 @@ from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 C = TypeVar("C")
 
+AUDIT_TABLE = "_ff_meta"
+"""The audit table's name, in the engine's target schema. An engine that keeps it
+(:class:`AuditTable`) refuses to build a seed or model of this relation."""
+
 
 @runtime_checkable
 class RowLoader(Protocol):
@@ -56,11 +60,16 @@ class FrameReader(Protocol):
 
 @runtime_checkable
 class AuditTable(Protocol):
-    """Keeps the spec's ``_ff_meta`` audit table of what was built."""
+    """Keeps the spec's ``_ff_meta`` audit table (:data:`AUDIT_TABLE`) of what was built.
+
+    The table is the engine's own: ``create_relation``, ``write_frame`` and ``load_seed`` of
+    that relation raise, so no node replaces it."""
 
     def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:
         """Upsert ``(node_name, relation, fingerprint, built_at epoch seconds)`` rows, with
-        this engine's name, in one transaction."""
+        this engine's name, in one transaction. Raises (the caller warns with
+        ``AuditTableWarning``) when the rows cannot be written, saying why when a table of
+        that name that is not the audit table is in the way."""
 
 
 @runtime_checkable

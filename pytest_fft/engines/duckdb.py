@@ -13,13 +13,14 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pytest_fft.engines.capabilities import (
+    AUDIT_TABLE,
     AuditTable,
     FrameReader,
     InlineInputs,
@@ -28,6 +29,7 @@ from pytest_fft.engines.capabilities import (
 )
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
+from pytest_fft.engines.seed_files import FILE, CsvLayout, SeedFileError, csv_layout
 
 SPEC = engine_spec("duckdb")
 quote_ident = SPEC.quote  # one name part
@@ -35,6 +37,9 @@ quote_relation = SPEC.quote_relation
 
 # DuckDB's error context (PostgreSQL's too): "LINE 3: select ..." of the statement sent.
 _ERROR_LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
+# The CSV reader's: "CSV Error on Line: 7" is the file's line (1-based, the header is line 1).
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_AUDIT_COLUMNS = ("node_name", "relation", "fingerprint", "engine", "built_at")
 
 _frame_ids = itertools.count()
 _scratch_ids = itertools.count(1)
@@ -68,16 +73,34 @@ class DuckDBEngine:
             # over its inputs (select_with_inputs) never needs it.
             self._con = _shared.cursor()
             return
-        if path != ":memory:" and not path.startswith("md:") and not read_only:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if _is_file(path) and not read_only:
+            _make_folder_of(path)
         self._con = self._connect(path, wait, read_only)
-        if read_only:  # reads only: the schema must exist, and nothing is created
-            if schema:
-                self._con.execute(f"set schema = {_literal(schema)}")
-            self._schema_created = True
-        elif schema:
-            self._con.execute(f"create schema if not exists {quote_ident(schema)}")
-            self._con.execute(f"set schema = {_literal(schema)}")
+        try:
+            self._use_schema(schema, create=not read_only)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _use_schema(self, schema: str | None, *, create: bool) -> None:
+        """Make ``schema`` the target of unqualified names (created first unless ``create``
+        is false: a read-only engine only reads, so the schema must exist)."""
+        if not schema:
+            return
+        try:
+            if create:
+                self._con.execute(f"create schema if not exists {quote_ident(schema)}")
+            _set_schema(self._con, schema)
+        except self._duckdb.Error as exc:
+            from pytest_fft.errors import ProfileError
+
+            raise ProfileError(
+                f"cannot use schema {schema!r} in DuckDB database {self.path}: "
+                f"{_first_paragraph(exc)}",
+                hint="build it first (fft run), or fix db_schema of the profile (or "
+                     "FF_DUCKDB_SCHEMA)" if not create else
+                     "fix db_schema of the profile (or FF_DUCKDB_SCHEMA)",
+            ) from exc
 
     @classmethod
     def from_profile(cls, profile: Any, *, wait: float = 0.0,
@@ -94,26 +117,35 @@ class DuckDBEngine:
 
     def _connect(self, path: str, wait: float, read_only: bool = False) -> Any:
         """Open the database; another process holding it is an error at once, or, with
-        ``wait`` seconds, something to wait for (DuckDB admits one writing process)."""
+        ``wait`` seconds, something to wait for (DuckDB admits one writing process). A file
+        that is not a DuckDB database is a ProfileError: DuckDB opens a CSV or Parquet file
+        as a database that lives in memory, so whatever a run built there would be lost."""
         import time
+
+        from pytest_fft.errors import ProfileError
 
         deadline = time.monotonic() + wait
         while True:
             try:
-                return self._duckdb.connect(path, read_only=read_only)
-            except self._duckdb.IOException as exc:
-                locked = "lock" in str(exc).lower()
+                con = self._duckdb.connect(path, read_only=read_only)
+                break
+            except self._duckdb.Error as exc:
+                locked = isinstance(exc, self._duckdb.IOException) and "lock" in str(exc).lower()
                 if locked and time.monotonic() < deadline:
                     time.sleep(0.2)
                     continue
-                from pytest_fft.errors import ProfileError
-
+                if not locked and _is_file(path) and _not_a_database(exc):
+                    raise _not_a_database_error(path) from exc
                 raise ProfileError(
                     f"cannot open DuckDB database {path}: {exc}",
                     hint="another process is building into it; let it finish, or pass "
                          "--wait SECONDS (--fft-wait) to wait for it"
                     if locked else "check the duckdb path of the profile (or FF_DUCKDB_PATH)",
                 ) from exc
+        if _is_file(path) and _stored_nowhere(con):
+            con.close()
+            raise _not_a_database_error(path)
+        return con
 
     @classmethod
     def scratch(cls) -> DuckDBEngine:
@@ -136,11 +168,11 @@ class DuckDBEngine:
             with self._lock:
                 if not self._schema_created:
                     self._con.execute(f"create schema {quote_ident(self.schema or 'main')}")
-                    self._con.execute(f"set schema = {_literal(self.schema or 'main')}")
+                    _set_schema(self._con, self.schema or "main")
                     self._schema_created = True
             cur = self._con.cursor()
             if self.schema:
-                cur.execute(f"set schema = {_literal(self.schema)}")
+                _set_schema(cur, self.schema)
             self._local.cursor = cur
             with self._lock:
                 self._cursors.append(cur)
@@ -174,14 +206,23 @@ class DuckDBEngine:
         found = _ERROR_LINE.search(str(exc))
         return int(found.group(1)) if found else None
 
+    def _refuse_audit_table(self, relation: str) -> None:
+        """No node may build the audit table: it would replace the rows of every run (and
+        the next audit write would fail on the node's columns)."""
+        if self.relation_key(relation) == self.relation_key(AUDIT_TABLE):
+            raise ValueError(f"{relation} is the audit table pytest-fft keeps in this schema; "
+                             "no model may build it: rename the model")
+
     # -- building ----------------------------------------------------------------------
     def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
+        self._refuse_audit_table(relation)
         kind = "view" if materialized == "view" else "table"
         # One line with the SELECT's first: DuckDB's "LINE n" is then the SELECT's line n.
         statement = f"create or replace {kind} {quote_relation(relation)} as {select_sql}"
         return self._replace(relation, kind, statement)
 
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
+        self._refuse_audit_table(relation)
         cur = self._cursor()
         alias = f"__fft_frame_{next(_frame_ids)}"
         cur.register(alias, frame)  # a columnar scan of the frame, no row loop
@@ -196,26 +237,45 @@ class DuckDBEngine:
         finally:
             cur.unregister(alias)
 
-    def _replace(self, relation: str, kind: str, statement: str) -> int | None:
+    def _replace(self, relation: str, kind: str, statement: str, params: list[Any] | None = None,
+                 check: Callable[[Any, list[tuple[Any, ...]]], None] | None = None,
+                 ) -> int | None:
+        """Run ``statement`` (a CREATE OR REPLACE of ``relation``) atomically. ``check``
+        (given the cursor and the statement's rows) may refuse the result by raising: the
+        statement then runs in a transaction that the refusal rolls back."""
         cur = self._cursor()
         try:
-            rows = cur.execute(statement).fetchall()
+            rows = self._replace_once(cur, statement, params, check)
         except self._duckdb.CatalogException as exc:
             if "is of type" not in str(exc):
                 raise
             # The relation exists as the other kind (table <-> view): drop and create together.
             other = "table" if kind == "view" else "view"
-            cur.execute("begin transaction")
-            try:
-                cur.execute(f"drop {other} if exists {quote_relation(relation)}")
-                rows = cur.execute(statement).fetchall()
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
+            rows = self._replace_once(cur, statement, params, check,
+                                      drop=f"drop {other} if exists {quote_relation(relation)}")
         if kind == "table" and rows and rows[0] and isinstance(rows[0][0], int):
             return int(rows[0][0])
         return None
+
+    @staticmethod
+    def _replace_once(cur: Any, statement: str, params: list[Any] | None,
+                      check: Callable[[Any, list[tuple[Any, ...]]], None] | None,
+                      drop: str | None = None) -> list[tuple[Any, ...]]:
+        if drop is None and check is None:  # one statement is one transaction
+            rows: list[tuple[Any, ...]] = cur.execute(statement, params).fetchall()
+            return rows
+        cur.execute("begin transaction")
+        try:
+            if drop is not None:
+                cur.execute(drop)
+            rows = cur.execute(statement, params).fetchall()
+            if check is not None:
+                check(cur, rows)
+            cur.execute("commit")
+        except BaseException:
+            cur.execute("rollback")
+            raise
+        return rows
 
     def load_rows(self, relation: str, columns: tuple[str, ...],
                   rows: tuple[Mapping[str, Any], ...]) -> None:
@@ -279,12 +339,26 @@ class DuckDBEngine:
         return isinstance(value, pd.DataFrame)
 
     def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
-        literal = _literal(path)
-        reader = f"read_parquet({literal})" if fmt == "parquet" else f"read_csv_auto({literal})"
-        return self._replace(
-            relation, "table",
-            f"create or replace table {quote_relation(relation)} as select * from {reader}",
-        )
+        """A seed as table ``relation``, strictly: a CSV is checked first
+        (:func:`~pytest_fft.engines.seed_files.csv_layout`), read with the dialect that check
+        found (header on line 1, column types inferred from every row), and the table must
+        have the header's columns and the file's rows, or it is rolled back. Any failure is a
+        :class:`SeedFileError`, and the previous table stays as it was."""
+        if self.relation_key(relation) == self.relation_key(AUDIT_TABLE):
+            raise SeedFileError(
+                f"{relation} is the audit table pytest-fft keeps in this schema; no seed may "
+                "replace it", hint=f"rename {FILE}: its file name is the name of its table")
+        if fmt == "parquet":
+            reader, params, check = "read_parquet(?)", [path], None
+        else:
+            layout = csv_layout(path)
+            reader, params = f"read_csv(?, {_CSV_OPTIONS})", [path, layout.delimiter]
+            check = _matches(layout, relation)
+        statement = f"create or replace table {quote_relation(relation)} as select * from {reader}"
+        try:
+            return self._replace(relation, "table", statement, params, check)
+        except self._duckdb.Error as exc:
+            raise _seed_error(exc, fmt) from exc
 
     def existing_relations(self) -> ExistingRelations:
         """Every table and view of the open database, in every schema, by key."""
@@ -313,20 +387,39 @@ class DuckDBEngine:
         cur.execute("begin transaction")
         try:
             cur.execute(
-                "create table if not exists _ff_meta (node_name varchar primary key, "
+                f"create table if not exists {AUDIT_TABLE} (node_name varchar primary key, "
                 "relation varchar, fingerprint varchar, engine varchar, built_at timestamp)")
             # built_at in UTC as a plain TIMESTAMP (the spec's type; no time-zone library
             # needed to read it back from Python).
             # One statement over column lists: executemany costs about 2 ms a row.
             if built:
                 cur.execute(
-                    "insert or replace into _ff_meta select unnest($1), unnest($2), unnest($3), "
-                    "'duckdb', make_timestamp(cast(unnest($4) * 1000000 as bigint))",
+                    f"insert or replace into {AUDIT_TABLE} select unnest($1), unnest($2), "
+                    "unnest($3), 'duckdb', make_timestamp(cast(unnest($4) * 1000000 as bigint))",
                     [list(column) for column in zip(*built, strict=True)])
             cur.execute("commit")
-        except BaseException:
+        except BaseException as exc:
             cur.execute("rollback")
+            foreign = self._foreign_audit_table(cur)
+            if foreign is not None:
+                raise RuntimeError(foreign) from exc
             raise
+
+    def _foreign_audit_table(self, cur: Any) -> str | None:
+        """Why ``_ff_meta`` cannot take the audit rows when it is not the audit table (a
+        seed or model built it, or someone else's table has the name); None when it is."""
+        try:
+            columns = [row[0] for row in cur.execute(
+                "select column_name from information_schema.columns where table_schema = "
+                "current_schema() and table_name = ? order by ordinal_position",
+                [AUDIT_TABLE]).fetchall()]
+        except self._duckdb.Error:
+            return None
+        if not columns or columns == list(_AUDIT_COLUMNS):
+            return None
+        return (f"{AUDIT_TABLE} in schema {self.schema or 'main'} is not the audit table (its "
+                f"columns: {', '.join(columns)}; the audit table's: {', '.join(_AUDIT_COLUMNS)})"
+                f"; rename the seed or model that builds {AUDIT_TABLE}, then drop the table")
 
     def interrupt_thread(self, thread: int) -> None:
         with self._lock:
@@ -428,6 +521,102 @@ def arrow_table(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -
     return table
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal (``set schema`` takes one, not an identifier)."""
-    return "'" + text.replace("'", "''") + "'"
+def _set_schema(cur: Any, schema: str) -> None:
+    """``set schema``, which takes a (possibly qualified) name as a string: the schema goes
+    quoted, so a dot or a quote in it is part of the name, and as a parameter."""
+    cur.execute("set schema = ?", [quote_ident(schema)])
+
+
+def _is_file(path: str) -> bool:
+    """Whether ``path`` names a database file (not ``:memory:`` or a MotherDuck ``md:``)."""
+    return not path.startswith((":memory:", "md:"))
+
+
+def _make_folder_of(path: str) -> None:
+    """Create the folder of the database file; a ProfileError when a file is in the way."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from pytest_fft.errors import ProfileError
+
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+        reason = (f"{blocker} is a file, not a folder" if blocker is not None
+                  else f"its folder cannot be created: {exc.strerror or exc}")
+        raise ProfileError(
+            f"cannot use {path} as the DuckDB database: {reason}",
+            hint="point the duckdb path of the profile (or FF_DUCKDB_PATH) at a file in a "
+                 "folder, e.g. .local/dev.duckdb",
+        ) from exc
+
+
+def _not_a_database(exc: BaseException) -> bool:
+    text = str(exc)
+    return "not a valid DuckDB database" in text or "in-memory database in read-only" in text
+
+
+def _stored_nowhere(con: Any) -> bool:
+    """Whether the open database keeps nothing on disk: DuckDB opened a data file (CSV,
+    Parquet, ...) as a database in memory."""
+    row = con.execute("select path from duckdb_databases() where database_name = "
+                      "current_database()").fetchone()
+    return row is not None and row[0] is None
+
+
+def _not_a_database_error(path: str) -> Exception:
+    from pytest_fft.errors import ProfileError
+
+    return ProfileError(
+        f"{path} is not a DuckDB database file",
+        hint="point the duckdb path of the profile (or FF_DUCKDB_PATH) at a DuckDB file "
+             "(e.g. .local/dev.duckdb; it is created when missing), not at a data file",
+    )
+
+
+# A seed CSV read as csv_layout checked it: header on line 1, the delimiter it found (the
+# second parameter), RFC 4180 quoting, nothing skipped, padded, ignored or taken for a
+# comment; types inferred from every row (sample_size -1), so no later row can contradict them.
+_CSV_OPTIONS = ("header = true, delim = ?, quote = '\"', escape = '\"', skip = 0, "
+                "comment = '', strict_mode = true, null_padding = false, "
+                "ignore_errors = false, sample_size = -1")
+
+
+def _matches(layout: CsvLayout, relation: str) -> Callable[[Any, list[tuple[Any, ...]]], None]:
+    """A check that the loaded table has the layout's columns and rows (DuckDB trims spaces
+    around header names, so names compare trimmed)."""
+
+    def check(cur: Any, rows: list[tuple[Any, ...]]) -> None:
+        loaded = rows[0][0] if rows and rows[0] else 0
+        description = cur.execute(f"select * from {quote_relation(relation)} limit 0").description
+        columns = tuple(str(column[0]).strip() for column in description)
+        if columns != tuple(name.strip() for name in layout.columns):
+            raise SeedFileError(
+                f"DuckDB read the columns {', '.join(columns)}, but the header names "
+                f"{', '.join(layout.columns)}", line=1,
+                hint=f"rename the columns on line 1 of {FILE} to plain names (letters, digits, _)")
+        if loaded != layout.rows:
+            raise SeedFileError(
+                f"DuckDB read {loaded} rows, but the file has {layout.rows} under its header",
+                hint=f"look for quotes in {FILE} that do not pair up, or line breaks inside values")
+
+    return check
+
+
+def _seed_error(exc: BaseException, fmt: str) -> SeedFileError:
+    """A DuckDB error of a seed load as what to change in the file."""
+    found = _CSV_LINE.search(str(exc))
+    line = int(found.group(1)) if found else None
+    if fmt == "parquet":
+        hint = (f"write {FILE} again as Parquet (pandas: frame.to_parquet(path)), or "
+                "replace it with a CSV")
+    elif line is not None:
+        hint = f"fix line {line} of {FILE}"
+    else:
+        hint = f"fix {FILE} so that DuckDB can read it"
+    return SeedFileError(f"DuckDB cannot read it: {_first_paragraph(exc)}", line=line, hint=hint)
+
+
+def _first_paragraph(exc: BaseException) -> str:
+    """A DuckDB message without its context (the statement's ``LINE 1: ...``, the reader's
+    "Possible solutions", which name options a seed cannot set)."""
+    return str(exc).strip().split("\n\n", 1)[0].strip()

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pytest_fft.engines.capabilities import AuditTable
+from pytest_fft.engines.capabilities import AUDIT_TABLE, AuditTable
 from pytest_fft.engines.registry import generic_spec
 from pytest_fft.engines.relations import ExistingRelations
 
@@ -96,6 +96,8 @@ class FakeEngine:
 
     def _build(self, method: str, relation: str, kind: str, payload: Any,
                statement: str) -> int | None:
+        if self.relation_key(relation) == self.relation_key(AUDIT_TABLE):  # as AuditTable says
+            raise ValueError(f"{relation} is the audit table; no seed or model may build it")
         with self._lock:
             self.calls.append((method, relation))
             self.statements.append(statement)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_fft.engines.base import Engine
+from pytest_fft.engines.seed_files import SeedFileError
 from pytest_fft.errors import FFTError, ModelError, ModelReturnTypeError, line_in_traceback
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.project.records import Model, Node, Project, Seed
@@ -69,8 +70,14 @@ def _build_seed(project: Project, engine: Engine, seed: Seed) -> int | None:
         return engine.load_seed(seed.relation, str(seed.path), seed.format)
     except FFTError:
         raise
+    except SeedFileError as exc:
+        raise ModelError(f"{seed.name}: {exc.problem}", file=seed.rel_path, line=exc.line,
+                         node=seed.name, hint=exc.fix(seed.rel_path)) from exc
     except Exception as exc:
-        raise engine_failure(project, engine, seed, exc) from exc
+        raise ModelError(
+            f"{seed.name} failed on {engine.name}: {str(exc).strip() or type(exc).__name__}",
+            file=seed.rel_path, line=None, node=seed.name,
+            hint=f"fix {seed.rel_path} and load it again (fft seed)") from exc
 
 
 def _build_sql(project: Project, engine: Engine, model: Model) -> int | None:

@@ -30,6 +30,7 @@ class Target:
     """One engine under contract, and what the tests need to know beyond its protocol."""
 
     open: Callable[[], Engine]  # a fresh engine on an empty target schema
+    open_in: Callable[[str], Engine]  # an engine on the same warehouse, another target schema
     schema: str  # the schema unqualified relation names land in
     create_schema: Callable[[Engine, str], None]
     slow_select: str  # a SELECT that runs for many seconds unless interrupted
@@ -90,8 +91,11 @@ def _duckdb_target(tmp_path: Path) -> Target:
     """DuckDB on a database file (as a project's build uses it), target schema ``main``."""
     from pytest_fft.engines.duckdb import DuckDBEngine
 
+    db = str(tmp_path / "contract.duckdb")
     return Target(
-        open=lambda: DuckDBEngine(str(tmp_path / "contract.duckdb")),
+        open=lambda: DuckDBEngine(db),
+        # One process may open the file twice: DuckDB shares the database between them.
+        open_in=lambda schema: DuckDBEngine(db, schema=schema),
         schema="main",
         create_schema=lambda engine, name: engine.query(
             f"create schema if not exists {engine.quote(name)}"),

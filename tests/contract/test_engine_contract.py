@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_fft.engines import ENGINES, AuditTable, FrameReader, InlineInputs, capability
 from pytest_fft.engines.base import Engine
-from pytest_fft.engines.capabilities import ALL_CAPABILITIES
+from pytest_fft.engines.capabilities import ALL_CAPABILITIES, AUDIT_TABLE
+from pytest_fft.engines.seed_files import SeedFileError
 
 if TYPE_CHECKING:
     from tests.contract.conftest import Target
@@ -223,6 +225,100 @@ def test_record_builds_upserts_the_audit_table(engine: Engine) -> None:
     ]
     audit.record_builds([])  # nothing built: nothing changes, nothing fails
     assert len(rows(engine, "select * from _ff_meta")) == 2
+
+
+def test_no_node_builds_the_audit_table(engine: Engine, target: Target, tmp_path: Path) -> None:
+    if capability(engine, AuditTable) is None:
+        pytest.skip(f"{engine.name} keeps no audit table")
+    seed = tmp_path / "seed.csv"
+    seed.write_text("id\n1\n")
+    for name in (AUDIT_TABLE, AUDIT_TABLE.upper()):
+        with pytest.raises(ValueError, match="is the audit table"):
+            engine.create_relation(name, "select 1 as id", "table")
+        with pytest.raises(ValueError, match="is the audit table"):
+            engine.write_frame(name, target.make_frame({"id": [1]}), "table")
+        with pytest.raises(ValueError, match="is the audit table"):
+            engine.load_seed(name, str(seed), "csv")
+    assert AUDIT_TABLE not in engine.existing_relations()
+
+
+def test_an_audit_table_in_the_way_is_named(engine: Engine) -> None:
+    audit = capability(engine, AuditTable)
+    if audit is None:
+        pytest.skip(f"{engine.name} keeps no audit table")
+    engine.query(f"create table {AUDIT_TABLE} as select 1 as id, 'x' as email")
+    with pytest.raises(Exception, match=r"_ff_meta in schema \w+ is not the audit table \(its "
+                                        r"columns: id, email;"):
+        audit.record_builds([("a.ff", "a", "fp1", 1.0)])
+    assert rows(engine, f"select * from {AUDIT_TABLE}") == [(1, "x")]
+
+
+# -- seeds ------------------------------------------------------------------------------------------
+
+
+def seed_columns(engine: Engine, relation: str) -> list[str]:
+    return [c for c, _ in engine.relation_columns()[engine.spec.stored_name(relation)]]
+
+
+def test_a_seed_loads_as_its_header_and_rows_say(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text('id;email;note\n1;a@x.org;"a;b"\n2;b@x.org;"two\nlines"\n')
+    assert engine.load_seed("users", str(path), "csv") == 2
+    assert seed_columns(engine, "users") == ["id", "email", "note"]
+    assert rows(engine, f"select * from {engine.quote('users')} order by 1") == [
+        (1, "a@x.org", "a;b"), (2, "b@x.org", "two\nlines")]
+    path.write_text("id,email\n")  # a header alone: an empty table of its columns
+    engine.load_seed("users", str(path), "csv")
+    assert seed_columns(engine, "users") == ["id", "email"]
+    assert rows(engine, f"select count(*) from {engine.quote('users')}") == [(0,)]
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("id,label\n1,a,b,c\n2,b\n", 2),  # ragged: a sniffer would take one column, no header
+    ("id,label\n" + "".join(f"{i},x\n" for i in range(20)) + "7\n", 22),
+    ("", 1),
+    ('id,label\n1,"open\n', 2),
+    ("id,id\n1,2\n", 1),
+], ids=["ragged", "short-row", "empty", "open-quote", "duplicate-name"])
+def test_a_malformed_seed_keeps_the_old_table(engine: Engine, tmp_path: Path, text: str,
+                                              line: int) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,label\n1,old\n2,older\n")
+    engine.load_seed("t", str(path), "csv")
+    assert_old(engine)
+    path.write_text(text)
+    with pytest.raises(SeedFileError) as info:
+        engine.load_seed("t", str(path), "csv")
+    assert info.value.line == line
+    assert_old(engine)
+
+
+def test_an_unreadable_parquet_seed_keeps_the_old_table(engine: Engine,
+                                                        tmp_path: Path) -> None:
+    build_old(engine)
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"PAR1 but not parquet")
+    with pytest.raises(SeedFileError) as info:
+        engine.load_seed("t", str(path), "parquet")
+    assert "{file} again as Parquet" in info.value.hint
+    assert_old(engine)
+
+
+# -- schemas ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("schema", ["main'; drop table main.t; --", "o'brien", 'say "hi"', "a.b"],
+                         ids=["injection", "quote", "double-quote", "dot"])
+def test_a_target_schema_is_one_name(engine: Engine, target: Target, schema: str) -> None:
+    build_old(engine)
+    other = target.open_in(schema)
+    try:
+        other.create_relation("t", "select 'new' as label", "table")
+        assert rows(other, f"select label from {other.quote('t')}") == [("new",)]
+        assert [c for c, _ in other.relation_columns()["t"]] == ["label"]
+    finally:
+        other.close()
+    assert_old(engine)
 
 
 # -- unit-case inputs -------------------------------------------------------------------------------
