@@ -19,7 +19,8 @@ The tree::
         └── ModelReturnTypeError      a Python model returned something that is no frame
 
 Warnings (a run goes on): ``AuditTableWarning``, the ``_ff_meta`` audit table could not be
-written (the builds themselves succeeded).
+written (the builds themselves succeeded); ``CacheWarning``, a cache entry was unreadable or
+could not be written (the run goes on as if it had no cache).
 
 ``FastFlowTransformError`` is an alias of :class:`FFTError` so code written for
 FastFlowTransform keeps catching what it expects.
@@ -73,6 +74,23 @@ class FFTError(Exception):
 
 
 FastFlowTransformError = FFTError
+
+
+def raised_by_code(exc: BaseException) -> bool:
+    """Whether ``exc``, raised inside a model, macro or project module, is that code's own
+    error. ``sys.exit()`` always is: project code cannot end a run. ``KeyboardInterrupt`` is
+    only off the main thread, where no Ctrl-C is ever delivered; on the main thread it may
+    be the user's Ctrl-C and must stop the run."""
+    if isinstance(exc, (Exception, SystemExit)):
+        return True
+    import threading
+
+    return (isinstance(exc, KeyboardInterrupt)
+            and threading.current_thread() is not threading.main_thread())
+
+
+CODE_ENDS_RUN_HINT = ("project code cannot end the run: raise an exception instead of "
+                      "sys.exit() or KeyboardInterrupt")
 
 
 def line_in_traceback(exc: BaseException, filename: str | Path) -> int | None:
@@ -165,3 +183,8 @@ def read_project_text(path: Path, display: str) -> str:
 
 class AuditTableWarning(UserWarning):
     """The engine could not write the ``_ff_meta`` audit rows of a run; the builds stand."""
+
+
+class CacheWarning(UserWarning):
+    """A cache entry (build fingerprints, parse cache, unit-test results) was unreadable, of
+    the wrong shape or could not be written: it is ignored and the run does without it."""

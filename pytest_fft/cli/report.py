@@ -259,7 +259,10 @@ class CliReporter:
                                f"error{'s' if len(self.collect_errors) > 1 else ''} while loading")
             return
         if exitstatus == pytest.ExitCode.INTERRUPTED:
-            self.console.print(f"[yellow]Interrupted[/] after {elapsed:.2f}s")
+            from pytest_fft.plugin.signals import terminated
+
+            what = "Terminated (SIGTERM)" if terminated() else "Interrupted"
+            self.console.print(f"[yellow]{what}[/] after {elapsed:.2f}s")
             return
         if exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             return  # said already (pytest_internalerror); no summary of a run that broke off
@@ -346,15 +349,20 @@ class CliReporter:
             EXIT_ERROR,
             EXIT_INTERRUPTED,
             EXIT_OK,
+            EXIT_TERMINATED,
             EXIT_UNEXPECTED,
         )
 
         if self.internal_error or pytest_code == pytest.ExitCode.INTERNAL_ERROR:
             return EXIT_UNEXPECTED
-        if self.collect_errors or self.statuses.get("error"):
+        if self.collect_errors:
             return EXIT_ERROR
         if pytest_code == pytest.ExitCode.INTERRUPTED:
-            return EXIT_INTERRUPTED
+            from pytest_fft.plugin.signals import terminated
+
+            return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
+        if self.statuses.get("error"):
+            return EXIT_ERROR
         if pytest_code == pytest.ExitCode.USAGE_ERROR:
             return EXIT_ERROR
         if self.statuses.get("fail"):

@@ -118,9 +118,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from pytest_fft.plugin.reporting import NodeItemReports
 
     if hand_nodes_to_runs(session):
+        from pytest_fft.plugin.signals import handle_sigterm
+
         # Only a session with seeds, models or checks pays for the hooks that report them.
         session.config.pluginmanager.register(NodeItemReports(state), "fft-node-reports")
         register_ide_names(session)
+        handle_sigterm(session.config)
     elif not state.owned_by_fft:
         from pytest_fft.run.gc_policy import thaw
 

@@ -23,9 +23,12 @@ class XdistController:
         node.workerinput["fft_run_dir"] = str(self.run_dir)
 
     def pytest_sessionfinish(self) -> None:
+        from pytest_fft.run.cache_store import PytestCacheStore
+
         cache = getattr(self.config, "cache", None)
         for store in sorted(self.run_dir.glob("*/store.json")):
             saved = json.loads(store.read_text(encoding="utf-8"))
             if cache is not None and saved.get("key"):
-                cache.set(saved["key"], saved["data"])
+                # Also clears the journal the building worker kept (see cache_store).
+                PytestCacheStore(cache, saved["key"]).save(saved["data"])
         shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -9,7 +9,12 @@ import types
 import zlib
 from pathlib import Path
 
-from pytest_fft.errors import ModuleLoadError, line_in_traceback
+from pytest_fft.errors import (
+    CODE_ENDS_RUN_HINT,
+    ModuleLoadError,
+    line_in_traceback,
+    raised_by_code,
+)
 
 
 def _module_name(path: Path, root: Path, prefix: str) -> str:
@@ -35,12 +40,15 @@ def import_file(path: Path, root: Path, *, prefix: str) -> types.ModuleType:
         sys.modules.pop(name, None)
         raise ModuleLoadError(f"{rel}: syntax error: {exc.msg}", file=rel, line=exc.lineno,
                               hint="fix the Python syntax at that line") from exc
-    except Exception as exc:
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
         sys.modules.pop(name, None)
+        if not raised_by_code(exc):
+            raise
         raise ModuleLoadError(
             f"{rel}: importing the module raised {type(exc).__name__}: {exc}",
             file=rel, line=line_in_traceback(exc, path),
-            hint="run `python " + rel + "` to see the full error, or set FFT_TRACE=1",
+            hint=CODE_ENDS_RUN_HINT if not isinstance(exc, Exception) else
+            "run `python " + rel + "` to see the full error, or set FFT_TRACE=1",
         ) from exc
     return module
 

@@ -17,7 +17,14 @@ from typing import Any
 
 import jinja2
 
-from pytest_fft.errors import ProjectError, RenderError, line_in_traceback, read_project_text
+from pytest_fft.errors import (
+    CODE_ENDS_RUN_HINT,
+    ProjectError,
+    RenderError,
+    line_in_traceback,
+    raised_by_code,
+    read_project_text,
+)
 from pytest_fft.project.modules import import_file
 
 _MISSING = object()
@@ -185,9 +192,14 @@ def render_sql(
     except jinja2.UndefinedError as exc:
         raise RenderError(f"{node}: {exc.message}", file=display, line=_template_line(exc),
                           node=node, hint="define it as a macro, a var() or fix the name") from exc
-    except Exception as exc:  # a macro raised: still a project error, with the model file
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        # A macro raised: still a project error, with the model file.
+        if not raised_by_code(exc):
+            raise
         raise RenderError(f"{node}: rendering failed: {type(exc).__name__}: {exc}",
-                          file=display, line=_template_line(exc), node=node) from exc
+                          file=display, line=_template_line(exc), node=node,
+                          hint=None if isinstance(exc, Exception) else CODE_ENDS_RUN_HINT,
+                          ) from exc
     finally:
         _SCOPE.reset(token)
     return sql, scope.record

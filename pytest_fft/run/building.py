@@ -13,7 +13,14 @@ from typing import Any
 
 from pytest_fft.engines.base import Engine
 from pytest_fft.engines.seed_files import SeedFileError
-from pytest_fft.errors import FFTError, ModelError, ModelReturnTypeError, line_in_traceback
+from pytest_fft.errors import (
+    CODE_ENDS_RUN_HINT,
+    FFTError,
+    ModelError,
+    ModelReturnTypeError,
+    line_in_traceback,
+    raised_by_code,
+)
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.project.records import Model, Node, Project, Seed
 from pytest_fft.project.validation import validate_required_columns
@@ -102,13 +109,17 @@ def python_model_result(engine: Engine, model: Model, inputs: Mapping[str, Any])
         result = call_model_function(model, inputs)
     except FFTError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        if not raised_by_code(exc):
+            raise
+        stops = not isinstance(exc, Exception)
         raise ModelError(
             f"{model.name} raised {type(exc).__name__}: {exc}",
             file=model.rel_path, line=line_in_traceback(exc, model.path) or model.line,
             node=model.name,
-            hint="inspect the input columns (use relation_for(dep) as dict keys) "
-                 "or run with FFT_TRACE=1 for the traceback",
+            hint=CODE_ENDS_RUN_HINT if stops else
+            "inspect the input columns (use relation_for(dep) as dict keys) "
+            "or run with FFT_TRACE=1 for the traceback",
         ) from exc
     if not engine.is_frame(result):
         raise ModelReturnTypeError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -118,11 +119,13 @@ class BuildRun:
                     return
                 raise
             assert isinstance(self.board, ResultBoard)  # a builder's own board
+            blocked = self._missing_upstream()
+            self._unclaim(skip, blocked)
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
-                env_name=self.profile.env_name, skip=set(skip), blocked=self._missing_upstream(),
-                on_result=self.shared.write_result if self.shared is not None else None,
+                env_name=self.profile.env_name, skip=set(skip), blocked=blocked,
+                on_result=self._on_result,
                 # Users' tests (and other workers) may read the warehouse once it is built.
                 on_done=self._settle,
             )
@@ -234,6 +237,25 @@ class BuildRun:
         self.fingerprints = self._fingerprints(set(self.nodes))
         return plan.cached_nodes(self.project, self.nodes, self.settings.cache,
                                  self.fingerprints, stored, self._existing_relations())
+
+    def _unclaim(self, skip: frozenset[str], blocked: Mapping[str, str]) -> None:
+        """Before any relation is touched: the nodes this run may build lose their stored
+        claim, on disk (see :mod:`pytest_fft.run.cache_store`), so that no interruption can
+        leave a relation claimed by the fingerprint of what it held before."""
+        claimed = self._stored.get("nodes", {})
+        self.store.forget(n for n in self.nodes if n in claimed and n not in skip
+                          and n not in blocked)
+
+    def _on_result(self, result: NodeResult) -> None:
+        """A node's result, as it happens: a built node's claim is stored at once (when
+        its fingerprint is known before the build), and other workers are told."""
+        fingerprint = self.fingerprints.get(result.name)
+        if (result.status == "success" and fingerprint is not None
+                and self.settings.cache.writes and self._warming is None
+                and plan.built_by(self.project, result.name) is not None):
+            self.store.built(result.name, fingerprint)
+        if self.shared is not None:
+            self.shared.write_result(result)
 
     def _missing_upstream(self) -> dict[str, str]:
         """Selected nodes whose unselected parents have no relation: they fail with the fix."""
@@ -367,6 +389,7 @@ class BuildRun:
             self._executor.wait_settled()
         self._settle()
         self._remember(self.board.all())
+        self.store.close()
         self._write_artifacts()
         if self._builder_lock is not None:
             self._builder_lock.release()
@@ -398,7 +421,8 @@ class BuildRun:
         if self._normalizer is not None:
             memo = self._normalizer.memo_for(
                 [m.sql for m in self.project.models.values() if m.kind == "sql" and m.sql])
-        if nodes == self._stored.get("nodes") and memo == self._stored.get("sql_memo"):
+        if (nodes == self._stored.get("nodes") and memo == self._stored.get("sql_memo")
+                and not self.store.dirty):
             return  # nothing new to remember (a cached rerun): leave pytest's cache alone
         data = {"nodes": nodes, "sql_memo": memo}
         if self.shared is not None:  # the controller writes pytest's cache
