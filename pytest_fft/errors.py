@@ -20,7 +20,8 @@ The tree::
 
 Warnings (a run goes on): ``AuditTableWarning``, the ``_ff_meta`` audit table could not be
 written (the builds themselves succeeded); ``CacheWarning``, a cache entry was unreadable or
-could not be written (the run goes on as if it had no cache).
+could not be written (the run goes on as if it had no cache); ``ArtifactWarning``, an
+artifact of the run could not be written (its results were reported all the same).
 
 ``FastFlowTransformError`` is an alias of :class:`FFTError` so code written for
 FastFlowTransform keeps catching what it expects.
@@ -188,3 +189,9 @@ class AuditTableWarning(UserWarning):
 class CacheWarning(UserWarning):
     """A cache entry (build fingerprints, parse cache, unit-test results) was unreadable, of
     the wrong shape or could not be written: it is ignored and the run does without it."""
+
+
+class ArtifactWarning(UserWarning):
+    """An artifact of the run (``run_results.json``, ``manifest.json``, ``test_results.json``)
+    could not be written (a full disk, a read-only folder); the run's results stand and were
+    reported."""

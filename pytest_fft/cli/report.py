@@ -123,11 +123,11 @@ class CliReporter:
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
-        from pytest_fft.errors import AuditTableWarning
+        from pytest_fft.errors import ArtifactWarning, AuditTableWarning, CacheWarning
         from pytest_fft.plugin.items import FFTWarning
 
-        if (isinstance(warning_message.message, (FFTWarning, AuditTableWarning))
-                and not self.quiet):
+        ours = (FFTWarning, AuditTableWarning, CacheWarning, ArtifactWarning)
+        if isinstance(warning_message.message, ours) and not self.quiet:
             self.err_console.print(f"[yellow]warning[/] {escape(str(warning_message.message))}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:

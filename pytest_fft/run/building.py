@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
 from pytest_fft.engines.seed_files import SeedFileError
 from pytest_fft.errors import (
@@ -66,7 +67,7 @@ def _write_compiled(project: Project, model: Node, sql: str) -> str | None:
     path = project.root / ".fastflowtransform" / "target" / "compiled" / model.rel_path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(sql, encoding="utf-8")
+        write_atomic(path, sql, durable=False)  # never a file cut short by a full disk
     except OSError:
         return None
     return str(path.relative_to(project.root))

@@ -18,7 +18,7 @@ from typing import Any
 from pytest_fft.engines import create_engine, find_engine_spec
 from pytest_fft.engines.capabilities import AuditTable, capability
 from pytest_fft.engines.relations import ExistingRelations
-from pytest_fft.errors import AuditTableWarning, FFTError
+from pytest_fft.errors import ArtifactWarning, AuditTableWarning, FFTError
 from pytest_fft.project.profile_snapshot import ResolvedProfile
 from pytest_fft.project.records import Node, Project
 from pytest_fft.run import plan
@@ -390,7 +390,13 @@ class BuildRun:
         self._settle()
         self._remember(self.board.all())
         self.store.close()
-        self._write_artifacts()
+        try:
+            self._write_artifacts()
+        except OSError as exc:  # a full disk must not hide the results of the run
+            warnings.warn(ArtifactWarning(
+                f"could not write the artifacts of the run under {self.root}: "
+                f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")),
+                stacklevel=2)
         if self._builder_lock is not None:
             self._builder_lock.release()
 
