@@ -73,7 +73,7 @@ def load_project(
         name = sql_node_name(path)
         names.add(name, relation_for(name), _rel(path, root))
     for spec, path in py_specs:
-        names.add(spec.name, relation_for(spec.name), _rel(path, root))
+        names.add(spec.name, relation_for(spec.name), _rel(path, root), spec.line)
     duplicate = names.duplicates()
     if duplicate is not None:
         raise duplicate
@@ -140,13 +140,16 @@ class _NodeNames:
         # table; Postgres keeps quoted names apart; Snowflake folds plain names to upper case.
         self._name_key = name_key
         self._builder: dict[str, str] = {}  # relation key -> the first node building it
+        self._where: dict[str, str] = {}  # name -> "file:line" (file alone if no line)
 
-    def add(self, name: str, relation: str, rel_path: str) -> None:
+    def add(self, name: str, relation: str, rel_path: str, line: int | None = None) -> None:
         """Record a node; a name or relation taken before is kept for :meth:`duplicates`."""
+        where = f"{rel_path}:{line}" if line else rel_path
         if name in self.by_name:
-            self._same_name.setdefault(name, [self.by_name[name]]).append(rel_path)
+            self._same_name.setdefault(name, [self._where[name]]).append(where)
             return
         self.by_name[name] = rel_path
+        self._where[name] = where
         key = self._name_key(relation)
         if key in self._builder:
             first = self._builder[key]
@@ -164,9 +167,9 @@ class _NodeNames:
         """Every name defined more than once and every relation built by more than one node,
         each with all of its files; ``None`` when there is none. The error's file and node are
         those of the first problem's last definition."""
-        problems: list[tuple[str, str, str]] = [  # (message, file, node)
-            (f"Duplicate node name {name!r}: defined in {_and_list(files)}", files[-1], name)
-            for name, files in self._same_name.items()
+        problems: list[tuple[str, str, str]] = [  # (message, "file[:line]", node)
+            (f"Duplicate node name {name!r}: defined in {_and_list(places)}", places[-1], name)
+            for name, places in self._same_name.items()
         ]
         for relation, names in self._same_relation.items():
             both = "both" if len(names) == 2 else "all"
@@ -177,9 +180,11 @@ class _NodeNames:
             problems.append((message, self.by_name[names[-1]], names[-1]))
         if not problems:
             return None
-        _, file, node = problems[0]
+        _, place, node = problems[0]
+        file, _, line = place.partition(":")
         return DuplicateNodeError(
-            "\n".join(message for message, _, _ in problems), file=file, node=node,
+            "\n".join(message for message, _, _ in problems), file=file,
+            line=int(line) if line.isdigit() else None, node=node,
             hint="rename all but one of them: node names and relations must be unique")
 
     def resolve(self, wanted: str) -> str | None:
@@ -197,12 +202,30 @@ class _NodeNames:
 
 
 def _not_found(node: str, display: str, what: str, suggestion: str | None,
-               hint: str) -> DependencyNotFoundError:
+               hint: str, line: int | None = None) -> DependencyNotFoundError:
     tail = f"; did you mean {suggestion}?" if suggestion else ""
     return DependencyNotFoundError(
         f"Dependency not found: {node} references {what} ({display}){tail}",
-        file=display, node=node, hint=hint,
+        file=display, line=line, node=node, hint=hint,
     )
+
+
+def _deps_line(path: Path, wanted: str, decorator_line: int | None) -> int | None:
+    """The line of a Python model that names ``wanted`` in its decorator, else the
+    decorator's own line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return decorator_line
+    return _line_naming(text, wanted, decorator_line or 1) or decorator_line
+
+
+def _line_naming(text: str, name: str, start: int = 1) -> int | None:
+    """The first line (from ``start``) of ``text`` that holds ``name`` quoted, if any."""
+    for number, line in enumerate(text.splitlines()[start - 1:], start):
+        if f"'{name}'" in line or f'"{name}"' in line:
+            return number
+    return None
 
 
 def _and_list(items: list[str]) -> str:
@@ -215,7 +238,7 @@ def _combine(errors: list[DependencyNotFoundError]) -> DependencyNotFoundError:
         return errors[0]
     first = errors[0]
     return DependencyNotFoundError(
-        "\n".join(e.message for e in errors), file=first.file, node=first.node,
+        "\n".join(e.message for e in errors), file=first.file, line=first.line, node=first.node,
         hint="fix the names above; ref() takes a model name (users or users.ff), "
              "source() a source and table from sources.yml",
     )
@@ -295,7 +318,8 @@ def _load_sql_model(
             missing.append(_not_found(
                 name, display, repr(wanted),
                 repr(names.suggest(wanted)) if names.suggest(wanted) else None,
-                "ref() takes a model name (users or users.ff) or a seed name"))
+                "ref() takes a model name (users or users.ff) or a seed name",
+                _line_naming(raw, wanted)))
             return relation_for(wanted)
         deps.append(target)
         return relation_for(target)
@@ -311,7 +335,7 @@ def _load_sql_model(
                 suggestion = f"source({s!r}, {t!r})"
             missing.append(_not_found(
                 name, display, f"source({source_name!r}, {table!r})", suggestion,
-                "declare it in sources.yml"))
+                "declare it in sources.yml", _line_naming(raw, table)))
             return table
         if src.schema is None and src.identifier in seed_by_relation:
             deps.append(seed_by_relation[src.identifier])
@@ -333,6 +357,7 @@ def _load_sql_model(
                  f"or create {relation!r}",
         )
     cfg = record.config
+    _check_config_keys(cfg, name, display, raw)
     materialized = _check_materialized(
         cfg.get("materialized", body.created_kind or "table"), name, display, 1)
     return Model(
@@ -344,6 +369,29 @@ def _load_sql_model(
         sql_line=body.line if same_lines else 0,
         sql=body.select, raw_sql=raw, config=dict(cfg),
     )
+
+
+# config() keys FastFlowTransform and dbt projects use; an unknown key is kept (projects
+# carry their own), but one a letter or two away from these is a typo that would be ignored.
+CONFIG_KEYS = ("materialized", "tags", "meta", "alias", "schema", "database", "engines",
+               "unique_key", "incremental", "incremental_strategy", "strategy", "updated_at",
+               "check_cols", "on_schema_change", "partition_by", "cluster_by", "delta_sql",
+               "enabled", "description", "persist_docs", "pre_hook", "post_hook", "snapshot",
+               "contract", "docs", "grants", "labels")
+
+
+def _check_config_keys(cfg: Mapping[str, Any], name: str, display: str, raw: str) -> None:
+    for key in cfg:
+        if key in CONFIG_KEYS:
+            continue
+        close = difflib.get_close_matches(key, CONFIG_KEYS, n=1, cutoff=0.8)
+        if close:
+            at = raw.find(key)
+            raise ProjectFileError(
+                f"{name}: unknown config key {key!r}; did you mean {close[0]!r}?",
+                file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
+                hint=f"write {close[0]}= in config(...)",
+            )
 
 
 def _one_statement(sql: str, dialect: str, name: str, display: str, same_lines: bool) -> None:
@@ -421,7 +469,8 @@ def _load_python_model(
             suggestion = names.suggest(wanted)
             missing.append(_not_found(
                 spec.name, display, repr(wanted), repr(suggestion) if suggestion else None,
-                "deps= takes node names such as 'users.ff' or 'users_enriched'"))
+                "deps= takes node names such as 'users.ff' or 'users_enriched'",
+                _deps_line(path, wanted, spec.line)))
         else:
             deps.append(target)
     line = spec.line or (spec.func.__code__.co_firstlineno if spec.func is not None else 1)

@@ -87,13 +87,31 @@ def _make(source_name: str, table: str, fields: Mapping[str, Any], schema: str |
             file=display, line=line_of(fields, unknown[0]) or line,
             hint="allowed keys: identifier, schema (plus descriptive keys such as description)",
         )
+    where = f"source {source_name}.{table}"
+    identifier = _one_name(fields.get("identifier"), "identifier", where, fields, display, line)
+    own_schema = _one_name(fields.get("schema"), "schema", where, fields, display, line)
     return Source(
         source_name=str(source_name),
         table_name=str(table),
-        identifier=str(fields.get("identifier") or table),
-        schema=str(fields.get("schema") or schema) if (fields.get("schema") or schema) else None,
+        identifier=identifier or str(table),
+        schema=own_schema or schema,
         line=line,
     )
+
+
+def _one_name(value: Any, key: str, where: str, within: Any, display: str,
+              line: int | None) -> str | None:
+    """A relation name part as written (None when absent): one string, not a list or
+    mapping that would be pasted into the SQL as its Python spelling."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ProjectFileError(
+            f"{display}: {key} of {where} must be one name, got {value!r}",
+            file=display, line=line_of(within, key) or line,
+            hint=f"write {key}: seed_users (a single name; one source table per entry)",
+        )
+    return str(value)
 
 
 def _load_flat_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, str], Source]:
@@ -146,6 +164,8 @@ def _load_list_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, st
                     file=display, line=line_of(tables, t_index),
                 )
             key = (str(src["name"]), str(table["name"]))
-            out[key] = _make(src["name"], table["name"], table, src.get("schema"), display,
+            schema = _one_name(src.get("schema"), "schema", f"source {src['name']}", src,
+                               display, src_line)
+            out[key] = _make(src["name"], table["name"], table, schema, display,
                              line_of(tables, t_index))
     return out

@@ -20,6 +20,7 @@ def validate_required_columns(
     requires: Mapping[str, Iterable[str]],
     *,
     file: str | None = None,
+    line: int | None = None,
 ) -> None:
     """Raise :class:`RequiredColumnsError` naming model, relation and column when one is missing.
 
@@ -39,7 +40,8 @@ def validate_required_columns(
             raise RequiredColumnsError(
                 f"{node_name}: requires names {key!r}, which is not one of its inputs "
                 f"({', '.join(frames) or 'none'})",
-                file=file, node=node_name, hint="list it in deps= or fix the requires key",
+                file=file, line=line, node=node_name,
+                hint="list it in deps= or fix the requires key",
             )
         have = set(columns_of(frame))
         absent = [c for c in wanted if c not in have]
@@ -48,6 +50,6 @@ def validate_required_columns(
             raise RequiredColumnsError(
                 f"{node_name}: input {relation} lacks required column"
                 f"{'s' if len(absent) > 1 else ''} {cols} (has: {', '.join(sorted(have))})",
-                file=file, node=node_name,
+                file=file, line=line, node=node_name,
                 hint=f"add {cols} to {relation}, or drop it from requires=",
             )

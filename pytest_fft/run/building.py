@@ -105,7 +105,8 @@ def python_model_result(engine: Engine, model: Model, inputs: Mapping[str, Any])
     if sql_log.isEnabledFor(logging.DEBUG):
         for rel, frame in inputs.items():
             sql_log.debug("-- %s input %s columns: %s", model.name, rel, list(frame.columns))
-    validate_required_columns(model.name, inputs, model.requires, file=model.rel_path)
+    validate_required_columns(model.name, inputs, model.requires, file=model.rel_path,
+                              line=model.line)
     try:
         result = call_model_function(model, inputs)
     except FFTError:

@@ -312,7 +312,7 @@ def test_not_a_project(tmp_path: Path) -> None:
                                "@model(name='m')\ndef f():\n    return None\n",
              "models/q.ff.py": "from pytest_fft import model\n"
                                "@model(name='m')\ndef g():\n    return None\n"},
-            "Duplicate node name 'm': defined in models/p.ff.py and models/q.ff.py",
+            "Duplicate node name 'm': defined in models/p.ff.py:2 and models/q.ff.py:2",
             "models/q.ff.py", id="two-python-models"),
         pytest.param(
             {"models/seed_users.ff.sql": "select 1"},
