@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from pathlib import Path
 DELIMITERS = (",", ";", "\t", "|")
 FILE = "{file}"  # where a hint names the file
 _SHOWN = 3  # offending lines listed in one message
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what ends a line for csv (and DuckDB)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class SeedFileError(ValueError):
 def csv_layout(path: str | Path) -> CsvLayout:
     """The layout of the seed CSV at ``path``; :class:`SeedFileError` when it breaks a rule."""
     text = _text_of(Path(path))
-    delimiter = sniff_delimiter(text.partition("\n")[0])
+    delimiter = sniff_delimiter(_LINE_BREAK.split(text, maxsplit=1)[0])
     rows = _numbered_rows(text, delimiter)
     header = _header(next(rows)[0], delimiter)  # the text is not blank: it has a first row
     count, wrong = 0, []

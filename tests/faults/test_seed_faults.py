@@ -210,6 +210,7 @@ def _error(tmp_path: Path, data: str | bytes) -> SeedFileError:
     ("\ufeffid,email\n1,a\n", CsvLayout(",", ("id", "email"), 1)),  # a byte order mark
     ("id,email\n", CsvLayout(",", ("id", "email"), 0)),  # a header alone: no rows
     ("id;email\n1;a\n", CsvLayout(";", ("id", "email"), 1)),
+    ("id;email\r1;a\r2;b\r", CsvLayout(";", ("id", "email"), 2)),  # old Mac line ends
     ("id\temail\n1\ta\n", CsvLayout("\t", ("id", "email"), 1)),
     ("id|email\n1|a\n", CsvLayout("|", ("id", "email"), 1)),
     ("email\na\nb\n", CsvLayout(",", ("email",), 2)),  # one column
