@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_fft.errors import FFTError
+from pytest_fft.plugin.items import FFTWarning
 from pytest_fft.plugin.options import error_text
 
 if TYPE_CHECKING:
@@ -39,14 +41,17 @@ class UnitFile(pytest.File):
         from pytest_fft.plugin.items import ProjectDir, ProjectLoadFailure
         from pytest_fft.plugin.state import state_of
         from pytest_fft.project.parse_cache import load_unit_file_cached
-        from pytest_fft.utest.spec import load_unit_file
+        from pytest_fft.utest.spec import UnitCase, load_unit_file
 
         project_dir = self.getparent(ProjectDir)
         assert project_dir is not None and project_dir.build_run is not None
         run = project_dir.build_run
         try:
-            cases = load_unit_file_cached(run.parse_cache, run.parse_key, self.path,
-                                          lambda: load_unit_file(run.project, self.path))
+            cases = load_unit_file_cached(
+                run.parse_cache, run.parse_key, self.path,
+                lambda: load_unit_file(run.project, self.path),
+                valid=lambda found: isinstance(found, tuple)
+                and all(isinstance(case, UnitCase) for case in found))
         except FFTError as exc:
             if state_of(self.config).options.requested:
                 raise  # asked for on the command line: a collection error, as for fft utest
@@ -135,14 +140,12 @@ class UnitCaseItem(pytest.Function):
         return digest.hexdigest()
 
     def cached_fingerprint(self) -> str | None:
-        from pytest_fft.plugin.state import UTEST_CACHE_KEY
-
         cache = getattr(self.config, "cache", None)
         if cache is None:  # -p no:cacheprovider: nothing is ever cached
             return None
         known = self.config.stash.get(_PASSED_KEY, None)
         if known is None:  # read once per session, not once per case
-            known = self.config.stash[_PASSED_KEY] = cache.get(UTEST_CACHE_KEY, {})
+            known = self.config.stash[_PASSED_KEY] = read_passed(cache, warn=True)
         return known.get(self.nodeid)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
@@ -182,6 +185,39 @@ def _case_payload(case: UnitCase) -> str:
     return json.dumps(payload, sort_keys=True, default=str)
 
 
+class UnitCacheWarning(FFTWarning):
+    """The unit-test cache in pytest's cache holds something it never writes; it is dropped
+    (the cases run) and written afresh."""
+
+
+_JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
+
+
+def read_passed(cache: Any, *, warn: bool = False) -> dict[str, str]:
+    """The unit cases' fingerprints of their last pass from pytest's ``cache``: a mapping of
+    node ids to fingerprints. Entries of another shape are dropped (the cases run), with a
+    :class:`UnitCacheWarning` when ``warn``."""
+    from pytest_fft.plugin.state import UTEST_CACHE_KEY
+
+    found = cache.get(UTEST_CACHE_KEY, {})
+    if isinstance(found, dict):
+        passed = {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
+        if len(passed) == len(found):
+            return passed
+        bad = len(found) - len(passed)
+        what = (f"{bad} entry that is not a node id with its fingerprint" if bad == 1 else
+                f"{bad} entries that are not node ids with their fingerprints")
+    else:
+        kind = _JSON_KINDS.get(type(found), type(found).__name__)
+        passed, what = {}, f"{kind}, not node ids with fingerprints"
+    if warn:
+        warnings.warn(UnitCacheWarning(
+            f"ignored what the unit-test cache ({UTEST_CACHE_KEY} in pytest's cache) held: "
+            f"{what}; the cases it would skip run again"), stacklevel=2)
+    return passed
+
+
 class UnitCacheRecorder:
     """Collects the fingerprints of passing unit cases where reports arrive (the controller
     under xdist) and writes them to pytest's cache at the end (``--fft-utest-cache rw``)."""
@@ -202,4 +238,4 @@ class UnitCacheRecorder:
         cache = getattr(self.config, "cache", None)
         if cache is None or not self.passed or hasattr(self.config, "workerinput"):
             return
-        cache.set(UTEST_CACHE_KEY, {**cache.get(UTEST_CACHE_KEY, {}), **self.passed})
+        cache.set(UTEST_CACHE_KEY, {**read_passed(cache), **self.passed})
