@@ -6,10 +6,17 @@ values, so the validated profile is kept in the parse cache as plain data, keyed
 :func:`~pytest_fft.project.profiles.resolve_profile` reads: the content of ``profiles.yml``, the env
 name, ``FFT_ACTIVE_ENV``, every ``FF_*`` variable, the engine override and the project folder.
 Any change validates again.
+
+Secrets are never written. A setting that is one, or holds one (a ``password``, a ``token``,
+a DSN with a password, ``md:db?motherduck_token=...``; see :mod:`pytest_fft.redact`), is
+kept as where it came from (the ``FF_*`` variable, or its place in ``profiles.yml``) and a
+keyed hash of its value; a run reads it from there again and checks the hash. Whatever does
+not check out validates the profile again.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -19,6 +26,7 @@ from typing import Any
 
 from pytest_fft._version import __version__
 from pytest_fft.project.resolved_profile import ResolvedProfile
+from pytest_fft.redact import MASK, is_secret_key, redact, remember_in, secret_parts
 
 __all__ = ["ProfileView", "ResolvedProfile", "resolve_profile_cached"]
 
@@ -44,8 +52,11 @@ class ProfileView:
     # as a method, so setting it to None, as the data model says, needs the ignore.)
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self) -> str:
-        return f"ProfileView({vars(self)!r})"
+    def __repr__(self) -> str:  # secrets masked: a repr ends up in messages and logs
+        shown = {key: (MASK if is_secret_key(key) and value not in (None, "")
+                       else redact(value) if isinstance(value, str) else value)
+                 for key, value in vars(self).items()}
+        return f"ProfileView({shown!r})"
 
 
 def _key(project_dir: Path, env_name: str | None, environ: Mapping[str, str],
@@ -60,7 +71,11 @@ def _key(project_dir: Path, env_name: str | None, environ: Mapping[str, str],
                           if k.startswith("FF_") or k == "FFT_ACTIVE_ENV"}}
     digest = hashlib.blake2b(json.dumps(inputs, sort_keys=True).encode(), digest_size=20)
     digest.update(text)
-    return digest.hexdigest()
+    return digest.hexdigest()  # the cache keeps only a keyed hash of it (ParseCache.load_entry)
+
+
+KeyPath = tuple[str, ...]  # keys from the profile's top down to one setting
+Source = tuple[str, ...]  # ("env", "FF_SF_PASSWORD") or ("yml",)
 
 
 def resolve_profile_cached(project_dir: Path, env_name: str | None, *, engine: str | None,
@@ -72,18 +87,110 @@ def resolve_profile_cached(project_dir: Path, env_name: str | None, *, engine: s
     environ = os.environ if environ is None else environ
     key = _key(project_dir, env_name, environ, engine)
     entry = f"profile:{project_dir.resolve()}"
-    found = cache.load_entry(entry, key) if cache is not None else None
-    if found is None:
+    found = cache.load_entry(entry, key, _is_snapshot) if cache is not None else None
+    resolved = _from_snapshot(found, project_dir, environ, cache) if found is not None else None
+    if resolved is None:
         from pytest_fft.project.profiles import resolve_profile
 
-        resolved = resolve_profile(project_dir, env_name, environ=environ, engine=engine)
-        found = (resolved.env_name, resolved.profile.model_dump())
+        full = resolve_profile(project_dir, env_name, environ=environ, engine=engine)
+        env, data = full.env_name, full.profile.model_dump()
         if cache is not None:
-            cache.save_entry(entry, key, found)
-    env, data = found
+            cache.save_entry(entry, key, _snapshot(env, data, environ, cache))
+        resolved = env, data
+    env, data = resolved
+    remember_in(data)
     view = ProfileView(data)
     if view.engine == "duckdb":  # resolve_profile creates the database's folder; so do we
         path = view.duckdb.path
         if path != ":memory:" and not path.startswith("md:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     return ResolvedProfile(env, view)
+
+
+def _secret_paths(data: Mapping[str, Any], prefix: KeyPath = ()) -> list[KeyPath]:
+    """The settings of ``data`` that are, or hold, a secret."""
+    found: list[KeyPath] = []
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping):
+            found += _secret_paths(value, path)
+        elif isinstance(value, str) and (is_secret_key(key) or secret_parts(value)):
+            found.append(path)
+    return found
+
+
+def _snapshot(env: str, data: dict[str, Any], environ: Mapping[str, str], cache: Any
+              ) -> tuple[str, dict[str, Any], tuple[tuple[KeyPath, Source, str], ...]]:
+    """What is kept of a validated profile: its data with every secret left out (None), and
+    for each secret where it came from and a keyed hash of it."""
+    from pytest_fft.project.profiles import env_override_var
+
+    blanked = copy.deepcopy(data)
+    refs = []
+    for path in _secret_paths(data):
+        value = _at(data, path)
+        var = env_override_var(path) if len(path) == 2 else None
+        source: Source = ("env", var) if var is not None and var in environ else ("yml",)
+        refs.append((path, source, cache.digest(value)))
+        _at(blanked, path[:-1])[path[-1]] = None
+    return env, blanked, tuple(refs)
+
+
+def _from_snapshot(found: Any, project_dir: Path, environ: Mapping[str, str], cache: Any
+                   ) -> tuple[str, dict[str, Any]] | None:
+    """The profile's data again, with each secret read from where it came from; None when
+    one cannot be read or is not the one the snapshot was made with."""
+    env, blanked, refs = found
+    data = copy.deepcopy(blanked)
+    raw: Any = None
+    for path, source, digest in refs:
+        if source[0] == "env":
+            value = environ.get(source[1])
+        else:
+            raw = _read_profiles(project_dir) if raw is None else raw
+            value = _get(raw, (env, *path))
+        if not isinstance(value, str) or cache.digest(value) != digest:
+            return None
+        _at(data, path[:-1])[path[-1]] = value
+    return env, data
+
+
+def _read_profiles(project_dir: Path) -> Any:
+    import yaml
+
+    try:
+        text = (project_dir / "profiles.yml").read_text(encoding="utf-8")
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _at(data: Any, path: KeyPath) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _is_snapshot(found: Any) -> bool:
+    """Whether ``found`` has the shape :func:`_snapshot` gives."""
+    return (isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], str)
+            and isinstance(found[1], dict) and isinstance(found[2], tuple)
+            and all(_is_ref(ref, found[1]) for ref in found[2]))
+
+
+def _is_ref(ref: Any, data: dict[str, Any]) -> bool:
+    if not (isinstance(ref, tuple) and len(ref) == 3 and isinstance(ref[2], str)):
+        return False
+    path, source = ref[0], ref[1]
+    return (isinstance(path, tuple) and bool(path) and all(isinstance(k, str) for k in path)
+            and isinstance(_get(data, path[:-1]), dict)
+            and (source == ("yml",) or (isinstance(source, tuple) and len(source) == 2
+                                        and source[0] == "env" and isinstance(source[1], str))))

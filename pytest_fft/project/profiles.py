@@ -9,6 +9,9 @@ A profile is one member of a pydantic discriminated union keyed by ``engine``::
 Priority, lowest to highest: ``profiles.yml`` < ``FF_*`` environment variables < flags
 (``--fft-engine``). An env name that ``profiles.yml`` does not define is an error listing
 the ones it does; there is no silent fallback.
+
+A profile's secrets (passwords, tokens, a DSN's password) are remembered by
+:mod:`pytest_fft.redact`, so no message shows them, and a profile's ``repr`` masks them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pytest_fft.engines.registry import ENGINES as ENGINE_SPECS
 from pytest_fft.errors import ProfileError
 from pytest_fft.project.resolved_profile import ResolvedProfile
 from pytest_fft.project.yaml_io import line_of, load_yaml
+from pytest_fft.redact import MASK, is_secret_key, redact, remember_in
 
 DEFAULT_ENV = "dev"
 
@@ -32,6 +36,13 @@ class _Strict(BaseModel):
     # defer_build: a profile class gets its validator when first used, so a run pays for
     # its own engine's only (building all of them was a third of this module's import).
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    def __repr_args__(self) -> Any:  # secrets masked: a repr ends up in messages and logs
+        for name, value in super().__repr_args__():
+            if name is not None and is_secret_key(name) and value not in (None, ""):
+                yield name, MASK
+            else:
+                yield name, redact(value) if isinstance(value, str) else value
 
 
 class DuckDBSettings(_Strict):
@@ -123,6 +134,11 @@ _ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 }
 
 
+def env_override_var(setting: tuple[str, ...]) -> str | None:
+    """The ``FF_*`` variable that overrides ``(engine block, key)``, e.g. ``FF_PG_DSN``."""
+    return next((var for var, where in _ENV_OVERRIDES.items() if where == setting), None)
+
+
 def read_profiles(project_dir: Path) -> Mapping[str, Any]:
     path = project_dir / "profiles.yml"
     if not path.exists():
@@ -180,6 +196,7 @@ def resolve_profile(
         if var in environ and block == data.get("engine"):
             data.setdefault(block, {})[key] = environ[var]
 
+    remember_in(data)  # before validating: an error may quote a value
     try:
         profile = validate_profile(data)
     except ValidationError as exc:
@@ -192,12 +209,13 @@ def resolve_profile(
         if switched:
             hint = (f"{switched} makes this profile a {data['engine']} profile, which needs "
                     f"its own keys (FF_* variables or a '{data['engine']}:' block); {hint}")
+        # Not chained: pydantic's own message quotes the input, secrets and all.
         raise ProfileError(
-            f"profile {env_name!r} is invalid at {where}: {first['msg']}",
+            redact(f"profile {env_name!r} is invalid at {where}: {first['msg']}"),
             file=path if profiles else None,
             line=line_of(profiles, env_name) if profiles else None,
             hint=hint,
-        ) from exc
+        ) from None
     return ResolvedProfile(env_name=env_name, profile=_resolve_paths(profile, project_dir))
 
 
