@@ -177,6 +177,7 @@ class ParseCache:
     def __init__(self, directory: Path, *, secret: bytes | None = None) -> None:
         self.directory = directory
         self._secret = secret
+        self.writable = True  # False once a write failed: one warning, no more attempts
 
     @classmethod
     def in_pytest_cache(cls, cache: Any) -> ParseCache:
@@ -243,7 +244,7 @@ class ParseCache:
 
     def save_entry(self, name: str, key: str, value: Any) -> None:
         secret = self.secret
-        if secret is None:
+        if secret is None or not self.writable:
             return
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -260,6 +261,7 @@ class ParseCache:
             self._not_written(exc)
 
     def _not_written(self, exc: OSError) -> None:
+        self.writable = False
         _warn_once(f"write:{self.directory}",
                    f"cannot write the parse cache in {self.directory}: "
                    f"{exc.strerror or exc}; every run loads the project from its files")

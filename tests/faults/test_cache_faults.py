@@ -299,6 +299,31 @@ def test_an_unwritable_parse_cache_is_one_warning(simple_project: Path,
     assert result.stdout.count(line) == 1
 
 
+def test_a_cache_folder_that_cannot_be_made_is_one_warning(tmp_path: Path) -> None:
+    """``.pytest_cache`` read-only before the parse cache's folder exists: pytest's
+    ``cache.mkdir`` fails; the run goes on without a parse cache."""
+    from pytest_fft.project.parse_cache import ParseCacheWarning
+
+    class ReadOnlyCache:
+        _cachedir = tmp_path / ".pytest_cache"
+
+        def mkdir(self, name: str) -> Path:
+            raise PermissionError(13, "Permission denied")
+
+    root = tmp_path / "ro"
+    (root / "models").mkdir(parents=True)
+    (root / "models/a.ff.sql").write_text("select 1 as id\n")
+    folder = tmp_path / ".pytest_cache/d/fft-parse"
+    with pytest.warns(ParseCacheWarning) as record:
+        cache = ParseCache.in_pytest_cache(ReadOnlyCache())
+        project, _ = load_project_cached(root, cache, load_project, engine="duckdb", vars=None)
+    assert [str(w.message) for w in record] == [(
+        f"cannot write the parse cache in {folder}: Permission denied; every run loads the "
+        "project from its files")]
+    assert project.models["a.ff"].sql == "select 1 as id"
+    assert not folder.exists()
+
+
 def test_a_key_readable_by_others_turns_the_parse_cache_off(simple_project: Path,
                                                             xdg: dict[str, str]) -> None:
     key = Path(xdg["XDG_CACHE_HOME"], "pytest-fft", "parse-cache.key")
