@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_fft.errors import FFTError
-from pytest_fft.plugin.items import FFTWarning
+from pytest_fft.errors import CacheWarning, FFTError
 from pytest_fft.plugin.options import error_text
 
 if TYPE_CHECKING:
@@ -185,7 +184,7 @@ def _case_payload(case: UnitCase) -> str:
     return json.dumps(payload, sort_keys=True, default=str)
 
 
-class UnitCacheWarning(FFTWarning):
+class UnitCacheWarning(CacheWarning):
     """The unit-test cache in pytest's cache holds something it never writes; it is dropped
     (the cases run) and written afresh."""
 

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 from pytest_fft._version import __version__
 from pytest_fft.atomic import write_atomic
+from pytest_fft.errors import CacheWarning
 from pytest_fft.project.import_watch import volatile_read
 from pytest_fft.project.records import Project
 from pytest_fft.redact import contains_secret, is_secret_key, redact
@@ -51,7 +52,7 @@ WATCHED_FILES = ("project.yml", "sources.yml")
 KEY_BYTES = 32
 
 
-class ParseCacheWarning(UserWarning):
+class ParseCacheWarning(CacheWarning):
     """The parse cache could not be read or written as it should. The run goes on: it loads
     the project from its files, as without a cache."""
 

@@ -158,6 +158,39 @@ def test_cache_off_and_rebuild_render_the_project_again(simple_project: Path, ff
     assert query(db, EMAILS) == UPPER
 
 
+def test_refresh_renders_again_and_keeps_the_new_render(tmp_path: Path) -> None:
+    """What --fft-cache off and --fft-rebuild pass (``refresh=True``): the project is loaded
+    from its files even when the parse cache has it, and the fresh load is kept."""
+    root = tmp_path / "refresh"
+    (root / "models").mkdir(parents=True)
+    (root / "models/a.ff.sql").write_text("select 1 as id\n")
+    cache = ParseCache(tmp_path / "cache", secret=b"r" * 32)
+    calls = []
+
+    def load(path: Path, **kwargs: object) -> object:
+        calls.append(path)
+        return load_project(path, **kwargs)
+
+    first = load_project_cached(root, cache, load, engine="duckdb", vars=None)[1]
+    assert load_project_cached(root, cache, load, engine="duckdb", vars=None)[1] == first
+    assert len(calls) == 1
+    again = load_project_cached(root, cache, load, engine="duckdb", vars=None, refresh=True)
+    assert len(calls) == 2 and again[1] == first
+    load_project_cached(root, cache, load, engine="duckdb", vars=None)
+    assert len(calls) == 2
+
+
+def test_fft_prints_a_parse_cache_warning(simple_project: Path, fft) -> None:
+    assert fft("build", str(simple_project), "--env", "dev").returncode == 0
+    for path in entries(simple_project):
+        data = bytearray(path.read_bytes())
+        data[-3] ^= 0xFF
+        path.write_bytes(bytes(data))
+    result = fft("run", str(simple_project), "--env", "dev")
+    assert result.returncode == 0, result.output
+    assert result.stderr.count("warning dropped the parse-cache entry ") == 2
+
+
 # -- no code from a cache file -------------------------------------------------------------
 
 
