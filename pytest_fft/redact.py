@@ -37,10 +37,12 @@ _SECRET_KEY = re.compile(rf"(?i)(?:{_SECRET_WORDS})")
 _URL_PASSWORD = re.compile(r"(?i)(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/?#@\s]*:)"
                            r"(?P<secret>[^@/?#\s]+)(?=@)")
 # ``name=value`` (URL query, libpq DSN), or ``"name": value`` (JSON); not a bare ``name:``,
-# which is also how messages name a setting ("invalid at x.password: Field required").
+# which is also how messages name a setting ("invalid at x.password: Field required"), nor
+# ``name = value``, which is SQL quoted in a message ("where password_hash = md5(...)").
 _PARAM = re.compile(
-    rf"(?i)(?P<head>\b[\w.\-]*(?:{_SECRET_WORDS})[\w.\-]*(?:\s*=|['\"]\s*:)\s*['\"]?)"
-    r"(?P<secret>[^\s&;'\",)}\]]+?)(?=[\s&;'\",)}\]]|:\s|:?$)")  # a ": " after it is prose
+    rf"(?i)(?P<head>\b[\w.\-]*(?:{_SECRET_WORDS})[\w.\-]*(?:=|['\"]\s*:\s*)(?P<q>['\"])?)"
+    r"(?(q)(?P<quoted>[^'\"\n]+)"  # a quoted value: up to its quote
+    r"|(?P<bare>[^\s&;'\",)}\]]+?)(?=[\s&;'\",)}\]]|:\s|:?$))")  # a ": " after it is prose
 
 _known: set[str] = set()  # secret values met in this process (profiles.yml, FF_* variables)
 
@@ -53,9 +55,8 @@ def is_secret_key(name: object) -> bool:
 def secret_parts(text: str) -> list[str]:
     """The secrets inside ``text``: URL passwords and the values of secret parameters."""
     found = [m.group("secret") for m in _URL_PASSWORD.finditer(text)]
-    found += [m.group("secret") for m in _PARAM.finditer(text)
-              if m.group("secret") != MASK]
-    return found
+    found += [m.group("quoted") or m.group("bare") for m in _PARAM.finditer(text)]
+    return [value for value in found if value != MASK]
 
 
 def remember(value: object) -> None:

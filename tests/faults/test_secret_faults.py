@@ -166,6 +166,8 @@ def test_a_secret_that_changed_at_its_source_validates_again(project: Path,
     ("profile 'sf' is invalid at snowflake_snowpark.password: Field required",
      "profile 'sf' is invalid at snowflake_snowpark.password: Field required"),
     ("http://db:8080/path@x", "http://db:8080/path@x"),
+    ("host=db password='two words' port=5432", "host=db password='***' port=5432"),
+    ("where password_hash = md5(x)", "where password_hash = md5(x)"),
 ])
 def test_redact_masks_url_passwords_and_secret_parameters(text: str, shown: str) -> None:
     from pytest_fft.redact import redact
