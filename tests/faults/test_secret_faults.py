@@ -97,7 +97,7 @@ def test_a_motherduck_token_is_not_printed_nor_in_artifacts(project: Path, fft) 
     path = f"md:shop?motherduck_token={TOKEN}"
     result = fft("run", str(project), "--env", "dev", env={"FF_DUCKDB_PATH": path})
     assert result.returncode == 1
-    assert "md:shop?motherduck_token=***" in result.stdout
+    assert "md:shop?motherduck_token=***" in result.output
     assert TOKEN not in result.output
     assert files_holding(project, TOKEN) == []
 
