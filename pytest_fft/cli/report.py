@@ -15,13 +15,24 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 
 from pytest_fft.errors import FFTError
 
 _ICONS = {"passed": ("green", "✓"), "failed": ("red", "✗"), "skipped": ("yellow", "↷"),
           "warn": ("yellow", "!")}
 _DQ_ICONS = {"success": "✅", "fail": "❌", "error": "❌", "warn": "❕", "skipped": "↷"}
+
+
+# Control characters but tab and newline, as their escapes.
+_SHOWN = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F] if code not in (0x09, 0x0A)}
+
+
+def escape(text: str) -> str:
+    """``text`` from a project (a name, a path, an error) safe to print: rich markup
+    escaped, and control characters shown as ``\\x1b`` instead of reaching the terminal (an
+    escape sequence in a file name must not clear the screen or recolour what follows)."""
+    return escape_markup(text.translate(_SHOWN))
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """How node items are reported: their own build time, skips at the node, and the nodes that
-finish after pytest stopped early (``-x``, ``--maxfail``, ``--sw``)."""
+finish after pytest stopped early (``-x``, ``--maxfail``, ``--sw``) or was interrupted."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ class NodeItemReports:
                     run.ensure_started()
         try:
             return (yield)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see signals.py)
+            report_after_interrupt(session, self.state)
+            raise
         finally:
             if session.shouldfail or session.shouldstop:
                 report_after_stop(session, self.state)
@@ -94,6 +97,25 @@ def report_after_stop(session: pytest.Session, state: FFTState) -> None:
         if result is None or result.status == "skipped" or (stepwise and result.failed):
             continue
         _report_directly(item)
+
+
+def report_after_interrupt(session: pytest.Session, state: FFTState) -> None:
+    """The run was interrupted: stop the builds (running statements are interrupted and
+    roll back) and report each node item whose node finished, failed or was stopped, so
+    that what was built before the interrupt is shown and counted, not "no tests ran"."""
+    from pytest_fft.plugin.items import NodeItem
+
+    for run in state.build_runs():
+        run.cancel()
+        run.stop_starting("run interrupted")
+    for item in session.items:
+        # The item that was waiting when the interrupt came has no result yet: its node
+        # was stopped (an error of this run), and it is reported as such.
+        if not isinstance(item, NodeItem) or item.result is not None:
+            continue
+        result = item.build_run.peek(item.node_name)
+        if result is not None and result.status != "skipped":
+            _report_directly(item)
 
 
 def _nothing() -> None:

@@ -107,6 +107,7 @@ class FFTState:
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)
+        _warn_unmatched_rebuilds(project, self.options.rebuild)
         run = BuildRun(project=project, profile=profile, settings=settings,
                        parse_cache=parse_cache, parse_key=parse_key, env=self.options.env,
                        engine_override=self.options.engine)
@@ -118,6 +119,25 @@ class FFTState:
 
             run.shared = SharedRunDir(Path(run_dir), root)
         return run
+
+
+def _warn_unmatched_rebuilds(project: Any, globs: tuple[str, ...]) -> None:
+    """A ``--fft-rebuild`` glob that names no seed or model (a typo, ``'['``) is said, not
+    silently ignored."""
+    if not globs:
+        return
+    import warnings
+
+    from pytest_fft.plugin.items import FFTWarning
+    from pytest_fft.run.cache_policy import CachePolicy
+
+    buildable = [*project.seeds, *project.models]
+    for glob in globs:
+        if not any(CachePolicy("rw", (glob,)).forced(name) for name in buildable):
+            warnings.warn(FFTWarning(
+                f"--fft-rebuild {glob!r} matches no seed or model of {project.config.name}; "
+                "it rebuilds nothing (globs match node names such as users.ff or 'mart_*')"),
+                stacklevel=2)
 
 
 def _load_project(root: Path, **kwargs: Any) -> Any:

@@ -366,7 +366,7 @@ class BuildRun:
                 self._warming = None
             if self._engine is not None:
                 self._record_builds(self.board.all())
-                self._engine.close()
+                _close_engine(self._engine)
                 self._engine = None
             if self.shared is not None and self._builder_lock is not None:
                 self.shared.mark_done()
@@ -451,3 +451,22 @@ class BuildRun:
             write_run_artifacts(self.project, builds, self.fingerprints,
                                 self.profile.env_name, self.profile.engine)
 
+
+
+def _close_engine(engine: Any, patience: float = 10.0) -> None:
+    """Close the writer. A statement the run stopped waiting for (an interrupt, a timeout)
+    may still be unwinding on its thread, and some engines refuse to close a busy
+    connection: interrupt it again and retry for a while, then leave it to the process's
+    exit rather than fail the session."""
+    import time
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            engine.close()
+            return
+        except Exception:
+            if time.monotonic() >= deadline:
+                return
+            engine.interrupt()
+            time.sleep(0.05)

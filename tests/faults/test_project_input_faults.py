@@ -75,3 +75,19 @@ def test_an_unknown_dep_of_a_python_model_names_its_line(make_project) -> None:
     with pytest.raises(DependencyNotFoundError) as err:
         load_project(root)
     assert (err.value.file, err.value.line) == ("models/p.ff.py", 6)
+
+
+def test_a_rebuild_glob_that_matches_nothing_is_said(simple_project, run_fft) -> None:
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    result = run_fft("run", str(simple_project), "--env", "dev", "--rebuild", "[")
+    assert result.returncode == 0, result.output
+    assert ("warning --fft-rebuild '[' matches no seed or model of simple_duckdb; it rebuilds "
+            "nothing") in result.stderr
+
+
+def test_control_characters_in_names_do_not_reach_the_terminal(simple_project, run_fft) -> None:
+    (simple_project / "project.yml").write_text('name: "evil\\x1b[31mRED"\nversion: 1\n')
+    result = run_fft("seed", str(simple_project))
+    assert result.returncode == 0, result.output
+    assert "seed evil\\x1b[31mRED · env dev" in result.stdout
+    assert "\x1b" not in result.output
