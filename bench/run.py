@@ -290,13 +290,16 @@ con.close()
 
 def seed_statements(project) -> list[str]:
     """The statements the DuckDB engine loads the seeds with, in DAG order."""
+    from pytest_fft.engines.duckdb import _CSV_OPTIONS
     statements = []
     for name in project.dag.order:
         if name in project.seeds:
             seed = project.seeds[name]
             literal = "'" + str(seed.path).replace("'", "''") + "'"
+            # The engine's strict CSV reading (header required, every row its width).
+            csv_options = _CSV_OPTIONS.replace("delim = ?", "delim = ','")
             reader = (f"read_parquet({literal})" if seed.format == "parquet"
-                      else f"read_csv_auto({literal})")
+                      else f"read_csv({literal}, {csv_options})")
             statements.append(f"create or replace table {_q(seed.relation)} as "
                               f"select * from {reader}")
     return statements

@@ -195,3 +195,8 @@ class ArtifactWarning(UserWarning):
     """An artifact of the run (``run_results.json``, ``manifest.json``, ``test_results.json``)
     could not be written (a full disk, a read-only folder); the run's results stand and were
     reported."""
+
+
+class FFTWarning(UserWarning):
+    """A project file or option has something that is ignored (an unknown key, a
+    ``--fft-rebuild`` glob that matches nothing)."""

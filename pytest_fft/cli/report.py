@@ -134,8 +134,12 @@ class CliReporter:
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
-        from pytest_fft.errors import ArtifactWarning, AuditTableWarning, CacheWarning
-        from pytest_fft.plugin.items import FFTWarning
+        from pytest_fft.errors import (
+            ArtifactWarning,
+            AuditTableWarning,
+            CacheWarning,
+            FFTWarning,
+        )
 
         ours = (FFTWarning, AuditTableWarning, CacheWarning, ArtifactWarning)
         if isinstance(warning_message.message, ours) and not self.quiet:

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
+# The audit table's name (in the registry, which the loader may read): an engine that keeps
+# it (AuditTable) refuses to build a seed or model of this relation.
+from pytest_fft.engines.registry import AUDIT_TABLE as AUDIT_TABLE
+
 C = TypeVar("C")
 
-AUDIT_TABLE = "_ff_meta"
-"""The audit table's name, in the engine's target schema. An engine that keeps it
-(:class:`AuditTable`) refuses to build a seed or model of this relation."""
 
 
 @runtime_checkable

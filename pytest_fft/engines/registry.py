@@ -200,6 +200,9 @@ def engine_names() -> tuple[str, ...]:
 
 
 DEFAULT_ENGINE = "duckdb"
+
+AUDIT_TABLE = "_ff_meta"
+"""The audit table's name, in the engine's target schema: no seed or model may build it."""
 """The engine of a run that names none (embedded: nothing to install or start)."""
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_fft.errors import FFTError
+from pytest_fft.errors import FFTError, FFTWarning
 from pytest_fft.plugin.options import error_text
 from pytest_fft.plugin.state import FFTState, state_of
 
@@ -163,10 +163,6 @@ def _has_conftest(root: Path, skip: list[str]) -> bool:
             return True
         dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in skip)]
     return False
-
-
-class FFTWarning(UserWarning):
-    """A project file has something we ignore (e.g. an unknown key)."""
 
 
 class FFTCheckWarning(UserWarning):

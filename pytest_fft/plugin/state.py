@@ -128,7 +128,7 @@ def _warn_unmatched_rebuilds(project: Any, globs: tuple[str, ...]) -> None:
         return
     import warnings
 
-    from pytest_fft.plugin.items import FFTWarning
+    from pytest_fft.errors import FFTWarning
     from pytest_fft.run.cache_policy import CachePolicy
 
     buildable = [*project.seeds, *project.models]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_fft.decorators import SPEC_ATTR, ModelSpec
-from pytest_fft.engines.registry import generic_spec
+from pytest_fft.engines.registry import AUDIT_TABLE, generic_spec
 from pytest_fft.errors import (
     DependencyNotFoundError,
     DuplicateNodeError,
@@ -77,6 +77,7 @@ def load_project(
     duplicate = names.duplicates()
     if duplicate is not None:
         raise duplicate
+    _refuse_audit_table_name(names, engine_spec.name_key)
 
     seed_by_relation = {s.relation: s.name for s in seeds}
     missing: list[DependencyNotFoundError] = []
@@ -391,6 +392,19 @@ def _check_config_keys(cfg: Mapping[str, Any], name: str, display: str, raw: str
                 f"{name}: unknown config key {key!r}; did you mean {close[0]!r}?",
                 file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
                 hint=f"write {close[0]}= in config(...)",
+            )
+
+
+def _refuse_audit_table_name(names: _NodeNames, name_key: Callable[[str], str]) -> None:
+    """No seed or model may build the audit table: its rows would be replaced by the node's
+    and every later audit write would fail."""
+    for relation, name in names.by_relation.items():
+        if name_key(relation) == name_key(AUDIT_TABLE):
+            raise ProjectFileError(
+                f"{name}: builds the relation {relation!r}, the name of pytest-fft's audit "
+                "table of builds",
+                file=names.by_name[name], node=name,
+                hint=f"rename it: {AUDIT_TABLE} is the audit table",
             )
 
 

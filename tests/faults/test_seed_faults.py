@@ -151,11 +151,11 @@ def test_a_seed_cannot_replace_the_audit_table(seeded: Path, run_fft, query) -> 
     (seeded / "seeds/_ff_meta.csv").write_text("id,email\n1,x@example.com\n")
     result = run_fft("seed", str(seeded), "--env", "dev")
     assert result.returncode == 1, result.output
-    assert "✗ _ff_meta" in result.stdout
-    assert ("_ff_meta: _ff_meta is the audit table pytest-fft keeps in this schema; no seed may "
-            "replace it") in result.stderr
-    assert "fix: rename seeds/_ff_meta.csv: its file name is the name of its table" \
-        in result.stderr
+    assert ("_ff_meta: builds the relation '_ff_meta', the name of pytest-fft's audit table "
+            "of builds") in result.stderr
+    assert "at seeds/_ff_meta.csv" in result.stderr
+    assert "fix: rename it: _ff_meta is the audit table" in result.stderr
+    assert "Project error: 1 error while loading" in result.stdout
     assert "Traceback" not in result.output
     assert query(db, "select node_name from _ff_meta order by 1") == audit
     assert [c for c, *_ in query(db, "describe _ff_meta")] == [
