@@ -177,8 +177,27 @@ class BuildRun:
     def _open_engine(self) -> Any:
         if self._engine is None:
             assert self.profile is not None, "builds resolve the profile when collecting"
-            self._engine = create_engine(self.profile.profile, wait=self.settings.wait)
+            self._engine = self._checks_engine() or create_engine(self.profile.profile,
+                                                                   wait=self.settings.wait)
         return self._engine
+
+    def _checks_engine(self) -> Any:
+        """A run of checks alone reads the warehouse read-only where the engine has such a
+        mode: a check can change nothing, and readers (another ``fft test``, a BI tool)
+        may read at the same time. None when the run builds, the warehouse does not exist
+        yet (the checks then say which table is missing), or it cannot be opened so."""
+        from pytest_fft.engines import warehouse_exists
+
+        assert self.profile is not None
+        if not self.nodes or any(n not in self.project.checks for n in self.nodes):
+            return None
+        profile = self.profile.profile
+        try:
+            if not warehouse_exists(profile):
+                return None
+            return create_engine(profile, wait=self.settings.wait, read_only=True)
+        except FFTError:
+            return None  # the writer's error (a lock, a bad path) is the one to report
 
     def _existing_relations(self) -> ExistingRelations:
         """The relations of the warehouse, fetched once per run (one metadata query);

@@ -112,3 +112,17 @@ def test_subqueries_and_distinct_from_stay_allowed(built: Path, run_fft) -> None
         "    where: \"user_id in (select id from users) and amount is distinct from 0\"\n"))
     result = run_fft("test", str(built), "--env", "dev")
     assert result.returncode == 0, result.output
+
+
+def test_checks_alone_read_the_warehouse_read_only(built: Path, run_fft) -> None:
+    """`fft test` opens DuckDB read-only: it changes nothing, and others may read meanwhile
+    (a read-write open would be refused while this reader holds the file)."""
+    import duckdb
+
+    reader = duckdb.connect(str(_db(built)), read_only=True)
+    try:
+        result = run_fft("test", str(built), "--env", "dev")
+    finally:
+        reader.close()
+    assert result.returncode == 0, result.output
+    assert "passed: 3" in result.stdout
