@@ -71,7 +71,9 @@ class FFTError(Exception):
             parts.append(f"  node: {self.node}")
         if self.hint:
             parts.append(f"  fix: {self.hint}")
-        return "\n".join(parts)
+        from pytest_fft.redact import redact  # every message shown or stored goes through
+
+        return redact("\n".join(parts))
 
 
 FastFlowTransformError = FFTError

@@ -21,13 +21,14 @@ a driver's error is masked too::
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MASK", "contains_secret", "is_secret_key", "redact", "redact_data", "remember",
-           "remember_in", "secret_parts"]
+__all__ = ["MASK", "RedactingFilter", "contains_secret", "is_secret_key", "redact",
+           "redact_data", "remember", "remember_in", "secret_parts"]
 
 MASK = "***"
 MIN_SECRET = 5  # shorter values are not searched for in text: they would mask ordinary words
@@ -127,3 +128,15 @@ def redact_data(data: Any, environ: Mapping[str, str] | None = None) -> Any:
     if isinstance(data, str):
         return redact(data, environ)
     return data
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in each record's text (the SQL debug channel:
+    rendered SQL may hold a var() or a source with a token in it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = redact(text)
+        if masked != text:
+            record.msg, record.args = masked, None
+        return True

@@ -196,7 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("FFT_TRACE") == "1":
             raise
-        print(f"fft: unexpected error: {type(exc).__name__}: {exc}\n"
+        from pytest_fft.redact import redact
+
+        print(f"fft: unexpected error: {type(exc).__name__}: {redact(str(exc))}\n"
               "     set FFT_TRACE=1 to see the traceback", file=sys.stderr)
         return EXIT_UNEXPECTED
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape as escape_markup
 
 from pytest_fft.errors import FFTError
+from pytest_fft.redact import redact
 
 _ICONS = {"passed": ("green", "✓"), "failed": ("red", "✗"), "skipped": ("yellow", "↷"),
           "warn": ("yellow", "!")}
@@ -129,8 +130,9 @@ class CliReporter:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.collect_errors.append(report.longreprtext)
-            self.err_console.print(f"[red]error[/] {escape(report.longreprtext)}")
+            text = redact(report.longreprtext)
+            self.collect_errors.append(text)
+            self.err_console.print(f"[red]error[/] {escape(text)}")
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
@@ -143,7 +145,8 @@ class CliReporter:
 
         ours = (FFTWarning, AuditTableWarning, CacheWarning, ArtifactWarning)
         if isinstance(warning_message.message, ours) and not self.quiet:
-            self.err_console.print(f"[yellow]warning[/] {escape(str(warning_message.message))}")
+            self.err_console.print(
+                f"[yellow]warning[/] {escape(redact(str(warning_message.message)))}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         items = [i for i in session.items if hasattr(i, "build_run")]
@@ -251,11 +254,11 @@ class CliReporter:
         self._flush_node_lines()
         self.internal_error = True
         if os.environ.get("FFT_TRACE") == "1":
-            self.err_console.print(escape(str(excrepr)))
+            self.err_console.print(escape(redact(str(excrepr))))
         else:
             self.err_console.print(
                 f"[red]unexpected error[/]: {escape(excinfo.typename)}: "
-                f"{escape(str(excinfo.value))}\nset FFT_TRACE=1 to see the traceback"
+                f"{escape(redact(str(excinfo.value)))}\nset FFT_TRACE=1 to see the traceback"
             )
         return True
 
@@ -267,7 +270,7 @@ class CliReporter:
         for nodeid, name, text in self.failures:
             if self.command == "test" and nodeid in self.checks:
                 continue  # the summary below says it in one line
-            self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(text)}")
+            self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(redact(text))}")
         elapsed = time.perf_counter() - self.started
         if self.collect_errors:
             self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "

@@ -57,7 +57,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(XdistController(config), "fft-xdist-controller")
     if options.active and (getattr(config.option, "verbose", 0) >= 2
                            or os.environ.get("FFT_SQL_DEBUG") == "1"):
-        logging.getLogger("pytest_fft.sql").setLevel(logging.DEBUG)
+        from pytest_fft.redact import RedactingFilter
+
+        sql_log = logging.getLogger("pytest_fft.sql")
+        sql_log.setLevel(logging.DEBUG)
+        if not any(isinstance(f, RedactingFilter) for f in sql_log.filters):
+            sql_log.addFilter(RedactingFilter())
 
 
 @pytest.hookimpl(tryfirst=True)

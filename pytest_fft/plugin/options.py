@@ -268,4 +268,6 @@ def error_text(err: BaseException, traceback: bool) -> str:
         return str(err)
     import traceback as tb
 
-    return "".join(tb.format_exception(err))
+    from pytest_fft.redact import redact
+
+    return redact("".join(tb.format_exception(err)))

@@ -94,13 +94,16 @@ class FFTState:
         profile = None
         engine = self.options.engine or DEFAULT_ENGINE
         cache = getattr(self.config, "cache", None)  # absent with -p no:cacheprovider
-        parse_cache = ParseCache(cache.mkdir("fft-parse")) if cache is not None else None
+        parse_cache = ParseCache.in_pytest_cache(cache) if cache is not None else None
         if self.options.needs_warehouse:
             profile = resolve_profile_cached(root, self.options.env, engine=self.options.engine,
                                              cache=parse_cache)
             engine = profile.engine
-        project, parse_key = load_project_cached(root, parse_cache, _load_project,
-                                                 engine=engine, vars=self.options.vars)
+        # --fft-cache off and --fft-rebuild promise a fresh build: the project is rendered
+        # again too (a render may read what the parse cache cannot see).
+        project, parse_key = load_project_cached(
+            root, parse_cache, _load_project, engine=engine, vars=self.options.vars,
+            refresh=self.options.cache == "off" or bool(self.options.rebuild))
         from pytest_fft.run import gc_policy
 
         gc_policy.freeze()  # see gc_policy: thawed before any test that is not ours runs

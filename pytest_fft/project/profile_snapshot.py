@@ -99,12 +99,9 @@ def resolve_profile_cached(project_dir: Path, env_name: str | None, *, engine: s
         resolved = env, data
     env, data = resolved
     remember_in(data)
-    view = ProfileView(data)
-    if view.engine == "duckdb":  # resolve_profile creates the database's folder; so do we
-        path = view.duckdb.path
-        if path != ":memory:" and not path.startswith("md:"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return ResolvedProfile(env, view)
+    # The engine creates the database's folder when it opens it for writing (and says so
+    # clearly when a file is in the way).
+    return ResolvedProfile(env, ProfileView(data))
 
 
 def _secret_paths(data: Mapping[str, Any], prefix: KeyPath = ()) -> list[KeyPath]:

@@ -228,6 +228,5 @@ def _resolve_paths(profile: Any, project_dir: Path) -> Any:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = project_dir / path
-    path.parent.mkdir(parents=True, exist_ok=True)
     settings = profile.duckdb.model_copy(update={"path": str(path.resolve())})
     return profile.model_copy(update={"duckdb": settings})

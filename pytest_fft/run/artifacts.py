@@ -11,6 +11,7 @@ from typing import Any
 from pytest_fft._version import __version__
 from pytest_fft.atomic import write_atomic
 from pytest_fft.project.records import Project
+from pytest_fft.redact import redact
 from pytest_fft.run.executor import NodeResult
 
 TARGET = Path(".fastflowtransform") / "target"
@@ -40,6 +41,15 @@ def _metadata(env_name: str, engine: str) -> dict[str, Any]:
     }
 
 
+def _shown(result: NodeResult) -> str | None:
+    """A result's message as stored: an error's text may quote a connection string or a
+    setting, so it goes through :func:`~pytest_fft.redact.redact` (the messages of nodes that
+    worked are ours, and a cached run of 500 nodes does not pay for it)."""
+    if result.message and result.status in ("error", "fail", "warn"):
+        return redact(result.message)
+    return result.message
+
+
 _CHECK_STATUS = {"success": "pass", "fail": "fail", "warn": "warn", "error": "error",
                  "skipped": "skipped"}
 
@@ -60,7 +70,7 @@ def test_results(project: Project, results: list[NodeResult], env_name: str,
             "severity": spec.severity,
             "tags": list(spec.tags),
             "status": _CHECK_STATUS.get(result.status, result.status),
-            "message": result.message,
+            "message": _shown(result),
             "metrics": dict(result.metrics or {}),
             "duration_ms": round(result.duration * 1000, 3),
             "line": check.line,
@@ -95,7 +105,7 @@ def run_results(project: Project, results: list[NodeResult], fingerprints: dict[
                            .isoformat(timespec="milliseconds") if result.started_at else None),
             "duration_ms": round(result.duration * 1000, 3),
             "rows": result.rows,
-            "message": result.message,
+            "message": _shown(result),
             "fingerprint": fingerprints.get(result.name),
         })
     return {"metadata": _metadata(env_name, engine), "results": entries}

@@ -84,19 +84,25 @@ def test_unknown_env_lists_the_existing_ones(project: Path) -> None:
     assert err.hint == "pass --env with one of: dev, memory, stg, bq, or add 'prod:' to profiles.yml"
 
 
-def test_relative_duckdb_path_is_resolved_against_the_project_and_created(project: Path) -> None:
-    assert not (project / ".local").exists()
+def test_relative_duckdb_path_is_resolved_against_the_project(project: Path) -> None:
     resolved = resolve_profile(project, "dev", environ={})
     assert resolved.profile.duckdb.path == str(project.resolve() / ".local" / "dev.duckdb")
-    assert (project / ".local").is_dir()  # parent folders are created ...
-    assert not (project / ".local" / "dev.duckdb").exists()  # ... the database is not
+    # Reading the profile creates nothing: the engine makes the folder when it writes.
+    assert not (project / ".local").exists()
 
 
-def test_nested_relative_path_creates_every_parent(tmp_path: Path) -> None:
+def test_the_engine_creates_the_database_folder(project: Path) -> None:
+    from pytest_fft.engines.duckdb import DuckDBEngine
+
+    resolved = resolve_profile(project, "dev", environ={})
+    DuckDBEngine.from_profile(resolved.profile).close()
+    assert (project / ".local" / "dev.duckdb").is_file()
+
+
+def test_a_nested_relative_path_is_resolved(tmp_path: Path) -> None:
     root = write_profiles(tmp_path / "p", "dev:\n  engine: duckdb\n  duckdb: {path: a/b/c/x.duckdb}\n")
     resolved = resolve_profile(root, environ={})
     assert resolved.profile.duckdb.path == str(root.resolve() / "a" / "b" / "c" / "x.duckdb")
-    assert (root / "a" / "b" / "c").is_dir()
 
 
 def test_absolute_path_is_kept(tmp_path: Path) -> None:
@@ -104,7 +110,6 @@ def test_absolute_path_is_kept(tmp_path: Path) -> None:
     root = write_profiles(tmp_path / "p", f"dev:\n  engine: duckdb\n  duckdb: {{path: '{target}'}}\n")
     resolved = resolve_profile(root, environ={})
     assert resolved.profile.duckdb.path == str(target.resolve())
-    assert target.parent.is_dir()
 
 
 def test_memory_path_is_untouched(project: Path) -> None:
@@ -132,7 +137,6 @@ def test_no_profiles_file_means_duckdb_in_local(tmp_path: Path) -> None:
 def test_ff_duckdb_path_overrides_profiles_yml(project: Path, tmp_path: Path) -> None:
     resolved = resolve_profile(project, "dev", environ={"FF_DUCKDB_PATH": "other/x.duckdb"})
     assert resolved.profile.duckdb.path == str(project.resolve() / "other" / "x.duckdb")
-    assert (project / "other").is_dir()
 
 
 def test_ff_duckdb_path_memory(project: Path) -> None:

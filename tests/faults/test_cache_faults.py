@@ -138,8 +138,6 @@ SETTINGS_MACRO = (  # reads a settings file outside the watched folders, through
     "    return parser['emails']['expr']\n")
 
 
-@pytest.mark.xfail(strict=True, reason="needs pytest_fft/plugin/state.py to pass "
-                   "refresh= to load_project_cached for --fft-cache off / --fft-rebuild")
 @pytest.mark.parametrize("flag", [["--cache", "off"], ["--rebuild", "users"]],
                          ids=["cache-off", "rebuild"])
 def test_cache_off_and_rebuild_render_the_project_again(simple_project: Path, fft, query,

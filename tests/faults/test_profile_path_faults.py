@@ -101,9 +101,6 @@ def test_the_engine_names_the_file_in_the_way(tmp_path: Path) -> None:
     assert info.value.hint is not None and "FF_DUCKDB_PATH" in info.value.hint
 
 
-@pytest.mark.xfail(reason="project/profiles.py creates the folder while resolving the profile "
-                          "and lets FileExistsError escape; it should leave that to the engine "
-                          "(or raise the same ProfileError)", strict=True)
 def test_a_path_under_a_file_is_a_profile_error(seeded: Path, run_fft) -> None:
     blocker = seeded / "seeds/seed_users.csv"
     result = run_fft("seed", str(seeded), "--env", "dev",

@@ -91,8 +91,6 @@ def test_a_motherduck_token_is_not_kept(project: Path, fft) -> None:
     assert [f for f in files_holding(project, TOKEN) if "fft-parse" in f] == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs pytest_fft.redact.redact() where the engine's "
-                   "error is rendered (engines/duckdb.py, errors.py) and in run_results.json")
 def test_a_motherduck_token_is_not_printed_nor_in_artifacts(project: Path, fft) -> None:
     path = f"md:shop?motherduck_token={TOKEN}"
     result = fft("run", str(project), "--env", "dev", env={"FF_DUCKDB_PATH": path})
