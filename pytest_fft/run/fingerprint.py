@@ -42,8 +42,14 @@ class EnvContext:
     @classmethod
     def from_environ(cls, engine: str, profile_name: str, environ: Mapping[str, str],
                      sources_text: str) -> EnvContext:
+        """Every ``FF_*`` variable counts, with its secrets masked: a password changes
+        nothing that is built, and a fingerprint (stored in pytest's cache) must not be a
+        hash a weak password could be found from."""
+        from pytest_fft.redact import MASK, is_secret_key, redact
+
         return cls(engine, profile_name,
-                   {k: v for k, v in sorted(environ.items()) if k.startswith("FF_")},
+                   {k: MASK if is_secret_key(k) else redact(v, environ)
+                    for k, v in sorted(environ.items()) if k.startswith("FF_")},
                    sources_text)
 
     def digest(self) -> str:

@@ -94,3 +94,19 @@ def test_fingerprints_are_the_same_in_another_process(project) -> None:
         outputs.add(out)
     assert len(outputs) == 1
     assert outputs.pop().strip() == str(sorted(fingerprints(project, ENV).items()))
+
+
+def test_secrets_in_ff_variables_do_not_count_and_are_not_hashed() -> None:
+    from pytest_fft.run.fingerprint import EnvContext
+
+    def digest(**environ: str) -> str:
+        return EnvContext.from_environ("postgres", "stg", environ, "{}").digest()
+
+    base = digest(FF_PG_DSN="postgresql+psycopg://u:hunter22@db:5432/shop",
+                  FF_SF_PASSWORD="correct horse")
+    assert base == digest(FF_PG_DSN="postgresql+psycopg://u:other-pw@db:5432/shop",
+                          FF_SF_PASSWORD="battery staple")
+    assert base != digest(FF_PG_DSN="postgresql+psycopg://u:hunter22@db2:5432/shop",
+                          FF_SF_PASSWORD="correct horse")
+    context = EnvContext.from_environ("postgres", "stg", {"FF_SF_PASSWORD": "correct horse"}, "")
+    assert dict(context.ff_vars) == {"FF_SF_PASSWORD": "***"}
