@@ -25,6 +25,7 @@ from pytest_fft.errors import (
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.project.records import Model, Node, Project, Seed
 from pytest_fft.project.validation import validate_required_columns
+from pytest_fft.redact import redact
 
 sql_log = logging.getLogger("pytest_fft.sql")
 
@@ -67,7 +68,8 @@ def _write_compiled(project: Project, model: Node, sql: str) -> str | None:
     path = project.root / ".fastflowtransform" / "target" / "compiled" / model.rel_path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, sql, durable=False)  # never a file cut short by a full disk
+        # Never a file cut short by a full disk; secrets (a token in a var()) masked.
+        write_atomic(path, redact(sql), durable=False)
     except OSError:
         return None
     return str(path.relative_to(project.root))

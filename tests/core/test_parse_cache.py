@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pytest_fft.errors import CacheWarning
 from pytest_fft.project.loader import load_project
 from pytest_fft.project.parse_cache import ParseCache, load_project_cached
 
@@ -94,7 +95,8 @@ def test_a_damaged_cache_file_is_ignored(setup: tuple[Path, ParseCache, Counting
     load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     path = cache._path(f"project:{root.resolve()}")
     path.write_bytes(path.read_bytes()[:200])
-    project = load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
+    with pytest.warns(CacheWarning, match="its signature does not match its content"):
+        project = load_project_cached(root, cache, load, engine="duckdb", vars=None)[0]
     assert load.calls == 2 and "a.ff" in project.models
 
 

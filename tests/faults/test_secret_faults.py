@@ -188,3 +188,17 @@ def test_a_profile_repr_masks_its_secrets(project: Path) -> None:
     resolved = resolve_profile(project, "sf", environ={"FF_SF_PASSWORD": PASSWORD})
     assert resolved.profile.snowflake_snowpark.password == PASSWORD
     assert PASSWORD not in repr(resolved) and "password='***'" in repr(resolved)
+
+
+def test_a_failed_model_compiled_sql_has_its_secrets_masked(simple_project: Path,
+                                                             fft) -> None:
+    assert fft("seed", str(simple_project)).returncode == 0
+    (simple_project / "models/orders.ff.sql").write_text(
+        "select order_id, no_such_column, 'postgresql://etl:hunter2222@db/shop' as dsn\n"
+        "from {{ source('erp','orders') }}\n")
+    result = fft("run", str(simple_project), "--env", "dev")
+    assert result.returncode == 1
+    compiled = simple_project / ".fastflowtransform/target/compiled/models/orders.ff.sql"
+    assert "'postgresql://etl:***@db/shop' as dsn" in compiled.read_text()
+    assert "hunter2222" not in result.output
+    assert files_holding(simple_project, "hunter2222") == []
