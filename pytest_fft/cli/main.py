@@ -207,6 +207,11 @@ def _run(ns: argparse.Namespace) -> int:
     from pytest_fft.project.layout import PROJECT_FILES, is_project_dir
 
     project = Path(ns.project)
+    if not project.is_dir():
+        what = "is a file, not a folder" if project.exists() else "does not exist"
+        print(f"fft: {project} {what}\n"
+              "     pass the folder that contains models/ and project.yml", file=sys.stderr)
+        return EXIT_ERROR
     if not is_project_dir(project):
         if not (project / "models").is_dir():
             missing = "models/ folder"

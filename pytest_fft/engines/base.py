@@ -24,6 +24,9 @@ class Engine(Protocol):
     abbrev: str  # "DUCK", "PG", ... as shown in per-model output
     spec: EngineSpec  # the engine's registry entry
     capabilities: frozenset[Any]  # the capability protocols it implements
+    # False when the warehouse lives only as long as this engine (DuckDB's :memory:): what
+    # an earlier command loaded is not there, so "load it first" is no fix.
+    persistent: bool
 
     def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
         """Atomically (re)build ``relation`` from a SELECT; returns rows written if known.

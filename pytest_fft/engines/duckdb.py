@@ -60,6 +60,7 @@ class DuckDBEngine:
 
         self._duckdb = duckdb
         self.path = path
+        self.persistent = path != ":memory:"
         self.schema = schema
         self._local = threading.local()
         self._cursors: list[Any] = []

@@ -51,6 +51,7 @@ class FakeEngine:
     """
 
     name = _SPEC.name
+    persistent = True
     abbrev = _SPEC.abbrev
     spec = _SPEC
     capabilities: frozenset[Any] = frozenset({AuditTable})

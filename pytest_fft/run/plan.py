@@ -57,7 +57,7 @@ def modified_nodes(project: Project, current: Mapping[str, str], stored: Mapping
 
 
 def missing_parents(project: Project, nodes: Iterable[str],
-                    existing: Container[str]) -> dict[str, str]:
+                    existing: Container[str], *, persistent: bool = True) -> dict[str, str]:
     """The selected nodes that cannot build: a parent outside the selection has no relation.
     Each gets the reason, with the fix (load the seed, or select the parents too)."""
     selected = list(nodes)
@@ -76,7 +76,12 @@ def missing_parents(project: Project, nodes: Iterable[str],
         if parent is None:
             continue
         relation = relations[parent]
-        if parent in project.seeds:  # seeds load with --fft-seed only
+        if parent in project.seeds and not persistent:
+            blocked[name] = (f"seed {parent} is not loaded (relation {relation} is missing), "
+                             "and the database is in memory: it holds only what this run "
+                             "loads; use `fft build` (seeds and models in one run), or add "
+                             "--fft-seed to pytest")
+        elif parent in project.seeds:  # seeds load with --fft-seed only
             blocked[name] = (f"seed {parent} is not loaded (relation {relation} is missing); "
                              "run `fft seed` first, or add --fft-seed to pytest (and do not "
                              "--exclude it)")

@@ -184,17 +184,23 @@ class BuildRun:
     def _checks_engine(self) -> Any:
         """A run of checks alone reads the warehouse read-only where the engine has such a
         mode: a check can change nothing, and readers (another ``fft test``, a BI tool)
-        may read at the same time. None when the run builds, the warehouse does not exist
-        yet (the checks then say which table is missing), or it cannot be opened so."""
+        may read at the same time. A warehouse that does not exist yet is not created to
+        find it empty: that is the run's error. None when the run builds, or the warehouse
+        cannot be opened read-only (the writer's error is then the one to report)."""
         from pytest_fft.engines import warehouse_exists
+        from pytest_fft.errors import ProfileError
 
         assert self.profile is not None
         if not self.nodes or any(n not in self.project.checks for n in self.nodes):
             return None
         profile = self.profile.profile
+        if not warehouse_exists(profile):
+            raise ProfileError(
+                f"the warehouse of env {self.profile.env_name!r} does not exist yet: there is "
+                "nothing to check",
+                hint="build it first: fft build (or fft seed, then fft run), or add "
+                     "--fft-seed --fft-run to pytest")
         try:
-            if not warehouse_exists(profile):
-                return None
             return create_engine(profile, wait=self.settings.wait, read_only=True)
         except FFTError:
             return None  # the writer's error (a lock, a bad path) is the one to report
@@ -281,7 +287,8 @@ class BuildRun:
         selected = set(self.nodes)
         if all(p in selected for n in self.nodes for p in self.project.dag.parents[n]):
             return {}  # every parent is built by this run: no metadata query needed
-        return plan.missing_parents(self.project, self.nodes, self._existing_relations())
+        return plan.missing_parents(self.project, self.nodes, self._existing_relations(),
+                                    persistent=self._open_engine().persistent)
 
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()

@@ -1,0 +1,45 @@
+"""What `fft` says when the folder, the database or the order of commands is wrong, and that
+commands which only read create nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def test_a_folder_that_does_not_exist_is_said_so(tmp_path: Path, run_fft) -> None:
+    result = run_fft("run", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"fft: {tmp_path / 'nope'} does not exist\n")
+
+
+def test_a_file_instead_of_a_folder_is_said_so(tmp_path: Path, run_fft) -> None:
+    (tmp_path / "x.yml").write_text("a: 1\n")
+    result = run_fft("run", str(tmp_path / "x.yml"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"fft: {tmp_path / 'x.yml'} is a file, not a folder\n")
+
+
+def test_an_in_memory_database_is_not_told_to_seed_first(simple_project: Path, run_fft) -> None:
+    result = run_fft("run", str(simple_project), env={"FF_DUCKDB_PATH": ":memory:"})
+    assert result.returncode == 1
+    assert ("seed seed_users is not loaded (relation seed_users is missing), and the database "
+            "is in memory: it holds only what this run loads; use `fft build`") in result.stderr
+    assert "run `fft seed` first" not in result.output
+    built = run_fft("build", str(simple_project), env={"FF_DUCKDB_PATH": ":memory:"})
+    assert built.returncode == 0, built.output
+
+
+def test_checks_on_a_warehouse_not_built_yet_create_nothing(simple_project: Path,
+                                                            run_fft) -> None:
+    result = run_fft("test", str(simple_project), "--env", "dev")
+    assert result.returncode == 1
+    assert "the warehouse of env 'dev' does not exist yet: there is nothing to check" \
+        in result.output
+    assert not (simple_project / ".local").exists()
+
+
+def test_fft_dag_creates_no_database_folder(simple_project: Path, run_fft) -> None:
+    for extra in ((), ("--no-schema",)):
+        result = run_fft("dag", str(simple_project), "--env", "dev", *extra)
+        assert result.returncode == 0, result.output
+    assert not (simple_project / ".local").exists()
