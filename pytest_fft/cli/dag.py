@@ -30,7 +30,9 @@ def run_dag(ns: argparse.Namespace) -> int:
         project = load_project(root, engine=resolved.engine, vars=_vars(ns.vars))
         nodes = dag_nodes(project, select_nodes(project, ns.select, ns.exclude))
     except FFTError as err:
-        print(f"error {err}", file=sys.stderr)
+        from pytest_fft.cli.spelling import fft_spelling
+
+        print(f"error {fft_spelling(str(err))}", file=sys.stderr)
         return 1
     if not ns.html:
         print(render_text(nodes) if nodes else "Nothing to show: no node matched.")

@@ -223,6 +223,10 @@ def _run(ns: argparse.Namespace) -> int:
               f"     pass the folder that contains models/ and one of {', '.join(PROJECT_FILES)}",
               file=sys.stderr)
         return EXIT_ERROR
+    problem = _option_problem(ns)
+    if problem is not None:
+        print(f"fft: error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     if ns.command == "dag":
         from pytest_fft.cli.dag import run_dag
 
@@ -239,6 +243,28 @@ def _run(ns: argparse.Namespace) -> int:
         reporter.console.print(f"[dim]pytest {' '.join(args)}[/]")
     code = pytest.main(args, plugins=[reporter])
     return reporter.exit_code(int(code))
+
+
+def _option_problem(ns: argparse.Namespace) -> str | None:
+    """What is wrong with fft's own options, in fft's words, before anything starts (pytest
+    would say it in its own words, after a header)."""
+    import pytest
+
+    from pytest_fft.cli.spelling import fft_spelling
+    from pytest_fft.plugin.options import parse_jobs, parse_vars
+
+    try:
+        if getattr(ns, "jobs", None) is not None:
+            parse_jobs(ns.jobs)
+        parse_vars(ns.vars)
+    except pytest.UsageError as exc:
+        return fft_spelling(str(exc))
+    for flag in ("select", "exclude"):
+        for token in getattr(ns, flag, []):
+            if not token.strip().strip("+"):
+                return (f"--{flag} {token!r} is an empty selector\n"
+                        f"     e.g. --{flag} +mart_users (a node and what it depends on)")
+    return None
 
 
 def console_main() -> None:

@@ -17,6 +17,7 @@ import pytest
 from rich.console import Console
 from rich.markup import escape as escape_markup
 
+from pytest_fft.cli.spelling import fft_spelling
 from pytest_fft.errors import FFTError
 from pytest_fft.redact import redact
 
@@ -27,6 +28,11 @@ _DQ_ICONS = {"success": "✅", "fail": "❌", "error": "❌", "warn": "❕", "sk
 
 # Control characters but tab and newline, as their escapes.
 _SHOWN = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F] if code not in (0x09, 0x0A)}
+
+
+def _shown(text: str) -> str:
+    """An error or warning as fft shows it: secrets masked, options in fft's spelling."""
+    return fft_spelling(redact(text))
 
 
 def escape(text: str) -> str:
@@ -130,7 +136,7 @@ class CliReporter:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            text = redact(report.longreprtext)
+            text = _shown(report.longreprtext)
             self.collect_errors.append(text)
             self.err_console.print(f"[red]error[/] {escape(text)}")
 
@@ -146,7 +152,7 @@ class CliReporter:
         ours = (FFTWarning, AuditTableWarning, CacheWarning, ArtifactWarning)
         if isinstance(warning_message.message, ours) and not self.quiet:
             self.err_console.print(
-                f"[yellow]warning[/] {escape(redact(str(warning_message.message)))}")
+                f"[yellow]warning[/] {escape(_shown(str(warning_message.message)))}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         items = [i for i in session.items if hasattr(i, "build_run")]
@@ -254,11 +260,11 @@ class CliReporter:
         self._flush_node_lines()
         self.internal_error = True
         if os.environ.get("FFT_TRACE") == "1":
-            self.err_console.print(escape(redact(str(excrepr))))
+            self.err_console.print(escape(_shown(str(excrepr))))
         else:
             self.err_console.print(
                 f"[red]unexpected error[/]: {escape(excinfo.typename)}: "
-                f"{escape(redact(str(excinfo.value)))}\nset FFT_TRACE=1 to see the traceback"
+                f"{escape(_shown(str(excinfo.value)))}\nset FFT_TRACE=1 to see the traceback"
             )
         return True
 
@@ -270,7 +276,7 @@ class CliReporter:
         for nodeid, name, text in self.failures:
             if self.command == "test" and nodeid in self.checks:
                 continue  # the summary below says it in one line
-            self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(redact(text))}")
+            self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(_shown(text))}")
         elapsed = time.perf_counter() - self.started
         if self.collect_errors:
             self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "

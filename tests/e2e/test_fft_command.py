@@ -165,7 +165,7 @@ def test_bad_command_line_exits_1(simple_project: Path, run_fft) -> None:
     assert run_fft("frobnicate", str(simple_project)).returncode == 1
     result = run_fft("run", str(simple_project), "--jobs", "0")
     assert result.returncode == 1
-    assert "--fft-jobs must be at least 1, got 0" in result.output
+    assert "fft: error: --jobs must be at least 1, got 0" in result.output
 
 
 def test_a_folder_without_project_files_is_refused(tmp_path: Path, run_fft) -> None:

@@ -43,3 +43,36 @@ def test_fft_dag_creates_no_database_folder(simple_project: Path, run_fft) -> No
         result = run_fft("dag", str(simple_project), "--env", "dev", *extra)
         assert result.returncode == 0, result.output
     assert not (simple_project / ".local").exists()
+
+
+def test_option_errors_use_fft_spellings_before_anything_runs(simple_project: Path,
+                                                              run_fft) -> None:
+    cases = {
+        ("run", "--jobs", "0"): "fft: error: --jobs must be at least 1, got 0\n",
+        ("run", "--select", "+"): "fft: error: --select '+' is an empty selector\n",
+        ("test", "--exclude", "++"): "fft: error: --exclude '++' is an empty selector\n",
+        ("run", "--vars", "x"): "fft: error: --vars 'x': expected KEY=VALUE",
+    }
+    for args, message in cases.items():
+        result = run_fft(args[0], str(simple_project), *args[1:])
+        assert result.returncode == 1, result.output
+        assert result.stderr.startswith(message), result.stderr
+        assert result.stdout == ""  # no header: nothing started
+        assert "--fft-" not in result.output
+
+
+def test_fft_dag_names_the_command_a_selector_needs(simple_project: Path, run_fft) -> None:
+    result = run_fft("dag", str(simple_project), "--select", "state:modified")
+    assert result.returncode == 1
+    assert "state:modified needs a build (fft run) to compare with" in result.stderr
+    assert "--fft-" not in result.output
+
+
+def test_fft_spelling_rewrites_whole_options_only() -> None:
+    from pytest_fft.cli.spelling import fft_spelling
+
+    assert fft_spelling("use --fft-select +x or --fft-jobs 2; --fft-utest-cache rw") == \
+        "use --select +x or --jobs 2; --cache rw"
+    assert fft_spelling("needs a build (--fft-run)") == "needs a build (fft run)"
+    assert fft_spelling("or add --fft-seed to pytest") == "or add --fft-seed to pytest"
+    assert fft_spelling("--fft-utest-model m") == "--model m"
