@@ -49,6 +49,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
+_COMMAND_PARSERS: dict[str, argparse.ArgumentParser] = {}  # filled by _parser()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
@@ -59,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
+        _COMMAND_PARSERS[name] = cmd
         _add_project_options(cmd)
         cmd.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
         cmd.add_argument("-v", "--verbose", action="count", default=0,
@@ -94,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--fail-fast", action="store_true",
                              help="start no new model after the first failure")
     dag = sub.add_parser("dag", help=DAG_HELP, description=DAG_HELP)
+    _COMMAND_PARSERS["dag"] = dag
     _add_project_options(dag)
     _add_selection_options(dag, "show these nodes and what they depend on")
     dag.add_argument("--html", action="store_true",
@@ -183,8 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
     parser = _parser()
-    ns = parser.parse_args(argv)
-    ns.pytest_args = extra
+    ns, unknown = parser.parse_known_args(argv)
+    if unknown:  # told with the command's own usage, not the top-level one
+        command = _COMMAND_PARSERS.get(ns.command or "", parser)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    ns.pytest_args = _take_verbosity(ns, extra)
     if ns.command is None:
         parser.print_help()
         return EXIT_ERROR
@@ -243,6 +251,26 @@ def _run(ns: argparse.Namespace) -> int:
         reporter.console.print(f"[dim]pytest {' '.join(args)}[/]")
     code = pytest.main(args, plugins=[reporter])
     return reporter.exit_code(int(code))
+
+
+_VERBOSITY = {"-v": ("verbose", 1), "--verbose": ("verbose", 1), "-vv": ("verbose", 2),
+              "-vvv": ("verbose", 3), "-q": ("quiet", 1), "--quiet": ("quiet", 1),
+              "-qq": ("quiet", 2)}
+
+
+def _take_verbosity(ns: argparse.Namespace, extra: list[str]) -> list[str]:
+    """pytest's ``-v``/``-q`` after ``--`` mean fft's own (pytest's terminal, which defines
+    them, does not run under fft); the other pytest arguments are kept."""
+    kept = []
+    for arg in extra:
+        if arg in _VERBOSITY and hasattr(ns, "verbose"):
+            attr, count = _VERBOSITY[arg]
+            setattr(ns, attr, getattr(ns, attr) + count)
+        elif arg == "-l":
+            kept.append("--showlocals")
+        elif not (arg.startswith("-r") and len(arg) > 2):  # -rA: pytest's summary, not fft's
+            kept.append(arg)
+    return kept
 
 
 def _option_problem(ns: argparse.Namespace) -> str | None:

@@ -128,6 +128,21 @@ class CliReporter:
         return self.command != "test" and not self.quiet
 
     # -- pytest hooks ------------------------------------------------------------------
+    def pytest_addoption(self, parser: pytest.Parser) -> None:
+        """pytest's terminal does not run under fft, but its report options given after
+        ``--`` (``--tb=short``, ``--showlocals``) are accepted: the failure texts fft prints
+        follow them; the others have nothing to change. (``-v``/``-q`` become fft's own,
+        and ``-r``/``-l`` are taken out by the command, see cli.main.)"""
+        group = parser.getgroup("terminal reporting")
+        group.addoption("--tb", dest="tbstyle", default="auto", metavar="style",
+                        choices=["auto", "long", "short", "no", "line", "native"])
+        group.addoption("--showlocals", dest="showlocals", action="store_true")
+        group.addoption("--full-trace", dest="fulltrace", action="store_true")
+        group.addoption("--disable-warnings", "--disable-pytest-warnings",
+                        dest="disable_warnings", action="store_true")
+        group.addoption("--no-header", dest="no_header", action="store_true")
+        group.addoption("--no-summary", dest="no_summary", action="store_true")
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         from pytest_fft.plugin.state import OWNED_BY_FFT

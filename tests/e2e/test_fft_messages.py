@@ -76,3 +76,21 @@ def test_fft_spelling_rewrites_whole_options_only() -> None:
     assert fft_spelling("needs a build (--fft-run)") == "needs a build (fft run)"
     assert fft_spelling("or add --fft-seed to pytest") == "or add --fft-seed to pytest"
     assert fft_spelling("--fft-utest-model m") == "--model m"
+
+
+def test_an_unknown_option_shows_the_command_usage(simple_project: Path, run_fft) -> None:
+    for command, option in (("run", "--full-refresh"), ("test", "--rebuild"),
+                            ("utest", "--select")):
+        result = run_fft(command, str(simple_project), option, "x")
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"usage: fft {command} [-h]"), result.stderr
+        assert f"fft {command}: error: unrecognized arguments: {option} x" in result.stderr
+
+
+def test_pytest_report_options_after_the_double_dash_work(simple_project: Path,
+                                                          run_fft) -> None:
+    result = run_fft("build", str(simple_project), "--", "-v", "--tb=short", "-rA", "-l")
+    assert result.returncode == 0, result.output
+    assert result.stdout.startswith("pytest ")  # -v is fft's: it shows the pytest command
+    assert "--tb=short --showlocals" in result.stdout.splitlines()[0]
+    assert "Done: 10 ok" in result.stdout
