@@ -112,13 +112,20 @@ class CliReporter:
             self._show_sql_log()
 
     def _show_sql_log(self) -> None:
-        """Print the SQL debug channel (rendered SQL, Python model inputs) to stderr."""
+        """Print the SQL debug channel (rendered SQL, Python model inputs) to stderr: on a
+        terminal through rich; elsewhere (CI logs, a pipe) as plain text, never wrapped or
+        padded, so the SQL can be copied as it ran."""
         import logging
 
-        from rich.logging import RichHandler
+        handler: logging.Handler
+        if self.err_console.is_terminal:
+            from rich.logging import RichHandler
 
-        handler = RichHandler(console=self.err_console, show_time=False, show_path=False,
-                              markup=False)
+            handler = RichHandler(console=self.err_console, show_time=False, show_path=False,
+                                  markup=False)
+        else:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
         logger = logging.getLogger("pytest_fft.sql")
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)

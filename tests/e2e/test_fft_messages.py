@@ -94,3 +94,19 @@ def test_pytest_report_options_after_the_double_dash_work(simple_project: Path,
     assert result.stdout.startswith("pytest ")  # -v is fft's: it shows the pytest command
     assert "--tb=short --showlocals" in result.stdout.splitlines()[0]
     assert "Done: 10 ok" in result.stdout
+
+
+def test_vv_sql_in_a_log_is_copyable(simple_project: Path, run_fft) -> None:
+    """Without a terminal (CI) the rendered SQL is printed as it ran: no wrapping at the
+    console's width, no padding, no log-level column."""
+    long_literal = "a string literal that goes well past eighty columns of width, as in real SQL"
+    (simple_project / "models/users.ff.sql").write_text(
+        f"select id, email, '{long_literal}' as note\nfrom {{{{ source('crm','users') }}}}\n")
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    result = run_fft("run", str(simple_project), "-vv", "--select", "users",
+                     env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.output
+    lines = result.stderr.splitlines()
+    start = lines.index("-- users.ff (models/users.ff.sql)")
+    assert lines[start + 1:start + 3] == [
+        f"select id, email, '{long_literal}' as note", "from seed_users"]
