@@ -21,7 +21,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_fft.engines.registry import find_engine_spec
@@ -38,23 +38,58 @@ class EnvContext:
     profile_name: str
     ff_vars: Mapping[str, str]
     sources_text: str
+    target: Mapping[str, str] = field(default_factory=dict)  # where relations go
 
     @classmethod
     def from_environ(cls, engine: str, profile_name: str, environ: Mapping[str, str],
-                     sources_text: str) -> EnvContext:
+                     sources_text: str, profile: Any = None) -> EnvContext:
         """Every ``FF_*`` variable counts, with its secrets masked: a password changes
         nothing that is built, and a fingerprint (stored in pytest's cache) must not be a
-        hash a weak password could be found from."""
+        hash a weak password could be found from. The variables that set the profile
+        (``FF_ENGINE``, ``FF_DUCKDB_PATH``, ...) count through what they resolve to: the
+        resolved ``profile``'s target (:func:`target_of`), whether it came from
+        ``profiles.yml`` or a variable, so setting one to what the profile already says
+        rebuilds nothing, and a relation built in another database or schema is never
+        taken for this one's."""
         from pytest_fft.redact import MASK, is_secret_key, redact
 
         return cls(engine, profile_name,
                    {k: MASK if is_secret_key(k) else redact(v, environ)
-                    for k, v in sorted(environ.items()) if k.startswith("FF_")},
-                   sources_text)
+                    for k, v in sorted(environ.items())
+                    if k.startswith("FF_") and k not in profile_variables()},
+                   sources_text, target_of(engine, profile, environ))
 
     def digest(self) -> str:
         return _sha({"engine": self.engine, "profile": self.profile_name,
-                     "ff": dict(self.ff_vars), "sources": self.sources_text})
+                     "ff": dict(self.ff_vars), "sources": self.sources_text,
+                     "target": dict(self.target)})
+
+
+def target_of(engine: str, profile: Any, environ: Mapping[str, str]) -> dict[str, str]:
+    """Where a resolved profile puts relations: its settings that the engine's ``FF_*``
+    variables can set (DuckDB's path and schema, Postgres' DSN and schema, ...), resolved,
+    secrets masked."""
+    from pytest_fft.engines.registry import find_engine_spec
+    from pytest_fft.redact import is_secret_key, redact
+
+    spec = find_engine_spec(engine)
+    block = getattr(profile, spec.name, None) if spec is not None else None
+    if block is None:
+        return {}
+    target = {}
+    for var, key in spec.env_overrides:  # type: ignore[union-attr]
+        value = getattr(block, key, None)
+        if value is not None and not is_secret_key(var):
+            target[key] = redact(str(value), environ)
+    return target
+
+
+def profile_variables() -> frozenset[str]:
+    """The ``FF_*`` variables that set the profile (each engine's overrides, the engine)."""
+    from pytest_fft.engines.registry import ENGINES
+
+    return frozenset({"FF_ENGINE", *(var for spec in ENGINES.values()
+                                      for var, _ in spec.env_overrides)})
 
 
 def _sha(data: Any) -> str:

@@ -226,7 +226,8 @@ class BuildRun:
             self._warming.join()
         sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
         env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
-                                      json.dumps(sources, sort_keys=True))
+                                      json.dumps(sources, sort_keys=True),
+                                      self.profile.profile)
         as_built = {}
         if building is not None:
             as_built = {n: fp for n, fp in self._stored.get("nodes", {}).items()

@@ -97,16 +97,34 @@ def test_fingerprints_are_the_same_in_another_process(project) -> None:
 
 
 def test_secrets_in_ff_variables_do_not_count_and_are_not_hashed() -> None:
+    from types import SimpleNamespace
+
     from pytest_fft.run.fingerprint import EnvContext
 
-    def digest(**environ: str) -> str:
-        return EnvContext.from_environ("postgres", "stg", environ, "{}").digest()
+    def digest(dsn: str, token: str) -> str:
+        profile = SimpleNamespace(postgres=SimpleNamespace(dsn=dsn, db_schema="analytics"))
+        return EnvContext.from_environ("postgres", "stg", {"FF_API_TOKEN": token}, "{}",
+                                       profile).digest()
 
-    base = digest(FF_PG_DSN="postgresql+psycopg://u:hunter22@db:5432/shop",
-                  FF_SF_PASSWORD="correct horse")
-    assert base == digest(FF_PG_DSN="postgresql+psycopg://u:other-pw@db:5432/shop",
-                          FF_SF_PASSWORD="battery staple")
-    assert base != digest(FF_PG_DSN="postgresql+psycopg://u:hunter22@db2:5432/shop",
-                          FF_SF_PASSWORD="correct horse")
-    context = EnvContext.from_environ("postgres", "stg", {"FF_SF_PASSWORD": "correct horse"}, "")
-    assert dict(context.ff_vars) == {"FF_SF_PASSWORD": "***"}
+    base = digest("postgresql+psycopg://u:hunter22@db:5432/shop", "correct horse")
+    assert base == digest("postgresql+psycopg://u:other-pw@db:5432/shop", "battery staple")
+    assert base != digest("postgresql+psycopg://u:hunter22@db2:5432/shop", "correct horse")
+    context = EnvContext.from_environ("postgres", "stg", {"FF_API_TOKEN": "correct horse"}, "")
+    assert dict(context.ff_vars) == {"FF_API_TOKEN": "***"}
+
+
+def test_profile_variables_count_through_the_resolved_target() -> None:
+    """FF_DUCKDB_PATH set to what profiles.yml says is no change; another database is."""
+    from types import SimpleNamespace
+
+    from pytest_fft.run.fingerprint import EnvContext
+
+    def digest(path: str, environ: dict[str, str]) -> str:
+        profile = SimpleNamespace(duckdb=SimpleNamespace(path=path, db_schema=None))
+        return EnvContext.from_environ("duckdb", "dev", environ, "{}", profile).digest()
+
+    plain = digest("/p/.local/demo.duckdb", {})
+    assert digest("/p/.local/demo.duckdb", {"FF_ENGINE": "duckdb",
+                                            "FF_DUCKDB_PATH": ".local/demo.duckdb"}) == plain
+    assert digest("/p/.local/other.duckdb", {}) != plain
+    assert digest("/p/.local/demo.duckdb", {"FF_MY_FLAG": "1"}) != plain

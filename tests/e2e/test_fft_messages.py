@@ -110,3 +110,17 @@ def test_vv_sql_in_a_log_is_copyable(simple_project: Path, run_fft) -> None:
     start = lines.index("-- users.ff (models/users.ff.sql)")
     assert lines[start + 1:start + 3] == [
         f"select id, email, '{long_literal}' as note", "from seed_users"]
+
+
+def test_the_makefile_and_the_plain_command_share_the_cache(simple_project: Path,
+                                                            run_fft) -> None:
+    """`make run` sets FF_ENGINE and FF_DUCKDB_PATH to what the profile says: no rebuild."""
+    assert run_fft("seed", str(simple_project), "--env", "dev").returncode == 0
+    assert run_fft("run", str(simple_project), "--env", "dev").returncode == 0
+    make_run = run_fft("run", str(simple_project), "--env", "dev",
+                       env={"FF_ENGINE": "duckdb", "FF_DUCKDB_PATH": ".local/demo.duckdb"})
+    assert "Done: 0 ok, 5 cached" in make_run.stdout, make_run.output
+    other = run_fft("run", str(simple_project), "--env", "dev",
+                    env={"FF_DUCKDB_PATH": ".local/other.duckdb"})
+    assert other.returncode == 1  # another, empty database: its seeds are not loaded
+    assert "seed seed_users is not loaded" in other.output
