@@ -81,7 +81,7 @@ def test_a_rebuild_glob_that_matches_nothing_is_said(simple_project, run_fft) ->
     assert run_fft("seed", str(simple_project)).returncode == 0
     result = run_fft("run", str(simple_project), "--env", "dev", "--rebuild", "[")
     assert result.returncode == 0, result.output
-    assert ("warning --fft-rebuild '[' matches no seed or model of simple_duckdb; it rebuilds "
+    assert ("warning --rebuild '[' matches no seed or model of simple_duckdb; it rebuilds "
             "nothing") in result.stderr
 
 
