@@ -64,13 +64,15 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         _COMMAND_PARSERS[name] = cmd
         _add_project_options(cmd)
-        cmd.add_argument("-q", "--quiet", action="count", default=0, help="only errors")
+        cmd.add_argument("-q", "--quiet", action="count", default=0,
+                         help="only failures and the summary")
         cmd.add_argument("-v", "--verbose", action="count", default=0,
-                         help="-v progress, -vv debug with rendered SQL")
+                         help="-v the pytest command and a summary per DAG level, "
+                              "-vv also the rendered SQL")
         if name in SELECTING:
             cmd.add_argument("--jobs", metavar="N|auto",
                              help="nodes run at once (default auto: two per CPU core, 4 to 32)")
-            _add_selection_options(cmd, "run these nodes (and build what they depend on)")
+            _add_selection_options(cmd, SELECT_HELP[name])
         if name == "utest":
             cmd.add_argument("--model", action="append", default=[],
                              help="only the cases of this model (repeatable)")
@@ -128,6 +130,14 @@ def _add_selection_options(cmd: argparse.ArgumentParser, select_help: str) -> No
     cmd.add_argument("--exclude", action="append", default=[], metavar="SELECTOR",
                      help="leave these nodes out (repeatable)")
 
+
+SELECT_HELP = {
+    "seed": "load these seeds",
+    "run": "build these models (their parents must be built, or selected with +)",
+    "test": "run the checks of these nodes (checks read what is built; nothing is built)",
+    "build": "seed, build and check these nodes (their parents must be built, or "
+             "selected with +)",
+}
 
 DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"
 
