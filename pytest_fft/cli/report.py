@@ -203,11 +203,12 @@ class CliReporter:
                         f"[bold]utest[/] {escape(run.project.name)} · private in-memory "
                         f"schemas · {len(items)} case{'s' if len(items) != 1 else ''}")
                 else:
+                    noun = "check" if self.command == "test" else "node"
                     self.console.print(
                         f"[bold]{self.command}[/] {escape(run.project.name)} · env "
                         f"{escape(run.profile.env_name) if run.profile else '-'} · "
-                        f"{self.abbrev} · {len(items)} node{'s' if len(items) != 1 else ''} · "
-                        f"jobs {run.settings.jobs}"
+                        f"{self.abbrev} · {len(items)} {noun}{'s' if len(items) != 1 else ''}"
+                        f" · jobs {run.settings.jobs}"
                     )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -320,6 +321,8 @@ class CliReporter:
             self._print_nothing_to_do(session)
             return
         if self.command == "test":
+            self.console.print(f"Done: {total} check{'s' if total != 1 else ''} "
+                               f"in {elapsed:.2f}s")
             return
         if self.verbose and self.level_results:
             self._print_level_summary()

@@ -124,3 +124,12 @@ def test_the_makefile_and_the_plain_command_share_the_cache(simple_project: Path
                     env={"FF_DUCKDB_PATH": ".local/other.duckdb"})
     assert other.returncode == 1  # another, empty database: its seeds are not loaded
     assert "seed seed_users is not loaded" in other.output
+
+
+def test_fft_test_counts_checks_and_ends_with_done(simple_project: Path, run_fft) -> None:
+    assert run_fft("build", str(simple_project), "--env", "dev").returncode == 0
+    result = run_fft("test", str(simple_project), "--env", "dev")
+    assert result.returncode == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "test simple_duckdb · env dev · DUCK · 3 checks · jobs 4"
+    assert lines[-1].startswith("Done: 3 checks in ")
