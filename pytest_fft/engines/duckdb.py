@@ -126,6 +126,7 @@ class DuckDBEngine:
         from pytest_fft.errors import ProfileError
 
         deadline = time.monotonic() + wait
+        said = False
         while True:
             try:
                 con = self._duckdb.connect(path, read_only=read_only)
@@ -133,6 +134,9 @@ class DuckDBEngine:
             except self._duckdb.Error as exc:
                 locked = isinstance(exc, self._duckdb.IOException) and "lock" in str(exc).lower()
                 if locked and time.monotonic() < deadline:
+                    if not said:  # a wait is never silent: say for whom, and how long
+                        _say_waiting(path, str(exc), deadline - time.monotonic())
+                        said = True
                     time.sleep(0.2)
                     continue
                 if not locked and _is_file(path) and _not_a_database(exc):
@@ -621,3 +625,16 @@ def _first_paragraph(exc: BaseException) -> str:
     """A DuckDB message without its context (the statement's ``LINE 1: ...``, the reader's
     "Possible solutions", which name options a seed cannot set)."""
     return str(exc).strip().split("\n\n", 1)[0].strip()
+
+
+_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def _say_waiting(path: str, error: str, seconds: float) -> None:
+    """One line on stderr while ``--wait`` waits for the process that holds ``path``."""
+    import sys
+
+    holder = _HOLDER.search(error)
+    who = f"process {holder.group(1)}" if holder else "another process"
+    print(f"waiting up to {seconds:.0f}s for {path}: {who} holds it (building into it?)",
+          file=sys.stderr, flush=True)

@@ -64,15 +64,15 @@ def _select_unit_cases(config: pytest.Config, state: FFTState, items: list[pytes
     models = {relation_for(m) for m in state.options.utest_models}
     cases = set(state.options.utest_cases)
     unit_items = [i for i in items if isinstance(i, UnitCaseItem)]
-    for wanted, known, what in (
-        (models, {relation_for(i.case.model) for i in unit_items}, "model"),
-        (cases, {i.case.name for i in unit_items}, "case"),
+    for wanted, known, what, listed in (
+        (models, {relation_for(i.case.model) for i in unit_items}, "no unit case for model",
+         "models with unit cases"),
+        (cases, {i.case.name for i in unit_items}, "no unit case named", "unit cases"),
     ):
         unknown = sorted(wanted - known)
         if unknown:
-            raise pytest.UsageError(
-                f"no unit case for {what} {unknown[0]!r}; unit cases exist for: "
-                f"{', '.join(sorted(known)) or 'none'}")
+            raise pytest.UsageError(f"{what} {unknown[0]!r}; {listed}: "
+                                    f"{', '.join(sorted(known)) or 'none'}")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:

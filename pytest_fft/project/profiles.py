@@ -164,16 +164,20 @@ def resolve_profile(
     """
     project_dir = Path(project_dir)
     environ = os.environ if environ is None else environ
+    from_variable = not env_name and bool(environ.get("FFT_ACTIVE_ENV"))
     env_name = env_name or environ.get("FFT_ACTIVE_ENV") or DEFAULT_ENV
     profiles = read_profiles(project_dir)
     path = project_dir / "profiles.yml"
     if profiles:
         if env_name not in profiles:
             existing = ", ".join(str(k) for k in profiles) or "none"
+            source = " (from FFT_ACTIVE_ENV)" if from_variable else ""
             raise ProfileError(
-                f"Unknown env {env_name!r}: {path} defines {existing}",
+                f"Unknown env {env_name!r}{source}: {path} defines {existing}",
                 file=path,
-                hint=f"pass --env with one of: {existing}, or add '{env_name}:' to profiles.yml",
+                hint=(f"unset FFT_ACTIVE_ENV or set it to one of: {existing}" if from_variable
+                      else f"pass --env with one of: {existing}, or add '{env_name}:' to "
+                           "profiles.yml"),
             )
         raw = profiles[env_name]
         if not isinstance(raw, Mapping):

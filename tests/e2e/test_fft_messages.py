@@ -133,3 +133,10 @@ def test_fft_test_counts_checks_and_ends_with_done(simple_project: Path, run_fft
     lines = result.stdout.splitlines()
     assert lines[0] == "test simple_duckdb · env dev · DUCK · 3 checks · jobs 4"
     assert lines[-1].startswith("Done: 3 checks in ")
+
+
+def test_an_unknown_env_from_the_variable_says_so(simple_project: Path, run_fft) -> None:
+    result = run_fft("run", str(simple_project), env={"FFT_ACTIVE_ENV": "nosuch"})
+    assert result.returncode == 1
+    assert "Unknown env 'nosuch' (from FFT_ACTIVE_ENV)" in result.stderr
+    assert "fix: unset FFT_ACTIVE_ENV or set it to one of: dev" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -82,4 +83,6 @@ def test_a_second_run_on_the_same_database_fails_at_once_or_waits(built_project:
         proc.communicate(timeout=30)
     out, err = waiter.communicate(timeout=90)
     assert waiter.returncode == 0, out + err
+    assert re.search(r"^waiting up to \d+s for .*demo\.duckdb: process \d+ holds it", err,
+                     re.MULTILINE), err
     assert query(built_project / ".local/demo.duckdb", "select count(*) from orders") == [(2,)]

@@ -154,7 +154,7 @@ def test_an_exception_in_a_case_is_reported_not_an_internal_error(
 def test_unknown_model_or_case_is_a_usage_error(simple_project: Path, run_fft) -> None:
     result = run_fft("utest", str(simple_project), "--model", "nosuch")
     assert result.returncode == 1
-    assert "no unit case for model 'nosuch'" in result.output
+    assert "no unit case for model 'nosuch'; models with unit cases:" in result.output
 
 
 def test_under_xdist_one_worker_takes_the_cases_that_need_pandas(
