@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -102,6 +103,9 @@ class CliReporter:
         self.check_lines: list[CheckLine] = []
         self.started = time.perf_counter()
         self._node_lines: list[str] = []  # per-node lines not printed yet
+        self._lines_lock = threading.RLock()  # node lines also come from build threads
+        self._live: set[str] = set()  # nodes whose line came from the build as it finished
+        self._flush_timer: threading.Timer | None = None
         # No terminal and no colour: node lines are written as plain text, as rich would.
         self._plain = (not self.console.is_terminal and self.console.color_system is None
                        and not self.show_progress)
@@ -210,14 +214,16 @@ class CliReporter:
                         f"{self.abbrev} · {len(items)} {noun}{'s' if len(items) != 1 else ''}"
                         f" · jobs {run.settings.jobs}"
                     )
+            if self.per_node_lines and self.command != "utest":
+                # One line per node as it finishes, not in the order of the items.
+                for run in {id(i.build_run): i.build_run for i in items}.values():
+                    run.subscribe(self._on_node_result)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not (report.when == "setup" and not report.passed):
             return
         outcome = report.outcome
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        if self._progress is not None:
-            self._progress.advance(self._task)
         name = report.nodeid.rsplit("::", 1)[-1]
         props: dict[str, Any] = dict(report.user_properties)  # what our items recorded
         status = props.get("fft_status", "error" if outcome == "failed" else outcome)
@@ -240,32 +246,67 @@ class CliReporter:
             if self.command == "utest" and "fft_diff" in props:
                 text = f"{report.longreprtext.splitlines()[0]}\n{props['fft_diff']}"
             self.failures.append((report.nodeid, name, text))
-        if not self.per_node_lines:
-            return
+        if self._progress is not None and name not in self._live:
+            self._progress.advance(self._task)
+        if not self.per_node_lines or name in self._live:
+            return  # its line was printed when the node finished (see _on_node_result)
+        self._add_line(name, outcome, status, duration, props.get("fft_rows"), skip_reason,
+                       props.get("fft_message", ""))
+
+    def _on_node_result(self, result: Any) -> None:
+        """A node's line as soon as it finishes (called on the build's threads), so a slow
+        node does not hold back the lines of the nodes that finished meanwhile."""
+        with self._lines_lock:
+            if result.name in self._live:
+                return
+            self._live.add(result.name)
+            outcome = {"success": "passed", "cached": "passed", "warn": "passed",
+                       "skipped": "skipped"}.get(result.status, "failed")
+            skip = (result.message or "skipped") if outcome == "skipped" else ""
+            if self._progress is not None:
+                self._progress.advance(self._task)
+            self._add_line(result.name, outcome, result.status, result.duration, result.rows,
+                           skip, result.message or "")
+
+    def _add_line(self, name: str, outcome: str, status: str, duration: float,
+                  rows: Any, skip_reason: str, message: str) -> None:
         detail: list[Styled] = []
         if skip_reason:
             detail = [("", "  "), ("yellow", f"skipped: {skip_reason}")]
         elif status == "warn":
-            detail = [("", "  "), ("yellow", f"warn: {props.get('fft_message', '')}")]
+            detail = [("", "  "), ("yellow", f"warn: {message}")]
         elif outcome == "failed":
             detail = [("", "  "), ("red", "failed" if status == "fail" else "error")]
         elif status == "cached":
             detail = [("", "  "), ("cyan", "cached")]
-        rows = props.get("fft_rows")
         rows_text = (f"  {rows} row{'' if rows == 1 else 's'}"
                      if rows is not None and outcome == "passed" else "")
         icon = _ICONS["warn"] if status == "warn" else _ICONS.get(outcome, ("", outcome))
         line = [icon, ("", f" {name:<40} "), ("dim", f"{self.abbrev:>4}"),
                 ("", f" {duration:7.2f}s{rows_text}"), *detail]
-        # Without a terminal, what rich would print anyway (no styles, no wrapping), unparsed.
-        self._node_lines.append(_plain_text(line) if self._plain else _markup(line))
-        if time.perf_counter() - self._flushed_at >= _LINE_BATCH_SECONDS:
+        with self._lines_lock:
+            # Without a terminal, what rich would print anyway (no styles, no wrapping).
+            self._node_lines.append(_plain_text(line) if self._plain else _markup(line))
+            if time.perf_counter() - self._flushed_at >= _LINE_BATCH_SECONDS:
+                self._flush_node_lines()
+            elif self._flush_timer is None:  # the next line may be a while: print this one
+                self._flush_timer = threading.Timer(_LINE_BATCH_SECONDS, self._flush_later)
+                self._flush_timer.daemon = True
+                self._flush_timer.start()
+
+    def _flush_later(self) -> None:
+        with self._lines_lock:
+            self._flush_timer = None
             self._flush_node_lines()
 
     def _flush_node_lines(self) -> None:
         """Print the node lines gathered so far, in one call: lines still appear as nodes
         finish (a tenth of a second apart at most), and a cached run of 500 nodes does not
         pay 500 prints (about 50 ms)."""
+        with self._lines_lock:
+            self._print_lines()
+
+    def _print_lines(self) -> None:
         if self._node_lines:
             text = "\n".join(self._node_lines)
             self._node_lines.clear()

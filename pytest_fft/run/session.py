@@ -68,6 +68,8 @@ class BuildRun:
     _reader: Any = None  # the read-only engine of users' tests (fft_engine)
     _rebuilding: threading.Lock = field(default_factory=threading.Lock)
     _reported: set[str] = field(default_factory=set)  # nodes whose item has its result
+    _listeners: list[Any] = field(default_factory=list)  # see subscribe
+    _listening: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def root(self) -> Path:
@@ -272,9 +274,23 @@ class BuildRun:
         self.store.forget(n for n in self.nodes if n in claimed and n not in skip
                           and n not in blocked)
 
+    def subscribe(self, listener: Any) -> None:
+        """``listener(result)`` for every node result of this process's build as it
+        happens (on the executor's threads), the ones already there first: how ``fft``
+        prints a line per node as it finishes, whatever the order of the items."""
+        with self._listening:
+            for result in self.board.all().values() if isinstance(self.board,
+                                                                   ResultBoard) else ():
+                listener(result)
+            self._listeners.append(listener)
+
     def _on_result(self, result: NodeResult) -> None:
         """A node's result, as it happens: a built node's claim is stored at once (when
-        its fingerprint is known before the build), and other workers are told."""
+        its fingerprint is known before the build), listeners and other workers are told."""
+        if self._listeners:
+            with self._listening:
+                for listener in self._listeners:
+                    listener(result)
         fingerprint = self.fingerprints.get(result.name)
         if (result.status == "success" and fingerprint is not None
                 and self.settings.cache.writes and self._warming is None

@@ -140,3 +140,18 @@ def test_an_unknown_env_from_the_variable_says_so(simple_project: Path, run_fft)
     assert result.returncode == 1
     assert "Unknown env 'nosuch' (from FFT_ACTIVE_ENV)" in result.stderr
     assert "fix: unset FFT_ACTIVE_ENV or set it to one of: dev" in result.stderr
+
+
+def test_a_slow_node_does_not_hold_back_the_lines_of_finished_ones(simple_project: Path,
+                                                                   run_fft) -> None:
+    """Lines come as nodes finish: a slow model that sorts first prints last."""
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    (simple_project / "models/a_slow.ff.sql").write_text(
+        "select id, (select sum(hash(i)) from range(1000000000) t(i)) as slow\n"
+        "from {{ source('crm', 'users') }}\n")
+    result = run_fft("run", str(simple_project), "--jobs", "4")
+    assert result.returncode == 0, result.output
+    names = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("✓ ")]
+    assert names[-1] == "a_slow.ff", result.stdout
+    assert set(names) == {"a_slow.ff", "orders.ff", "users.ff", "users_enriched",
+                          "mart_orders_enriched", "mart_users.ff"}
