@@ -387,8 +387,18 @@ class DuckDBEngine:
 
     def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:
         """Upsert ``_ff_meta`` (node_name, relation, fingerprint, engine, built_at) rows, all
-        in one transaction."""
-        cur = self._cursor()
+        in one transaction, on a cursor of their own: an interrupt sent to a build's
+        statement (a timeout, a stop) that found it finished must not land on them."""
+        with self._lock:
+            cur = self._con.cursor()
+        if self.schema:
+            _set_schema(cur, self.schema)
+        try:
+            self._write_audit_rows(cur, built)
+        finally:
+            cur.close()
+
+    def _write_audit_rows(self, cur: Any, built: list[tuple[str, str, str, float]]) -> None:
         cur.execute("begin transaction")
         try:
             cur.execute(
