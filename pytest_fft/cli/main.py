@@ -290,6 +290,7 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
 
     from pytest_fft.cli.spelling import fft_spelling
     from pytest_fft.plugin.options import parse_jobs, parse_vars
+    from pytest_fft.project.selection import is_empty_token
 
     try:
         if getattr(ns, "jobs", None) is not None:
@@ -299,7 +300,7 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
         return fft_spelling(str(exc))
     for flag in ("select", "exclude"):
         for token in getattr(ns, flag, []):
-            if not token.strip().strip("+"):
+            if is_empty_token(token):
                 return (f"--{flag} {token!r} is an empty selector\n"
                         f"     e.g. --{flag} +mart_users (a node and what it depends on)")
     return None

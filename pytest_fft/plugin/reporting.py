@@ -84,38 +84,37 @@ def report_after_stop(session: pytest.Session, state: FFTState) -> None:
     Under ``--sw`` a node that failed after the stop is left out: stepwise resumes at the
     last failure it saw, which must stay the one that stopped the run.
     """
-    from pytest_fft.plugin.items import NodeItem
-
     reason = f"not started: pytest stopped ({session.shouldfail or session.shouldstop})"
     for run in state.build_runs():
         run.stop_starting(reason)
     stepwise = bool(session.config.getoption("stepwise", False))
-    for item in session.items:
-        if not isinstance(item, NodeItem) or item.attempts:
-            continue
-        result = item.build_run.peek(item.node_name)
-        if result is None or result.status == "skipped" or (stepwise and result.failed):
-            continue
-        _report_directly(item)
+    _report_finished(session, leave_out_failed=stepwise)
 
 
 def report_after_interrupt(session: pytest.Session, state: FFTState) -> None:
     """The run was interrupted: stop the builds (running statements are interrupted and
     roll back) and report each node item whose node finished, failed or was stopped, so
     that what was built before the interrupt is shown and counted, not "no tests ran"."""
-    from pytest_fft.plugin.items import NodeItem
-
     for run in state.build_runs():
         run.cancel()
         run.stop_starting("run interrupted")
+    _report_finished(session)
+
+
+def _report_finished(session: pytest.Session, *, leave_out_failed: bool = False) -> None:
+    """Report every node item without a result of its own whose node has one (built,
+    failed, or stopped: the item that was waiting when an interrupt came); nodes skipped
+    because the run stopped are not reported."""
+    from pytest_fft.plugin.items import NodeItem
+
     for item in session.items:
-        # The item that was waiting when the interrupt came has no result yet: its node
-        # was stopped (an error of this run), and it is reported as such.
         if not isinstance(item, NodeItem) or item.result is not None:
             continue
         result = item.build_run.peek(item.node_name)
-        if result is not None and result.status != "skipped":
-            _report_directly(item)
+        if result is None or result.status == "skipped" or (leave_out_failed
+                                                            and result.failed):
+            continue
+        _report_directly(item)
 
 
 def _nothing() -> None:

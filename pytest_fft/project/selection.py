@@ -31,13 +31,18 @@ from pytest_fft.project.records import Project
 _METHODS = ("tag", "path", "kind", "type", "state")
 
 
+def is_empty_token(token: str) -> bool:
+    """A selector with nothing but graph operators (``+``, ``++``): it names no node."""
+    return not token.strip().strip("+")
+
+
 def match_token(project: Project, token: str, modified: set[str] | None = None) -> set[str]:
     """Node names matched by one selector token (graph operators applied)."""
     token = token.strip()
     up = token.startswith("+")
     down = token.endswith("+") and len(token) > 1
     core = token.strip("+")
-    if not core:
+    if is_empty_token(token):
         raise SelectionError(f"empty selector {token!r}", hint="e.g. --fft-select +mart_users")
     base = _match_core(project, core, modified)
     out = set(base)
