@@ -159,6 +159,10 @@ class CliReporter:
         from pytest_fft.plugin.state import OWNED_BY_FFT
 
         config.stash[OWNED_BY_FFT] = True  # one session, then the process exits
+        import warnings
+
+        self._python_showwarning = warnings.showwarning
+        warnings.showwarning = self._show_uncaptured  # one session, then the process exits
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -168,6 +172,10 @@ class CliReporter:
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str,
                                 location: Any) -> None:
+        self._warn(warning_message.message)
+
+    def _warn(self, message: Any) -> bool:
+        """Print one of pytest-fft's warnings as fft's ``warning`` line; False for others."""
         from pytest_fft.errors import (
             ArtifactWarning,
             AuditTableWarning,
@@ -175,10 +183,20 @@ class CliReporter:
             FFTWarning,
         )
 
-        ours = (FFTWarning, AuditTableWarning, CacheWarning, ArtifactWarning)
-        if isinstance(warning_message.message, ours) and not self.quiet:
-            self.err_console.print(
-                f"[yellow]warning[/] {escape(_shown(str(warning_message.message)))}")
+        if not isinstance(message, (FFTWarning, AuditTableWarning, CacheWarning,
+                                    ArtifactWarning)):
+            return False
+        if not self.quiet:
+            self.err_console.print(f"[yellow]warning[/] {escape(_shown(str(message)))}")
+        return True
+
+    def _show_uncaptured(self, message: Any, category: Any, filename: str, lineno: int,
+                         file: Any = None, line: Any = None) -> None:
+        """Warnings raised where pytest does not record them (the build that starts on a
+        thread of its own before the items exist): ours as fft's ``warning`` line, never
+        Python's ``file:line: Category`` form; others as Python shows them."""
+        if not self._warn(message):
+            self._python_showwarning(message, category, filename, lineno, file, line)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         items = [i for i in session.items if hasattr(i, "build_run")]
