@@ -112,6 +112,10 @@ class CliReporter:
         self._flushed_at = self.started
         self.internal_error = False
         self.abbrev = ""
+        self._run_of: dict[str, Any] = {}  # nodeid -> the BuildRun of its node
+        # id(BuildRun) -> (the run, its items' names): runs whose warehouse could not be
+        # opened, told once at the end instead of a line per node
+        self._not_started: dict[int, tuple[Any, list[str]]] = {}
         if os.environ.get("FFT_SQL_DEBUG") == "1":
             self._show_sql_log()
 
@@ -200,6 +204,7 @@ class CliReporter:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         items = [i for i in session.items if hasattr(i, "build_run")]
+        self._run_of = {item.nodeid: item.build_run for item in items}
         for item in items:
             if getattr(item, "kind", None) != "check":
                 if hasattr(item, "node_name"):
@@ -247,6 +252,13 @@ class CliReporter:
         status = props.get("fft_status", "error" if outcome == "failed" else outcome)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         duration = props.get("fft_duration", report.duration)
+        if self._progress is not None and name not in self._live:
+            self._progress.advance(self._task)
+        run = self._run_of.get(report.nodeid)
+        if run is not None and run.startup_error is not None:
+            # Nothing of this run ran: one error at the end, not a line per node.
+            self._not_started.setdefault(id(run), (run, []))[1].append(name)
+            return
         skip_reason = ""
         if outcome == "skipped" and isinstance(report.longrepr, tuple):
             skip_reason = report.longrepr[2].removeprefix("Skipped: ")
@@ -264,8 +276,6 @@ class CliReporter:
             if self.command == "utest" and "fft_diff" in props:
                 text = f"{report.longreprtext.splitlines()[0]}\n{props['fft_diff']}"
             self.failures.append((report.nodeid, name, text))
-        if self._progress is not None and name not in self._live:
-            self._progress.advance(self._task)
         if not self.per_node_lines or name in self._live:
             return  # its line was printed when the node finished (see _on_node_result)
         self._add_line(name, outcome, status, duration, props.get("fft_rows"), skip_reason,
@@ -359,6 +369,7 @@ class CliReporter:
             if self.command == "test" and nodeid in self.checks:
                 continue  # the summary below says it in one line
             self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(_shown(text))}")
+        self._print_not_started()
         elapsed = time.perf_counter() - self.started
         if self.collect_errors:
             self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "
@@ -379,6 +390,12 @@ class CliReporter:
         if total == 0:
             self._print_nothing_to_do(session)
             return
+        not_run = sum(len(names) for _, names in self._not_started.values())
+        if not_run == total:
+            noun = "check" if self.command == "test" else "node"
+            self.console.print(f"Done: [red]nothing ran[/], {total} {noun}"
+                               f"{'s' if total != 1 else ''} not run in {elapsed:.2f}s")
+            return
         if self.command == "test":
             self.console.print(f"Done: {total} check{'s' if total != 1 else ''} "
                                f"in {elapsed:.2f}s")
@@ -394,6 +411,14 @@ class CliReporter:
         if c["skipped"]:
             parts.append(f"[yellow]{c['skipped']} skipped[/]")
         self.console.print(f"Done: {', '.join(parts)} in {elapsed:.2f}s")
+
+    def _print_not_started(self) -> None:
+        """Each run whose warehouse could not be opened: its error once, with its fix."""
+        for run, _ in self._not_started.values():
+            env = run.profile.env_name if run.profile is not None else "?"
+            self.err_console.print(
+                f"\n[red bold]✗ the warehouse of env {escape(repr(env))} could not be opened[/]\n"
+                f"{escape(_shown(run.startup_error.render()))}")
 
     def _print_level_summary(self) -> None:
         """``-v``: one line per DAG level: its nodes by outcome and its wall-clock span."""

@@ -45,7 +45,7 @@ class BuildRun:
     nodes: list[str] = field(default_factory=list)  # what the collected items ask for
     board: ResultBoard | FileBoard = field(default_factory=ResultBoard)
     startup_error: FFTError | None = None
-    _startup_reported: bool = False
+    _startup_reported: str | None = None  # the node whose item shows the startup error
     _executor: Executor | None = None
     _engine: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -310,14 +310,19 @@ class BuildRun:
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()
         if self.startup_error is not None:
-            # The first item shows the error; the others point at it instead of repeating it.
+            # Nothing ran. The first item shows the error; the others point at it instead
+            # of repeating it.
             with self._lock:
-                first, self._startup_reported = not self._startup_reported, True
-            if first:
+                if self._startup_reported is None:
+                    self._startup_reported = name
+                first = self._startup_reported
+            if first == name:
                 return NodeResult(name, "error", message=self.startup_error.message,
                                   error=self.startup_error)
+            env = self.profile.env_name if self.profile is not None else "?"
             return NodeResult(name, "skipped",
-                              message="not built: the engine could not start (see the first error)")
+                              message=f"not run: the warehouse of env {env!r} could not be "
+                                      f"opened (the error is reported on {first})")
         return self.board.wait(name)
 
     def rebuild(self, name: str) -> NodeResult | None:

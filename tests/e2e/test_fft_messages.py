@@ -155,3 +155,50 @@ def test_a_slow_node_does_not_hold_back_the_lines_of_finished_ones(simple_projec
     assert names[-1] == "a_slow.ff", result.stdout
     assert set(names) == {"a_slow.ff", "orders.ff", "users.ff", "users_enriched",
                           "mart_orders_enriched", "mart_users.ff"}
+
+
+def test_a_warehouse_that_cannot_be_opened_is_one_error_and_nothing_ran(
+        simple_project: Path, run_fft) -> None:
+    """Known before anything runs: told once, with its fix; no line per node, no summary."""
+    junk = simple_project / "notes.txt"
+    junk.write_text("not a database\n")
+    for command, total in (("run", "5 nodes"), ("build", "10 nodes"), ("seed", "2 nodes")):
+        result = run_fft(command, str(simple_project), env={"FF_DUCKDB_PATH": str(junk)})
+        assert result.returncode == 1, result.output
+        lines = result.stdout.splitlines()
+        assert len(lines) == 2, result.stdout  # the header and Done, nothing in between
+        assert lines[1].startswith(f"Done: nothing ran, {total} not run in "), result.stdout
+        assert result.stderr == (
+            "\n✗ the warehouse of env 'dev' could not be opened\n"
+            f"{junk} is not a DuckDB database file\n"
+            "  fix: point the duckdb path of the profile (or FF_DUCKDB_PATH) at a DuckDB file "
+            "(e.g. .local/dev.duckdb; it is created when missing), not at a data file\n")
+    checks = run_fft("test", str(simple_project))
+    assert checks.returncode == 1
+    assert "Data Quality Summary" not in checks.stdout
+    assert checks.stdout.splitlines()[-1].startswith("Done: nothing ran, 3 checks not run in ")
+    assert "the warehouse of env 'dev' does not exist yet" in checks.stderr
+    assert junk.read_text() == "not a database\n"
+
+
+def test_under_pytest_the_first_item_has_the_error_and_the_others_point_at_it(
+        simple_project: Path) -> None:
+    import subprocess
+    import sys
+
+    junk = simple_project / "notes.txt"
+    junk.write_text("not a database\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(simple_project), "--rootdir", str(simple_project),
+         "--fft-seed", "--fft-run", "-p", "no:randomly", "-p", "no:cacheprovider", "-rfEs",
+         "-o", "python_files=", "-q"],
+        capture_output=True, text=True, env={**__import__("os").environ,
+                                             "FF_DUCKDB_PATH": str(junk)}, check=False)
+    assert result.returncode == 1, result.stdout
+    assert "1 failed, 6 skipped" in result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert len(failed) == 1 and "seeds/seed_orders.csv::seed_orders" in failed[0], failed
+    assert f"\n{junk} is not a DuckDB database file\n  fix: point the duckdb path" \
+        in result.stdout
+    assert ("not run: the warehouse of env 'dev' could not be opened (the error is reported "
+            "on seed_orders)") in result.stdout
