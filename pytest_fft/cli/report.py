@@ -101,6 +101,7 @@ class CliReporter:
         self.levels: dict[str, int] = {}  # nodeid -> DAG level, for -v's per-level summary
         self.level_results: dict[int, list[tuple[str, float, float]]] = {}  # (status, t0, t1)
         self.check_lines: list[CheckLine] = []
+        self._facts: dict[str, dict[str, Any]] = {}  # nodeid -> what its item is
         self.started = time.perf_counter()
         self._node_lines: list[str] = []  # per-node lines not printed yet
         self._lines_lock = threading.RLock()  # node lines also come from build threads
@@ -113,6 +114,9 @@ class CliReporter:
         self.internal_error = False
         self.abbrev = ""
         self._run_of: dict[str, Any] = {}  # nodeid -> the BuildRun of its node
+        self._collected = False  # collection went through (a usage error stops it before)
+        self._header_printed = False
+        self._expected: int | None = None  # items a pytest-xdist worker collected
         # id(BuildRun) -> (the run, its items' names): runs whose warehouse could not be
         # opened, told once at the end instead of a line per node
         self._not_started: dict[int, tuple[Any, list[str]]] = {}
@@ -202,17 +206,28 @@ class CliReporter:
         if not self._warn(message):
             self._python_showwarning(message, category, filename, lineno, file, line)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self) -> Any:
+        """A selection that is a usage error (``--model nosuch``) is told as fft's own
+        option errors are, before any header; pytest would print ``ERROR: …`` and a blank
+        line in its own spelling of the options."""
+        try:
+            result = yield
+        except pytest.UsageError as exc:
+            self.err_console.print(f"fft: error: {escape(_shown(str(exc)))}")
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+        self._collected = True
+        return result
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not self._collected:
+            return  # pytest calls this hook after a usage error too: no header then
+        from pytest_fft.plugin.item_facts import item_facts
+
         items = [i for i in session.items if hasattr(i, "build_run")]
         self._run_of = {item.nodeid: item.build_run for item in items}
         for item in items:
-            if getattr(item, "kind", None) != "check":
-                if hasattr(item, "node_name"):
-                    self.levels[item.nodeid] = item.build_run.project.dag.level_of(item.node_name)
-                continue
-            check = item.build_run.project.checks.get(getattr(item, "node_name", None))
-            if check is not None:
-                self.checks[item.nodeid] = (check.spec.type, check.spec.scope)
+            self._learn(item.nodeid, item_facts(item))
         if items and self.show_progress and not self.quiet:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -222,27 +237,51 @@ class CliReporter:
             self._task = self._progress.add_task(self.command, total=len(items))
             self._progress.start()
         if items:
-            self.abbrev = items[0].build_run.engine_abbrev
-            if not self.quiet:
-                run = items[0].build_run
-                if self.command == "utest":
-                    self.console.print(
-                        f"[bold]utest[/] {escape(run.project.name)} · private in-memory "
-                        f"schemas · {len(items)} case{'s' if len(items) != 1 else ''}")
-                else:
-                    noun = "check" if self.command == "test" else "node"
-                    self.console.print(
-                        f"[bold]{self.command}[/] {escape(run.project.name)} · env "
-                        f"{escape(run.profile.env_name) if run.profile else '-'} · "
-                        f"{self.abbrev} · {len(items)} {noun}{'s' if len(items) != 1 else ''}"
-                        f" · jobs {run.settings.jobs}"
-                    )
+            self._print_header(self._facts[items[0].nodeid], len(items))
             if self.per_node_lines and self.command != "utest":
                 # One line per node as it finishes, not in the order of the items.
                 for run in {id(i.build_run): i.build_run for i in items}.values():
                     run.subscribe(self._on_node_result)
 
+    def _learn(self, nodeid: str, facts: dict[str, Any]) -> None:
+        """What the reporter needs of an item (see :mod:`pytest_fft.plugin.item_facts`)."""
+        self._facts[nodeid] = facts
+        self.abbrev = self.abbrev or facts["engine"]
+        if "check" in facts:
+            self.checks[nodeid] = tuple(facts["check"])
+        elif "level" in facts:
+            self.levels[nodeid] = facts["level"]
+
+    def _print_header(self, facts: dict[str, Any], count: int | None) -> None:
+        """The first line: command, project, env, engine, what runs, jobs."""
+        self._header_printed = True
+        if self.quiet:
+            return
+        counted = "" if count is None else f" · {count} "
+        if self.command == "utest":
+            what = f"{counted}case{'s' if count != 1 else ''}" if counted else ""
+            self.console.print(f"[bold]utest[/] {escape(facts['project'])} · private "
+                               f"in-memory schemas{what}")
+            return
+        noun = "check" if self.command == "test" else "node"
+        what = f"{counted}{noun}{'s' if count != 1 else ''}" if counted else ""
+        self.console.print(f"[bold]{self.command}[/] {escape(facts['project'])} · env "
+                           f"{escape(facts['env'] or '-')} · {facts['engine']}{what}"
+                           f" · jobs {facts['jobs']}")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """pytest-xdist: what a worker collected (every worker collects the same)."""
+        if self._expected is None:
+            self._expected = len(ids)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.nodeid not in self._facts:  # from a pytest-xdist worker
+            facts = getattr(report, "fft_item", None)
+            if facts is not None:
+                self._learn(report.nodeid, facts)
+                if not self._header_printed:
+                    self._print_header(facts, self._expected)
         if report.when != "call" and not (report.when == "setup" and not report.passed):
             return
         outcome = report.outcome

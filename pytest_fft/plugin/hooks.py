@@ -50,6 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_fft.plugin.unit_items import UnitCacheRecorder
 
         config.pluginmanager.register(UnitCacheRecorder(config), "fft-utest-cache")
+    if options.active and hasattr(config, "workerinput"):
+        from pytest_fft.plugin.item_facts import WorkerItemFacts
+
+        # The controller's reporter (fft's) learns about the items from their reports.
+        config.pluginmanager.register(WorkerItemFacts(), "fft-item-facts")
     if (options.builds and getattr(config.option, "numprocesses", None)
             and not hasattr(config, "workerinput")):
         from pytest_fft.plugin.xdist import XdistController

@@ -202,3 +202,42 @@ def test_under_pytest_the_first_item_has_the_error_and_the_others_point_at_it(
         in result.stdout
     assert ("not run: the warehouse of env 'dev' could not be opened (the error is reported "
             "on seed_orders)") in result.stdout
+
+
+def test_an_unknown_unit_case_selection_is_an_fft_error_before_any_header(
+        simple_project: Path, run_fft) -> None:
+    cases = {
+        ("--model", "nosuch"): "fft: error: no unit case for model 'nosuch'; models with unit "
+                               "cases: mart_orders_enriched, mart_users, users_enriched\n",
+        ("--case", "nosuch"): "fft: error: no unit case named 'nosuch'; unit cases: "
+                              "basic_gmail_flag, join_and_flag, override_inputs, "
+                              "passthrough_columns\n",
+    }
+    for args, message in cases.items():
+        result = run_fft("utest", str(simple_project), *args)
+        assert result.returncode == 1, result.output
+        assert result.stdout == ""
+        assert result.stderr == message
+
+
+def test_under_xdist_fft_keeps_its_header_engine_column_and_summary(simple_project: Path,
+                                                                    run_fft) -> None:
+    built = run_fft("build", str(simple_project), "--", "-n", "2")
+    assert built.returncode == 0, built.output
+    lines = built.stdout.splitlines()
+    assert lines[0] == "build simple_duckdb · env dev · DUCK · 10 nodes · jobs 4"
+    assert sum(1 for line in lines if line.startswith("✓ ") and " DUCK " in line) == 10, lines
+    assert "Data Quality Summary" in lines and "✓ passed: 3" in lines
+    checks = run_fft("test", str(simple_project), "--", "-n", "2")
+    assert checks.returncode == 0, checks.output
+    header = "test simple_duckdb · env dev · DUCK · 3 checks · jobs 4"
+    assert checks.stdout.splitlines()[0] == header
+    assert "✓ passed: 3" in checks.stdout.splitlines()
+    cases = run_fft("utest", str(simple_project), "--", "-n", "2")
+    assert cases.returncode == 0, cases.output
+    lines = cases.stdout.splitlines()
+    assert lines[0] == "utest simple_duckdb · private in-memory schemas · 4 cases"
+    assert sorted(line.split()[1] for line in lines[1:5]) == [
+        "basic_gmail_flag", "join_and_flag", "override_inputs", "passthrough_columns"]
+    assert all(" DUCK " in line for line in lines[1:5])
+    assert lines[-1].startswith("Done: 4 ok in ")
