@@ -144,39 +144,14 @@ DAG_HELP = "show the DAG of a project (seeds and models by level), or write it a
 
 def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     """The pytest command line an ``fft`` invocation stands for."""
+    from pytest_fft.cli.spelling import passed_on
+
     project = str(Path(ns.project))
     targets = [str(Path(project, p)) for p in getattr(ns, "path", [])] or [project]
     args = [*targets, "--rootdir", project, *COMMANDS[ns.command][1]]
-    for item in getattr(ns, "model", []):
-        args += ["--fft-utest-model", item]
-    for item in getattr(ns, "case", []):
-        args += ["--fft-utest-case", item]
-    if getattr(ns, "cache", None):
-        args += ["--fft-utest-cache" if ns.command == "utest" else "--fft-cache", ns.cache]
-    if getattr(ns, "wait", None):
-        args += ["--fft-wait", str(ns.wait)]
-    for item in getattr(ns, "rebuild", []):
-        args += ["--fft-rebuild", item]
-    for item in getattr(ns, "rebuild_only", []):
+    args += passed_on(ns)
+    for item in getattr(ns, "rebuild_only", []):  # the node, and nothing cached about it
         args += ["--fft-select", item, "--fft-rebuild", item]
-    if getattr(ns, "reuse_meta", False):
-        args.append("--fft-reuse-meta")
-    if ns.env:
-        args += ["--fft-env", ns.env]
-    if ns.engine:
-        args += ["--fft-engine", ns.engine]
-    for item in ns.vars:
-        args += ["--fft-vars", item]
-    for item in getattr(ns, "select", []):
-        args += ["--fft-select", item]
-    for item in getattr(ns, "exclude", []):
-        args += ["--fft-exclude", item]
-    if getattr(ns, "jobs", None) is not None:
-        args += ["--fft-jobs", str(ns.jobs)]
-    if getattr(ns, "keep_going", False):
-        args.append("--fft-keep-going")
-    if getattr(ns, "fail_fast", False):
-        args.append("--fft-fail-fast")
     # fft owns the terminal: no pytest reporter, no output capture (so the SQL debug channel
     # and a model's own prints reach the screen as they happen).
     # no:unraisableexception: its clean-up runs gc.collect() five times at the end of the

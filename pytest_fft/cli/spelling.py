@@ -1,21 +1,66 @@
-"""Messages in ``fft``'s own words: the pytest options that fft passes on (``--fft-jobs``)
-are spelled as the fft user typed them (``--jobs``), and the kinds of a run as commands."""
+"""fft's options and the pytest-fft options they stand for, in one table: how ``fft`` builds
+its pytest command line, and how messages name an option as the fft user typed it
+(``--jobs``, not ``--fft-jobs``), and a kind of run as the command that asks for it."""
 
 from __future__ import annotations
 
+import argparse
 import re
+from dataclasses import dataclass
 
-# pytest option -> how it is spelled on fft's command line
-OPTIONS = {
-    "--fft-jobs": "--jobs", "--fft-select": "--select", "--fft-exclude": "--exclude",
-    "--fft-vars": "--vars", "--fft-env": "--env", "--fft-engine": "--engine",
-    "--fft-cache": "--cache", "--fft-rebuild": "--rebuild", "--fft-wait": "--wait",
-    "--fft-fail-fast": "--fail-fast", "--fft-keep-going": "--keep-going",
-    "--fft-utest-model": "--model", "--fft-utest-case": "--case",
-    "--fft-utest-cache": "--cache",
-}
-# A kind of run named as what asks for it: "(--fft-run)" is "(fft run)" to an fft user.
-# ("add --fft-seed to pytest" stays: it speaks of pytest.)
+
+@dataclass(frozen=True)
+class PassedOn:
+    """An fft option that becomes a pytest-fft option."""
+
+    dest: str  # the argparse attribute
+    fft: str  # spelled on fft's command line
+    pytest: str  # the pytest-fft option it becomes
+    repeat: bool = False  # one pytest option per value given
+    switch: bool = False  # no value
+    commands: tuple[str, ...] = ()  # only for these commands (all when empty)
+
+
+PASSED_ON = (
+    PassedOn("model", "--model", "--fft-utest-model", repeat=True),
+    PassedOn("case", "--case", "--fft-utest-case", repeat=True),
+    PassedOn("cache", "--cache", "--fft-utest-cache", commands=("utest",)),
+    PassedOn("cache", "--cache", "--fft-cache", commands=("run", "build")),
+    PassedOn("wait", "--wait", "--fft-wait"),
+    PassedOn("rebuild", "--rebuild", "--fft-rebuild", repeat=True),
+    PassedOn("reuse_meta", "--reuse-meta", "--fft-reuse-meta", switch=True),
+    PassedOn("env", "--env", "--fft-env"),
+    PassedOn("engine", "--engine", "--fft-engine"),
+    PassedOn("vars", "--vars", "--fft-vars", repeat=True),
+    PassedOn("select", "--select", "--fft-select", repeat=True),
+    PassedOn("exclude", "--exclude", "--fft-exclude", repeat=True),
+    PassedOn("jobs", "--jobs", "--fft-jobs"),
+    PassedOn("keep_going", "--keep-going", "--fft-keep-going", switch=True),
+    PassedOn("fail_fast", "--fail-fast", "--fft-fail-fast", switch=True),
+)
+
+
+def passed_on(ns: argparse.Namespace) -> list[str]:
+    """The pytest-fft options that fft's options in ``ns`` stand for."""
+    args: list[str] = []
+    for option in PASSED_ON:
+        value = getattr(ns, option.dest, None)
+        if option.commands and ns.command not in option.commands:
+            continue
+        if option.switch:
+            args += [option.pytest] if value else []
+        elif option.repeat:
+            for item in value or ():
+                args += [option.pytest, item]
+        elif value not in (None, ""):
+            args += [option.pytest, str(value)]
+    return args
+
+
+# pytest-fft option -> how fft spells it; a kind of run named as the command that asks for
+# it: "(--fft-run)" is "(fft run)" to an fft user ("add --fft-seed to pytest" stays: it
+# speaks of pytest).
+OPTIONS = {option.pytest: option.fft for option in PASSED_ON}
 OPTIONS.update({f"({flag})": f"(fft {flag.removeprefix('--fft-')})"
                 for flag in ("--fft-run", "--fft-seed", "--fft-test", "--fft-utest")})
 _OPTION = re.compile("|".join(re.escape(o) + r"(?![\w-])"

@@ -1,0 +1,53 @@
+"""fft's options and the pytest-fft options they stand for: one table, both directions."""
+
+from __future__ import annotations
+
+import argparse
+
+from pytest_fft.cli.main import _parser, pytest_args_for
+from pytest_fft.cli.spelling import PASSED_ON, fft_spelling
+
+
+def _ns(*argv: str) -> argparse.Namespace:
+    ns, unknown = _parser().parse_known_args(list(argv))
+    assert unknown == []
+    ns.pytest_args = []
+    return ns
+
+
+def _fft_part(args: list[str]) -> list[str]:
+    return args[args.index("--rootdir") + 3:args.index("--fft-start-early")
+                if "--fft-start-early" in args else args.index("-p")]
+
+
+def test_every_option_of_a_build_becomes_its_pytest_option() -> None:
+    args = pytest_args_for(_ns(
+        "run", "proj", "--env", "ci", "--engine", "duckdb", "--vars", "a=1", "--vars", "b=2",
+        "--select", "x", "--exclude", "y", "--jobs", "3", "--cache", "ro", "--rebuild", "m*",
+        "--rebuild-only", "z", "--wait", "5", "--fail-fast"))
+    assert args[:4] == ["proj", "--rootdir", "proj", "--fft-run"]
+    assert _fft_part(args) == [
+        "--fft-cache", "ro", "--fft-wait", "5.0", "--fft-rebuild", "m*", "--fft-env", "ci",
+        "--fft-engine", "duckdb", "--fft-vars", "a=1", "--fft-vars", "b=2",
+        "--fft-select", "x", "--fft-exclude", "y", "--fft-jobs", "3", "--fft-fail-fast",
+        "--fft-select", "z", "--fft-rebuild", "z"]
+
+
+def test_the_unit_case_options_and_their_own_cache() -> None:
+    args = pytest_args_for(_ns("utest", "proj", "--model", "m", "--case", "c", "--cache", "rw",
+                               "--path", "tests/unit/a.yml", "--reuse-meta"))
+    assert args[:4] == ["proj/tests/unit/a.yml", "--rootdir", "proj", "--fft-utest"]
+    assert _fft_part(args) == ["--fft-utest-model", "m", "--fft-utest-case", "c",
+                               "--fft-utest-cache", "rw", "--fft-reuse-meta"]
+
+
+def test_options_not_given_pass_nothing() -> None:
+    args = pytest_args_for(_ns("test", "proj"))
+    assert _fft_part(args) == []
+
+
+def test_messages_name_every_passed_option_as_fft_spells_it() -> None:
+    for option in PASSED_ON:
+        assert fft_spelling(f"bad {option.pytest} value") == f"bad {option.fft} value"
+    assert fft_spelling("needs a build (--fft-run)") == "needs a build (fft run)"
+    assert fft_spelling("add --fft-seed to pytest") == "add --fft-seed to pytest"
