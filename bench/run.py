@@ -64,7 +64,7 @@ CHECK_TARGET = 1.3  # fft test within 1.3x the check floor
 # pytest --fft-test within 1.5x: each check is a pytest item with pytest's whole per-test
 # protocol (capture, logging, the setup/call/teardown hooks), as every other test has.
 PYTEST_CHECK_TARGET = 1.5
-VERSION_TARGET = 0.3  # seconds for `fft --version`
+VERSION_TARGET = 0.1  # seconds for `fft --version`
 VERSION_SAMPLES = 10
 UTEST_CASE_TARGET_MS = 10.0  # a unit case, beyond start-up
 UTEST_WORKERS = 2  # pytest-xdist workers of row (h2)
