@@ -477,17 +477,24 @@ class CliReporter:
         self.console.print("\n".join(lines))
 
     def _print_data_quality_summary(self) -> None:
-        lines = [("" if self.quiet else "\n") + "Data Quality Summary", "────────────────────"]
+        """The spec's summary: a line per check, then the totals. ``-q``: only the checks
+        that did not pass (none: only the totals)."""
+        lines = []
         for line in self.check_lines:
+            if self.quiet and line.status == "success":
+                continue
             icon = _DQ_ICONS.get(line.status, "?")
             lines.append(f"{icon} {escape(f'{line.type:<22}')} {escape(f'{line.scope:<40}')} "
                          f"({line.seconds * 1000:.0f}ms)")
             if line.status != "success" and line.message:
                 message = line.message.strip().replace("\n", "\n     ")
                 lines.append(f"   ↳ {escape(message)}")
+        if lines:
+            lines = [("" if self.quiet else "\n") + "Data Quality Summary",
+                     "────────────────────", *lines, ""]
         tally = {s: sum(1 for x in self.check_lines if x.status == s)
                  for s in ("success", "fail", "warn", "error", "skipped")}
-        lines += ["", "Totals", "──────", f"✓ passed: {tally['success']}",
+        lines += ["Totals", "──────", f"✓ passed: {tally['success']}",
                   f"✗ failed: {tally['fail'] + tally['error']}"]
         if tally["warn"]:
             lines.append(f"! warnings: {tally['warn']}")

@@ -241,3 +241,22 @@ def test_under_xdist_fft_keeps_its_header_engine_column_and_summary(simple_proje
         "basic_gmail_flag", "join_and_flag", "override_inputs", "passthrough_columns"]
     assert all(" DUCK " in line for line in lines[1:5])
     assert lines[-1].startswith("Done: 4 ok in ")
+
+
+def test_quiet_fft_test_shows_only_the_checks_that_did_not_pass(simple_project: Path,
+                                                                 run_fft) -> None:
+    assert run_fft("build", str(simple_project)).returncode == 0
+    quiet = run_fft("test", str(simple_project), "-q")
+    assert quiet.returncode == 0, quiet.output
+    lines = quiet.stdout.splitlines()
+    assert lines[:4] == ["Totals", "──────", "✓ passed: 3", "✗ failed: 0"]
+    assert lines[4].startswith("Done: 3 checks in ") and len(lines) == 5
+    config = simple_project / "project.yml"
+    config.write_text(config.read_text().replace("    min: 1\n", "    min: 5\n"))
+    failing = run_fft("test", str(simple_project), "-q")
+    assert failing.returncode == 2, failing.output
+    lines = failing.stdout.splitlines()
+    assert lines[:2] == ["Data Quality Summary", "────────────────────"]
+    assert lines[2].startswith("❌ row_count_between      orders ")
+    assert lines[3].startswith("   ↳ ")
+    assert lines[4:9] == ["", "Totals", "──────", "✓ passed: 2", "✗ failed: 1"]
