@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="skip cases unchanged since they passed (default off)")
             cmd.add_argument("--reuse-meta", action="store_true",
                              help="reserved; accepted and ignored")
-            cmd.add_argument("--jobs", metavar="N|auto", help=argparse.SUPPRESS)
+            cmd.add_argument("--jobs", metavar="N|auto",
+                             help="run the cases in N processes (pytest-xdist; auto: one per "
+                                  "CPU core); default 1, one process")
         if name in SELECTING:
             cmd.add_argument("--wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
                              help="wait for a database another fft is building into")
@@ -152,6 +154,8 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     args += passed_on(ns)
     for item in getattr(ns, "rebuild_only", []):  # the node, and nothing cached about it
         args += ["--fft-select", item, "--fft-rebuild", item]
+    if ns.command == "utest" and ns.jobs not in (None, "1"):
+        args += ["-n", ns.jobs]  # unit cases are independent: one per worker process
     # fft owns the terminal: no pytest reporter, no output capture (so the SQL debug channel
     # and a model's own prints reach the screen as they happen).
     # no:unraisableexception: its clean-up runs gc.collect() five times at the end of the

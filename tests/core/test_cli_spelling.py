@@ -51,3 +51,12 @@ def test_messages_name_every_passed_option_as_fft_spells_it() -> None:
         assert fft_spelling(f"bad {option.pytest} value") == f"bad {option.fft} value"
     assert fft_spelling("needs a build (--fft-run)") == "needs a build (fft run)"
     assert fft_spelling("add --fft-seed to pytest") == "add --fft-seed to pytest"
+
+
+def test_utest_jobs_are_worker_processes() -> None:
+    for jobs in ("2", "auto"):
+        args = pytest_args_for(_ns("utest", "proj", "--jobs", jobs))
+        assert args[args.index("-n"):args.index("-n") + 2] == ["-n", jobs]
+    for argv in (("utest", "proj", "--jobs", "1"), ("utest", "proj")):
+        args = pytest_args_for(_ns(*argv))
+        assert "-n" not in args and "--fft-jobs" not in args

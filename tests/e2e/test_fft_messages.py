@@ -260,3 +260,12 @@ def test_quiet_fft_test_shows_only_the_checks_that_did_not_pass(simple_project: 
     assert lines[2].startswith("❌ row_count_between      orders ")
     assert lines[3].startswith("   ↳ ")
     assert lines[4:9] == ["", "Totals", "──────", "✓ passed: 2", "✗ failed: 1"]
+
+
+def test_fft_utest_jobs_runs_the_cases_in_worker_processes(simple_project: Path,
+                                                           run_fft) -> None:
+    result = run_fft("utest", str(simple_project), "--jobs", "2")
+    assert result.returncode == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "utest simple_duckdb · private in-memory schemas · 4 cases"
+    assert lines[-1].startswith("Done: 4 ok in ")
