@@ -56,7 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command but dag is a pytest run; add pytest options after `--`.",
+        epilog="Every command but dag is a pytest run; add pytest options after `--`.\n\n"
+               "  fft seed . --env dev && fft run . --env dev && fft test . --env dev\n"
+               "  fft build . --env dev            the same in one run\n"
+               "  fft utest .                      the model unit tests\n"
+               "  fft run . --select +mart_users   a model and what it depends on\n\n"
+               "fft COMMAND --help for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fft (pytest-fft) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -67,8 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("-q", "--quiet", action="count", default=0,
                          help="only failures and the summary")
         cmd.add_argument("-v", "--verbose", action="count", default=0,
-                         help="-v the pytest command and a summary per DAG level, "
-                              "-vv also the rendered SQL")
+                         help=VERBOSE_HELP.get(name, VERBOSE_HELP["run"]))
         if name in SELECTING:
             cmd.add_argument("--jobs", metavar="N|auto",
                              help="nodes run at once (default auto: two per CPU core, 4 to 32)")
@@ -140,6 +145,16 @@ SELECT_HELP = {
     "build": "seed, build and check these nodes (their parents must be built, or "
              "selected with +)",
 }
+
+VERBOSE_HELP = {
+    "run": "-v also the pytest command and a summary per DAG level; -vv also each model's "
+           "rendered SQL and Python model inputs",
+    "test": "-v also the pytest command; -vv also each check's SQL",
+    "utest": "-v also the pytest command; -vv also the SQL and the Python model inputs of "
+             "each case",
+}
+VERBOSE_HELP["seed"] = "-v also the pytest command and a summary per DAG level"
+VERBOSE_HELP["build"] = VERBOSE_HELP["run"]
 
 DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"
 
