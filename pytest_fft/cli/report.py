@@ -450,6 +450,20 @@ class CliReporter:
         if c["skipped"]:
             parts.append(f"[yellow]{c['skipped']} skipped[/]")
         self.console.print(f"Done: {', '.join(parts)} in {elapsed:.2f}s")
+        self._print_next_step()
+
+    def _print_next_step(self) -> None:
+        """After a run with failures: which failed, and what to do."""
+        failed = [name for _, name, _ in self.failures]
+        if not failed or self.command == "utest":
+            return
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5
+                                         else "")
+        cached = any(run.settings.cache.reads for run in self._run_of.values())
+        again = ("run the same command again: what did not change stays cached" if cached
+                 else "run the same command again")
+        self.console.print(f"[red]Failed[/]: {escape(shown)} (see above); fix "
+                           f"{'them' if len(failed) > 1 else 'it'}, then {again}")
 
     def _print_not_started(self) -> None:
         """Each run whose warehouse could not be opened: its error once, with its fix."""

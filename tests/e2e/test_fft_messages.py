@@ -269,3 +269,19 @@ def test_fft_utest_jobs_runs_the_cases_in_worker_processes(simple_project: Path,
     lines = result.stdout.splitlines()
     assert lines[0] == "utest simple_duckdb · private in-memory schemas · 4 cases"
     assert lines[-1].startswith("Done: 4 ok in ")
+
+
+def test_a_run_with_failures_ends_naming_them_and_the_next_step(simple_project: Path,
+                                                                run_fft) -> None:
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    (simple_project / "models/users.ff.sql").write_text(
+        "select id, emial from {{ source('crm', 'users') }}\n")
+    result = run_fft("run", str(simple_project))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[-2].startswith("Done: 1 ok, 1 failed, 3 skipped in ")
+    assert lines[-1] == ("Failed: users.ff (see above); fix it, then run the same command "
+                         "again: what did not change stays cached")
+    uncached = run_fft("run", str(simple_project), "--cache", "off")
+    assert uncached.stdout.splitlines()[-1] == ("Failed: users.ff (see above); fix it, then "
+                                                "run the same command again")
