@@ -117,9 +117,9 @@ class CliReporter:
         self._collected = False  # collection went through (a usage error stops it before)
         self._header_printed = False
         self._expected: int | None = None  # items a pytest-xdist worker collected
-        # id(BuildRun) -> (the run, its items' names): runs whose warehouse could not be
+        # (project, env) -> (the error, its items' names): warehouses that could not be
         # opened, told once at the end instead of a line per node
-        self._not_started: dict[int, tuple[Any, list[str]]] = {}
+        self._not_started: dict[tuple[str, str], tuple[str, list[str]]] = {}
         if os.environ.get("FFT_SQL_DEBUG") == "1":
             self._show_sql_log()
 
@@ -276,12 +276,11 @@ class CliReporter:
             self._expected = len(ids)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.nodeid not in self._facts:  # from a pytest-xdist worker
-            facts = getattr(report, "fft_item", None)
-            if facts is not None:
-                self._learn(report.nodeid, facts)
-                if not self._header_printed:
-                    self._print_header(facts, self._expected)
+        worker_facts = getattr(report, "fft_item", None)  # from a pytest-xdist worker
+        if worker_facts is not None:  # each phase's: the call's may know more than setup's
+            self._learn(report.nodeid, worker_facts)
+            if not self._header_printed:
+                self._print_header(worker_facts, self._expected)
         if report.when != "call" and not (report.when == "setup" and not report.passed):
             return
         outcome = report.outcome
@@ -293,10 +292,14 @@ class CliReporter:
         duration = props.get("fft_duration", report.duration)
         if self._progress is not None and name not in self._live:
             self._progress.advance(self._task)
+        facts = self._facts.get(report.nodeid, {})
         run = self._run_of.get(report.nodeid)
-        if run is not None and run.startup_error is not None:
+        startup_error = (run.startup_error.render() if run.startup_error is not None else None
+                         ) if run is not None else facts.get("startup_error")
+        if startup_error is not None:
             # Nothing of this run ran: one error at the end, not a line per node.
-            self._not_started.setdefault(id(run), (run, []))[1].append(name)
+            key = (facts["project"], facts["env"] or "?")
+            self._not_started.setdefault(key, (startup_error, []))[1].append(name)
             return
         skip_reason = ""
         if outcome == "skipped" and isinstance(report.longrepr, tuple):
@@ -467,11 +470,10 @@ class CliReporter:
 
     def _print_not_started(self) -> None:
         """Each run whose warehouse could not be opened: its error once, with its fix."""
-        for run, _ in self._not_started.values():
-            env = run.profile.env_name if run.profile is not None else "?"
+        for (_, env), (error, _) in self._not_started.items():
             self.err_console.print(
                 f"\n[red bold]✗ the warehouse of env {escape(repr(env))} could not be opened[/]\n"
-                f"{escape(_shown(run.startup_error.render()))}")
+                f"{escape(_shown(error))}")
 
     def _print_level_summary(self) -> None:
         """``-v``: one line per DAG level: its nodes by outcome and its wall-clock span."""

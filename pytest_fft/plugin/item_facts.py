@@ -15,7 +15,7 @@ import pytest
 
 def item_facts(item: Any) -> dict[str, Any]:
     """The project, env, engine, jobs and kind of ``item``; a check's type and scope; a seed's
-    or model's DAG level."""
+    or model's DAG level; the error that kept its warehouse from opening, if one did."""
     run = item.build_run
     kind = getattr(item, "kind", "unit")
     facts: dict[str, Any] = {
@@ -25,6 +25,8 @@ def item_facts(item: Any) -> dict[str, Any]:
         "jobs": run.settings.jobs,
         "kind": kind,
     }
+    if run.startup_error is not None:  # the warehouse could not be opened: nothing ran
+        facts["startup_error"] = run.startup_error.render()
     name = getattr(item, "node_name", None)
     if kind == "check":
         check = run.project.checks.get(name)

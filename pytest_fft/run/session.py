@@ -112,6 +112,9 @@ class BuildRun:
             except FFTError as exc:
                 self.startup_error = exc
                 self.board.close()
+                if self.shared is not None:  # the other pytest-xdist workers learn it
+                    self.shared.write_startup_error(exc)
+                    self.shared.mark_done()
                 return
             try:
                 skip = self._cache_decisions()
@@ -309,6 +312,14 @@ class BuildRun:
 
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()
+        if self._follower:  # under pytest-xdist, another worker builds
+            if self.startup_error is None:
+                result = self.board.wait(name)
+                assert self.shared is not None
+                self.startup_error = self.shared.read_startup_error()
+                if self.startup_error is None:
+                    return result
+            return self._not_run(name, "by the pytest-xdist worker that builds the project")
         if self.startup_error is not None:
             # Nothing ran. The first item shows the error; the others point at it instead
             # of repeating it.
@@ -319,11 +330,14 @@ class BuildRun:
             if first == name:
                 return NodeResult(name, "error", message=self.startup_error.message,
                                   error=self.startup_error)
-            env = self.profile.env_name if self.profile is not None else "?"
-            return NodeResult(name, "skipped",
-                              message=f"not run: the warehouse of env {env!r} could not be "
-                                      f"opened (the error is reported on {first})")
+            return self._not_run(name, f"on {first}")
         return self.board.wait(name)
+
+    def _not_run(self, name: str, reported: str) -> NodeResult:
+        env = self.profile.env_name if self.profile is not None else "?"
+        return NodeResult(name, "skipped", message=f"not run: the warehouse of env {env!r} "
+                                                   f"could not be opened (the error is "
+                                                   f"reported {reported})")
 
     def rebuild(self, name: str) -> NodeResult | None:
         """Build ``name`` again (its item runs again after a failure); where another process

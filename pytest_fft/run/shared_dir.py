@@ -95,6 +95,18 @@ class SharedRunDir:
     def mark_done(self) -> None:
         _write(self.done_path, "done")
 
+    def write_startup_error(self, error: FFTError) -> None:
+        """The builder could not open the warehouse: nothing will be built (then mark_done)."""
+        _write(self.dir / "startup_error.json",
+               json.dumps({"text": error.render(), "message": error.message}))
+
+    def read_startup_error(self) -> FFTError | None:
+        path = self.dir / "startup_error.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return RemoteError(data["text"], data["message"])
+
     def save_store(self, key: str, data: dict[str, Any]) -> None:
         """What the controller should put in pytest's cache (it alone writes the cache)."""
         _write(self.store_path, json.dumps({"key": key, "data": data}))

@@ -173,6 +173,13 @@ def test_a_warehouse_that_cannot_be_opened_is_one_error_and_nothing_ran(
             f"{junk} is not a DuckDB database file\n"
             "  fix: point the duckdb path of the profile (or FF_DUCKDB_PATH) at a DuckDB file "
             "(e.g. .local/dev.duckdb; it is created when missing), not at a data file\n")
+    for extra in ((), ("--", "-n", "2")):  # the same with pytest-xdist workers
+        result = run_fft("build", str(simple_project), *extra,
+                         env={"FF_DUCKDB_PATH": str(junk)})
+        assert result.returncode == 1, result.output
+        assert result.stdout.splitlines()[1:] == [result.stdout.splitlines()[-1]]
+        assert result.stdout.splitlines()[-1].startswith("Done: nothing ran, 10 nodes not run")
+        assert result.stderr.count("could not be opened") == 1, result.stderr
     checks = run_fft("test", str(simple_project))
     assert checks.returncode == 1
     assert "Data Quality Summary" not in checks.stdout
@@ -202,6 +209,15 @@ def test_under_pytest_the_first_item_has_the_error_and_the_others_point_at_it(
         in result.stdout
     assert ("not run: the warehouse of env 'dev' could not be opened (the error is reported "
             "on seed_orders)") in result.stdout
+    workers = subprocess.run(
+        [sys.executable, "-m", "pytest", str(simple_project), "--rootdir", str(simple_project),
+         "--fft-seed", "--fft-run", "-p", "no:randomly", "-p", "no:cacheprovider", "-rfEs",
+         "-o", "python_files=", "-q", "-n", "2"],
+        capture_output=True, text=True, env={**__import__("os").environ,
+                                             "FF_DUCKDB_PATH": str(junk)}, check=False)
+    assert workers.returncode == 1, workers.stdout
+    assert "1 failed, 6 skipped" in workers.stdout
+    assert workers.stdout.count(f"{junk} is not a DuckDB database file\n") == 1
 
 
 def test_an_unknown_unit_case_selection_is_an_fft_error_before_any_header(
