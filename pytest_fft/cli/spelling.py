@@ -67,6 +67,12 @@ _OPTION = re.compile("|".join(re.escape(o) + r"(?![\w-])"
                               for o in sorted(OPTIONS, key=len, reverse=True)))
 
 
+# "--wait SECONDS (--fft-wait)" names both spellings; in fft's it would name one twice.
+_BOTH = re.compile(r"(--[\w-]+)((?: [A-Z]+)?) \(\1\)")
+
+
 def fft_spelling(text: str) -> str:
     """``text`` with every pytest-fft option named as fft's command line names it."""
-    return _OPTION.sub(lambda m: OPTIONS[m.group(0)], text) if "--fft-" in text else text
+    if "--fft-" not in text:
+        return text
+    return _BOTH.sub(r"\1\2", _OPTION.sub(lambda m: OPTIONS[m.group(0)], text))

@@ -60,3 +60,9 @@ def test_utest_jobs_are_worker_processes() -> None:
     for argv in (("utest", "proj", "--jobs", "1"), ("utest", "proj")):
         args = pytest_args_for(_ns(*argv))
         assert "-n" not in args and "--fft-jobs" not in args
+
+
+def test_an_option_named_in_both_spellings_is_named_once() -> None:
+    assert fft_spelling("or pass --wait SECONDS (--fft-wait) to wait for it") == \
+        "or pass --wait SECONDS to wait for it"
+    assert fft_spelling("use --select (--fft-select) here") == "use --select here"
