@@ -140,18 +140,18 @@ def _add_selection_options(cmd: argparse.ArgumentParser, select_help: str) -> No
 
 SELECT_HELP = {
     "seed": "load these seeds",
-    "run": "build these models (their parents must be built, or selected with +)",
+    "run": "build these models and the models they depend on",
     "test": "run the checks of these nodes (checks read what is built; nothing is built)",
-    "build": "seed, build and check these nodes (their parents must be built, or "
-             "selected with +)",
+    "build": "seed, build and check these nodes; what they depend on is seeded and built "
+             "too, not checked",
 }
 
 VERBOSE_HELP = {
     "run": "-v also the pytest command and a summary per DAG level; -vv also each model's "
            "rendered SQL and Python model inputs",
     "test": "-v also the pytest command; -vv also each check's SQL",
-    "utest": "-v also the pytest command; -vv also the SQL and the Python model inputs of "
-             "each case",
+    "utest": "-v also the pytest command; -vv also each case's SQL (SQL models) or input "
+             "columns (Python models)",
 }
 VERBOSE_HELP["seed"] = "-v also the pytest command and a summary per DAG level"
 VERBOSE_HELP["build"] = VERBOSE_HELP["run"]
@@ -205,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader left (fft dag | head): the output stops there
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if os.environ.get("FFT_TRACE") == "1":
             raise

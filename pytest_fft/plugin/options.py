@@ -178,6 +178,8 @@ def _may_start_early(config: pytest.Config, explicit: frozenset[Path]) -> bool:
     opt = config.option
     if explicit or any(getattr(opt, name, None) for name in _NARROWING):
         return False
+    if getattr(opt, "log_cli_level", None) or config.getini("log_cli"):
+        return False  # live logs: what nodes log must reach pytest's handler, set up later
     if getattr(opt, "fft_start_early", False):
         return True
     from pytest_fft.project.layout import is_project_dir

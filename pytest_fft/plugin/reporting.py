@@ -29,9 +29,12 @@ class NodeItemReports:
         ``--sw``), start no new node, let running ones finish and report what was built."""
         if session.config.option.collectonly:
             return (yield)
-        if not session.config.option.maxfail and not session.config.getoption("stepwise", False):
+        config = session.config
+        if not (config.option.maxfail or config.getoption("stepwise", False)
+                or config.getoption("log_cli_level", None) or config.getini("log_cli")):
             # With -x/--maxfail/--sw the first failure may end the loop before any node
             # item: then nothing may be built, so the build starts with the first node item.
+            # So it does with live logs: pytest's handler exists only inside the loop.
             for run in self.state.build_runs():
                 if run.nodes:
                     run.ensure_started()

@@ -504,9 +504,11 @@ class BuildRun:
         from pytest_fft.run.artifacts import write_run_artifacts, write_test_results
 
         results = self.board.all()
-        ran = [results[n] for n in self.nodes if n in results]
-        checks = [r for r in ran if r.name in self.project.checks]
-        builds = [r for r in ran if r.name not in self.project.checks]
+        # In the project's order, however the run started: seeds and models in DAG order,
+        # checks as project.yml lists them.
+        checks = [results[n] for n in self.project.checks if n in results]
+        builds = [results[n] for n in self.project.dag.order
+                  if n in results and n not in self.project.checks]
         if checks:
             write_test_results(self.project, checks, self.profile.env_name, self.profile.engine)
         if builds:

@@ -3,6 +3,7 @@ compare what it produced with what the case expects."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from pytest_fft.engines.capabilities import FrameReader, InlineInputs, RowLoader, capability
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from pytest_fft.project.records import Model, Project
     from pytest_fft.utest.compare import FrameDiff
     from pytest_fft.utest.spec import UnitCase
+
+sql_log = logging.getLogger("pytest_fft.sql")
 
 
 def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
@@ -70,6 +73,8 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
     reader = capability(engine, FrameReader)
     if model.kind == "sql" and model.sql:
         sql = model.sql
+        if sql_log.isEnabledFor(logging.DEBUG):  # what build_node logs on the other path
+            sql_log.debug("-- %s (%s), case %s\n%s", model.name, model.rel_path, case.name, sql)
     elif (model.kind == "python" and reader is not None
           and set(model.relations_of_deps) <= set(inputs)):
         sql, inputs = _python_result(project, model, engine, reader, inputs)

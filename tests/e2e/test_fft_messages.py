@@ -301,3 +301,51 @@ def test_a_run_with_failures_ends_naming_them_and_the_next_step(simple_project: 
     uncached = run_fft("run", str(simple_project), "--cache", "off")
     assert uncached.stdout.splitlines()[-1] == ("Failed: users.ff (see above); fix it, then "
                                                 "run the same command again")
+
+
+def test_run_results_are_in_dag_order_however_the_run_started(simple_project: Path,
+                                                              run_fft) -> None:
+    import json
+
+    expected = ["seed_orders", "seed_users", "orders.ff", "users.ff", "users_enriched",
+                "mart_orders_enriched", "mart_users.ff"]
+    target = simple_project / ".fastflowtransform/target"
+    for extra in ((), ("--", "-p", "no:randomly")):  # early start, and items first
+        result = run_fft("build", str(simple_project), "--cache", "off", *extra)
+        assert result.returncode == 0, result.output
+        ran = json.loads((target / "run_results.json").read_text())["results"]
+        assert [r["name"] for r in ran] == expected, ran
+        checks = json.loads((target / "test_results.json").read_text())["results"]
+        assert [c["name"] for c in checks] == [
+            "not_null[users.email]", "unique[users.id]", "row_count_between[orders]"]
+
+
+def test_fft_dag_into_a_closed_pipe_exits_0_quietly(simple_project: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "pytest_fft", "dag", str(simple_project)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves before fft writes (as `| head -0` would)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert err == ""
+
+
+def test_live_logs_get_the_sql_of_every_model(simple_project: Path) -> None:
+    """With pytest's live logs the build waits for the items (an early start would log
+    before pytest's live-log handler exists)."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(simple_project), "--fft-seed", "--fft-run",
+         "--log-cli-level=DEBUG", "-p", "no:randomly", "-p", "no:cacheprovider",
+         "-o", "python_files="],
+        capture_output=True, text=True, env={**os.environ, "FFT_SQL_DEBUG": "1"}, check=False)
+    assert result.returncode == 0, result.stdout
+    for model in ("orders.ff (models/orders.ff.sql)", "users.ff (models/users.ff.sql)",
+                  "mart_users.ff (models/mart_users.ff.sql)"):
+        assert f"-- {model}" in result.stdout, result.stdout
