@@ -3,7 +3,11 @@
 * :mod:`.spec` parses entries into :class:`CheckSpec` records (strict, with line numbers);
 * :mod:`.dialect` holds the per-engine SQL spellings (:class:`Dialect`, :func:`dialect_for`);
 * :mod:`.sql` builds each check's one-row query (:func:`check_sql`) and judges that row
-  (:func:`evaluate` -> :class:`CheckOutcome`).
+  (:func:`evaluate` -> :class:`CheckOutcome`);
+* :mod:`.scan` puts several checks of one table into one scan of it, and splits its row
+  into the row each check's own query returns;
+* :mod:`.runner` runs checks on an engine: each its own query (``run_check``), or, for the
+  checks of one run, as few shared queries as they allow (``CheckRunner``).
 
 Nothing here imports pytest or a database driver.
 """

@@ -113,9 +113,7 @@ def _sql_unique(spec: CheckSpec, d: Dialect) -> str:
 
 
 def _sql_greater_equal(spec: CheckSpec, d: Dialect) -> str:
-    col = d.quote(spec.column or "")
-    return _count_where(f"{col} < {_fmt(spec.params['threshold'])}",
-                        "failing_rows", spec, d)
+    return _count_where(bad_row(spec, d), "failing_rows", spec, d)
 
 
 def _sql_non_negative_sum(spec: CheckSpec, d: Dialect) -> str:
@@ -132,6 +130,18 @@ def _sql_freshness(spec: CheckSpec, d: Dialect) -> str:
 
 
 def _sql_between(spec: CheckSpec, d: Dialect) -> str:
+    return _count_where(bad_row(spec, d), "failing_rows", spec, d)
+
+
+def _sql_regex_match(spec: CheckSpec, d: Dialect) -> str:
+    return _count_where(bad_row(spec, d), "failing_rows", spec, d)
+
+
+def _bad_greater_equal(spec: CheckSpec, d: Dialect) -> str:
+    return f"{d.quote(spec.column or '')} < {_fmt(spec.params['threshold'])}"
+
+
+def _bad_between(spec: CheckSpec, d: Dialect) -> str:
     col = d.quote(spec.column or "")
     low, high = spec.params["min"], spec.params["max"]
     parts = []
@@ -139,10 +149,10 @@ def _sql_between(spec: CheckSpec, d: Dialect) -> str:
         parts.append(f"{col} < {_fmt(low)}")
     if high is not None:
         parts.append(f"{col} > {_fmt(high)}")
-    return _count_where(" or ".join(parts), "failing_rows", spec, d)
+    return " or ".join(parts)
 
 
-def _sql_regex_match(spec: CheckSpec, d: Dialect) -> str:
+def _bad_regex_match(spec: CheckSpec, d: Dialect) -> str:
     col = d.quote(spec.column or "")
     match = d.regex_match(col, d.string_literal(spec.params["pattern"]))
     if match is None:
@@ -153,13 +163,36 @@ def _sql_regex_match(spec: CheckSpec, d: Dialect) -> str:
             hint=f"run this check on {', '.join(with_regex[:-1])} or {with_regex[-1]}, "
                  "or express it with accepted_values",
         )
-    return _count_where(f"{col} is not null and not {match}", "failing_rows", spec, d)
+    return f"{col} is not null and not {match}"
+
+
+def _bad_accepted_values(spec: CheckSpec, d: Dialect) -> str:
+    col = d.quote(spec.column or "")
+    allowed = ", ".join(_literal(v, d) for v in spec.params["values"])
+    return f"{col} is not null and {col} not in ({allowed})"
+
+
+_BAD_ROW: Mapping[str, Callable[[CheckSpec, Dialect], str]] = {
+    "greater_equal": _bad_greater_equal,
+    "between": _bad_between,
+    "regex_match": _bad_regex_match,
+    "accepted_values": _bad_accepted_values,
+}
+
+
+def bad_row(spec: CheckSpec, d: Dialect) -> str:
+    """The condition that makes one row of the checked table fail ``spec``, for the check
+    types that count such rows (``greater_equal``, ``between``, ``regex_match``,
+    ``accepted_values``).
+
+    Raises :class:`~pytest_fft.checks.spec.CheckNotSupportedError` as :func:`check_sql`.
+    """
+    return _BAD_ROW[spec.type](spec, d)
 
 
 def _sql_accepted_values(spec: CheckSpec, d: Dialect) -> str:
     col = d.quote(spec.column or "")
     values = spec.params["values"]
-    allowed = ", ".join(_literal(v, d) for v in values)
     shown = col
     if any(isinstance(v, bool) for v in values):
         # Not every engine has max(boolean) (Postgres does not): report the values as text.
@@ -173,7 +206,7 @@ def _sql_accepted_values(spec: CheckSpec, d: Dialect) -> str:
         "with _fft_bad as (\n"
         f"  select {shown} as _fft_value, count(*) as _fft_n\n"
         f"  from {_scan(spec, d)}\n"
-        f"  where {col} is not null and {col} not in ({allowed})\n"
+        f"  where {bad_row(spec, d)}\n"
         f"  group by {shown}\n"
         "), _fft_ranked as (\n"
         "  select _fft_value, _fft_n,\n"
@@ -618,6 +651,11 @@ _EVAL: Mapping[str, tuple[int, Callable[[CheckSpec, Sequence[Any]], CheckOutcome
     "reconcile_diff_within": (2, _eval_reconcile_diff_within),
     "reconcile_coverage": (2, _eval_reconcile_coverage),
 }
+
+
+def row_width(spec: CheckSpec) -> int:
+    """How many values the row of ``spec``'s :func:`check_sql` query holds."""
+    return _EVAL[spec.type][0]
 
 
 def evaluate(spec: CheckSpec, row: Sequence[Any]) -> CheckOutcome:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pytest_fft.checks.runner import run_check
+from pytest_fft.checks.runner import CheckRunner
 from pytest_fft.engines.base import Engine
 from pytest_fft.errors import FFTError, ModelError, SelectionError
 from pytest_fft.project.records import Project
@@ -189,6 +189,12 @@ class Executor:
         self._running: dict[str, int] = {}  # node -> ident of the thread building it
         self._abandoned: dict[str, str] = {}  # node -> why its build no longer counts
         self.on_done = on_done  # called on the executor's thread once every node is done
+        # Checks share queries where they can (see pytest_fft.checks.runner).
+        self._checks = CheckRunner(
+            (project.checks[n] for n in self.nodes
+             if n in project.checks and n not in self.skip and n not in self.blocked),
+            building=wanted,
+            stopped=lambda name: self._cancelled.is_set() or name in self._abandoned)
 
     # -- running -----------------------------------------------------------------------
     def run(self) -> dict[str, NodeResult]:
@@ -317,11 +323,14 @@ class Executor:
         for check in sorted(self.project.checks.values(), key=lambda c: c.name):
             if check.name not in selected or check.severity != "error":
                 continue
-            reads = dag.ancestors(check.name)
+            reads = None  # what the check reads, walked only if a gate is possible
             for checked in check.deps:
                 for child in dag.children[checked]:
-                    if (child in selected and child not in self.project.checks
-                            and child not in reads and not reaches(child, check.name)):
+                    if child not in selected or child in self.project.checks:
+                        continue
+                    if reads is None:
+                        reads = dag.ancestors(check.name)
+                    if child not in reads and not reaches(child, check.name):
                         children[check.name].append(child)
         return {name: tuple(kids) for name, kids in children.items()}
 
@@ -426,10 +435,11 @@ class Executor:
                               error=blocked)
         try:
             if node.kind == "check":  # by kind, not class: see plan.built_by
-                outcome = run_check(self.engine, node, self.env_name)
+                ran = self._checks.run(self.engine, node, self.env_name)
+                outcome = ran.outcome
                 status: Status = ("success" if outcome.passed
                                   else "warn" if node.severity == "warn" else "fail")
-                return NodeResult(name, status, started, time.perf_counter() - t0,
+                return NodeResult(name, status, started, ran.seconds,
                                   message=outcome.message, metrics=dict(outcome.metrics))
             rows = build_node(self.project, self.engine, node)
         except FFTError as exc:
