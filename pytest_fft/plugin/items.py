@@ -9,6 +9,7 @@ node's own build time (see :func:`pytest_fft.plugin.reporting.node_report`).
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -244,6 +245,7 @@ class NodeItem(pytest.Item):
             self.user_properties.append(("fft_rows", result.rows))
         if result.logs:  # records from the executor thread that built this node
             self.add_report_section("call", "fft log", "\n".join(result.logs))
+            self._show_live(run)
         if self.kind == "check" and result.message:
             self.user_properties.append(("fft_message", result.message))
         if result.status == "error":
@@ -270,6 +272,16 @@ class NodeItem(pytest.Item):
             # The Python traceback of what went wrong inside the model, then our summary.
             return error_text(err.error.__cause__ or err.error, True) + "\n" + str(err.error)
         return super().repr_failure(excinfo, style)
+
+    def _show_live(self, run: Any) -> None:
+        """With live logs on: the node's records, as if it had been built in this item."""
+        from pytest_fft.plugin.options import live_logging
+
+        if live_logging(self.config):
+            from pytest_fft.run.node_logs import take_records
+
+            for record in take_records(str(run.project.root), self.node_name):
+                logging.getLogger(record.name).handle(record)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         # Not the bare name: pytest's -v line turns the dots of a location's name that ends

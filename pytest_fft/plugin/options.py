@@ -169,6 +169,11 @@ _NARROWING = ("keyword", "markexpr", "deselect", "lf", "failedfirst", "stepwise"
               "showfixtures", "show_fixtures_per_test", "ignore", "ignore_glob")
 
 
+def live_logging(config: pytest.Config) -> bool:
+    """Whether pytest prints log records as they come (``--log-cli-level``, ``log_cli``)."""
+    return bool(getattr(config.option, "log_cli_level", None) or config.getini("log_cli"))
+
+
 def _may_start_early(config: pytest.Config, explicit: frozenset[Path]) -> bool:
     """Whether every node of the requested kinds will be an item, so that the build can start
     once the project is loaded (see BuildRun.start_early): ``fft`` without pytest arguments,
@@ -178,8 +183,8 @@ def _may_start_early(config: pytest.Config, explicit: frozenset[Path]) -> bool:
     opt = config.option
     if explicit or any(getattr(opt, name, None) for name in _NARROWING):
         return False
-    if getattr(opt, "log_cli_level", None) or config.getini("log_cli"):
-        return False  # live logs: what nodes log must reach pytest's handler, set up later
+    if live_logging(config):
+        return False  # what nodes log must reach pytest's live-log handler, set up later
     if getattr(opt, "fft_start_early", False):
         return True
     from pytest_fft.project.layout import is_project_dir

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_fft.plugin.options import live_logging
 from pytest_fft.plugin.state import FFTState
 from pytest_fft.run import gc_policy
 
@@ -30,8 +31,10 @@ class NodeItemReports:
         if session.config.option.collectonly:
             return (yield)
         config = session.config
-        if not (config.option.maxfail or config.getoption("stepwise", False)
-                or config.getoption("log_cli_level", None) or config.getini("log_cli")):
+        live = live_logging(config)
+        if live:
+            _show_node_logs_in_items(config)
+        if not (config.option.maxfail or config.getoption("stepwise", False) or live):
             # With -x/--maxfail/--sw the first failure may end the loop before any node
             # item: then nothing may be built, so the build starts with the first node item.
             # So it does with live logs: pytest's handler exists only inside the loop.
@@ -139,3 +142,15 @@ def _report_directly(item: NodeItem) -> None:
         report = ihook.pytest_runtest_makereport(item=item, call=call)
         ihook.pytest_runtest_logreport(report=report)
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+
+def _show_node_logs_in_items(config: pytest.Config) -> None:
+    """Live logs: each node item shows its node's records on pytest's thread (see
+    :mod:`pytest_fft.run.node_logs`), and pytest's handler ignores them on the build's."""
+    from pytest_fft.run import node_logs
+
+    node_logs.keep_records_for_items()
+    plugin = config.pluginmanager.get_plugin("logging-plugin")
+    handler = getattr(plugin, "log_cli_handler", None)
+    if handler is not None and node_logs.not_from_a_node_build not in handler.filters:
+        handler.addFilter(node_logs.not_from_a_node_build)

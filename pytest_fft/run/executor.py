@@ -418,7 +418,7 @@ class Executor:
             self.on_result(result)
 
     def _build(self, name: str) -> NodeResult:
-        with capture_node_logs() as lines:
+        with capture_node_logs((str(self.project.root), name)) as lines:
             result = self._build_node(name)
         return replace(result, logs=tuple(lines)) if lines else result
 

@@ -33,6 +33,10 @@ class _ThreadCapture(logging.Handler):
             lines.append(f"{record.levelname:<8} {record.name}: {record.getMessage()}")
         except Exception:
             self.handleError(record)
+            return
+        records = getattr(_local, "records", None)
+        if records is not None:
+            records.append(record)
 
 
 _HANDLER = _ThreadCapture(level=logging.DEBUG)
@@ -40,9 +44,34 @@ _install_lock = threading.Lock()
 _installed = False
 
 
+# pytest's live logs (``--log-cli-level``, ``log_cli``): records of a node are shown again by
+# its item, on pytest's thread; from the build's threads they would race pytest's output
+# capture and be lost now and then. (node key) -> its records, until its item takes them.
+_kept: dict[tuple[str, str], list[logging.LogRecord]] = {}
+_keep = False
+
+
+def keep_records_for_items() -> None:
+    """From now on, keep each node's records for :func:`take_records` (live logs are on)."""
+    global _keep
+    _keep = True
+
+
+def take_records(project: str, node: str) -> list[logging.LogRecord]:
+    """The records kept of ``node`` of ``project`` (once)."""
+    return _kept.pop((project, node), [])
+
+
+def not_from_a_node_build(record: logging.LogRecord) -> bool:
+    """A filter for pytest's live-log handler: records of a node's build are left to its
+    item (see :func:`take_records`)."""
+    return getattr(_local, "lines", None) is None
+
+
 @contextmanager
-def capture_node_logs() -> Iterator[list[str]]:
-    """Collect the log lines this thread emits inside the block."""
+def capture_node_logs(key: tuple[str, str] | None = None) -> Iterator[list[str]]:
+    """Collect the log lines this thread emits inside the block (and, when live logs are
+    on, the records under ``key``: (project, node))."""
     global _installed
     if not _installed:  # once per process; this runs for every node on the hot path
         with _install_lock:
@@ -51,7 +80,10 @@ def capture_node_logs() -> Iterator[list[str]]:
                 _installed = True
     lines: list[str] = []
     _local.lines = lines
+    if _keep and key is not None:
+        _local.records = _kept.setdefault(key, [])
     try:
         yield lines
     finally:
         _local.lines = None
+        _local.records = None
