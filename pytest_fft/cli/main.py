@@ -149,7 +149,7 @@ SELECT_HELP = {
 VERBOSE_HELP = {
     "run": "-v also the pytest command and a summary per DAG level; -vv also each model's "
            "rendered SQL and Python model inputs",
-    "test": "-v also the pytest command; -vv also each check's SQL",
+    "test": "-v also the pytest command; -vv also the checks' SQL (one scan per table)",
     "utest": "-v also the pytest command; -vv also each case's SQL (SQL models) or input "
              "columns (Python models)",
 }
