@@ -150,6 +150,7 @@ def _show_node_logs_in_items(config: pytest.Config) -> None:
     from pytest_fft.run import node_logs
 
     node_logs.keep_records_for_items()
+    config.add_cleanup(node_logs.stop_keeping_records)
     plugin = config.pluginmanager.get_plugin("logging-plugin")
     handler = getattr(plugin, "log_cli_handler", None)
     if handler is not None and node_logs.not_from_a_node_build not in handler.filters:

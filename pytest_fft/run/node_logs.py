@@ -57,6 +57,13 @@ def keep_records_for_items() -> None:
     _keep = True
 
 
+def stop_keeping_records() -> None:
+    """The session is over: keep no more records, and drop those no item took."""
+    global _keep
+    _keep = False
+    _kept.clear()
+
+
 def take_records(project: str, node: str) -> list[logging.LogRecord]:
     """The records kept of ``node`` of ``project`` (once)."""
     return _kept.pop((project, node), [])

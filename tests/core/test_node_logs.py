@@ -38,3 +38,31 @@ def test_logging_outside_a_capture_still_reaches_stderr_without_handlers() -> No
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert proc.stderr.strip() == "still printed"
+
+
+def test_with_live_logs_a_nodes_records_are_kept_for_its_item() -> None:
+    import logging
+
+    from pytest_fft.run import node_logs
+
+    log = logging.getLogger("pytest_fft.sql")
+    log.setLevel(logging.DEBUG)
+    record = logging.LogRecord("pytest_fft.sql", logging.DEBUG, __file__, 1, "outside", (), None)
+    assert node_logs.not_from_a_node_build(record)  # not a build: pytest's handler shows it
+    node_logs.keep_records_for_items()
+    try:
+        with node_logs.capture_node_logs(("/p", "users.ff")) as lines:
+            assert not node_logs.not_from_a_node_build(record)  # left to the item
+            log.debug("-- users.ff")
+        assert lines == ["DEBUG    pytest_fft.sql: -- users.ff"]
+        kept = node_logs.take_records("/p", "users.ff")
+        assert [r.getMessage() for r in kept] == ["-- users.ff"]
+        assert node_logs.take_records("/p", "users.ff") == []  # taken once
+        with node_logs.capture_node_logs(("/p", "orders.ff")):
+            log.debug("-- orders.ff")
+    finally:
+        node_logs.stop_keeping_records()
+    assert node_logs.take_records("/p", "orders.ff") == []  # dropped with the session
+    with node_logs.capture_node_logs(("/p", "later")):
+        log.debug("-- later")
+    assert node_logs.take_records("/p", "later") == []  # no longer kept
