@@ -257,17 +257,19 @@ class CliReporter:
         self._header_printed = True
         if self.quiet:
             return
-        counted = "" if count is None else f" · {count} "
+        what = "" if count is None else f" · {self._counted(count)}"
         if self.command == "utest":
-            what = f"{counted}case{'s' if count != 1 else ''}" if counted else ""
             self.console.print(f"[bold]utest[/] {escape(facts['project'])} · private "
                                f"in-memory schemas{what}")
             return
-        noun = "check" if self.command == "test" else "node"
-        what = f"{counted}{noun}{'s' if count != 1 else ''}" if counted else ""
         self.console.print(f"[bold]{self.command}[/] {escape(facts['project'])} · env "
                            f"{escape(facts['env'] or '-')} · {facts['engine']}{what}"
                            f" · jobs {facts['jobs']}")
+
+    def _counted(self, count: int) -> str:
+        """``3 checks``, ``1 node``, ``4 cases``: items as this command names them."""
+        noun = {"utest": "case", "test": "check"}.get(self.command, "node")
+        return f"{count} {noun}{'s' if count != 1 else ''}"
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -292,12 +294,10 @@ class CliReporter:
         duration = props.get("fft_duration", report.duration)
         if self._progress is not None and name not in self._live:
             self._progress.advance(self._task)
-        facts = self._facts.get(report.nodeid, {})
-        run = self._run_of.get(report.nodeid)
-        startup_error = (run.startup_error.render() if run.startup_error is not None else None
-                         ) if run is not None else facts.get("startup_error")
+        startup_error = self._startup_error_of(report.nodeid)
         if startup_error is not None:
             # Nothing of this run ran: one error at the end, not a line per node.
+            facts = self._facts[report.nodeid]
             key = (facts["project"], facts["env"] or "?")
             self._not_started.setdefault(key, (startup_error, []))[1].append(name)
             return
@@ -322,6 +322,14 @@ class CliReporter:
             return  # its line was printed when the node finished (see _on_node_result)
         self._add_line(name, outcome, status, duration, props.get("fft_rows"), skip_reason,
                        props.get("fft_message", ""))
+
+    def _startup_error_of(self, nodeid: str) -> str | None:
+        """The error that kept the warehouse of ``nodeid``'s project from opening: from its
+        run in this process, or from a pytest-xdist worker's report."""
+        run = self._run_of.get(nodeid)
+        if run is None:
+            return self._facts.get(nodeid, {}).get("startup_error")
+        return run.startup_error.render() if run.startup_error is not None else None
 
     def _on_node_result(self, result: Any) -> None:
         """A node's line as soon as it finishes (called on the build's threads), so a slow
@@ -434,13 +442,11 @@ class CliReporter:
             return
         not_run = sum(len(names) for _, names in self._not_started.values())
         if not_run == total:
-            noun = "check" if self.command == "test" else "node"
-            self.console.print(f"Done: [red]nothing ran[/], {total} {noun}"
-                               f"{'s' if total != 1 else ''} not run in {elapsed:.2f}s")
+            self.console.print(f"Done: [red]nothing ran[/], {self._counted(total)} not run "
+                               f"in {elapsed:.2f}s")
             return
         if self.command == "test":
-            self.console.print(f"Done: {total} check{'s' if total != 1 else ''} "
-                               f"in {elapsed:.2f}s")
+            self.console.print(f"Done: {self._counted(total)} in {elapsed:.2f}s")
             return
         if self.verbose and self.level_results:
             self._print_level_summary()

@@ -189,6 +189,7 @@ class Executor:
         self._running: dict[str, int] = {}  # node -> ident of the thread building it
         self._abandoned: dict[str, str] = {}  # node -> why its build no longer counts
         self.on_done = on_done  # called on the executor's thread once every node is done
+        self._project_key = str(project.root)  # whose node logs (see run.node_logs)
         # Checks share queries where they can (see pytest_fft.checks.runner).
         self._checks = CheckRunner(
             (project.checks[n] for n in self.nodes
@@ -418,7 +419,7 @@ class Executor:
             self.on_result(result)
 
     def _build(self, name: str) -> NodeResult:
-        with capture_node_logs((str(self.project.root), name)) as lines:
+        with capture_node_logs((self._project_key, name)) as lines:
             result = self._build_node(name)
         return replace(result, logs=tuple(lines)) if lines else result
 

@@ -315,6 +315,8 @@ class BuildRun:
         if self._follower:  # under pytest-xdist, another worker builds
             if self.startup_error is None:
                 result = self.board.wait(name)
+                if result is not None and result.status != "error":
+                    return result  # built: the builder started
                 assert self.shared is not None
                 self.startup_error = self.shared.read_startup_error()
                 if self.startup_error is None:
