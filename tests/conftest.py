@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _runs_print_what_a_terminal_shows() -> Iterator[None]:
+    """The runs of pytest and fft that the tests start print what a user at a terminal sees,
+    also on a CI machine: pytest writes the short test summary in full (not cut at the
+    terminal's width) when a ``CI`` or ``BUILD_NUMBER`` variable is set."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("CI", "BUILD_NUMBER"):
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture
