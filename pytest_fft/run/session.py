@@ -172,7 +172,13 @@ class BuildRun:
         """Under xdist: this worker builds (it holds the project's lock) or reads the builder's
         result files (another worker builds)."""
         assert self.shared is not None
-        self._builder_lock = self.shared.elect_builder()
+        # A worker that asks after the builder finished (and let go of the lock) reads its
+        # results: the project is built (or could not be) once per run.
+        self._builder_lock = None if self.shared.done_path.exists() else \
+            self.shared.elect_builder()
+        if self._builder_lock is not None and self.shared.done_path.exists():
+            self._builder_lock.release()  # it finished between the look and the lock
+            self._builder_lock = None
         if self._builder_lock is None:
             self._follower = True
             self.board = self.shared.board()
