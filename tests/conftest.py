@@ -10,10 +10,12 @@ import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))  # tests/postgres_server.py
 EXAMPLES = REPO / "examples"
 
 
@@ -26,6 +28,55 @@ def _runs_print_what_a_terminal_shows() -> Iterator[None]:
         for name in ("CI", "BUILD_NUMBER"):
             patch.delenv(name, raising=False)
         yield
+
+
+def required_engines() -> set[str]:
+    """Engines whose tests must run, not skip (``FFT_TEST_REQUIRE_ENGINES=postgres``; CI
+    sets it, so a machine without PostgreSQL fails the run instead of passing it quietly)."""
+    return {name.strip() for name in os.environ.get("FFT_TEST_REQUIRE_ENGINES", "").split(",")
+            if name.strip()}
+
+
+def skip_engine(engine: str, reason: str) -> None:
+    """Skip a test of ``engine`` for ``reason``, or fail it where the engine is required."""
+    if engine in required_engines():
+        pytest.fail(f"{reason} (FFT_TEST_REQUIRE_ENGINES asks for {engine})", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throw-away PostgreSQL server on 127.0.0.1 for this test run (one per pytest-xdist
+    worker), stopped at the end; see tests/postgres_server.py."""
+    import postgres_server as server_module  # tests/postgres_server.py
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        skip_engine("postgres", "psycopg is not installed: pip install -e '.[dev]'")
+    try:
+        server = server_module.start()
+    except server_module.NoPostgres as exc:
+        skip_engine("postgres", str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_schema(postgres_server: Any, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """``(dsn, schema)``: a schema of its own on the test server for one test, dropped after."""
+    import re
+    import uuid
+
+    import psycopg
+
+    name = re.sub(r"\W", "_", request.node.name.lower())[:30]
+    schema = f"t_{name}_{uuid.uuid4().hex[:6]}"
+    yield postgres_server.dsn, schema
+    with psycopg.connect(postgres_server.dsn, autocommit=True) as con:
+        con.execute(f'drop schema if exists "{schema}" cascade')
 
 
 @pytest.fixture

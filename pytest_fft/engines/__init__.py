@@ -73,10 +73,11 @@ def warehouse_exists(profile: Any) -> bool:
     return exists
 
 
-def create_unit_engine(engine: str = DEFAULT_ENGINE) -> Engine:
+def create_unit_engine(engine: str = DEFAULT_ENGINE, profile: Any = None) -> Engine:
     """A private, empty engine for one unit case (DuckDB: a scratch schema of an in-memory
-    database; ``close()`` drops it). EngineNotInstalledError for an engine that cannot run
-    unit cases yet."""
+    database; PostgreSQL: a scratch schema on the server of ``profile``, a resolved profile
+    of that engine; ``close()`` drops it). EngineNotInstalledError for an engine that cannot
+    run unit cases yet."""
     from pytest_fft.errors import EngineNotInstalledError
 
     spec = find_engine_spec(engine)
@@ -85,7 +86,7 @@ def create_unit_engine(engine: str = DEFAULT_ENGINE) -> Engine:
             f"unit tests on {engine!r} are not available yet",
             hint="run them on DuckDB (drop engine:/--engine), the default")
     with _driver_of(spec):
-        scratch: Engine = _engine_class(spec).scratch()
+        scratch: Engine = _engine_class(spec).scratch(profile)
     return scratch
 
 

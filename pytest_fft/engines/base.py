@@ -94,8 +94,9 @@ class EngineClass(Protocol):
                      read_only: bool = False) -> Engine:
         """The engine of a resolved profile of this engine."""
 
-    def scratch(self) -> Engine:
-        """A private, empty engine for one unit case; ``close()`` removes what it made."""
+    def scratch(self, profile: Any = None) -> Engine:
+        """A private, empty engine for one unit case; ``close()`` removes what it made.
+        ``profile``: the resolved profile of an engine whose cases run on a server."""
 
     def warehouse_exists(self, profile: Any) -> bool:
         """Whether the profile's warehouse exists to be read."""

@@ -153,18 +153,12 @@ class DuckDBEngine:
         return con
 
     @classmethod
-    def scratch(cls) -> DuckDBEngine:
+    def scratch(cls, profile: Any = None) -> DuckDBEngine:
         """An empty, private engine: a fresh schema in this process's shared in-memory
         database. Opening a new DuckDB costs ~15 ms; a schema costs well under one, which is
         what keeps a unit case in single-digit milliseconds. ``close()`` drops the schema."""
-        with _SCRATCH_LOCK:
-            global _SCRATCH_DB
-            if _SCRATCH_DB is None:
-                import duckdb
-
-                _SCRATCH_DB = duckdb.connect(":memory:")
         return cls(":memory:", schema=f"fft_scratch_{os.getpid()}_{next(_scratch_ids)}",
-                   _shared=_SCRATCH_DB)
+                   _shared=_scratch_database())
 
     # -- connections -------------------------------------------------------------------
     def _cursor(self) -> Any:
@@ -479,19 +473,25 @@ class InlineRelation:
     params: tuple[Any, ...]
 
 
-def inline_relation(columns: tuple[str, ...],
-                    rows: tuple[Mapping[str, Any], ...]) -> InlineRelation:
+def inline_relation(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...], *,
+                    mark: str = "?", type_names: Mapping[str, str] | None = None,
+                    quote: Callable[[str], str] = quote_ident) -> InlineRelation:
     """Inline rows (a unit case's input) as a SELECT over ``VALUES``, each column cast to the
     one SQL type its values have, as Arrow would type them: whole numbers BIGINT, numbers
     with a fraction among them DOUBLE, text VARCHAR, booleans BOOLEAN, dates DATE, timestamps
     TIMESTAMP (TIMESTAMPTZ with a time zone). ValueError for anything else (mixed kinds, only
-    NULLs, lists): the caller then takes the table path, where pandas' typing rules decide."""
+    NULLs, lists): the caller then takes the table path, where pandas' typing rules decide.
+
+    Another engine passes its parameter ``mark`` (``%s``), its names of those types where
+    they differ (``{"DOUBLE": "double precision"}``) and its quoting."""
     if not rows or not columns:
         raise ValueError("no rows")
-    names = ", ".join(quote_ident(c) for c in columns)
-    casts = ", ".join(f"cast({quote_ident(c)} as {_sql_type(c, [row.get(c) for row in rows])}) "
-                      f"as {quote_ident(c)}" for c in columns)
-    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+    renamed = type_names or {}
+    names = ", ".join(quote(c) for c in columns)
+    casts = ", ".join(
+        f"cast({quote(c)} as {renamed.get(kind, kind)}) as {quote(c)}"
+        for c, kind in ((c, _sql_type(c, [row.get(c) for row in rows])) for c in columns))
+    row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
     values = ", ".join([row_marks] * len(rows))
     params = tuple(row.get(c) for row in rows for c in columns)
     return InlineRelation(f"select {casts} from (values {values}) as t({names})", params)
@@ -597,24 +597,61 @@ _CSV_OPTIONS = ("header = true, delim = ?, quote = '\"', escape = '\"', skip = 0
 
 
 def _matches(layout: CsvLayout, relation: str) -> Callable[[Any, list[tuple[Any, ...]]], None]:
-    """A check that the loaded table has the layout's columns and rows (DuckDB trims spaces
-    around header names, so names compare trimmed)."""
+    """A check that the loaded table has the layout's columns and rows."""
 
     def check(cur: Any, rows: list[tuple[Any, ...]]) -> None:
         loaded = rows[0][0] if rows and rows[0] else 0
         description = cur.execute(f"select * from {quote_relation(relation)} limit 0").description
-        columns = tuple(str(column[0]).strip() for column in description)
-        if columns != tuple(name.strip() for name in layout.columns):
-            raise SeedFileError(
-                f"DuckDB read the columns {', '.join(columns)}, but the header names "
-                f"{', '.join(layout.columns)}", line=1,
-                hint=f"rename the columns on line 1 of {FILE} to plain names (letters, digits, _)")
-        if loaded != layout.rows:
-            raise SeedFileError(
-                f"DuckDB read {loaded} rows, but the file has {layout.rows} under its header",
-                hint=f"look for quotes in {FILE} that do not pair up, or line breaks inside values")
+        _check_layout(layout, [str(column[0]) for column in description], loaded)
 
     return check
+
+
+def _check_layout(layout: CsvLayout, columns: list[str], loaded: int) -> None:
+    """SeedFileError unless DuckDB read the header's columns and the file's rows (DuckDB
+    trims spaces around header names, so names compare trimmed)."""
+    read = tuple(name.strip() for name in columns)
+    if read != tuple(name.strip() for name in layout.columns):
+        raise SeedFileError(
+            f"DuckDB read the columns {', '.join(read)}, but the header names "
+            f"{', '.join(layout.columns)}", line=1,
+            hint=f"rename the columns on line 1 of {FILE} to plain names (letters, digits, _)")
+    if loaded != layout.rows:
+        raise SeedFileError(
+            f"DuckDB read {loaded} rows, but the file has {layout.rows} under its header",
+            hint=f"look for quotes in {FILE} that do not pair up, or line breaks inside values")
+
+
+def read_seed(path: str, fmt: str) -> Any:
+    """A seed file as an Arrow table, read and checked as :meth:`DuckDBEngine.load_seed`
+    reads it (the same types inferred from every row, the same errors): how the other
+    engines load seeds, so a seed has one meaning on every engine."""
+    import duckdb
+
+    cur = _scratch_database().cursor()
+    try:
+        if fmt == "parquet":
+            return _arrow_table(cur.sql("select * from read_parquet(?)", params=[path]))
+        layout = csv_layout(path)
+        table = _arrow_table(cur.sql(f"select * from read_csv(?, {_CSV_OPTIONS})",
+                                     params=[path, layout.delimiter]))
+        _check_layout(layout, table.column_names, table.num_rows)
+        return table
+    except duckdb.Error as exc:
+        raise _seed_error(exc, fmt) from exc
+    finally:
+        cur.close()
+
+
+def _scratch_database() -> Any:
+    """This process's shared in-memory DuckDB (scratch engines' schemas live there)."""
+    global _SCRATCH_DB
+    with _SCRATCH_LOCK:
+        if _SCRATCH_DB is None:
+            import duckdb
+
+            _SCRATCH_DB = duckdb.connect(":memory:")
+        return _SCRATCH_DB
 
 
 def _seed_error(exc: BaseException, fmt: str) -> SeedFileError:

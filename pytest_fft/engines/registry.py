@@ -124,7 +124,8 @@ _DUCKDB = EngineSpec(
 )
 
 _POSTGRES = EngineSpec(
-    name="postgres", abbrev="PG", sqlglot_dialect="postgres", engine_class=None,
+    name="postgres", abbrev="PG", sqlglot_dialect="postgres",
+    engine_class="pytest_fft.engines.postgres:PostgresEngine",
     extra="postgres", aliases=("postgresql", "pg"),
     plain_names_fold="lower",
     checks=CheckSpelling(

@@ -6,7 +6,7 @@ Both are parametrised over :data:`TARGETS`.
 
 **A new engine joins here**: write a ``_<engine>_target(tmp_path)`` factory that returns a
 :class:`Target` (skip with ``pytest.skip`` when its driver or server is not available, e.g.
-no ``FFT_CONTRACT_PG_DSN``) and add it to :data:`TARGETS`. The engine is done when every
+no PostgreSQL server) and add it to :data:`TARGETS`. The engine is done when every
 test here passes against the real warehouse (or its official local mode); what it cannot do
 is written down in ``docs/engines.md``.
 """
@@ -106,15 +106,35 @@ def _duckdb_target(tmp_path: Path) -> Target:
     )
 
 
-# Postgres, Spark, Snowflake and BigQuery add their factory here.
-TARGETS: dict[str, Callable[[Path], Target]] = {
-    "duckdb": _duckdb_target,
+def _postgres_target(request: pytest.FixtureRequest) -> Target:
+    """PostgreSQL on the suite's own server (tests/postgres_server.py), a schema per test."""
+    from pytest_fft.engines.postgres import PostgresEngine
+
+    dsn, schema = request.getfixturevalue("pg_schema")
+    return Target(
+        open=lambda: PostgresEngine(dsn, schema=schema),
+        open_in=lambda other: PostgresEngine(dsn, schema=f"{schema}_{other}"),
+        schema=schema,
+        create_schema=lambda engine, name: engine.query(
+            f"create schema if not exists {engine.quote(name)}"),
+        slow_select="select count(*) as n from generate_series(1, 100000000) a, "
+                    "generate_series(1, 100000) b",
+        kind_of=information_schema_kind,
+        make_frame=pandas_frame,
+        frame_rows=pandas_rows,
+    )
+
+
+# Spark, Snowflake and BigQuery add their factory here.
+TARGETS: dict[str, Callable[[pytest.FixtureRequest], Target]] = {
+    "duckdb": lambda request: _duckdb_target(request.getfixturevalue("tmp_path")),
+    "postgres": _postgres_target,
 }
 
 
 @pytest.fixture(params=sorted(TARGETS))
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
-    return TARGETS[request.param](tmp_path)
+def target(request: pytest.FixtureRequest) -> Target:
+    return TARGETS[request.param](request)
 
 
 @pytest.fixture

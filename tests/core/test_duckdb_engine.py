@@ -179,7 +179,7 @@ def test_quoting(engine: DuckDBEngine) -> None:
 def test_create_engine_from_profile(tmp_path: Path) -> None:
     (tmp_path / "profiles.yml").write_text(
         "dev:\n  engine: duckdb\n  duckdb: {path: .local/x.duckdb}\n"
-        "pg:\n  engine: postgres\n  postgres: {dsn: 'postgresql://h/db'}\n")
+        "bq:\n  engine: bigquery\n  bigquery: {dataset: d}\n")
     eng = create_engine(resolve_profile(tmp_path, "dev", environ={}).profile)
     try:
         assert isinstance(eng, DuckDBEngine)
@@ -187,8 +187,8 @@ def test_create_engine_from_profile(tmp_path: Path) -> None:
     finally:
         eng.close()
     with pytest.raises(EngineNotInstalledError) as info:
-        create_engine(resolve_profile(tmp_path, "pg", environ={}).profile)
-    assert "pip install 'pytest-fft[postgres]'" in info.value.hint
+        create_engine(resolve_profile(tmp_path, "bq", environ={}).profile)
+    assert "pip install 'pytest-fft[bigquery]'" in info.value.hint
 
 
 # -- a whole fixture project, built for real --------------------------------------------------

@@ -116,7 +116,7 @@ def test_sql_error_line_comes_from_the_engine(tmp_path: Path, load) -> None:
 
 def test_unit_engines_come_from_the_registry() -> None:
     from pytest_fft.engines import create_unit_engine
-    from pytest_fft.errors import EngineNotInstalledError
+    from pytest_fft.errors import EngineNotInstalledError, ProfileError
 
     engine = create_unit_engine("duckdb")
     try:
@@ -124,8 +124,10 @@ def test_unit_engines_come_from_the_registry() -> None:
         assert "t" in engine.existing_relations()
     finally:
         engine.close()
-    with pytest.raises(EngineNotInstalledError, match="unit tests on 'postgres'"):
-        create_unit_engine("postgres")
+    with pytest.raises(EngineNotInstalledError, match="unit tests on 'bigquery'"):
+        create_unit_engine("bigquery")
+    with pytest.raises(ProfileError, match="unit cases on postgres run on a server"):
+        create_unit_engine("postgres")  # no profile: no server to run them on
 
 
 def test_a_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
