@@ -259,8 +259,9 @@ class CliReporter:
             return
         what = "" if count is None else f" · {self._counted(count)}"
         if self.command == "utest":
-            self.console.print(f"[bold]utest[/] {escape(facts['project'])} · private "
-                               f"in-memory schemas{what}")
+            where = ("private in-memory schemas" if facts["engine"] in (None, "DUCK")
+                     else f"private schemas on {facts['engine']}")
+            self.console.print(f"[bold]utest[/] {escape(facts['project'])} · {where}{what}")
             return
         self.console.print(f"[bold]{self.command}[/] {escape(facts['project'])} · env "
                            f"{escape(facts['env'] or '-')} · {facts['engine']}{what}"

@@ -79,18 +79,18 @@ def fft_unit_engine(request: pytest.FixtureRequest) -> Iterator[Any]:
     DuckDB, unique to the case and the process, dropped afterwards).
 
     Precedence of the engine: ``--fft-engine`` (``fft utest --engine``), then the spec's
-    ``engine:``, then DuckDB. Override this fixture in a project's conftest.py to bring your
+    ``engine:``, then the engine of the profile when an env is chosen (``--fft-env``,
+    ``FFT_ACTIVE_ENV``), then DuckDB. Override this fixture in a project's conftest.py to bring your
     own engine object (it must follow ``pytest_fft.engines.Engine``).
     """
     from pytest_fft.engines import create_unit_engine
-    from pytest_fft.engines.registry import DEFAULT_ENGINE
 
-    state = request.config.stash[STATE_KEY]
     case = getattr(request.node, "case", None)
-    engine_name = (state.options.engine or (case.engine if case is not None else None)
-                   or DEFAULT_ENGINE)
+    run = getattr(request.node, "build_run", None)
+    root = Path(run.project.root) if run is not None else Path(request.config.rootpath)
     try:
-        engine = create_unit_engine(engine_name)
+        engine_name, profile = unit_engine(request.config, root, case)
+        engine = create_unit_engine(engine_name, profile)
     except FFTError as exc:
         # Handed to the case, which raises it: a failure of the case with our one-line
         # message, not a fixture-setup error with a traceback.
@@ -98,3 +98,34 @@ def fft_unit_engine(request: pytest.FixtureRequest) -> Iterator[Any]:
         return
     yield engine
     engine.close()
+
+
+_UNIT_PROFILES = pytest.StashKey[dict[tuple[Path, str | None], Any]]()
+
+
+def unit_engine(config: pytest.Config, root: Path, case: Any) -> tuple[str, Any]:
+    """``(engine name, resolved profile or None)`` that the unit cases of ``case``'s project
+    run on (see :func:`fft_unit_engine` for the precedence). A server engine (PostgreSQL)
+    needs the profile: its cases run in private schemas on that server; DuckDB's need
+    none."""
+    import os
+
+    from pytest_fft.engines.registry import DEFAULT_ENGINE, find_engine_spec
+
+    options = config.stash[STATE_KEY].options
+    chosen = options.engine or (case.engine if case is not None else None)
+    if chosen is None and not (options.env or os.environ.get("FFT_ACTIVE_ENV")):
+        return DEFAULT_ENGINE, None
+    spec = find_engine_spec(chosen) if chosen is not None else None
+    if chosen is not None and (spec is None or spec.name == DEFAULT_ENGINE
+                               or spec.engine_class is None):
+        return chosen, None  # embedded, not shipped, a test's own: no profile to read
+    memo = config.stash.setdefault(_UNIT_PROFILES, {})
+    key = (root, spec.name if spec is not None else None)
+    if key not in memo:
+        from pytest_fft.project.profiles import resolve_profile
+
+        memo[key] = resolve_profile(root, options.env, engine=key[1]).profile
+    profile = memo[key]
+    return (profile.engine, profile) if profile.engine != DEFAULT_ENGINE else (DEFAULT_ENGINE,
+                                                                                None)

@@ -21,7 +21,7 @@ def item_facts(item: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "project": run.project.name,
         "env": run.profile.env_name if run.profile is not None else None,
-        "engine": run.engine_abbrev,
+        "engine": item.engine_abbrev if kind == "unit" else run.engine_abbrev,
         "jobs": run.settings.jobs,
         "kind": kind,
     }

@@ -132,11 +132,29 @@ class UnitCaseItem(pytest.Function):
         model = self.build_run.project.models[self.case.model]
         source = model.sql if model.kind == "sql" else model.path.read_text(encoding="utf-8")
         digest = hashlib.sha256()
-        for part in ("utest", self.build_run.project.engine, model.name, source or "",
+        for part in ("utest", self._engine_name(), model.name, source or "",
                      _case_payload(self.case)):
             digest.update(part.encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()
+
+    def _engine_name(self) -> str:
+        """The engine the case runs on (a case that passed on DuckDB may fail on another)."""
+        from pytest_fft.plugin.fixtures import unit_engine
+
+        try:
+            return unit_engine(self.config, Path(self.build_run.project.root), self.case)[0]
+        except FFTError:  # the case reports it when it runs
+            return "?"
+
+    @property
+    def engine_abbrev(self) -> str:
+        """The abbreviation of the engine the case runs on, as per-item output shows it."""
+        from pytest_fft.engines.registry import find_engine_spec
+
+        name = self._engine_name()
+        spec = find_engine_spec(name)
+        return spec.abbrev if spec is not None else name.upper()
 
     def cached_fingerprint(self) -> str | None:
         cache = getattr(self.config, "cache", None)

@@ -130,10 +130,10 @@ def test_a_project_conftest_can_override_the_engine_fixture(pytester: pytest.Pyt
 
 def test_an_unavailable_engine_fails_each_case_in_one_line(pytester: pytest.Pytester,
                                                            project: Path) -> None:
-    result = pytester.runpytest("--fft-engine", "postgres", "-p", "no:cacheprovider")
+    result = pytester.runpytest("--fft-engine", "bigquery", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=4)
     out = result.stdout.str()
-    assert "unit tests on 'postgres' are not available yet" in out
+    assert "unit tests on 'bigquery' are not available yet" in out
     assert "def fft_unit_engine" not in out and "Traceback" not in out
 
 
