@@ -53,7 +53,7 @@ def postgres_server() -> Iterator[Any]:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        skip_engine("postgres", "psycopg is not installed: pip install -e '.[dev]'")
+        skip_engine("postgres", "psycopg is not installed: run scripts/install-dev")
     try:
         server = server_module.start()
     except server_module.NoPostgres as exc:

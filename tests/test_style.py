@@ -2,7 +2,7 @@
 
 Both run as subprocesses from the repository root, so they read its ``pyproject.toml``
 (``[tool.ruff]``, ``[tool.mypy]``) and nothing of the machine's own configuration changes
-the rule set. They come with the ``dev`` extra: ``pip install -e '.[dev]'``.
+the rule set. They come with the ``dev`` extra (``scripts/install-dev`` installs it).
 """
 
 from __future__ import annotations
