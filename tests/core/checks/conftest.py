@@ -1,4 +1,5 @@
-"""Fixtures for the check tests: YAML written to a real file (so lines are real) and DuckDB."""
+"""Fixtures for the check tests: YAML written to a real file (so lines are real), and the
+databases every check type runs on: DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -44,19 +45,42 @@ def one(parse: Callable[[str], tuple[CheckSpec, ...]]) -> Callable[[str], CheckS
     return _one
 
 
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
+class _PostgresConnection:
+    """A psycopg connection with DuckDB's ``execute(sql).fetchall()`` shape, in a schema of
+    its own; the few DuckDB type names the tests write are spelled as PostgreSQL's."""
+
+    def __init__(self, dsn: str, schema: str) -> None:
+        import psycopg
+
+        self._con = psycopg.connect(dsn, autocommit=True)
+        self._con.execute(f'create schema "{schema}"')
+        self._con.execute(f'set search_path to "{schema}"')
+
+    def execute(self, sql: str) -> object:
+        return self._con.execute(sql.replace(" double", " double precision"))
+
+    def close(self) -> None:
+        self._con.close()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def con(request: pytest.FixtureRequest) -> Iterator[object]:
+    """An empty database: DuckDB in memory, or a schema on the suite's PostgreSQL server."""
+    if request.param == "postgres":
+        connection: object = _PostgresConnection(*request.getfixturevalue("pg_schema"))
+    else:
+        connection = duckdb.connect()
     yield connection
-    connection.close()
+    connection.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def run(con: duckdb.DuckDBPyConnection) -> Callable[[CheckSpec], CheckOutcome]:
-    """Run a check's query on the in-memory DuckDB (it must return one row) and judge it."""
+def run(con: object) -> Callable[[CheckSpec], CheckOutcome]:
+    """Run a check's query on ``con``'s database (it must return one row) and judge it."""
+    dialect = dialect_for("postgres" if isinstance(con, _PostgresConnection) else "duckdb")
 
     def _run(spec: CheckSpec) -> CheckOutcome:
-        rows = con.execute(check_sql(spec, dialect_for("duckdb"))).fetchall()
+        rows = con.execute(check_sql(spec, dialect)).fetchall()  # type: ignore[attr-defined]
         assert len(rows) == 1, rows
         return evaluate(spec, rows[0])
 

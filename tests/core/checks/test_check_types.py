@@ -1,4 +1,5 @@
-"""Every check type against small in-memory DuckDB tables: one passing, one failing, exact text."""
+"""Every check type against small tables on DuckDB and PostgreSQL: one passing, one failing,
+exact text."""
 
 from __future__ import annotations
 
@@ -112,7 +113,7 @@ def test_freshness(con, one, run) -> None:
                    "max_delay_minutes: 60}")),
            "empty.updated_at has no values", minutes=None)
     failed(run(one("{type: freshness, table: events, column: updated_at, "
-                   "max_delay_minutes: 60, where: 'updated_at < now() - interval 1 day'}")),
+                   "max_delay_minutes: 60, where: \"updated_at < now() - interval '1 day'\"}")),
            "events.updated_at is 4320.0 minutes old, max_delay_minutes 60")
 
 
