@@ -172,3 +172,20 @@ def test_a_server_that_cannot_be_reached_is_one_line_without_the_password(
     assert f"cannot connect to PostgreSQL at analyst@127.0.0.1:{port}/warehouse" in result.output
     assert "is the server running" in result.output
     assert "s3cr3t-pw" not in result.output and "Traceback" not in result.output
+
+
+def test_the_password_of_the_dsn_is_in_no_output_artifact_or_cache(
+        project: Path, pg: dict[str, str], run_fft: Callable[..., Any]) -> None:
+    # The suite's server trusts loopback: a password in the DSN is accepted and not checked.
+    secret = "Sup3r-Secret-pw"
+    env = {**pg, "FF_PG_DSN": pg["FF_PG_DSN"].replace("postgresql://postgres@",
+                                                      f"postgresql://postgres:{secret}@")}
+    outputs = [run_fft("seed", str(project), "--env", "stg", "-v", env=env),
+               run_fft("run", str(project), "--env", "stg", "-vv", env=env),
+               run_fft("test", str(project), "--env", "stg", env=env),
+               run_fft("dag", str(project), "--env", "stg", "--html", env=env),
+               run_fft("utest", str(project), "--env", "stg_utest", env=env)]
+    assert [o.returncode for o in outputs] == [0, 0, 0, 0, 0], [o.output for o in outputs]
+    assert not [o.output for o in outputs if secret in o.output]
+    written = [p for p in project.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    assert written == []
