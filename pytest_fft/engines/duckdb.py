@@ -55,13 +55,17 @@ class DuckDBEngine:
                                               ThreadInterrupt})
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
-                 wait: float = 0.0, read_only: bool = False, _shared: Any = None) -> None:
+                 catalog: str | None = None, wait: float = 0.0, read_only: bool = False,
+                 _shared: Any = None) -> None:
         import duckdb
 
         self._duckdb = duckdb
         self.path = path
         self.persistent = path != ":memory:"
         self.schema = schema
+        # The database's name in SQL: ``catalog`` attaches the file under that name;
+        # without it, the file's own (its stem). None: a scratch engine (never qualified).
+        self.catalog: str | None = catalog or None
         self._local = threading.local()
         self._cursors: list[Any] = []
         self._by_thread: dict[int, Any] = {}  # thread ident -> its cursor
@@ -78,6 +82,8 @@ class DuckDBEngine:
             _make_folder_of(path)
         self._con = self._connect(path, wait, read_only)
         try:
+            if self.catalog is None:
+                self.catalog = str(self._con.execute("select current_database()").fetchone()[0])
             self._use_schema(schema, create=not read_only)
         except BaseException:
             self._con.close()
@@ -85,13 +91,17 @@ class DuckDBEngine:
 
     def _use_schema(self, schema: str | None, *, create: bool) -> None:
         """Make ``schema`` the target of unqualified names (created first unless ``create``
-        is false: a read-only engine only reads, so the schema must exist)."""
+        is false: a read-only engine only reads, so the schema must exist). Both statements
+        name the catalog too: a schema named like the database (``analytics.duckdb`` with
+        ``db_schema: analytics``) is otherwise an "Ambiguous reference to catalog or schema"
+        once it exists."""
         if not schema:
+            self._use(self._con)
             return
         try:
             if create:
-                self._con.execute(f"create schema if not exists {quote_ident(schema)}")
-            _set_schema(self._con, schema)
+                self._con.execute(f"create schema if not exists {self._qualified_schema()}")
+            self._use(self._con)
         except self._duckdb.Error as exc:
             from pytest_fft.errors import ProfileError
 
@@ -106,9 +116,35 @@ class DuckDBEngine:
     @classmethod
     def from_profile(cls, profile: Any, *, wait: float = 0.0,
                      read_only: bool = False) -> DuckDBEngine:
-        """The engine of a duckdb profile (``profile.duckdb.path`` / ``db_schema``)."""
-        return cls(profile.duckdb.path, schema=profile.duckdb.db_schema, wait=wait,
+        """The engine of a duckdb profile (``profile.duckdb.path`` / ``db_schema`` /
+        ``catalog``)."""
+        return cls(profile.duckdb.path, schema=profile.duckdb.db_schema,
+                   catalog=getattr(profile.duckdb, "catalog", None), wait=wait,
                    read_only=read_only)
+
+    def _qualified_schema(self) -> str:
+        """The target schema, quoted, with its catalog: ``"analytics"."analytics"``."""
+        schema = quote_ident(self.schema or "main")
+        return f"{quote_ident(self.catalog)}.{schema}" if self.catalog else schema
+
+    def _use(self, cur: Any) -> None:
+        """Point ``cur``'s unqualified names at the catalog and schema (each cursor has its
+        own; a new one starts in the host database's ``main``)."""
+        if self.catalog is not None:
+            cur.execute(f"use {self._qualified_schema()}")
+        elif self.schema:
+            _set_schema(cur, self.schema)
+
+    def _full_name(self, relation: str) -> str:
+        """``relation`` quoted in full, ``"catalog"."schema"."name"``: an unqualified name is
+        in the target schema, ``schema.name`` in the catalog. Every statement of the engine
+        names its relations so, which no schema named like the database can make ambiguous."""
+        parts = relation.split(".")
+        if len(parts) == 1:
+            return f"{self._qualified_schema()}.{quote_ident(parts[0])}"
+        if len(parts) == 2 and self.catalog is not None:
+            parts = [self.catalog, *parts]
+        return ".".join(quote_ident(part) for part in parts)
 
     @staticmethod
     def warehouse_exists(profile: Any) -> bool:
@@ -129,7 +165,7 @@ class DuckDBEngine:
         said = False
         while True:
             try:
-                con = self._duckdb.connect(path, read_only=read_only)
+                con = self._open(path, read_only)
                 break
             except self._duckdb.Error as exc:
                 locked = isinstance(exc, self._duckdb.IOException) and "lock" in str(exc).lower()
@@ -141,15 +177,31 @@ class DuckDBEngine:
                     continue
                 if not locked and _is_file(path) and _not_a_database(exc):
                     raise _not_a_database_error(path) from exc
+                as_catalog = f" as catalog {self.catalog!r}" if self.catalog else ""
                 raise ProfileError(
-                    f"cannot open DuckDB database {path}: {exc}",
+                    f"cannot open DuckDB database {path}{as_catalog}: {exc}",
                     hint="another process is building into it; let it finish, or pass "
                          "--wait SECONDS (--fft-wait) to wait for it"
-                    if locked else "check the duckdb path of the profile (or FF_DUCKDB_PATH)",
+                    if locked else "check the duckdb path of the profile (or FF_DUCKDB_PATH)"
+                    + (" and its catalog (or FF_DUCKDB_CATALOG)" if self.catalog else ""),
                 ) from exc
-        if _is_file(path) and _stored_nowhere(con):
+        if _is_file(path) and _stored_nowhere(con, self.catalog):
             con.close()
             raise _not_a_database_error(path)
+        return con
+
+    def _open(self, path: str, read_only: bool) -> Any:
+        """A connection to ``path``; with a catalog, an in-memory host that attaches the
+        database under the catalog's name (how DuckDB gives a database another name)."""
+        if self.catalog is None:
+            return self._duckdb.connect(path, read_only=read_only)
+        con = self._duckdb.connect(":memory:")
+        try:
+            mode = " (read_only)" if read_only else ""
+            con.execute(f"attach ? as {quote_ident(self.catalog)}{mode}", [path])
+        except BaseException:
+            con.close()
+            raise
         return con
 
     @classmethod
@@ -170,8 +222,7 @@ class DuckDBEngine:
                     _set_schema(self._con, self.schema or "main")
                     self._schema_created = True
             cur = self._con.cursor()
-            if self.schema:
-                _set_schema(cur, self.schema)
+            self._use(cur)
             self._local.cursor = cur
             with self._lock:
                 self._cursors.append(cur)
@@ -217,7 +268,7 @@ class DuckDBEngine:
         self._refuse_audit_table(relation)
         kind = "view" if materialized == "view" else "table"
         # One line with the SELECT's first: DuckDB's "LINE n" is then the SELECT's line n.
-        statement = f"create or replace {kind} {quote_relation(relation)} as {select_sql}"
+        statement = f"create or replace {kind} {self._full_name(relation)} as {select_sql}"
         return self._replace(relation, kind, statement)
 
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
@@ -231,7 +282,7 @@ class DuckDBEngine:
                 kind = "table"
             return self._replace(
                 relation, kind,
-                f"create or replace table {quote_relation(relation)} as select * from {alias}",
+                f"create or replace table {self._full_name(relation)} as select * from {alias}",
             )
         finally:
             cur.unregister(alias)
@@ -251,7 +302,7 @@ class DuckDBEngine:
             # The relation exists as the other kind (table <-> view): drop and create together.
             other = "table" if kind == "view" else "view"
             rows = self._replace_once(cur, statement, params, check,
-                                      drop=f"drop {other} if exists {quote_relation(relation)}")
+                                      drop=f"drop {other} if exists {self._full_name(relation)}")
         if kind == "table" and rows and rows[0] and isinstance(rows[0][0], int):
             return int(rows[0][0])
         return None
@@ -329,7 +380,7 @@ class DuckDBEngine:
 
     def read_frame(self, relation: str) -> Any:
         # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
-        return _arrow_table(self._cursor().sql(f"select * from {quote_relation(relation)}")
+        return _arrow_table(self._cursor().sql(f"select * from {self._full_name(relation)}")
                             ).to_pandas()
 
     def is_frame(self, value: Any) -> bool:
@@ -352,8 +403,8 @@ class DuckDBEngine:
         else:
             layout = csv_layout(path)
             reader, params = f"read_csv(?, {_CSV_OPTIONS})", [path, layout.delimiter]
-            check = _matches(layout, relation)
-        statement = f"create or replace table {quote_relation(relation)} as select * from {reader}"
+            check = _matches(layout, self._full_name(relation))
+        statement = f"create or replace table {self._full_name(relation)} as select * from {reader}"
         try:
             return self._replace(relation, "table", statement, params, check)
         except self._duckdb.Error as exc:
@@ -385,8 +436,7 @@ class DuckDBEngine:
         statement (a timeout, a stop) that found it finished must not land on them."""
         with self._lock:
             cur = self._con.cursor()
-        if self.schema:
-            _set_schema(cur, self.schema)
+        self._use(cur)
         try:
             self._write_audit_rows(cur, built)
         finally:
@@ -570,11 +620,11 @@ def _not_a_database(exc: BaseException) -> bool:
     return "not a valid DuckDB database" in text or "in-memory database in read-only" in text
 
 
-def _stored_nowhere(con: Any) -> bool:
-    """Whether the open database keeps nothing on disk: DuckDB opened a data file (CSV,
-    Parquet, ...) as a database in memory."""
+def _stored_nowhere(con: Any, catalog: str | None = None) -> bool:
+    """Whether the open database (``catalog``, or the current one) keeps nothing on disk:
+    DuckDB opened a data file (CSV, Parquet, ...) as a database in memory."""
     row = con.execute("select path from duckdb_databases() where database_name = "
-                      "current_database()").fetchone()
+                      "coalesce(?, current_database())", [catalog]).fetchone()
     return row is not None and row[0] is None
 
 
@@ -596,12 +646,13 @@ _CSV_OPTIONS = ("header = true, delim = ?, quote = '\"', escape = '\"', skip = 0
                 "ignore_errors = false, sample_size = -1")
 
 
-def _matches(layout: CsvLayout, relation: str) -> Callable[[Any, list[tuple[Any, ...]]], None]:
-    """A check that the loaded table has the layout's columns and rows."""
+def _matches(layout: CsvLayout, full_name: str) -> Callable[[Any, list[tuple[Any, ...]]], None]:
+    """A check that the loaded table (``full_name``, quoted) has the layout's columns and
+    rows."""
 
     def check(cur: Any, rows: list[tuple[Any, ...]]) -> None:
         loaded = rows[0][0] if rows and rows[0] else 0
-        description = cur.execute(f"select * from {quote_relation(relation)} limit 0").description
+        description = cur.execute(f"select * from {full_name} limit 0").description
         _check_layout(layout, [str(column[0]) for column in description], loaded)
 
     return check

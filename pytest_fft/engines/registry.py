@@ -120,7 +120,8 @@ _DUCKDB = EngineSpec(
         regex_template="regexp_matches({expr}, {pattern})",
         minutes_template="(epoch(current_timestamp) - epoch(cast({ts} as timestamptz))) / 60.0",
     ),
-    env_overrides=(("FF_DUCKDB_PATH", "path"), ("FF_DUCKDB_SCHEMA", "db_schema")),
+    env_overrides=(("FF_DUCKDB_PATH", "path"), ("FF_DUCKDB_SCHEMA", "db_schema"),
+                   ("FF_DUCKDB_CATALOG", "catalog")),
 )
 
 _POSTGRES = EngineSpec(
@@ -148,7 +149,8 @@ _BIGQUERY = EngineSpec(
         string_type="string", backslash_strings=True,
     ),
     env_overrides=(("FF_BQ_PROJECT", "project"), ("FF_BQ_DATASET", "dataset"),
-                   ("FF_BQ_LOCATION", "location"), ("FF_BQ_USE_BIGFRAMES", "use_bigframes")),
+                   ("FF_BQ_LOCATION", "location"), ("FF_BQ_USE_BIGFRAMES", "use_bigframes"),
+                   ("FF_BQ_ALLOW_CREATE_DATASET", "allow_create_dataset")),
     setting_extras=(("use_bigframes", "bigframes"),),
 )
 
@@ -165,8 +167,12 @@ _SPARK = EngineSpec(
         ),
         string_type="string", backslash_strings=True,
     ),
-    env_overrides=(("FF_SPARK_MASTER", "master"), ("FF_DBR_DATABASE", "database"),
-                   ("FF_DBR_TABLE_FORMAT", "table_format")),
+    # FF_DBR_MASTER / FF_DBR_APPNAME are older spellings: listed first, so FF_SPARK_* wins.
+    env_overrides=(("FF_DBR_MASTER", "master"), ("FF_SPARK_MASTER", "master"),
+                   ("FF_DBR_APPNAME", "app_name"), ("FF_SPARK_APP_NAME", "app_name"),
+                   ("FF_DBR_WAREHOUSE_DIR", "warehouse_dir"),
+                   ("FF_DBR_ENABLE_HIVE", "use_hive_metastore"),
+                   ("FF_DBR_DATABASE", "database"), ("FF_DBR_TABLE_FORMAT", "table_format")),
 )
 
 _SNOWFLAKE = EngineSpec(
@@ -183,8 +189,8 @@ _SNOWFLAKE = EngineSpec(
     ),
     env_overrides=(("FF_SF_ACCOUNT", "account"), ("FF_SF_USER", "user"),
                    ("FF_SF_PASSWORD", "password"), ("FF_SF_WAREHOUSE", "warehouse"),
-                   ("FF_SF_DATABASE", "database"), ("FF_SF_SCHEMA", "schema"),
-                   ("FF_SF_ROLE", "role")),
+                   ("FF_SF_DATABASE", "database"), ("FF_SF_SCHEMA", "db_schema"),
+                   ("FF_SF_ROLE", "role"), ("FF_SF_ALLOW_CREATE_SCHEMA", "allow_create_schema")),
 )
 
 #: Every engine by its profile name, in the order profiles.yml documents them.

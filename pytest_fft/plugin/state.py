@@ -5,6 +5,7 @@ Kept in ``config.stash[STATE_KEY]``; every other module of the plugin reads it f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,12 +84,17 @@ class FFTState:
 
     def _load(self, root: Path) -> BuildRun:
         from pytest_fft.engines.registry import DEFAULT_ENGINE
+        from pytest_fft.plugin.environment import export_dotenv
+        from pytest_fft.project.dotenv import effective_environment
         from pytest_fft.project.parse_cache import ParseCache, load_project_cached
         from pytest_fft.project.profile_snapshot import resolve_profile_cached
         from pytest_fft.run.cache_policy import CachePolicy
         from pytest_fft.run.cache_store import PytestCacheStore
         from pytest_fft.run.session import BuildRun, BuildSettings
 
+        # The .env files' values, for Python models and macros as for the profile.
+        layered = effective_environment(root, self.options.env)
+        export_dotenv(self.config, layered.loaded)
         # Unit cases run on private in-memory engines: a run of only those needs no profile
         # (so plain `pytest` works before profiles.yml has the env).
         profile = None
@@ -97,12 +103,17 @@ class FFTState:
         parse_cache = ParseCache.in_pytest_cache(cache) if cache is not None else None
         if self.options.needs_warehouse:
             profile = resolve_profile_cached(root, self.options.env, engine=self.options.engine,
-                                             cache=parse_cache)
+                                             cache=parse_cache, layered=layered)
             engine = profile.engine
+            profile_vars = profile.vars
+        else:
+            profile_vars = _profile_vars(root, layered, self.options.engine, parse_cache)
+        # var(): project.yml < the profile's vars < --vars.
+        vars_ = {**profile_vars, **(self.options.vars or {})} or self.options.vars
         # --fft-cache off and --fft-rebuild promise a fresh build: the project is rendered
         # again too (a render may read what the parse cache cannot see).
         project, parse_key = load_project_cached(
-            root, parse_cache, _load_project, engine=engine, vars=self.options.vars,
+            root, parse_cache, _load_project, engine=engine, vars=vars_,
             refresh=self.options.cache == "off" or bool(self.options.rebuild))
         from pytest_fft.run import gc_policy
 
@@ -141,6 +152,25 @@ def _warn_unmatched_rebuilds(project: Any, globs: tuple[str, ...]) -> None:
                 f"--fft-rebuild {glob!r} matches no seed or model of {project.config.name}; "
                 "it rebuilds nothing (globs match node names such as users.ff or 'mart_*')"),
                 stacklevel=2)
+
+
+def _profile_vars(root: Path, layered: Any, engine: str | None, parse_cache: Any
+                  ) -> Mapping[str, Any]:
+    """The ``vars:`` of the env's profile in a session that needs no profile (unit cases
+    only), so models render with the same var() values as in a build; nothing when the
+    profile has none or cannot be resolved (the session needs no warehouse)."""
+    try:
+        if b"vars" not in (root / "profiles.yml").read_bytes():
+            return {}
+    except OSError:
+        return {}
+    from pytest_fft.project.profile_snapshot import resolve_profile_cached
+
+    try:
+        return resolve_profile_cached(root, layered.env_name, engine=engine, cache=parse_cache,
+                                      layered=layered).vars
+    except FFTError:
+        return {}
 
 
 def _load_project(root: Path, **kwargs: Any) -> Any:

@@ -3,15 +3,19 @@
 Validating ``profiles.yml`` takes pydantic, and importing pydantic and building the profile
 classes is a tenth of a second that every command paid. A run only reads the profile's
 values, so the validated profile is kept in the parse cache as plain data, keyed by everything
-:func:`~pytest_fft.project.profiles.resolve_profile` reads: the content of ``profiles.yml``, the env
-name, ``FFT_ACTIVE_ENV``, every ``FF_*`` variable, the engine override and the project folder.
-Any change validates again.
+:func:`~pytest_fft.project.profiles.resolve_profile` reads: the content of ``profiles.yml``,
+the env name, the engine override, the project folder, and from the *effective* environment
+(the process environment over the ``.env`` files, :mod:`~pytest_fft.project.dotenv`) every
+``FF_*`` variable, ``FFT_ACTIVE_ENV`` and each variable an ``env()`` call of ``profiles.yml``
+names. When a call names its variable with anything but a string literal, the render may
+read any variable, and the key covers the whole effective environment. Editing a ``.env``
+file changes the effective environment, so it validates again; any change does.
 
 Secrets are never written. A setting that is one, or holds one (a ``password``, a ``token``,
 a DSN with a password, ``md:db?motherduck_token=...``; see :mod:`pytest_fft.redact`), is
-kept as where it came from (the ``FF_*`` variable, or its place in ``profiles.yml``) and a
-keyed hash of its value; a run reads it from there again and checks the hash. Whatever does
-not check out validates the profile again.
+kept as where it came from (the variable that gave it, ``FF_*`` or one an ``env()`` call
+read, or its place in ``profiles.yml``) and a keyed hash of its value; a run reads it from
+there again and checks the hash. Whatever does not check out validates the profile again.
 """
 
 from __future__ import annotations
@@ -19,25 +23,33 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pytest_fft._version import __version__
+from pytest_fft.engines.registry import ENGINES
+from pytest_fft.errors import ProfileError
+from pytest_fft.project.dotenv import EffectiveEnvironment, effective_environment
 from pytest_fft.project.resolved_profile import ResolvedProfile
 from pytest_fft.redact import MASK, is_secret_key, redact, remember_in, secret_parts
 
 __all__ = ["ProfileView", "ResolvedProfile", "resolve_profile_cached"]
 
 
+SNAPSHOT_FORMAT = "2"  # bump when what a snapshot holds changes (2: catalog, vars, .env)
+
+
 class ProfileView:
-    """A validated profile's values as read-only attributes (``view.duckdb.path``)."""
+    """A validated profile's values as read-only attributes (``view.duckdb.path``).
+
+    The engine's settings block is a view too; mappings inside it (``extra_conf``) and the
+    ``vars`` block stay mappings, as on the validated profile."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         for key, value in data.items():
-            object.__setattr__(self, key,
-                               ProfileView(value) if isinstance(value, Mapping) else value)
+            block = isinstance(value, Mapping) and key in ENGINES
+            object.__setattr__(self, key, ProfileView(value) if block else value)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("a profile is read-only")
@@ -59,19 +71,33 @@ class ProfileView:
         return f"ProfileView({shown!r})"
 
 
-def _key(project_dir: Path, env_name: str | None, environ: Mapping[str, str],
-         engine: str | None) -> str:
+def _key(project_dir: Path, layered: EffectiveEnvironment, engine: str | None) -> str:
     try:
         text = (project_dir / "profiles.yml").read_bytes()
     except OSError:
         text = b"\0absent"
-    inputs = {"version": __version__, "dir": str(project_dir.resolve()), "env": env_name,
-              "engine": engine,
+    environ = layered.values
+    names = _variables_read(text)
+    inputs = {"version": __version__, "format": SNAPSHOT_FORMAT,
+              "dir": str(project_dir.resolve()), "env": layered.env_name,
+              "env_source": layered.env_source, "engine": engine,
               "environ": {k: v for k, v in sorted(environ.items())
-                          if k.startswith("FF_") or k == "FFT_ACTIVE_ENV"}}
+                          if names is None or k.startswith("FF_") or k == "FFT_ACTIVE_ENV"
+                          or k in names},
+              "unset": sorted(name for name in names or () if name not in environ)}
     digest = hashlib.blake2b(json.dumps(inputs, sort_keys=True).encode(), digest_size=20)
     digest.update(text)
     return digest.hexdigest()  # the cache keeps only a keyed hash of it (ParseCache.load_entry)
+
+
+def _variables_read(text: bytes) -> frozenset[str] | None:
+    """The variables the render of ``profiles.yml`` reads (see profile_template); an empty
+    set when the file has no Jinja, without importing anything."""
+    if b"{{" not in text and b"{%" not in text and b"{#" not in text:
+        return frozenset()
+    from pytest_fft.project.profile_template import variables_read
+
+    return variables_read(text.decode("utf-8", "replace"))
 
 
 KeyPath = tuple[str, ...]  # keys from the profile's top down to one setting
@@ -79,23 +105,29 @@ Source = tuple[str, ...]  # ("env", "FF_SF_PASSWORD") or ("yml",)
 
 
 def resolve_profile_cached(project_dir: Path, env_name: str | None, *, engine: str | None,
-                           cache: Any, environ: Mapping[str, str] | None = None
-                           ) -> ResolvedProfile:
+                           cache: Any, environ: Mapping[str, str] | None = None,
+                           layered: EffectiveEnvironment | None = None) -> ResolvedProfile:
     """:func:`~pytest_fft.project.profiles.resolve_profile`, with its result as a
     :class:`ProfileView` from ``cache`` (a ParseCache, or None) while nothing it depends on
-    changed. Errors are never kept: an invalid profile is validated, and reported, every time."""
-    environ = os.environ if environ is None else environ
-    key = _key(project_dir, env_name, environ, engine)
+    changed. Errors are never kept: an invalid profile is validated, and reported, every time.
+
+    ``environ`` is the process environment (default: ``os.environ`` without what pytest-fft
+    loaded into it); ``layered``, when the caller worked it out already, the effective
+    environment (``env_name`` and ``environ`` are then not read)."""
+    if layered is None:
+        layered = effective_environment(project_dir, env_name, environ)
+    key = _key(project_dir, layered, engine)
     entry = f"profile:{project_dir.resolve()}"
     found = cache.load_entry(entry, key, _is_snapshot) if cache is not None else None
-    resolved = _from_snapshot(found, project_dir, environ, cache) if found is not None else None
+    resolved = (_from_snapshot(found, project_dir, layered, cache)
+                if found is not None else None)
     if resolved is None:
-        from pytest_fft.project.profiles import resolve_profile
+        from pytest_fft.project.profiles import resolve_layered
 
-        full = resolve_profile(project_dir, env_name, environ=environ, engine=engine)
+        full = resolve_layered(project_dir, layered, engine=engine)
         env, data = full.env_name, full.profile.model_dump()
         if cache is not None:
-            cache.save_entry(entry, key, _snapshot(env, data, environ, cache))
+            cache.save_entry(entry, key, _snapshot(env, data, project_dir, layered, cache))
         resolved = env, data
     env, data = resolved
     remember_in(data)
@@ -116,35 +148,45 @@ def _secret_paths(data: Mapping[str, Any], prefix: KeyPath = ()) -> list[KeyPath
     return found
 
 
-def _snapshot(env: str, data: dict[str, Any], environ: Mapping[str, str], cache: Any
-              ) -> tuple[str, dict[str, Any], tuple[tuple[KeyPath, Source, str], ...]]:
+def _snapshot(env: str, data: dict[str, Any], project_dir: Path, layered: EffectiveEnvironment,
+              cache: Any) -> tuple[str, dict[str, Any], tuple[tuple[KeyPath, Source, str], ...]]:
     """What is kept of a validated profile: its data with every secret left out (None), and
     for each secret where it came from and a keyed hash of it."""
     from pytest_fft.project.profiles import env_override_var
 
+    environ = layered.values
+    try:
+        read = _variables_read((project_dir / "profiles.yml").read_bytes()) or frozenset()
+    except OSError:
+        read = frozenset()
     blanked = copy.deepcopy(data)
     refs = []
     for path in _secret_paths(data):
         value = _at(data, path)
-        var = env_override_var(path) if len(path) == 2 else None
-        source: Source = ("env", var) if var is not None and var in environ else ("yml",)
+        override = env_override_var(path) if len(path) == 2 else None
+        # The variable that gave the value: its FF_* override, else one env() read.
+        candidates = [override] if override is not None else []
+        candidates += sorted(read)
+        var = next((name for name in candidates if environ.get(name) == value), None)
+        source: Source = ("env", var) if var is not None else ("yml",)
         refs.append((path, source, cache.digest(value)))
         _at(blanked, path[:-1])[path[-1]] = None
     return env, blanked, tuple(refs)
 
 
-def _from_snapshot(found: Any, project_dir: Path, environ: Mapping[str, str], cache: Any
+def _from_snapshot(found: Any, project_dir: Path, layered: EffectiveEnvironment, cache: Any
                    ) -> tuple[str, dict[str, Any]] | None:
     """The profile's data again, with each secret read from where it came from; None when
     one cannot be read or is not the one the snapshot was made with."""
     env, blanked, refs = found
+    environ = layered.values
     data = copy.deepcopy(blanked)
     raw: Any = None
     for path, source, digest in refs:
         if source[0] == "env":
             value = environ.get(source[1])
         else:
-            raw = _read_profiles(project_dir) if raw is None else raw
+            raw = _read_profiles(project_dir, environ) if raw is None else raw
             value = _get(raw, (env, *path))
         if not isinstance(value, str) or cache.digest(value) != digest:
             return None
@@ -152,14 +194,20 @@ def _from_snapshot(found: Any, project_dir: Path, environ: Mapping[str, str], ca
     return env, data
 
 
-def _read_profiles(project_dir: Path) -> Any:
+def _read_profiles(project_dir: Path, environ: Mapping[str, str]) -> Any:
+    """``profiles.yml`` parsed (rendered first when it holds Jinja); {} when unreadable."""
     import yaml
 
     try:
         text = (project_dir / "profiles.yml").read_text(encoding="utf-8")
+        if _variables_read(text.encode()) != frozenset():
+            from pytest_fft.project.profile_template import render_profiles
+
+            text = render_profiles(text, path=project_dir / "profiles.yml",
+                                   project_dir=project_dir, environ=environ).text
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ProfileError):
+        return {}  # validated again, which reports what is wrong
 
 
 def _get(data: Any, path: KeyPath) -> Any:

@@ -1,137 +1,64 @@
-"""Engine profiles: ``profiles.yml`` plus ``FF_*`` overrides plus command-line flags.
+"""Engine profiles: ``profiles.yml``, ``.env`` files, ``FF_*`` variables and flags, resolved.
 
-A profile is one member of a pydantic discriminated union keyed by ``engine``::
+Priority, lowest to highest: ``profiles.yml`` (rendered with Jinja first,
+:mod:`~pytest_fft.project.profile_template`) < ``.env`` files < the process environment's
+``FF_*`` variables < flags (``--fft-engine``). The ``.env`` layers and the process
+environment together are the *effective environment* (:mod:`~pytest_fft.project.dotenv`):
+``env()`` in ``profiles.yml`` and the ``FF_*`` overrides both read it.
 
-    dev:
-      engine: duckdb
-      duckdb: {path: .local/demo.duckdb}
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as folder:
+...     resolve_profile(folder, "ci", environ={"FF_DUCKDB_PATH": ":memory:"}).profile.duckdb.path
+':memory:'
 
-Priority, lowest to highest: ``profiles.yml`` < ``FF_*`` environment variables < flags
-(``--fft-engine``). An env name that ``profiles.yml`` does not define is an error listing
-the ones it does; there is no silent fallback.
+An env name that ``profiles.yml`` does not define is an error listing the ones it does;
+there is no silent fallback. The keys of each engine are in
+:mod:`~pytest_fft.project.profile_models`; an unknown one is an error naming the file, the
+profile, the key and its line, with the closest known key.
 
-A profile's secrets (passwords, tokens, a DSN's password) are remembered by
-:mod:`pytest_fft.redact`, so no message shows them, and a profile's ``repr`` masks them.
+A profile's secrets (passwords, tokens, a DSN's password), wherever they came from, are
+remembered by :mod:`pytest_fft.redact`, so no message shows them.
 """
 
 from __future__ import annotations
 
-import os
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from pytest_fft.engines.registry import ENGINES as ENGINE_SPECS
 from pytest_fft.errors import ProfileError
+from pytest_fft.project.dotenv import DEFAULT_ENV, EffectiveEnvironment, effective_environment
+from pytest_fft.project.profile_models import MEMBERS, Profile, keys_of, settings_class
+from pytest_fft.project.profile_template import render_profiles
 from pytest_fft.project.resolved_profile import ResolvedProfile
-from pytest_fft.project.yaml_io import line_of, load_yaml
-from pytest_fft.redact import MASK, is_secret_key, redact, remember_in
+from pytest_fft.project.yaml_io import line_of, load_yaml_text
+from pytest_fft.redact import redact, remember_in
 
-DEFAULT_ENV = "dev"
+__all__ = ["DEFAULT_ENV", "ENGINES", "Profile", "read_profiles", "resolve_layered",
+           "resolve_profile", "validate_profile"]
 
-
-class _Strict(BaseModel):
-    # defer_build: a profile class gets its validator when first used, so a run pays for
-    # its own engine's only (building all of them was a third of this module's import).
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    def __repr_args__(self) -> Any:  # secrets masked: a repr ends up in messages and logs
-        for name, value in super().__repr_args__():
-            if name is not None and is_secret_key(name) and value not in (None, ""):
-                yield name, MASK
-            else:
-                yield name, redact(value) if isinstance(value, str) else value
-
-
-class DuckDBSettings(_Strict):
-    path: str = ":memory:"
-    db_schema: str | None = None
-
-
-class PostgresSettings(_Strict):
-    dsn: str
-    db_schema: str = "public"
-
-
-class BigQuerySettings(_Strict):
-    project: str | None = None
-    dataset: str
-    location: str | None = None
-    use_bigframes: bool = False
-
-
-class DatabricksSparkSettings(_Strict):
-    master: str = "local[*]"
-    app_name: str = "pytest-fft"
-    database: str | None = None
-    warehouse_dir: str | None = None
-    table_format: str | None = None
-    extra_conf: dict[str, str] | None = None
-
-
-class SnowflakeSnowparkSettings(_Strict):
-    account: str
-    user: str
-    password: str | None = None
-    warehouse: str | None = None
-    database: str
-    db_schema: str = Field(alias="schema", default="PUBLIC")
-    role: str | None = None
-
-
-class DuckDBProfile(_Strict):
-    engine: Literal["duckdb"]
-    duckdb: DuckDBSettings = DuckDBSettings()
-
-
-class PostgresProfile(_Strict):
-    engine: Literal["postgres"]
-    postgres: PostgresSettings
-
-
-class BigQueryProfile(_Strict):
-    engine: Literal["bigquery"]
-    bigquery: BigQuerySettings
-
-
-class DatabricksSparkProfile(_Strict):
-    engine: Literal["databricks_spark"]
-    databricks_spark: DatabricksSparkSettings = DatabricksSparkSettings()
-
-
-class SnowflakeSnowparkProfile(_Strict):
-    engine: Literal["snowflake_snowpark"]
-    snowflake_snowpark: SnowflakeSnowparkSettings
-
-
-Profile = Annotated[
-    DuckDBProfile | PostgresProfile | BigQueryProfile | DatabricksSparkProfile
-    | SnowflakeSnowparkProfile,
-    Field(discriminator="engine"),
-]
 ENGINES = tuple(ENGINE_SPECS)  # the registry's engine names
-# The profile class of each engine; a test holds it to the registry.
-_MEMBERS: dict[str, type[_Strict]] = {
-    "duckdb": DuckDBProfile, "postgres": PostgresProfile, "bigquery": BigQueryProfile,
-    "databricks_spark": DatabricksSparkProfile, "snowflake_snowpark": SnowflakeSnowparkProfile,
+_MEMBERS = MEMBERS  # the name the registry's test reads
+
+# FF_* variable -> (engine block, key) it overrides, from the registry.
+_ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    var: (spec.name, key) for spec in ENGINE_SPECS.values() for var, key in spec.env_overrides
 }
+_DOCS_HINT = "see docs/profiles.md for the keys of each engine"
 
 
 def validate_profile(data: Mapping[str, Any]) -> Any:
     """``data`` as a member of :data:`Profile`: the member its ``engine`` names, validated
     alone; anything else through the whole union, for pydantic's message about the tag."""
     engine = data.get("engine")
-    member = _MEMBERS.get(engine) if isinstance(engine, str) else None
+    member = MEMBERS.get(engine) if isinstance(engine, str) else None
     if member is not None:
         return member.model_validate(data)
     return TypeAdapter(Profile).validate_python(data)
-
-# FF_* variable -> (engine block, key) it overrides, from the registry.
-_ENV_OVERRIDES: dict[str, tuple[str, str]] = {
-    var: (spec.name, key) for spec in ENGINE_SPECS.values() for var, key in spec.env_overrides
-}
 
 
 def env_override_var(setting: tuple[str, ...]) -> str | None:
@@ -139,16 +66,31 @@ def env_override_var(setting: tuple[str, ...]) -> str | None:
     return next((var for var, where in _ENV_OVERRIDES.items() if where == setting), None)
 
 
-def read_profiles(project_dir: Path) -> Mapping[str, Any]:
+def read_profiles(project_dir: Path, environ: Mapping[str, str] | None = None
+                  ) -> Mapping[str, Any]:
+    """``profiles.yml`` of ``project_dir``, rendered (``env()`` reads ``environ``, by
+    default the effective environment of the default env) and parsed; ``{}`` without one."""
+    if environ is None:
+        environ = effective_environment(Path(project_dir)).values
+    return _read(Path(project_dir), environ)[0]
+
+
+def _read(project_dir: Path, environ: Mapping[str, str]
+          ) -> tuple[Mapping[str, Any], Mapping[str, int]]:
+    """The parsed profiles, and the variables ``env()`` found unset (name -> line)."""
     path = project_dir / "profiles.yml"
     if not path.exists():
-        return {}
-    data = load_yaml(path, display=str(path))
+        return {}, {}
+    from pytest_fft.errors import read_project_text
+
+    rendered = render_profiles(read_project_text(path, str(path)), path=path,
+                               project_dir=project_dir, environ=environ)
+    data = load_yaml_text(rendered.text, display=str(path))
     if data is None:
-        return {}
+        return {}, rendered.unset
     if not isinstance(data, Mapping):
         raise ProfileError(f"{path} must map env names to profiles", file=path, line=line_of(data))
-    return data
+    return data, rendered.unset
 
 
 def resolve_profile(
@@ -160,25 +102,26 @@ def resolve_profile(
 ) -> ResolvedProfile:
     """Pick the profile ``env_name`` of ``project_dir`` and apply overrides.
 
+    ``environ`` is the process environment (default ``os.environ``); the project's ``.env``
+    files are layered under it. Without ``env_name``: ``FFT_ACTIVE_ENV``, else ``dev``.
     Without a ``profiles.yml`` the profile is DuckDB at ``.local/<env>.duckdb``.
     """
     project_dir = Path(project_dir)
-    environ = os.environ if environ is None else environ
-    from_variable = not env_name and bool(environ.get("FFT_ACTIVE_ENV"))
-    env_name = env_name or environ.get("FFT_ACTIVE_ENV") or DEFAULT_ENV
-    profiles = read_profiles(project_dir)
+    return resolve_layered(project_dir, effective_environment(project_dir, env_name, environ),
+                           engine=engine)
+
+
+def resolve_layered(project_dir: Path, layered: EffectiveEnvironment, *,
+                    engine: str | None = None) -> ResolvedProfile:
+    """:func:`resolve_profile` in an effective environment already worked out."""
+    environ = layered.values
+    env_name = layered.env_name
+    profiles, unset = _read(project_dir, environ)
     path = project_dir / "profiles.yml"
+    raw: Any = None
     if profiles:
         if env_name not in profiles:
-            existing = ", ".join(str(k) for k in profiles) or "none"
-            source = " (from FFT_ACTIVE_ENV)" if from_variable else ""
-            raise ProfileError(
-                f"Unknown env {env_name!r}{source}: {path} defines {existing}",
-                file=path,
-                hint=(f"unset FFT_ACTIVE_ENV or set it to one of: {existing}" if from_variable
-                      else f"pass --env with one of: {existing}, or add '{env_name}:' to "
-                           "profiles.yml"),
-            )
+            raise _unknown_env(env_name, profiles, path, layered.env_source)
         raw = profiles[env_name]
         if not isinstance(raw, Mapping):
             raise ProfileError(f"profile {env_name!r} in {path} must be a mapping", file=path,
@@ -188,39 +131,137 @@ def resolve_profile(
     else:
         data = {"engine": "duckdb", "duckdb": {"path": f".local/{env_name}.duckdb"}}
 
-    wanted = engine or environ.get("FF_ENGINE")
-    switched = None  # what changed the profile's engine, for the error below
+    problem = _Problem(env_name, path if profiles else None, raw, profiles, unset, layered)
+    wanted = engine or environ.get("FF_ENGINE") or None
     if wanted and wanted != data.get("engine"):
-        switched = (f"--engine {engine}" if engine else f"FF_ENGINE={wanted}")
+        problem.switched = f"--engine {engine}" if engine else f"FF_ENGINE={wanted}"
         if wanted not in ENGINES:
             raise ProfileError(f"Unknown engine {wanted!r}",
                                hint=f"use one of: {', '.join(ENGINES)}")
-        data = {"engine": wanted, wanted: dict(data.get(wanted) or {})}
-    for var, (block, key) in _ENV_OVERRIDES.items():
-        if var in environ and block == data.get("engine"):
-            data.setdefault(block, {})[key] = environ[var]
+        kept = {key: data[key] for key in ("vars",) if key in data}
+        data = {"engine": wanted, wanted: dict(data.get(wanted) or {}), **kept}
+    block = data.get("engine")
+    if isinstance(block, str) and isinstance(data.get(block), dict):
+        data[block] = problem.canonical(block, data[block])
+    for var, (owner, key) in _ENV_OVERRIDES.items():
+        if owner == block and environ.get(var):  # an empty variable counts as unset
+            settings = settings_class(owner)
+            key = settings.aliases.get(key, key) if settings is not None else key
+            data.setdefault(owner, {})[key] = environ[var]
+            problem.overridden[(owner, key)] = var
 
     remember_in(data)  # before validating: an error may quote a value
     try:
         profile = validate_profile(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = list(first["loc"])
-        if loc and loc[0] == data.get("engine") and data.get("engine") not in _MEMBERS:
-            loc = loc[1:]  # drop pydantic's union tag: it is not a key of profiles.yml
-        where = ".".join(str(p) for p in loc) or "engine"
-        hint = "see docs/profiles.md for the keys of each engine"
-        if switched:
-            hint = (f"{switched} makes this profile a {data['engine']} profile, which needs "
-                    f"its own keys (FF_* variables or a '{data['engine']}:' block); {hint}")
-        # Not chained: pydantic's own message quotes the input, secrets and all.
-        raise ProfileError(
-            redact(f"profile {env_name!r} is invalid at {where}: {first['msg']}"),
-            file=path if profiles else None,
-            line=line_of(profiles, env_name) if profiles else None,
-            hint=hint,
-        ) from None
+        raise problem.error(exc, data) from None  # not chained: pydantic quotes the input
     return ResolvedProfile(env_name=env_name, profile=_resolve_paths(profile, project_dir))
+
+
+def _unknown_env(env_name: str, profiles: Mapping[str, Any], path: Path,
+                 source: str | None) -> ProfileError:
+    existing = ", ".join(str(k) for k in profiles) or "none"
+    if source is None:
+        hint = f"pass --env with one of: {existing}, or add '{env_name}:' to profiles.yml"
+    elif source == "FFT_ACTIVE_ENV":
+        hint = f"unset FFT_ACTIVE_ENV or set it to one of: {existing}"
+    else:
+        hint = f"set FFT_ACTIVE_ENV to one of: {existing} ({source.split(' in ', 1)[1]})"
+    shown = f" (from {source})" if source else ""
+    return ProfileError(f"Unknown env {env_name!r}{shown}: {path} defines {existing}",
+                        file=path, hint=hint)
+
+
+class _Problem:
+    """What an error about the profile being resolved needs: where its keys are, which
+    ``FF_*`` variable set which key, which ``env()`` calls found nothing."""
+
+    def __init__(self, env_name: str, path: Path | None, raw: Any,
+                 profiles: Mapping[str, Any], unset: Mapping[str, int],
+                 layered: EffectiveEnvironment) -> None:
+        self.env_name, self.path, self.raw, self.profiles = env_name, path, raw, profiles
+        self.unset, self.layered = unset, layered
+        self.switched: str | None = None  # what changed the profile's engine
+        self.overridden: dict[tuple[str, str], str] = {}  # (block, key) -> FF_* variable
+
+    def line(self, *keys: str) -> int | None:
+        """The line of the deepest of ``keys`` (inside the profile) that profiles.yml has."""
+        if self.path is None:
+            return None
+        best = line_of(self.profiles, self.env_name)
+        container = self.raw
+        for key in keys:
+            if not isinstance(container, Mapping) or key not in container:
+                break
+            best = line_of(container, key) or best
+            container = container[key]
+        return best
+
+    def canonical(self, block: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """``settings`` with other spellings of keys (``schema``) under their own names."""
+        model = settings_class(block)
+        for alias, name in (model.aliases.items() if model is not None else ()):
+            if alias in settings:
+                if name in settings:
+                    raise ProfileError(
+                        f"profile {self.env_name!r} sets both {block}.{alias} and "
+                        f"{block}.{name}, which are one key", file=self.path,
+                        line=self.line(block, alias), hint=f"keep only {block}.{name}")
+                settings[name] = settings.pop(alias)
+        return settings
+
+    def error(self, exc: ValidationError, data: Mapping[str, Any]) -> ProfileError:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first["loc"]]
+        engine = data.get("engine")
+        if loc and loc[0] == engine and engine not in MEMBERS:
+            loc = loc[1:]  # drop pydantic's union tag: it is not a key of profiles.yml
+        if first["type"] == "extra_forbidden" and loc:
+            return self._unknown_key(loc, data)
+        where = ".".join(loc) or "engine"
+        message = "is empty" if first["type"] == "string_too_short" else first["msg"]
+        hints = [self._source_hint(loc), _DOCS_HINT]
+        if self.switched:
+            hints[-1] = (f"{self.switched} makes this profile a {engine} profile, which needs "
+                         f"its own keys (FF_* variables or a '{engine}:' block); {_DOCS_HINT}")
+        return ProfileError(
+            redact(f"profile {self.env_name!r} is invalid at {where}: {message}"),
+            file=self.path, line=self.line(*(loc or ["engine"])),
+            hint="; ".join(h for h in hints if h))
+
+    def _source_hint(self, loc: list[str]) -> str | None:
+        """Where the offending value came from, when not written in profiles.yml: an
+        ``FF_*`` variable, or an ``env()`` call that found its variable unset."""
+        var = self.overridden.get((loc[0], loc[1])) if len(loc) == 2 else None
+        if var is not None:
+            return f"{var} (set in {self.layered.origin_of(var)}) gives this value"
+        line = self.line(*loc)
+        names = [name for name, at in self.unset.items() if at == line] or list(self.unset)
+        if not names:
+            return None
+        listed = ", ".join(names)
+        return (f"profiles.yml reads {listed} with env() and no default, and "
+                f"{'it is' if len(names) == 1 else 'they are'} not set: set "
+                f"{'it' if len(names) == 1 else 'them'} in the environment or a .env file, "
+                "or give env() a default")
+
+    def _unknown_key(self, loc: list[str], data: Mapping[str, Any]) -> ProfileError:
+        key = loc[-1]
+        engine = str(data.get("engine"))
+        if len(loc) == 1:
+            known = ["engine", engine, "vars"]
+            owner = f"a {engine} profile"
+        else:
+            model = settings_class(loc[0])
+            known = keys_of(model) if model is not None else []
+            owner = loc[0]
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        where = ".".join(loc)
+        guess = f" (did you mean {'.'.join([*loc[:-1], close[0]])}?)" if close else ""
+        return ProfileError(
+            f"profile {self.env_name!r} in {self.path} has an unknown key {where}{guess}",
+            file=self.path, line=self.line(*loc),
+            hint=f"the keys of {owner} are: {', '.join(known)}; {_DOCS_HINT}")
 
 
 def _resolve_paths(profile: Any, project_dir: Path) -> Any:

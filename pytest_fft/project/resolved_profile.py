@@ -7,6 +7,7 @@ it, and calls the former on a miss) do not import each other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,3 +22,9 @@ class ResolvedProfile:
     @property
     def engine(self) -> str:
         return self.profile.engine
+
+    @property
+    def vars(self) -> Mapping[str, Any]:
+        """The profile's ``vars:`` block (values for ``var()`` in models); empty without one."""
+        found = getattr(self.profile, "vars", None)
+        return dict(found) if isinstance(found, Mapping) else {}

@@ -80,6 +80,12 @@ def load_yaml(path: Path, *, display: str | None = None) -> Any:
         text = read_project_text(path, shown)
     except OSError as exc:
         raise ProjectFileError(f"cannot read {shown}: {exc.strerror}", file=shown) from exc
+    return load_yaml_text(text, display=shown)
+
+
+def load_yaml_text(text: str, *, display: str) -> Any:
+    """:func:`load_yaml` of text already read (``display`` names its file in errors)."""
+    shown = display
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError:

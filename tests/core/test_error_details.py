@@ -52,9 +52,9 @@ def test_sources_list_form_tables_must_be_a_list(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("dev:\n  engine: duckdb\n  duckdb: {path: x.duckdb, bogus: 1}\n",
-                     "profile 'dev' is invalid at duckdb.bogus: Extra inputs are not permitted",
-                     id="unknown-setting"),
+        pytest.param("dev:\n  engine: duckdb\n  duckdb: {path: x.duckdb, pat: 1}\n",
+                     "profile 'dev' in {file} has an unknown key duckdb.pat (did you mean "
+                     "duckdb.path?)", id="unknown-setting"),
         pytest.param("dev:\n  engine: postgres\n  postgres: {db_schema: x}\n",
                      "profile 'dev' is invalid at postgres.dsn: Field required",
                      id="missing-dsn"),
@@ -67,7 +67,7 @@ def test_profile_error_location_is_the_key_path_in_profiles_yml(tmp_path: Path, 
     (tmp_path / "profiles.yml").write_text(text)
     with pytest.raises(ProfileError) as info:
         resolve_profile(tmp_path, "dev", environ={})
-    assert info.value.message == message
+    assert info.value.message == message.format(file=tmp_path / "profiles.yml")
 
 
 def test_profile_error_for_unknown_engine_names_the_engine_key(tmp_path: Path) -> None:
