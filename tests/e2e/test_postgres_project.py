@@ -118,8 +118,8 @@ VIEW_PROJECT = {
 
 
 def _view_profile(pg: dict[str, str]) -> str:
-    return "stg:\n  engine: postgres\n  postgres: {dsn: '%s', db_schema: %s}\n" % (
-        pg["FF_PG_DSN"], pg["FF_PG_SCHEMA"])
+    return (f"stg:\n  engine: postgres\n  postgres: {{dsn: '{pg['FF_PG_DSN']}', "
+            f"db_schema: {pg['FF_PG_SCHEMA']}}}\n")
 
 
 def test_a_view_stays_and_reads_the_new_table_when_its_table_is_rebuilt(
