@@ -166,7 +166,8 @@ def _unknown_env(env_name: str, profiles: Mapping[str, Any], path: Path,
     elif source == "FFT_ACTIVE_ENV":
         hint = f"unset FFT_ACTIVE_ENV or set it to one of: {existing}"
     else:
-        hint = f"set FFT_ACTIVE_ENV to one of: {existing} ({source.split(' in ', 1)[1]})"
+        hint = (f"set FFT_ACTIVE_ENV in {source.split(' in ', 1)[1]} to one of: {existing}, "
+                "or pass --env")
     shown = f" (from {source})" if source else ""
     return ProfileError(f"Unknown env {env_name!r}{shown}: {path} defines {existing}",
                         file=path, hint=hint)

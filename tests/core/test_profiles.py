@@ -497,8 +497,8 @@ def test_an_unknown_env_from_an_env_file_says_which_file(layered: Path) -> None:
     assert info.value.message == (
         f"Unknown env 'prod' (from {source}): {layered / 'profiles.yml'} defines dev, stg, "
         "spark, dev2, memory, bq")
-    assert info.value.hint == ("set FFT_ACTIVE_ENV to one of: dev, stg, spark, dev2, memory, bq "
-                               f"({layered / '.env.local'})")
+    assert info.value.hint == (f"set FFT_ACTIVE_ENV in {layered / '.env.local'} to one of: "
+                               "dev, stg, spark, dev2, memory, bq, or pass --env")
 
 
 def test_an_unknown_env_from_the_shell_says_so(project: Path) -> None:
