@@ -73,6 +73,25 @@ class AuditTable(Protocol):
         that name that is not the audit table is in the way."""
 
 
+AUDIT_COLUMNS = ("node_name", "relation", "fingerprint", "engine", "built_at")
+"""The audit table's columns, in order."""
+
+# Where the audit table's columns are listed, with the engine's parameter mark for the name.
+AUDIT_COLUMNS_SQL = ("select column_name from information_schema.columns where table_schema "
+                     "= current_schema() and table_name = {mark} order by ordinal_position")
+
+
+def foreign_audit_table(schema: str, columns: list[str]) -> str | None:
+    """Why ``_ff_meta`` in ``schema``, with ``columns``, cannot take the audit rows when it is
+    not the audit table (a seed or model built it, or someone else's table has the name);
+    None when it is, or when there is no such table."""
+    if not columns or columns == list(AUDIT_COLUMNS):
+        return None
+    return (f"{AUDIT_TABLE} in schema {schema} is not the audit table (its "
+            f"columns: {', '.join(columns)}; the audit table's: {', '.join(AUDIT_COLUMNS)})"
+            f"; rename the seed or model that builds {AUDIT_TABLE}, then drop the table")
+
+
 @runtime_checkable
 class ThreadInterrupt(Protocol):
     """Interrupts the statement of one thread (each thread has its own cursor), leaving the

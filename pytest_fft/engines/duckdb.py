@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from pytest_fft.engines.capabilities import (
+    AUDIT_COLUMNS_SQL,
     AUDIT_TABLE,
     AuditTable,
     FrameReader,
     InlineInputs,
     RowLoader,
     ThreadInterrupt,
+    foreign_audit_table,
 )
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
@@ -39,7 +41,6 @@ quote_relation = SPEC.quote_relation
 _ERROR_LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
 # The CSV reader's: "CSV Error on Line: 7" is the file's line (1-based, the header is line 1).
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
-_AUDIT_COLUMNS = ("node_name", "relation", "fingerprint", "engine", "built_at")
 
 _frame_ids = itertools.count()
 _scratch_ids = itertools.count(1)
@@ -465,20 +466,13 @@ class DuckDBEngine:
             raise
 
     def _foreign_audit_table(self, cur: Any) -> str | None:
-        """Why ``_ff_meta`` cannot take the audit rows when it is not the audit table (a
-        seed or model built it, or someone else's table has the name); None when it is."""
+        """Why ``_ff_meta`` cannot take the audit rows (see :func:`foreign_audit_table`)."""
         try:
             columns = [row[0] for row in cur.execute(
-                "select column_name from information_schema.columns where table_schema = "
-                "current_schema() and table_name = ? order by ordinal_position",
-                [AUDIT_TABLE]).fetchall()]
+                AUDIT_COLUMNS_SQL.format(mark="?"), [AUDIT_TABLE]).fetchall()]
         except self._duckdb.Error:
             return None
-        if not columns or columns == list(_AUDIT_COLUMNS):
-            return None
-        return (f"{AUDIT_TABLE} in schema {self.schema or 'main'} is not the audit table (its "
-                f"columns: {', '.join(columns)}; the audit table's: {', '.join(_AUDIT_COLUMNS)})"
-                f"; rename the seed or model that builds {AUDIT_TABLE}, then drop the table")
+        return foreign_audit_table(self.schema or 'main', columns)
 
     def interrupt_thread(self, thread: int) -> None:
         with self._lock:

@@ -32,12 +32,14 @@ from typing import Any
 
 from pytest_fft.engines import arrow_io
 from pytest_fft.engines.capabilities import (
+    AUDIT_COLUMNS_SQL,
     AUDIT_TABLE,
     AuditTable,
     FrameReader,
     InlineInputs,
     RowLoader,
     ThreadInterrupt,
+    foreign_audit_table,
 )
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
@@ -48,7 +50,6 @@ SPEC = engine_spec("postgres")
 quote_ident = SPEC.quote
 quote_relation = SPEC.quote_relation
 
-_AUDIT_COLUMNS = ("node_name", "relation", "fingerprint", "engine", "built_at")
 _KINDS = ("r", "v", "m", "p", "f")  # table, view, materialized view, partitioned, foreign
 _DRIVER_SCHEME = re.compile(r"^postgres(?:ql)?\+\w+://")
 _new_names = itertools.count(1)
@@ -445,18 +446,13 @@ class PostgresEngine:
             con.close()
 
     def _foreign_audit_table(self, con: Any) -> str | None:
+        """Why ``_ff_meta`` cannot take the audit rows (see :func:`foreign_audit_table`)."""
         try:
             columns = [row[0] for row in con.execute(
-                "select column_name from information_schema.columns where table_schema = "
-                "current_schema() and table_name = %s order by ordinal_position",
-                [AUDIT_TABLE]).fetchall()]
+                AUDIT_COLUMNS_SQL.format(mark="%s"), [AUDIT_TABLE]).fetchall()]
         except self._psycopg.Error:
             return None
-        if not columns or columns == list(_AUDIT_COLUMNS):
-            return None
-        return (f"{AUDIT_TABLE} in schema {self.schema} is not the audit table (its "
-                f"columns: {', '.join(columns)}; the audit table's: {', '.join(_AUDIT_COLUMNS)})"
-                f"; rename the seed or model that builds {AUDIT_TABLE}, then drop the table")
+        return foreign_audit_table(self.schema, columns)
 
     # -- stopping ------------------------------------------------------------------------
     def interrupt_thread(self, thread: int) -> None:
