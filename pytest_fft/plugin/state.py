@@ -16,6 +16,7 @@ from pytest_fft.errors import FFTError
 from pytest_fft.plugin.options import FFTOptions
 
 if TYPE_CHECKING:
+    from pytest_fft.project.dotenv import EffectiveEnvironment
     from pytest_fft.run.session import BuildRun
 
 STATE_KEY: pytest.StashKey[FFTState] = pytest.StashKey()
@@ -154,8 +155,8 @@ def _warn_unmatched_rebuilds(project: Any, globs: tuple[str, ...]) -> None:
                 stacklevel=2)
 
 
-def _profile_vars(root: Path, layered: Any, engine: str | None, parse_cache: Any
-                  ) -> Mapping[str, Any]:
+def _profile_vars(root: Path, layered: EffectiveEnvironment, engine: str | None,
+                  parse_cache: Any) -> Mapping[str, Any]:
     """The ``vars:`` of the env's profile in a session that needs no profile (unit cases
     only), so models render with the same var() values as in a build; nothing when the
     profile has none or cannot be resolved (the session needs no warehouse)."""

@@ -43,7 +43,7 @@ DEFAULT_ENV = "dev"
 ACTIVE_ENV_VAR = "FFT_ACTIVE_ENV"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_EXPORT = re.compile(r"export\s+")
+_EXPORT = re.compile(r"export[ \t]+")
 _EXPAND = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 _ESCAPE_OR_EXPAND = re.compile(r"\\(?P<escaped>.)|" + _EXPAND.pattern, re.S)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'", "$": "$"}

@@ -83,8 +83,7 @@ def _key(project_dir: Path, layered: EffectiveEnvironment, engine: str | None) -
               "env_source": layered.env_source, "engine": engine,
               "environ": {k: v for k, v in sorted(environ.items())
                           if names is None or k.startswith("FF_") or k == "FFT_ACTIVE_ENV"
-                          or k in names},
-              "unset": sorted(name for name in names or () if name not in environ)}
+                          or k in names}}
     digest = hashlib.blake2b(json.dumps(inputs, sort_keys=True).encode(), digest_size=20)
     digest.update(text)
     return digest.hexdigest()  # the cache keeps only a keyed hash of it (ParseCache.load_entry)

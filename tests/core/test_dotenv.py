@@ -206,3 +206,8 @@ def test_secrets_of_env_files_are_masked_from_then_on(repo: Path) -> None:
     effective_environment(repo / "proj", "dev", environ={})
     assert redact("auth failed: Dotenv-Pa55word / Dsn-Secret-9", environ={}) == (
         "auth failed: *** / ***")
+
+
+def test_export_alone_on_a_line_is_a_name_that_sets_nothing() -> None:
+    assert parse_dotenv("export\nA=1\n", ".env") == {"A": "1"}
+    assert parse_dotenv("export=1\n", ".env") == {"export": "1"}

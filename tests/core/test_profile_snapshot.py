@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -212,3 +213,21 @@ def test_the_view_keeps_vars_and_extra_conf_as_mappings(project_dir: Callable[..
         assert view.profile.databricks_spark.extra_conf == {"spark.sql.shuffle.partitions": 4,
                                                             "a.b": True}
         assert view.vars == {"day": "2024-01-01"}
+
+
+def test_a_cached_templated_profile_imports_neither_jinja_nor_pydantic(
+        project_dir: Callable[..., Path], tmp_path: Path) -> None:
+    root = project_dir({"profiles.yml": TEMPLATED, ".env": "FF_DUCKDB_PATH=.local/e.duckdb\n"})
+    code = ("import sys\nfrom pathlib import Path\n"
+            "from pytest_fft.project.parse_cache import ParseCache\n"
+            "from pytest_fft.project.profile_snapshot import resolve_profile_cached\n"
+            f"c = ParseCache(Path({str(tmp_path / 'cache')!r}))\n"
+            f"p = resolve_profile_cached(Path({str(root)!r}), 'dev', engine=None, cache=c)\n"
+            "print(Path(p.profile.duckdb.path).name, 'jinja2' in sys.modules, "
+            "'pydantic' in sys.modules)\n")
+    run = [sys.executable, "-c", code]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FF_")}
+    first = subprocess.run(run, capture_output=True, text=True, check=True, env=env).stdout
+    assert first == "e.duckdb True True\n"
+    again = subprocess.run(run, capture_output=True, text=True, check=True, env=env).stdout
+    assert again == "e.duckdb False False\n"

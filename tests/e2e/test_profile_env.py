@@ -4,6 +4,7 @@ DuckDB schema named like its database file, through the ``fft`` command and pyte
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import duckdb  # noqa: F401 - imported before pytester snapshots sys.modules:
@@ -172,7 +173,7 @@ def test_the_session_sets_dotenv_values_and_removes_them_after(
                       ".env": "RUN_LABEL=from-dotenv\nKEPT_FROM_SHELL=file\n"}.items():
         path = pytester.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(__import__("textwrap").dedent(text).lstrip("\n"))
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
     pytester.makepyfile(test_env_seen="""
         import os
 
@@ -185,3 +186,28 @@ def test_the_session_sets_dotenv_values_and_removes_them_after(
     result.assert_outcomes(passed=4)  # a seed, two models, the test
     assert "RUN_LABEL" not in os.environ
     assert os.environ["KEPT_FROM_SHELL"] == "shell"
+
+
+def test_unit_cases_render_models_with_the_profile_vars(make_project, run_fft) -> None:
+    root = make_project({
+        "seeds/seed_users.csv": "id\n1\n2\n3\n",
+        "models/limited.ff.sql": ("select id from {{ ref('seed_users') }} "
+                                  "where id <= {{ var('max_id') }}\n"),
+        "profiles.yml": ("dev:\n  engine: duckdb\n  duckdb: {path: .local/dev.duckdb}\n"
+                         "  vars: {max_id: 2}\n"),
+        "tests/unit/limited.yml": """
+            model: limited.ff
+            cases:
+              - name: keeps_up_to_max_id
+                inputs:
+                  seed_users:
+                    rows: [{id: 1}, {id: 2}, {id: 3}]
+                expect:
+                  order_by: [id]
+                  rows: [{id: 1}, {id: 2}]
+            """,
+    })
+    result = run_fft("utest", str(root))
+    assert result.returncode == 0, result.output
+    assert "✓ keeps_up_to_max_id" in result.stdout  # without the profile: var() undefined
+    assert "Done: 1 ok" in result.stdout
