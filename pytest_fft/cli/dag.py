@@ -27,7 +27,7 @@ def run_dag(ns: argparse.Namespace) -> int:
     root = Path(ns.project)
     try:
         resolved = resolve_profile(root, ns.env, engine=ns.engine)
-        project = load_project(root, engine=resolved.engine, vars=_vars(ns.vars))
+        project = load_project(root, engine=resolved.engine, vars=project_vars(ns.vars))
         nodes = dag_nodes(project, select_nodes(project, ns.select, ns.exclude))
     except FFTError as err:
         from pytest_fft.cli.spelling import fft_spelling
@@ -51,7 +51,9 @@ def run_dag(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _vars(items: list[str]) -> dict[str, Any] | None:
+def project_vars(items: list[str]) -> dict[str, Any] | None:
+    """``--vars`` of a command that runs no pytest session, parsed as pytest-fft parses
+    ``--fft-vars`` (a malformed one ends the command as a usage error)."""
     if not items:
         return None
     import pytest

@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command but dag is a pytest run; add pytest options after `--`.\n\n"
+        epilog="Every command but dag and sync-db-comments is a pytest run; add pytest "
+               "options after `--`.\n\n"
                "  fft seed . --env dev && fft run . --env dev && fft test . --env dev\n"
                "  fft build . --env dev            the same in one run\n"
                "  fft utest .                      the model unit tests\n"
@@ -119,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --html: never open the warehouse")
     dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
     dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
+    from pytest_fft.cli import sync_comments
+
+    sync = sub.add_parser("sync-db-comments", help=sync_comments.HELP,
+                          description=sync_comments.HELP)
+    _COMMAND_PARSERS["sync-db-comments"] = sync
+    _add_project_options(sync)
+    sync_comments.add_options(sync)
     return parser
 
 
@@ -246,6 +254,10 @@ def _run(ns: argparse.Namespace) -> int:
         from pytest_fft.cli.dag import run_dag
 
         return run_dag(ns)
+    if ns.command == "sync-db-comments":
+        from pytest_fft.cli.sync_comments import run_sync_comments
+
+        return run_sync_comments(ns)
     if ns.verbose >= 2:
         os.environ["FFT_SQL_DEBUG"] = "1"  # the spec: -vv turns on the SQL debug channel
     import pytest
