@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,13 +77,26 @@ def test_a_second_run_on_the_same_database_fails_at_once_or_waits(built_project:
             [sys.executable, "-m", "pytest_fft", "run", str(built_project), "--select",
              "orders", "--wait", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
-        time.sleep(2)
+        # Its first line on stderr says it waits (however long its start takes on a busy
+        # machine); only then does the holder go away.
+        said = _first_line_within(waiter.stderr, seconds=60)
         assert waiter.poll() is None  # still waiting for the lock
     finally:
         proc.kill()
         proc.communicate(timeout=30)
     out, err = waiter.communicate(timeout=90)
     assert waiter.returncode == 0, out + err
-    assert re.search(r"^waiting up to \d+s for .*demo\.duckdb: process \d+ holds it", err,
-                     re.MULTILINE), err
+    assert re.search(r"^waiting up to \d+s for .*demo\.duckdb: process \d+ holds it", said), \
+        said + err
     assert query(built_project / ".local/demo.duckdb", "select count(*) from orders") == [(2,)]
+
+
+def _first_line_within(stream: Any, seconds: float) -> str:
+    """The first line ``stream`` gives within ``seconds`` ("" when none came)."""
+    import threading
+
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    return lines[0] if lines else ""
