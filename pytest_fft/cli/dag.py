@@ -27,7 +27,8 @@ def run_dag(ns: argparse.Namespace) -> int:
     root = Path(ns.project)
     try:
         resolved = resolve_profile(root, ns.env, engine=ns.engine)
-        project = load_project(root, engine=resolved.engine, vars=project_vars(ns.vars))
+        project = load_project(root, engine=resolved.engine,
+                               vars=project_vars(ns.vars, resolved))
         nodes = dag_nodes(project, select_nodes(project, ns.select, ns.exclude))
     except FFTError as err:
         from pytest_fft.cli.spelling import fft_spelling
@@ -51,17 +52,19 @@ def run_dag(ns: argparse.Namespace) -> int:
     return 0
 
 
-def project_vars(items: list[str]) -> dict[str, Any] | None:
-    """``--vars`` of a command that runs no pytest session, parsed as pytest-fft parses
-    ``--fft-vars`` (a malformed one ends the command as a usage error)."""
+def project_vars(items: list[str], resolved: Any = None) -> dict[str, Any] | None:
+    """The ``var()`` values of a command that runs no pytest session: the ``vars:`` of the
+    resolved profile, then ``--vars`` parsed as pytest-fft parses ``--fft-vars`` (a
+    malformed one ends the command as a usage error); project.yml's come below both."""
+    profile_vars = dict(getattr(resolved, "vars", None) or {})
     if not items:
-        return None
+        return profile_vars or None
     import pytest
 
     from pytest_fft.plugin.options import parse_vars
 
     try:
-        return parse_vars(items)
+        return {**profile_vars, **parse_vars(items)}
     except pytest.UsageError as exc:
         raise SystemExit(f"fft: error: {exc}") from None
 

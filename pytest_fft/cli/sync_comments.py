@@ -47,7 +47,7 @@ def run_sync_comments(ns: argparse.Namespace) -> int:
         resolved = resolve_profile(root, ns.env, engine=ns.engine)
         env = resolved.env_name
         _require_comment_engine(resolved.engine, env)
-        project = load_project(root, engine=resolved.engine, vars=project_vars(ns.vars))
+        project = load_project(root, engine=resolved.engine, vars=project_vars(ns.vars, resolved))
         descriptions = collect_descriptions(project)
         if not descriptions:
             print("Nothing to sync: no description in project.yml (docs: models:), "

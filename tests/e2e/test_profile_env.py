@@ -140,6 +140,11 @@ def test_profile_vars_reach_var_in_models(make_project, run_fft, query) -> None:
     flagged = run_fft("run", str(root), "--vars", "label=cli")
     assert flagged.returncode == 0, flagged.output
     assert query(db, "select count(*), min(label) from limited") == [(2, "cli")]
+    # fft dag renders the models with the same vars (its SQL view shows them).
+    html = run_fft("dag", str(root), "--html", "--vars", "label=dag")
+    assert html.returncode == 0, html.output
+    page = (root / "docs" / "index.html").read_text()
+    assert "where id &lt;= 2" in page and "dag" in page
 
 
 def test_a_malformed_dotenv_line_is_a_project_error(templated: Path, run_fft) -> None:
