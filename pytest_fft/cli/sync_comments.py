@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from pytest_fft.project.descriptions import Descriptions
     from pytest_fft.project.resolved_profile import ResolvedProfile
 
-# The engines whose comments are COMMENT ON statements and whose catalog is the standard
-# information_schema. Snowflake (COMMENT ON too) joins when its engine ships.
-COMMENT_ENGINES = ("duckdb", "postgres")
 
 HELP = "write the descriptions of project.yml and docs/*.md to the warehouse as comments"
 
@@ -81,14 +78,16 @@ def run_sync_comments(ns: argparse.Namespace) -> int:
 
 def _require_comment_engine(engine: str, env: str) -> None:
     from pytest_fft.engines import engine_spec
+    from pytest_fft.engines.registry import ENGINES
 
     name = engine_spec(engine).name
-    if name not in COMMENT_ENGINES:
+    supported = [spec.name for spec in ENGINES.values() if spec.comments]
+    if name not in supported:
         raise FFTError(
-            f"fft sync-db-comments supports the engines {' and '.join(COMMENT_ENGINES)}; "
+            f"fft sync-db-comments supports the engines {' and '.join(supported)}; "
             f"env {env!r} uses {name}",
-            hint="pass --env of a duckdb or postgres profile (snowflake_snowpark follows "
-                 "when its engine ships)")
+            hint=f"pass --env of a {' or '.join(supported)} profile (snowflake_snowpark "
+                 "follows when its engine ships)")
 
 
 def _plan(resolved: ResolvedProfile, descriptions: Descriptions, wait: float) -> CommentPlan:

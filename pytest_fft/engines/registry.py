@@ -71,6 +71,9 @@ class EngineSpec:
     env_overrides: tuple[tuple[str, str], ...] = ()
     # Profile setting -> the further pip extra it needs (BigQuery's bigframes mode).
     setting_extras: tuple[tuple[str, str], ...] = ()
+    # Whether `fft sync-db-comments` writes comments here: COMMENT ON statements, the catalog
+    # in the standard information_schema, and an engine that ships.
+    comments: bool = False
 
     @property
     def install_hint(self) -> str:
@@ -120,6 +123,7 @@ _DUCKDB = EngineSpec(
         regex_template="regexp_matches({expr}, {pattern})",
         minutes_template="(epoch(current_timestamp) - epoch(cast({ts} as timestamptz))) / 60.0",
     ),
+    comments=True,
     env_overrides=(("FF_DUCKDB_PATH", "path"), ("FF_DUCKDB_SCHEMA", "db_schema"),
                    ("FF_DUCKDB_CATALOG", "catalog")),
 )
@@ -134,6 +138,7 @@ _POSTGRES = EngineSpec(
         minutes_template=("extract(epoch from (current_timestamp - cast({ts} as timestamptz)))"
                           " / 60.0"),
     ),
+    comments=True,
     env_overrides=(("FF_PG_DSN", "dsn"), ("FF_PG_SCHEMA", "db_schema")),
 )
 
