@@ -93,6 +93,20 @@ def foreign_audit_table(schema: str, columns: list[str]) -> str | None:
 
 
 @runtime_checkable
+class IncrementalTarget(Protocol):
+    """Applies an incremental model's delta to its table: append, or merge on a unique key,
+    in one transaction (see :mod:`pytest_fft.engines.incremental_sql`)."""
+
+    def relation_exists(self, relation: str) -> bool:
+        """Whether ``relation`` is in the warehouse (the first run builds it in full)."""
+
+    def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
+        """Apply the rows of ``delta_sql`` to the existing table ``relation`` as ``plan``
+        (a :class:`~pytest_fft.engines.incremental_sql.DeltaPlan`) says; rows written. A
+        failure leaves the table as it was."""
+
+
+@runtime_checkable
 class ThreadInterrupt(Protocol):
     """Interrupts the statement of one thread (each thread has its own cursor), leaving the
     other threads' statements running: a node whose item was stopped (a timeout)."""
@@ -111,4 +125,4 @@ def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
 
 
 ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
-                                      ThreadInterrupt)
+                                      IncrementalTarget, ThreadInterrupt)

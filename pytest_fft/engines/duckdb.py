@@ -24,6 +24,7 @@ from pytest_fft.engines.capabilities import (
     AUDIT_TABLE,
     AuditTable,
     FrameReader,
+    IncrementalTarget,
     InlineInputs,
     RowLoader,
     ThreadInterrupt,
@@ -53,7 +54,7 @@ class DuckDBEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
-                                              ThreadInterrupt})
+                                              IncrementalTarget, ThreadInterrupt})
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
                  catalog: str | None = None, wait: float = 0.0, read_only: bool = False,
@@ -328,6 +329,27 @@ class DuckDBEngine:
             raise
         return rows
 
+    # -- incremental models -------------------------------------------------------------
+    def relation_exists(self, relation: str) -> bool:
+        return relation in self.existing_relations()
+
+    def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
+        """See :mod:`pytest_fft.engines.incremental_sql`; one transaction."""
+        from pytest_fft.engines.incremental_sql import apply_delta, stage_name
+
+        self._refuse_audit_table(relation)
+        cur = self._cursor()
+        cur.execute("begin transaction")
+        try:
+            written = apply_delta(_DuckDBDelta(cur), target=self._full_name(relation),
+                                  stage=self._full_name(stage_name()), delta_sql=delta_sql,
+                                  spec=plan, quote=quote_ident)
+            cur.execute("commit")
+        except BaseException:
+            cur.execute("rollback")
+            raise
+        return written
+
     def load_rows(self, relation: str, columns: tuple[str, ...],
                   rows: tuple[Mapping[str, Any], ...]) -> None:
         """A table from inline rows (unit-case inputs), through Arrow: about a third of the
@@ -498,6 +520,22 @@ class DuckDBEngine:
             assert self.schema is not None  # a scratch engine always has its own schema
             self._con.execute(f"drop schema if exists {quote_ident(self.schema)} cascade")
         self._con.close()
+
+
+class _DuckDBDelta:
+    """A DuckDB cursor as :class:`~pytest_fft.engines.incremental_sql.DeltaSession`."""
+
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    def run(self, sql: str) -> int:
+        result = self._cur.execute(sql)
+        rows = result.fetchall() if result.description else []
+        return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else -1
+
+    def columns(self, full_name: str) -> list[tuple[str, str]]:
+        return [(str(row[0]), str(row[1])) for row in
+                self._cur.execute(f"describe {full_name}").fetchall()]
 
 
 def _arrow_table(relation: Any) -> Any:

@@ -36,6 +36,7 @@ from pytest_fft.engines.capabilities import (
     AUDIT_TABLE,
     AuditTable,
     FrameReader,
+    IncrementalTarget,
     InlineInputs,
     RowLoader,
     ThreadInterrupt,
@@ -104,7 +105,7 @@ class PostgresEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
-                                              ThreadInterrupt})
+                                              IncrementalTarget, ThreadInterrupt})
     persistent = True
 
     def __init__(self, dsn: str, *, schema: str = "public", read_only: bool = False,
@@ -349,6 +350,28 @@ class PostgresEngine:
                     f"({_first_line(exc)}): it was dropped; it is built again when its model "
                     "runs"), stacklevel=2)
 
+    # -- incremental models -------------------------------------------------------------
+    def relation_exists(self, relation: str) -> bool:
+        schema, name = self._split(relation)
+        found = self._connection().execute(
+            "select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relname = %s", [schema, name]).fetchone()
+        return found is not None
+
+    def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
+        """See :mod:`pytest_fft.engines.incremental_sql`; one transaction."""
+        from pytest_fft.engines.incremental_sql import apply_delta, stage_name
+
+        self._refuse_audit_table(relation)
+        schema, name = self._split(relation)
+        con = self._writable()
+        with con.transaction(), con.cursor() as cur:
+            return apply_delta(_PostgresDelta(cur), target=f"{quote_ident(schema)}."
+                               f"{quote_ident(name)}",
+                               stage=f"{quote_ident(schema)}.{quote_ident(stage_name())}",
+                               delta_sql=delta_sql, spec=plan,
+                               quote=quote_ident)
+
     def existing_relations(self) -> ExistingRelations:
         """Every table and view of the database outside PostgreSQL's own schemas."""
         rows = self.query(
@@ -491,3 +514,20 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
+
+class _PostgresDelta:
+    """A psycopg cursor as :class:`~pytest_fft.engines.incremental_sql.DeltaSession`."""
+
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    def run(self, sql: str) -> int:
+        self._cur.execute(sql)
+        return int(self._cur.rowcount)
+
+    def columns(self, full_name: str) -> list[tuple[str, str]]:
+        self._cur.execute(
+            "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+            "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped "
+            "order by a.attnum", [full_name])
+        return [(str(name), str(kind)) for name, kind in self._cur.fetchall()]

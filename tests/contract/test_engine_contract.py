@@ -357,3 +357,91 @@ def test_frame_of_inline_rows_is_what_a_python_model_reads(engine: Engine,
     frame = reader.frame_of(inline.inline_rows(CASE_COLUMNS, CASE_ROWS[:1]))
     assert engine.is_frame(frame)
     assert target.frame_rows(frame) == [tuple(CASE_ROWS[0].values())]
+
+
+# -- incremental models -----------------------------------------------------------------------------
+
+
+def _events(engine: Engine) -> None:
+    engine.create_relation("events", "select 1 as id, 10 as v, 1 as updated_at union all "
+                                     "select 2, 20, 1 union all select 9, 90, 1", "table")
+
+
+def _incremental(engine: Engine) -> Any:
+    from pytest_fft.engines.capabilities import IncrementalTarget
+
+    target = capability(engine, IncrementalTarget)
+    if target is None:
+        pytest.skip(f"{engine.name} has no incremental models")
+    return target
+
+
+def test_a_merge_replaces_by_key_keeps_the_newest_and_leaves_the_rest(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _events(engine)
+    assert target.relation_exists("events") and not target.relation_exists("nope")
+    # id 2 twice in the delta (the newer one wins), id 3 new, id 9 (a marker) not in it.
+    delta = ("select 2 as id, 21 as v, 2 as updated_at union all select 2, 22, 3 "
+             "union all select 3, 30, 2")
+    written = target.apply_delta("events", delta, DeltaPlan("merge", ("id",), ("updated_at",)))
+    assert written in (2, -1, None)
+    assert rows(engine, "select id, v, updated_at from events order by id") == [
+        (1, 10, 1), (2, 22, 3), (3, 30, 2), (9, 90, 1)]
+    target.apply_delta("events", "select 1 as id, 10 as v, 1 as updated_at where 1 = 0",
+                       DeltaPlan("merge", ("id",), ("updated_at",)))  # an empty delta
+    assert len(rows(engine, "select * from events")) == 4
+
+
+def test_an_append_adds_the_delta(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _events(engine)
+    target.apply_delta("events", "select 4 as id, 40 as v, 5 as updated_at", DeltaPlan("append"))
+    assert rows(engine, "select id from events order by id") == [(1,), (2,), (4,), (9,)]
+
+
+def test_a_failing_delta_leaves_the_table_as_it_was(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _events(engine)
+    with pytest.raises(Exception):  # noqa: B017 - each engine raises its driver's error
+        target.apply_delta("events", "select 1 as id, 11 as v, 2 as updated_at union all "
+                                     "select 5, 1 / (select count(*) - 3 from events), 2",
+                           DeltaPlan("merge", ("id",), ("updated_at",)))
+    assert rows(engine, "select id, v from events order by id") == [(1, 10), (2, 20), (9, 90)]
+    assert sorted(r for r in engine.existing_relations() if "_fft_" in r) == []
+
+
+@pytest.mark.parametrize(("policy", "columns", "row"), [
+    ("ignore", ["id", "v", "updated_at"], (4, 40, 2)),
+    ("append_new_columns", ["id", "v", "updated_at", "extra"], (4, 40, 2, "x")),
+    ("sync_all_columns", ["id", "updated_at", "extra"], (4, 2, "x")),
+])
+def test_schema_changes_follow_the_policy(engine: Engine, policy: str, columns: list[str],
+                                          row: tuple[Any, ...]) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _events(engine)
+    delta = ("select 4 as id, 2 as updated_at, 'x' as extra" if policy == "sync_all_columns"
+             else "select 4 as id, 40 as v, 2 as updated_at, 'x' as extra")
+    target.apply_delta("events", delta, DeltaPlan("merge", ("id",), ("updated_at",), policy))
+    assert [c for c, _ in engine.relation_columns()["events"]] == columns
+    names = ", ".join(engine.spec.quote(c) for c in columns)
+    assert rows(engine, f"select {names} from events where id = 4") == [row]
+
+
+def test_a_schema_change_fails_when_the_policy_says_so(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan, SchemaChangeError
+
+    target = _incremental(engine)
+    _events(engine)
+    with pytest.raises(SchemaChangeError, match="new in the delta: extra"):
+        target.apply_delta("events", "select 4 as id, 40 as v, 2 as updated_at, 'x' as extra",
+                           DeltaPlan("merge", ("id",), ("updated_at",), "fail"))
+    assert [c for c, _ in engine.relation_columns()["events"]] == ["id", "v", "updated_at"]
+    assert len(rows(engine, "select * from events")) == 3

@@ -1,0 +1,115 @@
+"""Applying an incremental model's delta to its table, in SQL that DuckDB and PostgreSQL share.
+
+Inside one transaction of the engine's (a failure anywhere leaves the table as it was):
+
+1. the delta's rows go into a staging table next to the target, deduplicated by the unique
+   key when merging (``DISTINCT ON``: the row with the latest ``updated_at`` wins; without
+   ``updated_at`` one row per key);
+2. the target's columns follow ``on_schema_change``: ``ignore`` (new columns of the delta
+   are left out, missing ones stay NULL), ``append_new_columns`` (added to the target),
+   ``sync_all_columns`` (added, and the target's columns the delta lacks dropped),
+   ``fail`` (an error naming the columns);
+3. ``merge``: the target's rows whose key is in the delta are deleted; then the delta's rows
+   are inserted (``append``: inserted only);
+4. the staging table is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+_stage_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class DeltaPlan:
+    """How a delta is applied (the engine's view of a model's incremental configuration)."""
+
+    strategy: str  # append | merge
+    unique_key: tuple[str, ...] = ()
+    updated_at: tuple[str, ...] = ()  # the columns that say which row is newer
+    on_schema_change: str = "ignore"  # ignore | append_new_columns | sync_all_columns | fail
+
+
+class DeltaSession(Protocol):
+    """What applying a delta needs of an engine, inside its open transaction."""
+
+    def run(self, sql: str) -> int:
+        """Run a statement; rows it affected (-1 when the engine does not say)."""
+
+    def columns(self, full_name: str) -> list[tuple[str, str]]:
+        """``(name, SQL type)`` of a relation's columns, in order."""
+
+
+class SchemaChangeError(ValueError):
+    """The delta's columns differ from the table's and ``on_schema_change`` is ``fail``."""
+
+
+def apply_delta(session: DeltaSession, *, target: str, stage: str, delta_sql: str,
+                spec: DeltaPlan, quote: Callable[[str], str]) -> int:
+    """Append or merge the rows of ``delta_sql`` into ``target`` (both full, quoted names;
+    ``stage``: a quoted name for the staging table in the target's schema); returns the
+    number of rows written."""
+    if spec.strategy == "merge":
+        keys = ", ".join(quote(k) for k in spec.unique_key)
+        newest = "".join(f", {quote(c)} desc nulls last" for c in spec.updated_at)
+        session.run(f"create table {stage} as select distinct on ({keys}) * from (\n{delta_sql}\n"
+                    f") as fft_delta order by {keys}{newest}")
+    else:
+        session.run(f"create table {stage} as select * from (\n{delta_sql}\n) as fft_delta")
+    delta_columns = session.columns(stage)
+    columns = _follow_schema(session, target, delta_columns, spec, quote)
+    if spec.strategy == "merge":
+        missing = [k for k in spec.unique_key if k not in {c for c, _ in delta_columns}]
+        if missing:
+            raise ValueError(f"the unique_key column {', '.join(missing)} is not among the "
+                             f"delta's columns ({', '.join(c for c, _ in delta_columns)})")
+        matches = " and ".join(f"{target}.{quote(k)} = {stage}.{quote(k)}"
+                               for k in spec.unique_key)
+        session.run(f"delete from {target} using {stage} where {matches}")
+    names = ", ".join(quote(c) for c in columns)
+    written = session.run(f"insert into {target} ({names}) select {names} from {stage}")
+    session.run(f"drop table {stage}")
+    return written
+
+
+def _follow_schema(session: DeltaSession, target: str, delta: list[tuple[str, str]],
+                   spec: DeltaPlan, quote: Callable[[str], str]) -> list[str]:
+    """Change the target's columns as ``on_schema_change`` says; the columns to insert."""
+    existing = session.columns(target)
+    have = {name for name, _ in existing}
+    delta_names = {name for name, _ in delta}
+    new = [(name, kind) for name, kind in delta if name not in have]
+    gone = [name for name, _ in existing if name not in delta_names]
+    policy = spec.on_schema_change
+    if policy == "fail" and (new or gone):
+        said = [f"new in the delta: {', '.join(n for n, _ in new)}" if new else "",
+                f"missing from the delta: {', '.join(gone)}" if gone else ""]
+        raise SchemaChangeError(
+            f"the columns changed ({'; '.join(s for s in said if s)}) and on_schema_change is "
+            "fail; run with --full-refresh to rebuild the table, or choose "
+            "append_new_columns or sync_all_columns")
+    if policy in ("append_new_columns", "sync_all_columns"):
+        for name, kind in new:
+            session.run(f"alter table {target} add column {quote(name)} {kind}")
+        have |= {name for name, _ in new}
+    if policy == "sync_all_columns":
+        for name in gone:
+            session.run(f"alter table {target} drop column {quote(name)}")
+    return [name for name, _ in delta if name in have]
+
+
+def stage_name() -> str:
+    """A name for a staging table of this process (unique across its threads)."""
+    return f"_fft_delta_{os.getpid()}_{next(_stage_ids)}"
+
+
+def run_rowcount(cursor: Any, sql: str) -> int:
+    """Run ``sql`` on a DB-API cursor; the rows it affected, -1 when not known."""
+    cursor.execute(sql)
+    count = getattr(cursor, "rowcount", -1)
+    return int(count) if isinstance(count, int) else -1
