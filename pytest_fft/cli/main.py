@@ -107,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="keep building independent models after a failure (default)")
             cmd.add_argument("--fail-fast", action="store_true",
                              help="start no new model after the first failure")
+            cmd.add_argument("--full-refresh", action="store_true",
+                             help="build incremental models in full instead of applying "
+                                  "their delta")
     dag = sub.add_parser("dag", help=DAG_HELP, description=DAG_HELP)
     _COMMAND_PARSERS["dag"] = dag
     _add_project_options(dag)

@@ -37,6 +37,7 @@ PASSED_ON = (
     PassedOn("jobs", "--jobs", "--fft-jobs", commands=("seed", "run", "test", "build")),
     PassedOn("keep_going", "--keep-going", "--fft-keep-going", switch=True),
     PassedOn("fail_fast", "--fail-fast", "--fft-fail-fast", switch=True),
+    PassedOn("full_refresh", "--full-refresh", "--fft-full-refresh", switch=True),
 )
 
 

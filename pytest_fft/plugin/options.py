@@ -57,6 +57,8 @@ def add_options(parser: pytest.Parser) -> None:
                          "ro skips but remembers nothing; wo builds all and remembers; off")
     group.addoption("--fft-rebuild", metavar="GLOB", action="append", default=[],
                     help="ignore the cache for nodes matching GLOB (repeatable)")
+    group.addoption("--fft-full-refresh", action="store_true",
+                    help="build incremental models in full instead of applying their delta")
     group.addoption("--fft-start-early", action="store_true", help=argparse.SUPPRESS)
     group.addoption("--fft-wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
                     default=0.0,
@@ -96,6 +98,7 @@ class FFTOptions:
     select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     fail_fast: bool = False
+    full_refresh: bool = False
     traceback: bool = False
     projects: tuple[str, ...] = ()
     explicit: frozenset[Path] = frozenset()  # model/seed files named on the command line
@@ -124,7 +127,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
     given = (
         opt.fft_run or opt.fft_seed or opt.fft_test or opt.fft_env or opt.fft_engine
         or opt.fft_jobs is not None or opt.fft_vars or opt.fft_select or opt.fft_exclude
-        or opt.fft_fail_fast or opt.fft_keep_going
+        or opt.fft_fail_fast or opt.fft_keep_going or opt.fft_full_refresh
     )
     explicit = _explicit_node_files(config)
     kinds = {k for k in ("seed", "run", "test", "utest") if getattr(opt, f"fft_{k}")}
@@ -155,6 +158,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
         select=tuple(opt.fft_select),
         exclude=tuple(opt.fft_exclude),
         fail_fast=opt.fft_fail_fast,
+        full_refresh=opt.fft_full_refresh,
         traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
         projects=projects,
         explicit=explicit,

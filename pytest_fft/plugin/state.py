@@ -120,6 +120,7 @@ class FFTState:
 
         gc_policy.freeze()  # see gc_policy: thawed before any test that is not ours runs
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
+                                 full_refresh=self.options.full_refresh,
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)
         _warn_unmatched_rebuilds(project, self.options.rebuild)

@@ -29,6 +29,12 @@ from pytest_fft.errors import (
 from pytest_fft.project.config import load_project_config
 from pytest_fft.project.dag import Dag
 from pytest_fft.project.import_watch import project_imports, user_imports
+from pytest_fft.project.incremental import (
+    IncrementalSpec,
+    default_delta,
+    incremental_spec,
+    overlay_for,
+)
 from pytest_fft.project.modules import import_file
 from pytest_fft.project.names import (
     PY_SUFFIX,
@@ -42,8 +48,9 @@ from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.rendering import build_environment, render_sql, split_create
 from pytest_fft.project.sources import Source, load_sources
 from pytest_fft.project.statements import extra_statement, snippet_problem
+from pytest_fft.project.yaml_io import load_yaml
 
-MATERIALIZATIONS = ("table", "view")
+MATERIALIZATIONS = ("table", "view", "incremental")
 
 
 def load_project(
@@ -86,13 +93,14 @@ def load_project(
         env = build_environment(root)
         for path in sql_files:
             model = _load_sql_model(path, root, env, names, sources, project_vars,
-                                    seed_by_relation, missing, engine_spec.sqlglot_dialect)
+                                    seed_by_relation, missing, engine_spec.sqlglot_dialect,
+                                    config.raw)
             models[model.name] = model
     watched = [root / "models", root / "macros"]
     imported_files = project_imports(
         p for p in imported if not any(p.is_relative_to(folder) for folder in watched))
     for spec, path in py_specs:
-        model = _load_python_model(spec, path, root, names, missing)
+        model = _load_python_model(spec, path, root, names, missing, config.raw)
         models[model.name] = model
     if missing:
         raise _combine(missing)
@@ -291,7 +299,8 @@ def _check_materialized(value: Any, node: str, display: str, line: int | None) -
     if value not in MATERIALIZATIONS:
         raise ProjectFileError(
             f"{node}: materialized={value!r} is not supported",
-            file=display, line=line, node=node, hint="use materialized='table' or 'view'",
+            file=display, line=line, node=node,
+            hint="use materialized='table', 'view' or 'incremental'",
         )
     return str(value)
 
@@ -306,6 +315,7 @@ def _load_sql_model(
     seed_by_relation: Mapping[str, str],
     missing: list[DependencyNotFoundError],
     dialect: str,
+    project_raw: Mapping[str, Any],
 ) -> Model:
     display = _rel(path, root)
     name = sql_node_name(path)
@@ -361,6 +371,17 @@ def _load_sql_model(
     _check_config_keys(cfg, name, display, raw)
     materialized = _check_materialized(
         cfg.get("materialized", body.created_kind or "table"), name, display, 1)
+    incremental = incremental_spec(
+        cfg, dict(cfg.get("meta") or {}), overlay_for(project_raw, name, relation),
+        node=name, display=display, line=1)
+    delta_sql = None
+    if incremental is not None:
+        materialized = "incremental"
+        delta_sql = _delta_sql(incremental, raw, body.select, root, display, name, relation,
+                               lambda text, where: render_sql(
+                                   env, text, display=where, node=name, this=relation,
+                                   resolve_ref=resolve_ref, resolve_source=resolve_source,
+                                   vars_=vars_, incremental=True)[0], dialect)
     return Model(
         name=name, kind="sql", path=path, rel_path=display, relation=relation,
         deps=tuple(dict.fromkeys(deps)), materialized=materialized,
@@ -369,7 +390,46 @@ def _load_sql_model(
         # (a multi-line {{ config(...) }}, {# #} comment or loop does not): 0 otherwise.
         sql_line=body.line if same_lines else 0,
         sql=body.select, raw_sql=raw, config=dict(cfg),
+        incremental=incremental, delta_sql=delta_sql,
     )
+
+
+def _delta_sql(spec: IncrementalSpec, raw: str, full: str, root: Path, display: str,
+               name: str, relation: str, render: Callable[[str, str], str],
+               dialect: str) -> str:
+    """The SELECT of an incremental model's delta, from (first found) the config's delta
+    SQL, the delta_config file's ``sql:``, the model rendered with ``is_incremental()``
+    true, or the rows newer than the table's newest ``updated_at``; else the full SELECT.
+    The delta SQL is a template too (``ref``, ``source``, ``this``, ``var``)."""
+    text, where = spec.delta_sql, display
+    if text is None and spec.delta_config is not None:
+        text, where = _delta_config_sql(root, spec.delta_config, name, display)
+    if text is not None:
+        return split_create(render(text, where)).select
+    if "is_incremental" in raw:
+        return split_create(render(raw, display)).select
+    if spec.updated_at:
+        from pytest_fft.engines.registry import find_engine_spec
+
+        engine = find_engine_spec(dialect) if dialect else None
+        quote = engine.quote if engine is not None else (lambda n: '"' + n + '"')
+        return default_delta(full, relation, spec.updated_at, quote)
+    return full
+
+
+def _delta_config_sql(root: Path, rel: str, name: str, display: str) -> tuple[str, str]:
+    """``sql:`` of a delta_config YAML file, and the file's name for errors."""
+    path = root / rel
+    if not path.is_file():
+        raise ProjectFileError(f"{name}: delta_config {rel!r} is not a file", file=display,
+                               node=name, hint=f"create {rel} with an 'sql:' key, or fix "
+                                               "the path (relative to the project)")
+    data = load_yaml(path, display=rel)
+    sql = data.get("sql") if isinstance(data, Mapping) else None
+    if not isinstance(sql, str):
+        raise ProjectFileError(f"{name}: {rel} has no 'sql:' text", file=rel, node=name,
+                               hint="write the delta SELECT under sql: |")
+    return sql, rel
 
 
 # config() keys FastFlowTransform and dbt projects use; an unknown key is kept (projects
@@ -473,7 +533,7 @@ def _tags(value: Any) -> tuple[str, ...]:
 
 def _load_python_model(
     spec: ModelSpec, path: Path, root: Path, names: _NodeNames,
-    missing: list[DependencyNotFoundError],
+    missing: list[DependencyNotFoundError], project_raw: Mapping[str, Any],
 ) -> Model:
     display = _rel(path, root)
     deps: list[str] = []
@@ -488,10 +548,17 @@ def _load_python_model(
         else:
             deps.append(target)
     line = spec.line or (spec.func.__code__.co_firstlineno if spec.func is not None else 1)
+    # The frame a Python model returns is its delta when it is incremental.
+    incremental = incremental_spec(
+        {"materialized": spec.materialized}, spec.meta,
+        overlay_for(project_raw, spec.name, relation_for(spec.name)),
+        node=spec.name, display=display, line=line)
+    materialized = "incremental" if incremental is not None else spec.materialized
     return Model(
         name=spec.name, kind="python", path=path, rel_path=display,
         relation=relation_for(spec.name), deps=tuple(dict.fromkeys(deps)),
-        materialized=_check_materialized(spec.materialized, spec.name, display, line),
+        incremental=incremental,
+        materialized=_check_materialized(materialized, spec.name, display, line),
         tags=spec.tags, meta=spec.meta, line=line, func=spec.func,
         requires=spec.requires,
         config={"materialized": spec.materialized, "tags": list(spec.tags)},

@@ -32,6 +32,10 @@ class Model:
     func: Callable[..., Any] | None = field(default=None, compare=False)
     requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
+    # An incremental model (materialized 'incremental'): how its delta is applied, and the
+    # SELECT of the delta (SQL models; a Python model's frame is its delta).
+    incremental: Any = None  # pytest_fft.project.incremental.IncrementalSpec
+    delta_sql: str | None = None
 
     @property
     def relations_of_deps(self) -> tuple[str, ...]:

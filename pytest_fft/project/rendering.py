@@ -99,6 +99,7 @@ class _RenderScope:
     resolve_source: Callable[[str, str], str]
     vars_: Mapping[str, Any]
     record: RenderRecord = field(default_factory=RenderRecord)
+    incremental: bool = False  # what is_incremental() answers: rendering the delta
 
     def ref(self, name: str, *_: Any) -> str:
         self.record.refs.append(str(name))
@@ -122,6 +123,9 @@ class _RenderScope:
     def config(self, **kwargs: Any) -> str:
         self.record.config.update(kwargs)
         return ""
+
+    def is_incremental(self) -> bool:
+        return self.incremental
 
 
 _SCOPE: ContextVar[_RenderScope | None] = ContextVar("fft_render_scope", default=None)
@@ -151,7 +155,7 @@ class _This:
 
 
 def _install_scoped_globals(env: jinja2.Environment) -> None:
-    for method in ("ref", "source", "var", "config"):
+    for method in ("ref", "source", "var", "config", "is_incremental"):
         env.globals[method] = _scoped(method)
     env.globals["this"] = _This()
 
@@ -167,6 +171,7 @@ def render_sql(
     resolve_source: Callable[[str, str], str],
     vars_: Mapping[str, Any],
     allow_static: bool = True,
+    incremental: bool = False,
 ) -> tuple[str, RenderRecord]:
     """Render one model; returns the SQL and what the template (and its macros) referenced.
 
@@ -175,7 +180,8 @@ def render_sql(
     rendered by a static parser that gives the same text without compiling a template
     (compiling is most of the cost of loading a large project). Anything else goes to Jinja.
     """
-    scope = _RenderScope(node, display, this, resolve_ref, resolve_source, vars_)
+    scope = _RenderScope(node, display, this, resolve_ref, resolve_source, vars_,
+                         incremental=incremental)
     token = _SCOPE.set(scope)
     try:
         sql = _static_render(env, text, scope) if allow_static else None

@@ -13,6 +13,8 @@ from typing import Any
 
 from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
+from pytest_fft.engines.capabilities import IncrementalTarget, capability
+from pytest_fft.engines.incremental_sql import DeltaPlan, stage_name
 from pytest_fft.engines.seed_files import SeedFileError
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
@@ -30,14 +32,36 @@ from pytest_fft.redact import redact
 sql_log = logging.getLogger("pytest_fft.sql")
 
 
-def build_node(project: Project, engine: Engine, node: Node) -> int | None:
+def build_node(project: Project, engine: Engine, node: Node, *,
+               full_refresh: bool = False) -> int | None:
+    """Build ``node``; ``full_refresh``: an incremental model is built in full again."""
     if isinstance(node, Seed):
         return _build_seed(project, engine, node)
     if not isinstance(node, Model):
         raise TypeError(f"{node.name} is a {node.kind}: only seeds and models are built")
+    target = _incremental_target(engine, node, full_refresh)
     if node.kind == "sql":
-        return _build_sql(project, engine, node)
-    return _build_python(project, engine, node)
+        return _build_sql(project, engine, node, target)
+    return _build_python(project, engine, node, target)
+
+
+def _incremental_target(engine: Engine, model: Model, full_refresh: bool) -> Any:
+    """The engine as :class:`IncrementalTarget` when ``model`` applies a delta this time (it is
+    incremental, its table exists, no full refresh); None when it is built in full."""
+    spec = model.incremental
+    if spec is None or full_refresh or spec.strategy == "full_refresh":
+        return None
+    target = capability(engine, IncrementalTarget)
+    if target is None:
+        raise ModelError(f"{model.name} is incremental, which {engine.name} does not support",
+                         file=model.rel_path, line=model.line, node=model.name,
+                         hint="make it materialized='table' on this engine")
+    return target if target.relation_exists(model.relation) else None
+
+
+def _delta_plan(model: Model) -> DeltaPlan:
+    spec = model.incremental
+    return DeltaPlan(spec.strategy, spec.unique_key, spec.updated_at, spec.on_schema_change)
 
 
 def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception,
@@ -90,14 +114,25 @@ def _build_seed(project: Project, engine: Engine, seed: Seed) -> int | None:
             hint=f"fix {seed.rel_path} and load it again (fft seed)") from exc
 
 
-def _build_sql(project: Project, engine: Engine, model: Model) -> int | None:
+def _build_sql(project: Project, engine: Engine, model: Model, target: Any) -> int | None:
     assert model.sql is not None
+    sql = model.delta_sql if target is not None and model.delta_sql else model.sql
     if sql_log.isEnabledFor(logging.DEBUG):
-        sql_log.debug("-- %s (%s)\n%s", model.name, model.rel_path, model.sql)
+        what = " delta" if target is not None else ""
+        sql_log.debug("-- %s (%s)%s\n%s", model.name, model.rel_path, what, sql)
     try:
-        return engine.create_relation(model.relation, model.sql, model.materialized)
+        if target is not None:
+            return _rows(target.apply_delta(model.relation, sql, _delta_plan(model)))
+        kind = "table" if model.materialized == "incremental" else model.materialized
+        return engine.create_relation(model.relation, sql, kind)
     except Exception as exc:
-        raise engine_failure(project, engine, model, exc, model.sql) from exc
+        # The delta's statements do not start with its SELECT: no line of it to point at.
+        raise engine_failure(project, engine, model, exc, sql,
+                             sent_as_compiled=target is None) from exc
+
+
+def _rows(written: int | None) -> int | None:
+    return written if written is not None and written >= 0 else None
 
 
 def python_model_result(engine: Engine, model: Model, inputs: Mapping[str, Any]) -> Any:
@@ -166,7 +201,7 @@ def _positional_arity(func: Any) -> int | None:
                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty)
 
 
-def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
+def _build_python(project: Project, engine: Engine, model: Model, target: Any) -> int | None:
     resolve_function(model.func)  # the module's first model imports it: its errors come first
     try:
         inputs = {dep_rel: engine.read_frame(dep_rel) for dep_rel in model.relations_of_deps}
@@ -174,6 +209,22 @@ def _build_python(project: Project, engine: Engine, model: Model) -> int | None:
         raise engine_failure(project, engine, model, exc) from exc
     result = python_model_result(engine, model, inputs)
     try:
-        return engine.write_frame(model.relation, result, model.materialized)
+        if target is not None:  # the frame is the delta: staged, then applied
+            return _apply_frame(engine, target, model, result)
+        kind = "table" if model.materialized == "incremental" else model.materialized
+        return engine.write_frame(model.relation, result, kind)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
+
+
+def _apply_frame(engine: Engine, target: Any, model: Model, frame: Any) -> int | None:
+    """A Python model's delta frame applied to its table: written to a staging table next
+    to it, applied from there, and the staging table dropped whatever happens."""
+    schema = model.relation.rpartition(".")[0]
+    stage = f"{schema}.{stage_name()}" if schema else stage_name()
+    engine.write_frame(stage, frame, "table")
+    try:
+        return _rows(target.apply_delta(model.relation, f"select * from {engine.quote(stage)}",
+                                        _delta_plan(model)))
+    finally:
+        engine.query(f"drop table if exists {engine.quote(stage)}")

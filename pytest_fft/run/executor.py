@@ -170,9 +170,11 @@ class Executor:
         skip: set[str] | None = None,
         blocked: Mapping[str, str] | None = None,
         on_done: Callable[[], None] | None = None,
+        full_refresh: bool = False,
     ) -> None:
         self.project = project
         self.engine = engine
+        self.full_refresh = full_refresh
         wanted = set(nodes)
         self.nodes = [n for n in project.dag.order if n in wanted]
         self.jobs = max(1, int(jobs))
@@ -442,7 +444,7 @@ class Executor:
                                   else "warn" if node.severity == "warn" else "fail")
                 return NodeResult(name, status, started, ran.seconds,
                                   message=outcome.message, metrics=dict(outcome.metrics))
-            rows = build_node(self.project, self.engine, node)
+            rows = build_node(self.project, self.engine, node, full_refresh=self.full_refresh)
         except FFTError as exc:
             return NodeResult(name, "error", started, time.perf_counter() - t0,
                               message=exc.message, error=exc)

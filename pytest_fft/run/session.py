@@ -33,6 +33,7 @@ from pytest_fft.run.shared_dir import FileBoard, SharedRunDir
 class BuildSettings:
     jobs: int = 1
     fail_fast: bool = False
+    full_refresh: bool = False  # incremental models are built in full
     cache: CachePolicy = field(default_factory=lambda: CachePolicy("rw"))
     wait: float = 0.0  # seconds to wait for a database another process holds
 
@@ -129,6 +130,7 @@ class BuildRun:
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
+                full_refresh=self.settings.full_refresh,
                 env_name=self.profile.env_name, skip=set(skip), blocked=blocked,
                 on_result=self._on_result,
                 # Users' tests (and other workers) may read the warehouse once it is built.

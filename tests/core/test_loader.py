@@ -264,10 +264,77 @@ def test_materialization_from_create_or_config(load: Load, sql: str, expected: s
 
 def test_unsupported_materialization(load: Load) -> None:
     with pytest.raises(ProjectFileError) as info:
-        load({"models/x.ff.sql": "{{ config(materialized='incremental') }}select 1"})
-    assert info.value.message == "x.ff: materialized='incremental' is not supported"
+        load({"models/x.ff.sql": "{{ config(materialized='cube') }}select 1"})
+    assert info.value.message == "x.ff: materialized='cube' is not supported"
     assert info.value.file == "models/x.ff.sql"
-    assert info.value.hint == "use materialized='table' or 'view'"
+    assert info.value.hint == "use materialized='table', 'view' or 'incremental'"
+
+
+INCREMENTAL_SOURCES = {
+    "seeds/seed_events.csv": "event_id,updated_at,value\n1,2024-01-01,10\n",
+    "sources.yml": "raw: {events: {identifier: seed_events}}\n",
+    "models/base.ff.sql": "select * from {{ source('raw', 'events') }}",
+}
+
+
+@pytest.mark.parametrize(("sql", "files", "delta"), [
+    # dbt: is_incremental() in the model
+    (("{{ config(materialized='incremental', unique_key='event_id') }}"
+     "select * from {{ ref('base.ff') }}{% if is_incremental() %} where updated_at > "
+     "(select max(updated_at) from {{ this }}){% endif %}"), {},
+     "select * from base where updated_at > (select max(updated_at) from x)"),
+    # FastFlowTransform 0.6: the incremental dictionary, the delta from updated_at
+    (("{{ config(materialized='incremental', incremental={'enabled': true, 'strategy': "
+     "'merge', 'unique_key': ['event_id'], 'updated_at_column': 'updated_at'}) }}"
+     "select * from {{ ref('base.ff') }}"), {},
+     ('select * from (\nselect * from base\n) as fft_src where (select max("updated_at") '
+     'from x) is null or fft_src."updated_at" > (select max("updated_at") from x)')),
+    # the older meta spelling with inline delta SQL (materialized says table)
+    (("{{ config(materialized='table', meta={'incremental': True, 'unique_key': ['event_id'], "
+     "'updated_at': 'updated_at', 'delta': {'sql': \"select * from {{ ref('base.ff') }} "
+     "where value > (select max(value) from {{ this }})\"}}) }}select * from {{ ref('base.ff') }}"),
+     {}, "select * from base where value > (select max(value) from x)"),
+    # ... and with a delta_config file
+    (("{{ config(meta={'incremental': True, 'unique_key': ['event_id'], "
+     "'delta_config': 'config/incremental/x.delta.yml'}) }}select * from {{ ref('base.ff') }}"),
+     {"config/incremental/x.delta.yml": "sql: |\n  select * from {{ ref('base.ff') }} "
+                                        "where 1 = 1\n"},
+     "select * from base where 1 = 1"),
+])
+def test_every_incremental_spelling_gives_a_key_and_a_delta(load: Load, sql: str,
+                                                            files: dict[str, str],
+                                                            delta: str) -> None:
+    model = load({**INCREMENTAL_SOURCES, **files, "models/x.ff.sql": sql}).models["x.ff"]
+    assert model.materialized == "incremental"
+    assert model.incremental.unique_key == ("event_id",)
+    assert model.incremental.strategy == "merge"
+    assert model.sql.startswith("select * from base")
+    assert model.delta_sql == delta
+    assert model.deps == ("base.ff",)
+
+
+def test_project_yml_makes_a_model_incremental(load: Load) -> None:
+    project = load({**INCREMENTAL_SOURCES, "models/x.ff.sql": "select * from {{ ref('base.ff') }}",
+                    "project.yml": "name: p\nmodels:\n  incremental:\n    x:\n"
+                                   "      unique_key: event_id\n      strategy: append\n"})
+    model = project.models["x.ff"]
+    assert (model.materialized, model.incremental.strategy) == ("incremental", "append")
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("materialized='incremental', incremental_strategy='merge'",
+     "x.ff: the merge strategy needs a unique_key"),
+    ("materialized='incremental', incremental={'stratgy': 'merge'}",
+     "x.ff: unknown key 'stratgy' in incremental; did you mean 'strategy'?"),
+    ("materialized='incremental', unique_key='id', on_schema_change='explode'",
+     "x.ff: on_schema_change 'explode' is not known"),
+])
+def test_a_wrong_incremental_config_is_an_error_of_the_model(load: Load, config: str,
+                                                             message: str) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        load({"models/x.ff.sql": f"{{{{ config({config}) }}}}select 1 as id"})
+    assert info.value.message == message
+    assert info.value.file == "models/x.ff.sql"
 
 
 def test_unsupported_materialization_of_python_model(load: Load) -> None:
