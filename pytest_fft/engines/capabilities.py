@@ -107,6 +107,15 @@ class IncrementalTarget(Protocol):
 
 
 @runtime_checkable
+class SelectFrame(Protocol):
+    """Gives the rows of a SELECT as an engine-native frame (an ephemeral model's rows for a
+    Python model that reads it)."""
+
+    def select_frame(self, sql: str) -> Any:
+        """The rows of ``sql`` as a frame, with the types :meth:`read_frame` gives."""
+
+
+@runtime_checkable
 class ThreadInterrupt(Protocol):
     """Interrupts the statement of one thread (each thread has its own cursor), leaving the
     other threads' statements running: a node whose item was stopped (a timeout)."""
@@ -125,4 +134,4 @@ def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
 
 
 ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
-                                      IncrementalTarget, ThreadInterrupt)
+                                      IncrementalTarget, SelectFrame, ThreadInterrupt)

@@ -27,6 +27,7 @@ from pytest_fft.engines.capabilities import (
     IncrementalTarget,
     InlineInputs,
     RowLoader,
+    SelectFrame,
     ThreadInterrupt,
     foreign_audit_table,
 )
@@ -54,7 +55,7 @@ class DuckDBEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
-                                              IncrementalTarget, ThreadInterrupt})
+                                              IncrementalTarget, SelectFrame, ThreadInterrupt})
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
                  catalog: str | None = None, wait: float = 0.0, read_only: bool = False,
@@ -405,6 +406,9 @@ class DuckDBEngine:
         # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
         return _arrow_table(self._cursor().sql(f"select * from {self._full_name(relation)}")
                             ).to_pandas()
+
+    def select_frame(self, sql: str) -> Any:
+        return _arrow_table(self._cursor().sql(sql)).to_pandas()
 
     def is_frame(self, value: Any) -> bool:
         import pandas as pd

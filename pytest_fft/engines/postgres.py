@@ -39,6 +39,7 @@ from pytest_fft.engines.capabilities import (
     IncrementalTarget,
     InlineInputs,
     RowLoader,
+    SelectFrame,
     ThreadInterrupt,
     foreign_audit_table,
 )
@@ -105,7 +106,7 @@ class PostgresEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
-                                              IncrementalTarget, ThreadInterrupt})
+                                              IncrementalTarget, SelectFrame, ThreadInterrupt})
     persistent = True
 
     def __init__(self, dsn: str, *, schema: str = "public", read_only: bool = False,
@@ -405,6 +406,9 @@ class PostgresEngine:
 
     def read_frame(self, relation: str) -> Any:
         return self._arrow_of(f"select * from {quote_relation(relation)}").to_pandas()
+
+    def select_frame(self, sql: str) -> Any:
+        return self._arrow_of(sql).to_pandas()
 
     def is_frame(self, value: Any) -> bool:
         import pandas as pd

@@ -28,6 +28,7 @@ from pytest_fft.errors import (
 )
 from pytest_fft.project.config import load_project_config
 from pytest_fft.project.dag import Dag
+from pytest_fft.project.ephemeral import inline_ephemerals
 from pytest_fft.project.import_watch import project_imports, user_imports
 from pytest_fft.project.incremental import (
     IncrementalSpec,
@@ -50,7 +51,7 @@ from pytest_fft.project.sources import Source, load_sources
 from pytest_fft.project.statements import extra_statement, snippet_problem
 from pytest_fft.project.yaml_io import load_yaml
 
-MATERIALIZATIONS = ("table", "view", "incremental")
+MATERIALIZATIONS = ("table", "view", "incremental", "ephemeral")
 
 
 def load_project(
@@ -119,6 +120,8 @@ def load_project(
                               cycle=exc.cycle, file=first.rel_path if first else None,
                               line=first.line if first else None, node=exc.node,
                               hint=exc.hint) from None
+    if any(m.materialized == "ephemeral" for m in models.values()):
+        models = inline_ephemerals(models, list(dag.order), engine_spec.quote)
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
@@ -300,7 +303,7 @@ def _check_materialized(value: Any, node: str, display: str, line: int | None) -
         raise ProjectFileError(
             f"{node}: materialized={value!r} is not supported",
             file=display, line=line, node=node,
-            hint="use materialized='table', 'view' or 'incremental'",
+            hint="use materialized='table', 'view', 'incremental' or 'ephemeral'",
         )
     return str(value)
 
@@ -554,6 +557,11 @@ def _load_python_model(
         overlay_for(project_raw, spec.name, relation_for(spec.name)),
         node=spec.name, display=display, line=line)
     materialized = "incremental" if incremental is not None else spec.materialized
+    if materialized == "ephemeral":
+        raise ProjectFileError(
+            f"{spec.name}: a Python model cannot be ephemeral (only SQL can be inlined)",
+            file=display, line=line, node=spec.name,
+            hint="make it materialized='table', or write it as a SQL model")
     return Model(
         name=spec.name, kind="python", path=path, rel_path=display,
         relation=relation_for(spec.name), deps=tuple(dict.fromkeys(deps)),

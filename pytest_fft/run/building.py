@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
-from pytest_fft.engines.capabilities import IncrementalTarget, capability
+from pytest_fft.engines.capabilities import IncrementalTarget, SelectFrame, capability
 from pytest_fft.engines.incremental_sql import DeltaPlan, stage_name
 from pytest_fft.engines.seed_files import SeedFileError
 from pytest_fft.errors import (
@@ -24,6 +24,8 @@ from pytest_fft.errors import (
     line_in_traceback,
     raised_by_code,
 )
+from pytest_fft.project.ephemeral import ephemeral_select
+from pytest_fft.project.names import relation_for
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.project.records import Model, Node, Project, Seed
 from pytest_fft.project.validation import validate_required_columns
@@ -39,6 +41,8 @@ def build_node(project: Project, engine: Engine, node: Node, *,
         return _build_seed(project, engine, node)
     if not isinstance(node, Model):
         raise TypeError(f"{node.name} is a {node.kind}: only seeds and models are built")
+    if node.materialized == "ephemeral":
+        return None  # inlined into its dependents' SQL: nothing to build
     target = _incremental_target(engine, node, full_refresh)
     if node.kind == "sql":
         return _build_sql(project, engine, node, target)
@@ -204,7 +208,7 @@ def _positional_arity(func: Any) -> int | None:
 def _build_python(project: Project, engine: Engine, model: Model, target: Any) -> int | None:
     resolve_function(model.func)  # the module's first model imports it: its errors come first
     try:
-        inputs = {dep_rel: engine.read_frame(dep_rel) for dep_rel in model.relations_of_deps}
+        inputs = {relation_for(dep): _read_input(project, engine, dep) for dep in model.deps}
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
     result = python_model_result(engine, model, inputs)
@@ -215,6 +219,20 @@ def _build_python(project: Project, engine: Engine, model: Model, target: Any) -
         return engine.write_frame(model.relation, result, kind)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
+
+
+def _read_input(project: Project, engine: Engine, dep: str) -> Any:
+    """A Python model's input: the dependency's relation, or the rows of an ephemeral
+    model's SELECT (it has no relation)."""
+    parent = project.models.get(dep)
+    if parent is None or parent.materialized != "ephemeral":
+        return engine.read_frame(relation_for(dep))
+    reader = capability(engine, SelectFrame)
+    if reader is None:
+        raise ModelError(f"{dep} is ephemeral, and {engine.name} cannot give its rows to a "
+                         "Python model", file=parent.rel_path, node=dep,
+                         hint="make it materialized='table' or 'view'")
+    return reader.select_frame(ephemeral_select(project.models, dep, engine.quote))
 
 
 def _apply_frame(engine: Engine, target: Any, model: Model, frame: Any) -> int | None:

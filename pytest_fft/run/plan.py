@@ -17,11 +17,14 @@ from pytest_fft.run.cache_policy import CachePolicy
 
 
 def built_by(project: Project, name: str) -> Model | Seed | None:
-    """The model or seed called ``name``; None for a check."""
+    """The model or seed called ``name`` that builds a relation; None for a check and for
+    an ephemeral model (inlined into its dependents, never in the warehouse)."""
     node = project.node(name)
     # By kind, not by class: a project unpickled from the parse cache in a pytest run in
     # the same process (pytester) may hold records of a re-imported module.
-    return None if node.kind == "check" else node
+    if node.kind == "check" or getattr(node, "materialized", None) == "ephemeral":
+        return None
+    return node
 
 
 def is_cold(policy: CachePolicy, nodes: Iterable[str], stored: Mapping[str, str]) -> bool:

@@ -267,7 +267,7 @@ def test_unsupported_materialization(load: Load) -> None:
         load({"models/x.ff.sql": "{{ config(materialized='cube') }}select 1"})
     assert info.value.message == "x.ff: materialized='cube' is not supported"
     assert info.value.file == "models/x.ff.sql"
-    assert info.value.hint == "use materialized='table', 'view' or 'incremental'"
+    assert info.value.hint == "use materialized='table', 'view', 'incremental' or 'ephemeral'"
 
 
 INCREMENTAL_SOURCES = {
@@ -342,7 +342,8 @@ def test_unsupported_materialization_of_python_model(load: Load) -> None:
         load({"models/p.ff.py": "from pytest_fft import model\n\n\n"
                                 "@model(name='p', materialized='ephemeral')\n"
                                 "def p():\n    return None\n"})
-    assert info.value.message == "p: materialized='ephemeral' is not supported"
+    assert info.value.message == ("p: a Python model cannot be ephemeral (only SQL can be "
+                                  "inlined)")
     assert (info.value.file, info.value.line) == ("models/p.ff.py", 4)
 
 
