@@ -107,6 +107,17 @@ class IncrementalTarget(Protocol):
 
 
 @runtime_checkable
+class SnapshotTarget(Protocol):
+    """Keeps snapshot tables (type-2 history, see :mod:`pytest_fft.engines.snapshot_sql`)."""
+
+    def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
+                       keep_last: int | None = None, dry_run: bool = False) -> Any:
+        """Create the snapshot table, or close changed versions and open new ones, then
+        prune to ``keep_last`` versions per key (``dry_run``: count only), all in one
+        transaction; a :class:`~pytest_fft.engines.snapshot_sql.SnapshotOutcome`."""
+
+
+@runtime_checkable
 class SelectFrame(Protocol):
     """Gives the rows of a SELECT as an engine-native frame (an ephemeral model's rows for a
     Python model that reads it)."""
@@ -134,4 +145,5 @@ def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
 
 
 ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
-                                      IncrementalTarget, SelectFrame, ThreadInterrupt)
+                                      IncrementalTarget, SelectFrame, SnapshotTarget,
+                                      ThreadInterrupt)

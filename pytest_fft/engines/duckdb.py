@@ -13,7 +13,7 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from pytest_fft.engines.capabilities import (
     InlineInputs,
     RowLoader,
     SelectFrame,
+    SnapshotTarget,
     ThreadInterrupt,
     foreign_audit_table,
 )
@@ -55,7 +56,8 @@ class DuckDBEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
-                                              IncrementalTarget, SelectFrame, ThreadInterrupt})
+                                              IncrementalTarget, SelectFrame, SnapshotTarget,
+                                              ThreadInterrupt})
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
                  catalog: str | None = None, wait: float = 0.0, read_only: bool = False,
@@ -351,6 +353,50 @@ class DuckDBEngine:
             raise
         return written
 
+    def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
+                       keep_last: int | None = None, dry_run: bool = False) -> Any:
+        """See :mod:`pytest_fft.engines.snapshot_sql`; one transaction."""
+        from pytest_fft.engines import snapshot_sql
+        from pytest_fft.engines.incremental_sql import stage_name
+
+        self._refuse_audit_table(relation)
+        exists = self.relation_exists(relation)
+        with self._transaction() as session:
+            target = self._target_name(relation)
+            if not exists:
+                opened = snapshot_sql.create_snapshot(session, target=target,
+                                                      select_sql=select_sql, plan=plan,
+                                                      run_at=run_at, quote=quote_ident)
+                outcome = snapshot_sql.SnapshotOutcome(opened=max(opened, 0), closed=0)
+            else:
+                outcome = snapshot_sql.update_snapshot(
+                    session, target=target, stage=self._target_name(stage_name(), relation),
+                    select_sql=select_sql, plan=plan, run_at=run_at, quote=quote_ident)
+            if keep_last is not None:
+                pruned = snapshot_sql.prune_snapshot(session, target=target, plan=plan,
+                                                     keep_last=keep_last, dry_run=dry_run,
+                                                     quote=quote_ident)
+                outcome = snapshot_sql.SnapshotOutcome(outcome.opened, outcome.closed, pruned,
+                                                       dry_run)
+            return outcome
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[_DuckDBDelta]:
+        cur = self._cursor()
+        cur.execute("begin transaction")
+        try:
+            yield _DuckDBDelta(cur)
+            cur.execute("commit")
+        except BaseException:
+            cur.execute("rollback")
+            raise
+
+    def _target_name(self, name: str, beside: str | None = None) -> str:
+        """``name`` in full; a staging name goes into the schema of ``beside``."""
+        if beside is not None and "." in beside:
+            name = f"{beside.rpartition('.')[0]}.{name}"
+        return self._full_name(name)
+
     def load_rows(self, relation: str, columns: tuple[str, ...],
                   rows: tuple[Mapping[str, Any], ...]) -> None:
         """A table from inline rows (unit-case inputs), through Arrow: about a third of the
@@ -536,6 +582,9 @@ class _DuckDBDelta:
         result = self._cur.execute(sql)
         rows = result.fetchall() if result.description else []
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else -1
+
+    def scalar(self, sql: str) -> int:
+        return int(self._cur.execute(sql).fetchone()[0])
 
     def columns(self, full_name: str) -> list[tuple[str, str]]:
         return [(str(row[0]), str(row[1])) for row in

@@ -27,7 +27,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pytest_fft.engines import arrow_io
@@ -40,6 +40,7 @@ from pytest_fft.engines.capabilities import (
     InlineInputs,
     RowLoader,
     SelectFrame,
+    SnapshotTarget,
     ThreadInterrupt,
     foreign_audit_table,
 )
@@ -106,7 +107,8 @@ class PostgresEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
-                                              IncrementalTarget, SelectFrame, ThreadInterrupt})
+                                              IncrementalTarget, SelectFrame, SnapshotTarget,
+                                              ThreadInterrupt})
     persistent = True
 
     def __init__(self, dsn: str, *, schema: str = "public", read_only: bool = False,
@@ -373,6 +375,44 @@ class PostgresEngine:
                                delta_sql=delta_sql, spec=plan,
                                quote=quote_ident)
 
+    def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
+                       keep_last: int | None = None, dry_run: bool = False) -> Any:
+        """See :mod:`pytest_fft.engines.snapshot_sql`; one transaction."""
+        from pytest_fft.engines import snapshot_sql
+        from pytest_fft.engines.incremental_sql import stage_name
+
+        self._refuse_audit_table(relation)
+        exists = self.relation_exists(relation)
+        with self._transaction() as session:
+            target = self._target_name(relation)
+            if not exists:
+                opened = snapshot_sql.create_snapshot(session, target=target,
+                                                      select_sql=select_sql, plan=plan,
+                                                      run_at=run_at, quote=quote_ident)
+                outcome = snapshot_sql.SnapshotOutcome(opened=max(opened, 0), closed=0)
+            else:
+                outcome = snapshot_sql.update_snapshot(
+                    session, target=target, stage=self._target_name(stage_name(), relation),
+                    select_sql=select_sql, plan=plan, run_at=run_at, quote=quote_ident)
+            if keep_last is not None:
+                pruned = snapshot_sql.prune_snapshot(session, target=target, plan=plan,
+                                                     keep_last=keep_last, dry_run=dry_run,
+                                                     quote=quote_ident)
+                outcome = snapshot_sql.SnapshotOutcome(outcome.opened, outcome.closed, pruned,
+                                                       dry_run)
+            return outcome
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[_PostgresDelta]:
+        con = self._writable()
+        with con.transaction(), con.cursor() as cur:
+            yield _PostgresDelta(cur)
+
+    def _target_name(self, name: str, beside: str | None = None) -> str:
+        """``schema.name`` quoted; a staging name goes into the schema of ``beside``."""
+        schema = self._split(beside)[0] if beside is not None else self._split(name)[0]
+        return f"{quote_ident(schema)}.{quote_ident(name.rpartition('.')[2])}"
+
     def existing_relations(self) -> ExistingRelations:
         """Every table and view of the database outside PostgreSQL's own schemas."""
         rows = self.query(
@@ -528,6 +568,10 @@ class _PostgresDelta:
     def run(self, sql: str) -> int:
         self._cur.execute(sql)
         return int(self._cur.rowcount)
+
+    def scalar(self, sql: str) -> int:
+        self._cur.execute(sql)
+        return int(self._cur.fetchone()[0])
 
     def columns(self, full_name: str) -> list[tuple[str, str]]:
         self._cur.execute(

@@ -445,3 +445,62 @@ def test_a_schema_change_fails_when_the_policy_says_so(engine: Engine) -> None:
                            DeltaPlan("merge", ("id",), ("updated_at",), "fail"))
     assert [c for c, _ in engine.relation_columns()["events"]] == ["id", "v", "updated_at"]
     assert len(rows(engine, "select * from events")) == 3
+
+
+# -- snapshots --------------------------------------------------------------------------------------
+
+
+def _snapshots(engine: Engine) -> Any:
+    from pytest_fft.engines.capabilities import SnapshotTarget
+
+    target = capability(engine, SnapshotTarget)
+    if target is None:
+        pytest.skip(f"{engine.name} keeps no snapshots")
+    return target
+
+
+def _at(day: int) -> datetime:
+    return datetime(2024, 1, day, 12, 0, 0)
+
+
+@pytest.mark.parametrize("strategy", ["timestamp", "check"])
+def test_a_snapshot_keeps_every_version_of_a_changed_row(engine: Engine, strategy: str) -> None:
+    from pytest_fft.engines.snapshot_sql import SnapshotPlan
+
+    snapshots = _snapshots(engine)
+    plan = SnapshotPlan(strategy, ("id",), "updated_at" if strategy == "timestamp" else None,
+                        ("email",) if strategy == "check" else ())
+
+    def users(*rows: tuple[int, str, int]) -> str:
+        return " union all ".join(
+            f"select {i} as id, '{e}' as email, cast('2024-01-0{u} 00:00:00' as timestamp) "
+            "as updated_at" for i, e, u in rows)
+
+    first = snapshots.apply_snapshot("snap", users((1, "a@x", 1), (2, "b@x", 1)), plan, _at(1))
+    assert (first.opened, first.closed) == (2, 0)
+    # id 1 changes (newer updated_at, other email); id 2 is as it was; id 3 is new.
+    second = snapshots.apply_snapshot(
+        "snap", users((1, "a@new", 2), (2, "b@x", 1), (3, "c@x", 2)), plan, _at(2))
+    assert (second.opened, second.closed) == (2, 1)
+    # id 2 disappears from the source: its last version stays current.
+    snapshots.apply_snapshot("snap", users((1, "a@new", 2)), plan, _at(3))
+    got = rows(engine, "select id, email, _ff_valid_from, _ff_valid_to, _ff_is_current "
+                       "from snap order by id, _ff_valid_from")
+    assert got == [(1, "a@x", _at(1), _at(2), False), (1, "a@new", _at(2), None, True),
+                   (2, "b@x", _at(1), None, True), (3, "c@x", _at(2), None, True)]
+
+
+def test_pruning_keeps_the_newest_versions_and_a_dry_run_only_counts(engine: Engine) -> None:
+    from pytest_fft.engines.snapshot_sql import SnapshotPlan
+
+    snapshots = _snapshots(engine)
+    plan = SnapshotPlan("check", ("id",), None, ("v",))
+    for day in range(1, 5):  # four versions of id 1
+        snapshots.apply_snapshot("snap", f"select 1 as id, {day} as v", plan, _at(day))
+    counted = snapshots.apply_snapshot("snap", "select 1 as id, 4 as v", plan, _at(5),
+                                       keep_last=2, dry_run=True)
+    assert (counted.pruned, counted.dry_run) == (2, True)
+    assert rows(engine, "select count(*) from snap") == [(4,)]
+    done = snapshots.apply_snapshot("snap", "select 1 as id, 4 as v", plan, _at(5), keep_last=2)
+    assert done.pruned == 2
+    assert rows(engine, "select v from snap order by v") == [(3,), (4,)]
