@@ -6,7 +6,8 @@
 What comes out (deterministic: the same arguments always write the same files)::
 
     project.yml           name: bench_<N>
-    profiles.yml          dev: duckdb at .local/bench.duckdb
+    profiles.yml          dev: duckdb at .local/bench.duckdb; pg: postgres, FF_PG_DSN and
+                          FF_PG_SCHEMA
     sources.yml           sources shop.{customers,orders,products} and web.events -> the seeds
     seeds/seed_*.csv      four seeds; orders/events have --seed-rows rows, customers 1/4,
                           products 1/20
@@ -17,7 +18,7 @@ What comes out (deterministic: the same arguments always write the same files)::
 
 About 10% of the models are Python (pandas: add columns, group by, merge two parents); the rest
 are SQL (projections with derived columns, left joins to lookups, aggregates, aggregate-then-join,
-window functions). Every model is a table.
+window functions), in SQL that DuckDB and PostgreSQL both run unchanged. Every model is a table.
 
 The generator tracks each relation's columns (:class:`Column`, with what holds for their values:
 never NULL, never negative, the values of a dim) and its *grain*, a column that is unique in the
@@ -330,13 +331,13 @@ def t_staging(ctx: Ctx, src: NodeSpec, seed: SeedSpec, variant: bool) -> Built:
         elif c.kind == DATE:
             items.append(f"cast({c.name} as date) as {c.name}")
         elif c.kind == NUM:
-            items.append(f"cast({c.name} as double) as {c.name}")
+            items.append(f"cast({c.name} as double precision) as {c.name}")
         else:
             items.append(c.name)
         cols.append(c)
     if src.source == ("shop", "customers"):
-        items.append("date_diff('day', cast(signup_date as date), date '2025-01-01')"
-                     " as tenure_days")
+        # date - date: whole days on DuckDB (BIGINT, as date_diff) and PostgreSQL (integer)
+        items.append("(date '2025-01-01' - cast(signup_date as date)) as tenure_days")
         cols.append(Column("tenure_days", NUM, notnull=True, nonneg=True))  # signups < 2025
     where = [f"{seed.grain} is not null"]
     if variant:
@@ -361,12 +362,16 @@ def t_derive(ctx: Ctx, p: NodeSpec) -> Built:
     shape = rng.choice(["gross", "ratio", "log"] if len(nums) > 1 else ["gross", "log"])
     if shape == "gross":
         name = fresh(f"{root(x.name)}_gross_{tag}", used)
-        items.append(f"round(a.{x.name} * 1.19, 2) as {name}")
+        # round(x * 10^n) / 10^n: DuckDB's round(double, n) exactly, and PostgreSQL has no
+        # round(double precision, integer)
+        items.append(f"round(a.{x.name} * 1.19 * 100) / 100 as {name}")
         new = Column(name, NUM, notnull=x.notnull, nonneg=x.nonneg)
     elif shape == "ratio":
         y = rng.choice([n for n in nums if n != x])
         name = fresh(f"{root(x.name)}_per_{root(y.name)}_{tag}", used)
-        items.append(f"round(a.{x.name} / nullif(a.{y.name}, 0), 4) as {name}")
+        # A double first: PostgreSQL divides two integers as integers, DuckDB does not.
+        items.append(f"round(cast(a.{x.name} as double precision) / nullif(a.{y.name}, 0)"
+                     f" * 10000) / 10000 as {name}")
         new = Column(name, NUM, nonneg=x.nonneg and y.nonneg)
     else:
         name = fresh(f"{root(x.name)}_log_{tag}", used)
@@ -382,7 +387,8 @@ def t_derive(ctx: Ctx, p: NodeSpec) -> Built:
     if dates and rng.random() < 0.3:
         d = rng.choice(dates)
         month = fresh(f"{root(d.name)}_month_{tag}", used)
-        items.append(f"date_trunc('month', a.{d.name}) as {month}")
+        # A timestamp on both (PostgreSQL truncates a date as timestamptz)
+        items.append(f"cast(date_trunc('month', a.{d.name}) as timestamp) as {month}")
         cols.append(Column(month, DATE, notnull=d.notnull))
     where = ""
     roll = rng.random()
@@ -1211,6 +1217,28 @@ def _yaml_flow(value: object) -> str:
     raise TypeError(f"cannot write {value!r} to YAML")
 
 
+# dev and memory: DuckDB. pg: PostgreSQL, the server and the schema from the environment
+# (run.py --postgres sets both for its rows; FF_PG_DSN and FF_PG_SCHEMA also override the
+# values where profiles.yml is not rendered as Jinja).
+PROFILES_YML = """\
+dev:
+  engine: duckdb
+  duckdb:
+    path: .local/bench.duckdb
+
+memory:
+  engine: duckdb
+  duckdb:
+    path: ":memory:"
+
+pg:
+  engine: postgres
+  postgres:
+    dsn: "{{ env('FF_PG_DSN') }}"
+    db_schema: "{{ env('FF_PG_SCHEMA', 'bench') }}"
+"""
+
+
 def render_files(spec: ProjectSpec) -> dict[str, str]:
     """Every file of the project, by path relative to the project root: the project's files
     and the unit-test specs (which are computed by running models of those files)."""
@@ -1228,8 +1256,7 @@ def project_files(spec: ProjectSpec) -> dict[str, str]:
     if checks:
         project_yml += "tests:\n" + "".join(f"  - {_yaml_flow(check)}\n" for check in checks)
     files["project.yml"] = project_yml
-    files["profiles.yml"] = ("dev:\n  engine: duckdb\n  duckdb:\n    path: .local/bench.duckdb\n\n"
-                             "memory:\n  engine: duckdb\n  duckdb:\n    path: \":memory:\"\n")
+    files["profiles.yml"] = PROFILES_YML
     by_source: dict[str, list[SeedSpec]] = {}
     for seed in spec.seeds:
         by_source.setdefault(seed.source[0], []).append(seed)

@@ -26,6 +26,15 @@ Rows (wall clock, median of --repeat runs, a fresh database each run; see bench/
   (k) pytest      ``pytest <project of --collect-models> --fft-seed --fft-run --fft-test --fft-utest
                   --collect-only -q``: collecting every kind of item of a second, bigger project
 
+With ``--postgres DSN|auto`` (auto: a throw-away server of tests/postgres_server.py), on a copy
+of the project, env ``pg`` (FF_PG_DSN, FF_PG_SCHEMA), a fresh schema with its seeds each run:
+
+  (p) pg floor    the rendered SQL (``create table ... as``) and the Python model functions
+                  (pandas in, pandas out, frames written with COPY) through ONE psycopg
+                  connection in topological order (bench/pg_floor.py); (p') the same as a script
+  (q) fft run     ``fft run <copy> --env pg`` (seeds loaded beforehand, not timed): <= 1.3x (p')
+  (r) fft run     the same again, every model cached: < 1.5x ``python -c 'import psycopg, pandas'``
+
 pytest's cache (``.pytest_cache``: the parse cache and the build fingerprints) is kept between
 runs; ``fresh_state`` removes only the database and ``.fastflowtransform/``. The cold cost shows
 in two diagnostic rows that remove ``.pytest_cache`` first.
@@ -46,7 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +118,9 @@ class Row:
     speedup_of: Row | None = None
     speedup_target: float | None = None
     derived: bool = False  # shares another row's samples: no time of its own is printed
+    # The sizes its target is set for (see _TARGET_SIZE): "rows" (N=500), "(k)" (the
+    # collect project, N=1000), "pg" (N=100 and N=500) or "any" (every size).
+    size: str = "rows"
     warnings: list[str] = field(default_factory=list)  # the run built something else
 
     @property
@@ -473,12 +485,15 @@ def last_line(output: str) -> str:
 
 
 def run_timed(cmd: Sequence[str], cwd: Path, timeout: float,
-              ok_codes: Sequence[int] = (0,)) -> tuple[float, str]:
-    """Run ``cmd``; return its wall-clock seconds and its standard output, or raise
-    :class:`RowError` (exit code not in ``ok_codes``, timeout, missing command)."""
+              ok_codes: Sequence[int] = (0,),
+              extra_env: Mapping[str, str] | None = None) -> tuple[float, str]:
+    """Run ``cmd`` (in :func:`clean_env`, plus ``extra_env``); return its wall-clock seconds
+    and its standard output, or raise :class:`RowError` (exit code not in ``ok_codes``,
+    timeout, missing command)."""
+    env = {**clean_env(), **(extra_env or {})}
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(list(cmd), cwd=cwd, env=clean_env(), capture_output=True,
+        proc = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True,
                               text=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:
         raise RowError(f"cannot start {cmd[0]}: {exc}") from exc
@@ -495,6 +510,102 @@ def run_timed(cmd: Sequence[str], cwd: Path, timeout: float,
 
 
 # --------------------------------------------------------------------------------------------
+# PostgreSQL (--postgres): rows (p), (p'), (q), (r)
+# --------------------------------------------------------------------------------------------
+
+PG_ENV = "pg"  # the generated project's postgres env (profiles.yml: FF_PG_DSN, FF_PG_SCHEMA)
+PG_IMPORT_FLOOR = "import psycopg, pandas"  # what a command building models on PostgreSQL imports
+PG_SIZES = (100, 500)  # the PostgreSQL targets are set at both sizes
+PG_FLOOR_SCHEMA = "fft_bench_floor"  # (p) and (p') build here
+PG_FFT_SCHEMA = "fft_bench"  # (q) and (r) build here (FF_PG_SCHEMA of their commands)
+
+
+def start_postgres(spec: str) -> tuple[str, Callable[[], None], str]:
+    """``(dsn, stop, what)``: the server of ``--postgres``. ``auto`` starts a throw-away one
+    with the test suite's ``tests/postgres_server.py`` (initdb and pg_ctl, as the postgres
+    user when run as root; ``FFT_TEST_PG_DSN`` names a server of your own instead)."""
+    if spec != "auto":
+        return spec, lambda: None, "given with --postgres"
+    import importlib.util
+
+    path = HERE.parent / "tests" / "postgres_server.py"
+    module_spec = importlib.util.spec_from_file_location("fft_bench_postgres_server", path)
+    if not path.is_file() or module_spec is None or module_spec.loader is None:
+        raise SystemExit(f"--postgres auto needs {path} (a checkout of pytest-fft); "
+                         "or pass --postgres DSN")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_spec.name] = module  # its dataclass looks the module up while it loads
+    module_spec.loader.exec_module(module)
+    try:
+        server = module.start()
+    except module.NoPostgres as exc:
+        raise SystemExit(f"--postgres auto: {exc}") from None
+    what = ("FFT_TEST_PG_DSN" if os.environ.get("FFT_TEST_PG_DSN")
+            else "a throw-away server of tests/postgres_server.py (fsync=off)")
+    return server.dsn, server.stop, what
+
+
+def pg_connect(dsn: str):
+    import psycopg
+
+    from pytest_fft.engines.postgres import conninfo
+
+    return psycopg.connect(conninfo(dsn), autocommit=True)
+
+
+def pg_fresh_schema(dsn: str, schema: str) -> None:
+    """``schema`` dropped (with all it holds) and created again, empty."""
+    with pg_connect(dsn) as con:
+        con.execute(f"drop schema if exists {_q(schema)} cascade")
+        con.execute(f"create schema {_q(schema)}")
+
+
+def pg_load_seeds(project, dsn: str, schema: str) -> None:
+    """The seeds into ``schema`` exactly as the engine loads them (DuckDB's CSV reader, Arrow,
+    COPY): what the floors start from, not timed."""
+    from pytest_fft.engines.postgres import PostgresEngine
+
+    engine = PostgresEngine(dsn, schema=schema)
+    try:
+        for name in project.dag.order:
+            if name in project.seeds:
+                seed = project.seeds[name]
+                engine.load_seed(seed.relation, str(seed.path), seed.format)
+    finally:
+        engine.close()
+
+
+def pg_inventory(dsn: str, schema: str) -> dict[str, int]:
+    """Row count of every table and view of ``schema`` but the audit table."""
+    from pytest_fft.engines.capabilities import AUDIT_TABLE
+
+    with pg_connect(dsn) as con:
+        names = [r[0] for r in con.execute(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind in ('r', 'v', 'm', 'p') and c.relname <> %s "
+            "order by 1", [schema, AUDIT_TABLE]).fetchall()]
+        return {n: con.execute(f"select count(*) from {_q(schema)}.{_q(n)}").fetchone()[0]
+                for n in names}
+
+
+def pg_server_text(dsn: str) -> str:
+    """``PostgreSQL 15.8 at user@host:port/db``, or why it cannot say."""
+    from pytest_fft.engines.postgres import describe_dsn
+
+    try:
+        with pg_connect(dsn) as con:
+            version = con.execute("show server_version").fetchone()[0]
+    except Exception as exc:  # the rows report the error in full
+        return f"PostgreSQL at {describe_dsn(dsn)}: {type(exc).__name__}"
+    return f"PostgreSQL {version} at {describe_dsn(dsn)}"
+
+
+def _pg_error(exc: Exception) -> RowError:
+    text = str(exc).strip()
+    return RowError(f"{type(exc).__name__}: {(text.splitlines() or [''])[0][:80]}", text)
+
+
+# --------------------------------------------------------------------------------------------
 # The benchmark
 # --------------------------------------------------------------------------------------------
 
@@ -506,7 +617,11 @@ def _csv_rows(path: Path) -> int:
 
 class Bench:
     def __init__(self, args: argparse.Namespace, root: Path,
-                 collect_root: Path | None = None) -> None:
+                 collect_root: Path | None = None,
+                 postgres: tuple[Path, str, str] | None = None) -> None:
+        """``postgres``: the project's copy for the PostgreSQL rows, the DSN, and where the
+        server comes from (None: no PostgreSQL rows)."""
+        import pytest_fft
         from pytest_fft import load_project
 
         self.args = args
@@ -517,6 +632,7 @@ class Bench:
         self.project = load_project(root)
         self.load_seconds = time.perf_counter() - t0
         self.fft = console_script("fft")
+        self.package = str(Path(pytest_fft.__file__).parent)  # the code measured
         pytest_cmd = console_script("pytest")
         self.pytest = pytest_cmd or [sys.executable, "-m", "pytest"]
         self.reference: dict[str, int] | None = None
@@ -588,7 +704,7 @@ class Bench:
             for row in (*self.utest_rows, self.xdist_start):
                 row.error = RowError(unit_error)
         self.version = Row(f"(d) fft --version (median of {VERSION_SAMPLES})", None,
-                           VERSION_TARGET)
+                           VERSION_TARGET, size="any")
         self.fft_seed = Row("    fft seed --env dev (before each fft run)")
         self.python_start = Row(f"    python -c pass (median of {VERSION_SAMPLES})")
         self.import_floor = Row(f"    python -c '{IMPORT_FLOOR}' (around each (j) run)")
@@ -609,7 +725,7 @@ class Bench:
         if collect_root is not None:
             n_collect = args.collect_models
             self.collect = Row(f"(k) pytest --collect-only, N={n_collect}", None,
-                               COLLECT_TARGET)
+                               COLLECT_TARGET, size="(k)")
             self.collect_cold = Row("    (k) first run, parse cache cold")
             self.collect_rows = [self.collect]
             self.collect_cold_rows = [self.collect_cold]
@@ -625,6 +741,7 @@ class Bench:
                 self.collect_expected = (f"{self.collect_want} ({kinds[0]} seeds + "
                                          f"{kinds[1]} models + {kinds[2]} checks + "
                                          f"{kinds[3]} unit cases)")
+        self.pg = PostgresRows(self, *postgres) if postgres is not None else None
 
     def measure_floor_script(self) -> None:
         fresh_state(self.root, self.db)
@@ -733,11 +850,13 @@ class Bench:
         self.import_floor.samples.append(
             run_timed([sys.executable, "-c", IMPORT_FLOOR], self.root, 60)[0])
 
-    def _run_cached(self, row: Row, cmd: list[str]) -> float:
+    def _run_cached(self, row: Row, cmd: list[str], extra_env: Mapping[str, str] | None = None,
+                    cwd: Path | None = None) -> float:
         """One cached rerun; the first must report every model cached and none built."""
         import re
 
-        seconds, output = run_timed(cmd, self.root, self.args.timeout)
+        seconds, output = run_timed(cmd, cwd or self.root, self.args.timeout,
+                                    extra_env=extra_env)
         if not row.samples:
             last = last_line(output)
             want = len(self.project.models)
@@ -752,8 +871,11 @@ class Bench:
                                     f"{last[:100]}")
         return seconds
 
-    def _run_and_note(self, row: Row, cmd: list[str]) -> float:
-        seconds, output = run_timed(cmd, self.root, self.args.timeout)
+    def _run_and_note(self, row: Row, cmd: list[str],
+                      extra_env: Mapping[str, str] | None = None,
+                      cwd: Path | None = None) -> float:
+        seconds, output = run_timed(cmd, cwd or self.root, self.args.timeout,
+                                    extra_env=extra_env)
         last = last_line(output)
         if last and not row.samples:
             row.note(f"first run said: {last[:100]}")
@@ -977,8 +1099,8 @@ class Bench:
         for _ in range(VERSION_SAMPLES):
             self.python_start.samples.append(
                 run_timed([sys.executable, "-c", "pass"], self.root, 60)[0])
-        if not self.import_floor.samples:  # (j) did not run: sample it here instead
-            for _ in range(VERSION_SAMPLES):
+        if not self.import_floor.samples and not self.args.postgres_only:
+            for _ in range(VERSION_SAMPLES):  # (j) did not run: sample it here instead
                 self._sample_import_floor()
 
     def _sample(self, row: Row, measure: Callable[[], float], compare_db: bool = True) -> None:
@@ -1001,11 +1123,19 @@ class Bench:
             run_timed(cmd, self.root, self.args.timeout)
 
     def run(self) -> None:
-        self.warm_parse_cache()
+        duckdb_rows = not self.args.postgres_only
+        if duckdb_rows:
+            self.warm_parse_cache()
+        if self.pg is not None:
+            self.pg.warm_parse_cache()
         # Rows are interleaved per repetition so that drift (thermal, page cache, noisy
         # neighbours) spreads over all of them rather than favouring one.
         for rep in range(self.args.repeat):
             print(f"  repetition {rep + 1}/{self.args.repeat} ...", file=sys.stderr, flush=True)
+            if self.pg is not None:
+                self.pg.measure()
+            if not duckdb_rows:
+                continue
             self.measure_floor()
             # The check rows read the database the floor has just built (not timed).
             self.measure_check_floor()
@@ -1061,12 +1191,18 @@ class Bench:
         n_specs = len(list(unit_dir.rglob("*.yml"))) if unit_dir.is_dir() else 0
         print(f"{self.unit_cases} unit cases in {n_specs} spec files (tests/unit/*.yml)")
         print(f"fft: {' '.join(self.fft) if self.fft else 'not found'}   "
-              f"pytest: {' '.join(self.pytest)}")
+              f"pytest: {' '.join(self.pytest)}   pytest-fft: {self.package}")
         print(f"pytest plugins installed (pytest11, loaded at every pytest start-up): "
               f"{pytest_plugins()}")
         if self.collect_root is not None:
             print(f"(k) project {self.collect_root}: "
                   f"{self.collect_expected or 'load_project() failed'}")
+        pg = self.pg
+        if pg is not None:
+            print(f"PostgreSQL rows: {pg.server_text}; project copy {pg.root}, env "
+                  f"{pg.env_name};\n"
+                  f"schemas {PG_FLOOR_SCHEMA} ((p), (p')) and {PG_FFT_SCHEMA} ((q), (r)), "
+                  "dropped and created again (seeds loaded, untimed) before each run")
         print("pytest's cache (.pytest_cache) is kept between runs (parse cache warm) unless "
               "a row says otherwise")
         print()
@@ -1075,26 +1211,65 @@ class Bench:
                 "script_total": self.floor_script_total.median,
                 "checks": self.check_floor.median,
                 "checks_script": self.check_script.median, "import": self.import_floor.median}
-        main_rows = [self.floor_total, self.floor_models, self.floor_script,
-                     self.floor_script_total,
-                     *self.fft_run.values(),
-                     self.pytest_row, self.version, *self.check_rows, *self.utest_rows,
-                     self.cached_rerun, *self.collect_rows]
-        diag = [self.fft_seed, self.fft_run_cold, self.python_start, self.import_floor,
-                self.load_row, self.xdist_start, self.xdist_beyond, *self.collect_cold_rows]
-        if not self.args.no_in_process:
-            diag += [*self.executor.values(), *self.executor_checks.values()]
-        width = max(LABEL_WIDTH, *(len(row.label) for row in (*main_rows, *diag)))
+        if self.args.postgres_only:
+            main_rows = [self.version]
+            diag = [self.python_start]
+        else:
+            main_rows = [self.floor_total, self.floor_models, self.floor_script,
+                         self.floor_script_total,
+                         *self.fft_run.values(),
+                         self.pytest_row, self.version, *self.check_rows, *self.utest_rows,
+                         self.cached_rerun, *self.collect_rows]
+            diag = [self.fft_seed, self.fft_run_cold, self.python_start, self.import_floor,
+                    self.load_row, self.xdist_start, self.xdist_beyond,
+                    *self.collect_cold_rows]
+            if not self.args.no_in_process:
+                diag += [*self.executor.values(), *self.executor_checks.values()]
+        pg_rows: list[Row] = []
+        if pg is not None:
+            base.update(pg_floor=pg.floor.median, pg_script=pg.script.median,
+                        pg_import=pg.import_floor.median)
+            pg_rows = pg.main_rows
+            diag += pg.diag_rows
+        width = max(LABEL_WIDTH, *(len(row.label) for row in (*main_rows, *pg_rows, *diag)))
         header = (f"{'row':<{width}} {'median':>8} {'min':>8} {'vs floor':>9} "
                   f"{'vs script':>9}  target")
         print(header)
         print("-" * len(header))
         for row in main_rows:
             self._print_row(row, base, width)
+        if pg_rows:
+            print("-- PostgreSQL (--postgres) " + "-" * (len(header) - 27))
+            for row in pg_rows:
+                self._print_row(row, base, width)
         print("-- diagnostics (no targets) " + "-" * (len(header) - 28))
         for row in diag:
             self._print_row(row, base, width)
         print()
+        if not self.args.postgres_only:
+            self._print_duckdb_notes()
+        if pg is not None:
+            print(f"(q): vs floor against (p), vs script against (p'), the same floor run as "
+                  f"a script of its own;\ntarget <= {BUILD_TARGET}x (p') (the 'vs script' "
+                  f"column). (r): vs floor against python -c '{PG_IMPORT_FLOOR}'\n"
+                  f"(diagnostics), target < {CACHED_RERUN_TARGET}x. Both targets are set at "
+                  "N=100 and N=500.")
+        problems = [r for r in (*main_rows, *pg_rows, *diag)
+                    if r.error or r.notes or r.warnings]
+        if problems:
+            print()
+            print("errors and notes:")
+            for row in problems:
+                print(f"* {row.label.strip()}")
+                if row.error is not None:
+                    detail = row.error.detail or row.error.summary
+                    print("    " + detail.replace("\n", "\n    "))
+                for warning in row.warnings:
+                    print(f"    WARNING: {warning}")
+                for note in row.notes:
+                    print(f"    note: {note}")
+
+    def _print_duckdb_notes(self) -> None:
         print("vs floor: (b) rows against the models-only floor (seeds are loaded before, "
               "untimed); (c) and the\nin-process Executor against the seeds + models floor; "
               "(f), (g) against the check floor (e). vs script:\n(b) against (a'), (c) "
@@ -1120,19 +1295,6 @@ class Bench:
               "The cold cost "
               "(no .pytest_cache): the diagnostic rows\n'fft run, .pytest_cache removed' "
               "and '(k) first run'.")
-        problems = [r for r in (*main_rows, *diag) if r.error or r.notes or r.warnings]
-        if problems:
-            print()
-            print("errors and notes:")
-            for row in problems:
-                print(f"* {row.label.strip()}")
-                if row.error is not None:
-                    detail = row.error.detail or row.error.summary
-                    print("    " + detail.replace("\n", "\n    "))
-                for warning in row.warnings:
-                    print(f"    WARNING: {warning}")
-                for note in row.notes:
-                    print(f"    note: {note}")
 
     @staticmethod
     def _per_case_text(row: Row) -> str:
@@ -1145,7 +1307,7 @@ class Bench:
         parts = [f"{beyond * 1000 / row.cases:.1f} ms/case beyond start-up"]
         if row.case_target_ms is not None:
             ok = beyond * 1000 / row.cases < row.case_target_ms
-            parts.append(f"< {row.case_target_ms:g} ms " + _verdict(ok))
+            parts.append(f"< {row.case_target_ms:g} ms " + _verdict(ok, row.size))
         base = row.speedup_of
         if base is not None and base.median is not None:
             base_beyond = base.median - (base.startup.median if base.startup and
@@ -1155,7 +1317,7 @@ class Bench:
                 text = f"{speedup:.2f}x vs (h)"
                 if row.speedup_target is not None:
                     text += (f" >= {row.speedup_target}x "
-                             + _verdict(speedup >= row.speedup_target))
+                             + _verdict(speedup >= row.speedup_target, row.size))
                 parts.append(text)
         return "; ".join(parts)
 
@@ -1185,35 +1347,224 @@ class Bench:
             ratio_text = f"{median / reference:.2f}x" if reference else ""
             if script:
                 verdict = (f"<= {row.target}x script "
-                           + _verdict(median / script <= row.target))
+                           + _verdict(median / script <= row.target, row.size))
             else:
                 verdict = f"<= {row.target}x script: no script floor figure"
         elif reference:
             ratio = median / reference
             ratio_text = f"{ratio:.2f}x"
             if row.target is not None and row.target_of is not None:
-                verdict = f"< {row.target}x {row.target_of} " + _verdict(ratio < row.target)
+                verdict = (f"< {row.target}x {row.target_of} "
+                           + _verdict(ratio < row.target, row.size))
             elif row.target is not None:
-                verdict = f"<= {row.target}x " + _verdict(ratio <= row.target)
+                verdict = f"<= {row.target}x " + _verdict(ratio <= row.target, row.size)
         elif row.target is not None and row.target_of is not None:
             verdict = f"< {row.target}x {row.target_of}: no {row.target_of} figure"
         elif row.target is not None:
-            verdict = f"< {row.target}s " + _verdict(median < row.target, row.label)
+            verdict = f"< {row.target}s " + _verdict(median < row.target, row.size)
         flag = "  WARNING: see below" if row.warnings else ""
         print(f"{row.label:<{width}} {median:>7.3f}s {low:>7.3f}s {ratio_text:>9} "
               f"{script_text:>9}  "
               f"{verdict}{flag}")
 
 
-# The targets are set for N=500 models ((k): a 1,000-model project) on 2 cores; a run at another
-# size says so instead of "ok"/"MISSED" (set in main), except for fft --version.
-_TARGET_SIZE = {"rows": True, "(k)": True}
+class PostgresRows:
+    """(p), (p'), (q) and (r): the project on PostgreSQL (``--postgres``).
+
+    They run on a copy of the project folder of their own: the parse cache keeps one loaded
+    project and one validated profile per folder, so DuckDB and PostgreSQL commands on one
+    folder would replace each other's entries at every command, and every row would load the
+    project cold. Their commands get ``FF_PG_DSN`` and ``FF_PG_SCHEMA`` (the env of
+    ``--pg-env`` reads both) on top of :func:`clean_env`."""
+
+    def __init__(self, bench: Bench, root: Path, dsn: str, server: str) -> None:
+        import pg_floor  # bench/pg_floor.py
+
+        from pytest_fft import load_project
+        from pytest_fft.project.python_models import resolve_function
+
+        self.bench = bench
+        self.args = bench.args
+        self.root = root
+        self.dsn = dsn
+        self.env_name = self.args.pg_env
+        self.extra_env = {"FF_PG_DSN": dsn, "FF_PG_SCHEMA": PG_FFT_SCHEMA}
+        import psycopg
+
+        # For the report's header, asked now: nothing is imported after the measurements.
+        self.server_text = (f"{pg_server_text(dsn)} ({server}), psycopg "
+                            f"{psycopg.__version__}")
+        self.reference: dict[str, int] | None = None
+        env = self.env_name
+        self.floor = Row("(p) pg floor: models only, one psycopg connection", "pg_floor")
+        self.script = Row("(p') pg floor as a script: start-up + imports + models", "pg_floor")
+        self.fft_run = Row(f"(q) fft run --env {env}", "pg_floor", BUILD_TARGET,
+                           script="pg_script", judged_by="script", size="pg")
+        self.cached = Row(f"(r) fft run --env {env}, cached rerun", "pg_import",
+                          CACHED_RERUN_TARGET, target_of="import", size="pg")
+        self.fft_seed = Row(f"    fft seed --env {env} (before each (q) run)")
+        self.import_floor = Row(f"    python -c '{PG_IMPORT_FLOOR}' (around each (r) run)")
+        self.main_rows = [self.floor, self.script, self.fft_run, self.cached]
+        self.diag_rows = [self.fft_seed, self.import_floor]
+        self.steps_path = root.parent / "pg_floor_steps.txt"
+        try:
+            problem = self._env_problem()
+            self.project = load_project(root, engine="postgres")
+            self.steps = pg_floor.steps_of(self.project)
+            pg_floor.write_steps(self.steps, self.steps_path)
+            # Imported before any timing: the in-process floor calls the functions only.
+            self.functions = {m.relation: resolve_function(m.func)
+                              for m in self.project.models.values() if m.kind == "python"}
+        except Exception as exc:  # every row says why
+            problem = f"{type(exc).__name__}: {str(exc).splitlines()[0][:100]}"
+        if problem is not None:
+            for row in (*self.main_rows, self.fft_seed):
+                row.error = RowError(problem)
+        self._floor_build = pg_floor.build
+
+    def _env_problem(self) -> str | None:
+        from pytest_fft.project.profiles import resolve_profile
+
+        resolved = resolve_profile(self.root, self.env_name, environ=self.extra_env)
+        if resolved.engine != "postgres":
+            return (f"env {self.env_name!r} of {self.root.name}/profiles.yml uses "
+                    f"{resolved.engine}, not postgres (--pg-env)")
+        return None
+
+    def warm_parse_cache(self) -> None:
+        """As :meth:`Bench.warm_parse_cache`, for this folder and env."""
+        cmd = [*self.bench.pytest, str(self.root), "--fft-run", "--fft-env", self.env_name,
+               "--collect-only", "-q"]
+        with contextlib.suppress(RowError):
+            run_timed(cmd, self.root, self.args.timeout, extra_env=self.extra_env)
+
+    def measure(self) -> None:
+        """One run of each row: (p), (p'), then (q) and (r) on what (q) built."""
+        self.measure_floor()
+        self.measure_script()
+        self.measure_fft_run()
+
+    def _fresh(self, schema: str) -> None:
+        pg_fresh_schema(self.dsn, schema)
+        pg_load_seeds(self.project, self.dsn, schema)
+
+    def measure_floor(self) -> None:
+        row = self.floor
+        if row.error is not None:
+            return
+
+        def run() -> float:
+            try:
+                self._fresh(PG_FLOOR_SCHEMA)
+                t0 = time.perf_counter()
+                self._floor_build(self.dsn, PG_FLOOR_SCHEMA, self.steps, self.functions)
+                return time.perf_counter() - t0
+            except Exception as exc:  # a statement PostgreSQL refuses: this row's error
+                raise _pg_error(exc) from exc
+
+        self.bench._sample(row, run, compare_db=False)
+        if self.reference is None and row.samples:
+            self.reference = pg_inventory(self.dsn, PG_FLOOR_SCHEMA)
+            row.note(f"first run: {len(self.reference)} relations in schema "
+                     f"{PG_FLOOR_SCHEMA} (seeds included)")
+
+    def measure_script(self) -> None:
+        row = self.script
+        if row.error is not None:
+            return
+        try:
+            self._fresh(PG_FLOOR_SCHEMA)
+        except Exception as exc:
+            row.error = _pg_error(exc)
+            return
+        cmd = [sys.executable, str(HERE / "pg_floor.py"), str(self.steps_path), self.dsn,
+               PG_FLOOR_SCHEMA]
+        self.bench._sample(row, lambda: run_timed(cmd, self.root, self.args.timeout)[0],
+                           compare_db=False)
+        self._compare(row, PG_FLOOR_SCHEMA)
+
+    def _seed(self) -> None:
+        """A fresh schema with the seeds loaded by ``fft seed`` (not timed); loaded directly
+        when that fails."""
+        pg_fresh_schema(self.dsn, PG_FFT_SCHEMA)
+        if self.fft_seed.error is None:
+            cmd = [*self.bench.fft, "seed", str(self.root), "--env", self.env_name]
+            try:
+                seconds, _ = run_timed(cmd, self.root, self.args.timeout,
+                                       extra_env=self.extra_env)
+            except RowError as exc:
+                self.fft_seed.error = exc
+                pg_fresh_schema(self.dsn, PG_FFT_SCHEMA)
+            else:
+                self.fft_seed.samples.append(seconds)
+                return
+        self.fft_run.note("seeds loaded without fft (fft seed failed)")
+        pg_load_seeds(self.project, self.dsn, PG_FFT_SCHEMA)
+
+    def measure_fft_run(self) -> None:
+        """(q) on a fresh schema with its seeds, then (r): the same command again, every
+        model cached, between two samples of its import row."""
+        row = self.fft_run
+        if row.error is not None:
+            return
+        if self.bench.fft is None:
+            row.error = RowError("`fft` is not installed (no console script, not on PATH)")
+            return
+        try:
+            self._seed()
+        except Exception as exc:
+            row.error = _pg_error(exc)
+            return
+        shutil.rmtree(self.root / ".fastflowtransform", ignore_errors=True)
+        cmd = [*self.bench.fft, "run", str(self.root), "--env", self.env_name]
+        built = len(row.samples)
+        self.bench._sample(row, lambda: self.bench._run_and_note(row, cmd, self.extra_env,
+                                                                  self.root),
+                           compare_db=False)
+        self._compare(row, PG_FFT_SCHEMA)
+        if len(row.samples) == built or self.cached.error is not None:
+            return  # (q) failed: nothing to rerun
+        self._sample_import_floor()
+        self.bench._sample(self.cached,
+                           lambda: self.bench._run_cached(self.cached, cmd, self.extra_env,
+                                                          self.root),
+                           compare_db=False)
+        self._sample_import_floor()
+
+    def _sample_import_floor(self) -> None:
+        self.import_floor.samples.append(
+            run_timed([sys.executable, "-c", PG_IMPORT_FLOOR], self.root, 60)[0])
+
+    def _compare(self, row: Row, schema: str) -> None:
+        """The first run of ``row`` must build what the in-process floor built."""
+        if row.checked or self.reference is None or not row.samples:
+            return
+        row.checked = True
+        got = pg_inventory(self.dsn, schema)
+        missing = sorted(set(self.reference) - set(got))
+        if missing:
+            row.warnings.append(f"INCOMPLETE: {len(missing)} of {len(self.reference)} "
+                                f"relations missing (e.g. {', '.join(missing[:3])})")
+        differ = sorted(n for n in self.reference if n in got and got[n] != self.reference[n])
+        if differ:
+            row.warnings.append(f"{len(differ)} relations have other row counts than the "
+                                f"floor (e.g. {differ[0]}: {got[differ[0]]} vs "
+                                f"{self.reference[differ[0]]})")
+        if not missing and not differ:
+            row.note(f"first run: the same {len(self.reference)} relations and row counts as "
+                     "the floor's")
 
 
-def _verdict(ok: bool, label: str = "") -> str:
-    size_free = label.startswith("(d)")  # fft --version: the same at every size
-    if not size_free and not _TARGET_SIZE["(k)" if label.startswith("(k)") else "rows"]:
-        return "n/a at this size (targets: N=500, (k) N=1000)"
+# The targets are set for N=500 models ((k): a 1,000-model project; the PostgreSQL rows: N=100
+# and N=500) on 2 cores; a run at another size says so instead of "ok"/"MISSED" (set in main),
+# except for fft --version (size "any").
+_TARGET_SIZE = {"rows": True, "(k)": True, "pg": True}
+_SIZE_TEXT = {"rows": "N=500", "(k)": "N=1000", "pg": "N=100 and N=500"}
+
+
+def _verdict(ok: bool, size: str = "rows") -> str:
+    if size != "any" and not _TARGET_SIZE[size]:
+        return f"n/a at this size (target set for {_SIZE_TEXT[size]})"
     return "ok" if ok else "MISSED"
 
 
@@ -1241,13 +1592,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"does --project unless this is given)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary project folder (its path is printed)")
+    parser.add_argument("--postgres", metavar="DSN|auto",
+                        help="also measure the PostgreSQL rows (p), (p'), (q), (r) on this "
+                             "server (a database where schemas fft_bench and fft_bench_floor "
+                             "may be dropped and created); auto: start a throw-away server "
+                             "with tests/postgres_server.py and stop it at the end")
+    parser.add_argument("--pg-env", default=PG_ENV,
+                        help=f"the postgres env of the PostgreSQL rows (default {PG_ENV}: the "
+                             "generated project's, which reads FF_PG_DSN and FF_PG_SCHEMA)")
+    parser.add_argument("--postgres-only", action="store_true",
+                        help="with --postgres: only the PostgreSQL rows (and fft --version)")
     args = parser.parse_args(argv)
+    if args.postgres_only and not args.postgres:
+        parser.error("--postgres-only needs --postgres DSN|auto")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.collect_models is None:
-        args.collect_models = 0 if args.project is not None else COLLECT_MODELS
+        args.collect_models = (0 if args.project is not None or args.postgres_only
+                               else COLLECT_MODELS)
     _TARGET_SIZE["rows"] = args.models == 500 and args.project is None
     _TARGET_SIZE["(k)"] = args.collect_models == COLLECT_MODELS
+    _TARGET_SIZE["pg"] = args.models in PG_SIZES and args.project is None
     if args.collect_models < 0:
         parser.error("--collect-models must be 0 or more")
 
@@ -1276,11 +1641,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         spec = generate.generate(collect_root, args.collect_models, args.seed_rows)
         print(f"generated {collect_root}: {generate.describe(spec)}", file=sys.stderr,
               flush=True)
+    stop_postgres: Callable[[], None] = lambda: None  # noqa: E731
     try:
-        bench = Bench(args, root, collect_root)
+        postgres = None
+        if args.postgres:
+            # A folder of its own (see PostgresRows): the same files, its own .pytest_cache.
+            pg_root = tmp / f"{root.name}_pg"
+            shutil.copytree(root, pg_root, ignore=shutil.ignore_patterns(
+                ".local", ".fastflowtransform", ".pytest_cache", "__pycache__", "*.duckdb*"))
+            dsn, stop_postgres, server = start_postgres(args.postgres)
+            print(f"PostgreSQL rows on {pg_root} ({server})", file=sys.stderr, flush=True)
+            postgres = (pg_root, dsn, server)
+        bench = Bench(args, root, collect_root, postgres)
         bench.run()
         bench.report()
     finally:
+        stop_postgres()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
