@@ -32,12 +32,14 @@ COMMANDS = {
     "seed": ("load the seeds of a project", ["--fft-seed"]),
     "run": ("build the models of a project", ["--fft-run"]),
     "test": ("run the data-quality checks of project.yml", ["--fft-test"]),
-    "build": ("seed, build and check, each model's checks right after it",
-              ["--fft-seed", "--fft-run", "--fft-test"]),
+    "build": ("seed, build and check, each model's checks right after it (snapshots too)",
+              ["--fft-seed", "--fft-run", "--fft-test", "--fft-snapshot"]),
     "utest": ("run the model unit tests of tests/unit/*.yml (no warehouse needed)",
               ["--fft-utest"]),
+    "snapshot": (("fft snapshot run: take the snapshots (materialized='snapshot'), which "
+                 "run leaves alone"), ["--fft-snapshot"]),
 }
-SELECTING = ("seed", "run", "test", "build")
+SELECTING = ("seed", "run", "test", "build", "snapshot")
 BUILDING = ("run", "build")
 
 
@@ -70,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, (help_text, _) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         _COMMAND_PARSERS[name] = cmd
+        if name == "snapshot":
+            cmd.add_argument("action", choices=("run",), help="run: take the snapshots")
         _add_project_options(cmd)
         cmd.add_argument("-q", "--quiet", action="count", default=0,
                          help="only failures and the summary")
@@ -110,6 +114,18 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--full-refresh", action="store_true",
                              help="build incremental models in full instead of applying "
                                   "their delta")
+        if name == "snapshot":
+            cmd.add_argument("--keep-going", action="store_true",
+                             help="keep taking independent snapshots after a failure "
+                                  "(default)")
+            cmd.add_argument("--fail-fast", action="store_true",
+                             help="start no new snapshot after the first failure")
+            cmd.add_argument("--prune", action="store_true",
+                             help="then drop old versions, keeping --keep-last N per key")
+            cmd.add_argument("--keep-last", metavar="N", type=int,
+                             help="with --prune: the versions kept per key")
+            cmd.add_argument("--dry-run", action="store_true",
+                             help="with --prune: count the versions it would drop, drop none")
     dag = sub.add_parser("dag", help=DAG_HELP, description=DAG_HELP)
     _COMMAND_PARSERS["dag"] = dag
     _add_project_options(dag)
@@ -155,6 +171,7 @@ SELECT_HELP = {
     "test": "run the checks of these nodes (checks read what is built; nothing is built)",
     "build": "seed, build and check these nodes; what they depend on is seeded and built "
              "too, not checked",
+    "snapshot": "take these snapshots",
 }
 
 VERBOSE_HELP = {
@@ -166,6 +183,7 @@ VERBOSE_HELP = {
 }
 VERBOSE_HELP["seed"] = "-v also the pytest command and a summary per DAG level"
 VERBOSE_HELP["build"] = VERBOSE_HELP["run"]
+VERBOSE_HELP["snapshot"] = "-v also the pytest command; -vv also each snapshot's SQL"
 
 DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"
 
@@ -301,13 +319,16 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
     import pytest
 
     from pytest_fft.cli.spelling import fft_spelling
-    from pytest_fft.plugin.options import parse_jobs, parse_vars
+    from pytest_fft.plugin.options import parse_jobs, parse_vars, prune_keep_last
     from pytest_fft.project.selection import is_empty_token
 
     try:
         if getattr(ns, "jobs", None) is not None:
             parse_jobs(ns.jobs)
         parse_vars(ns.vars)
+        if ns.command == "snapshot":
+            prune_keep_last(prune=ns.prune, keep_last=ns.keep_last, dry_run=ns.dry_run,
+                            snapshot=True)
     except pytest.UsageError as exc:
         return fft_spelling(str(exc))
     for flag in ("select", "exclude"):

@@ -322,7 +322,7 @@ class CliReporter:
         if not self.per_node_lines or name in self._live:
             return  # its line was printed when the node finished (see _on_node_result)
         self._add_line(name, outcome, status, duration, props.get("fft_rows"), skip_reason,
-                       props.get("fft_message", ""))
+                       props.get("fft_message", ""), props.get("fft_note"))
 
     def _startup_error_of(self, nodeid: str) -> str | None:
         """The error that kept the warehouse of ``nodeid``'s project from opening: from its
@@ -345,11 +345,14 @@ class CliReporter:
             if self._progress is not None:
                 self._progress.advance(self._task)
             self._add_line(result.name, outcome, result.status, result.duration, result.rows,
-                           skip, result.message or "")
+                           skip, result.message or "", result.note)
 
     def _add_line(self, name: str, outcome: str, status: str, duration: float,
-                  rows: Any, skip_reason: str, message: str) -> None:
+                  rows: Any, skip_reason: str, message: str, note: str | None = None) -> None:
         detail: list[Styled] = []
+        if note and outcome == "passed":  # e.g. a snapshot's versions opened and closed
+            detail = [("", "  "), ("dim", note)]
+            rows = None
         if skip_reason:
             detail = [("", "  "), ("yellow", f"skipped: {skip_reason}")]
         elif status == "warn":

@@ -38,6 +38,9 @@ PASSED_ON = (
     PassedOn("keep_going", "--keep-going", "--fft-keep-going", switch=True),
     PassedOn("fail_fast", "--fail-fast", "--fft-fail-fast", switch=True),
     PassedOn("full_refresh", "--full-refresh", "--fft-full-refresh", switch=True),
+    PassedOn("prune", "--prune", "--fft-prune", switch=True, commands=("snapshot",)),
+    PassedOn("keep_last", "--keep-last", "--fft-keep-last", commands=("snapshot",)),
+    PassedOn("dry_run", "--dry-run", "--fft-dry-run", switch=True, commands=("snapshot",)),
 )
 
 
@@ -64,6 +67,7 @@ def passed_on(ns: argparse.Namespace) -> list[str]:
 OPTIONS = {option.pytest: option.fft for option in PASSED_ON}
 OPTIONS.update({f"({flag})": f"(fft {flag.removeprefix('--fft-')})"
                 for flag in ("--fft-run", "--fft-seed", "--fft-test", "--fft-utest")})
+OPTIONS["(--fft-snapshot)"] = "(fft snapshot run)"
 _OPTION = re.compile("|".join(re.escape(o) + r"(?![\w-])"
                               for o in sorted(OPTIONS, key=len, reverse=True)))
 

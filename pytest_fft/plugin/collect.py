@@ -22,7 +22,8 @@ def project_file_collector(state: FFTState, file_path: Path,
     rel = file_path.relative_to(project_dir.path).parts
     options = state.options
     named = bool(options.explicit) and file_path.resolve() in options.explicit
-    if (options.run or named) and rel[0] == "models" and is_model_file(file_path):
+    if ((options.run or options.snapshot or named) and rel[0] == "models"
+            and is_model_file(file_path)):
         return ModelFile.from_parent(parent, path=file_path)
     if ((options.seed or named) and rel[0] == "seeds"
             and file_path.suffix.lower() in SEED_SUFFIXES):

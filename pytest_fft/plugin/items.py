@@ -60,9 +60,11 @@ class ProjectDir(pytest.Directory):
         for warning in self.build_run.project.warnings:
             self.warn(FFTWarning(warning))
         options = state.options
-        if options.start_early and (options.seed or options.run or options.test) \
+        if options.start_early and (options.seed or options.run or options.test
+                                    or options.snapshot) \
                 and selection_is_final(self.config, self.path):
             self.build_run.start_early(seed=options.seed, run=options.run, test=options.test,
+                                       snapshot=options.snapshot,
                                        select=options.select, exclude=options.exclude)
         yield from self._entries()
 
@@ -186,7 +188,12 @@ class _ProjectFile(pytest.File):
 
 class ModelFile(_ProjectFile):
     def collect(self) -> Any:
+        options = _state(self).options
+        # fft snapshot run (--fft-snapshot without --fft-run): the snapshots alone.
+        only_snapshots = options.snapshot and not options.run and not options.seed
         for model in self.build_run.nodes_by_path.get(self.path, ()):
+            if only_snapshots and getattr(model, "materialized", None) != "snapshot":
+                continue
             yield NodeItem.from_parent(self, name=model.name, node_name=model.name,
                                        kind=model.kind, line=model.line, tags=model.tags)
 
@@ -243,6 +250,8 @@ class NodeItem(pytest.Item):
         self.user_properties.append(("fft_started", round(result.started_at, 6)))
         if result.rows is not None:
             self.user_properties.append(("fft_rows", result.rows))
+        if result.note:
+            self.user_properties.append(("fft_note", result.note))
         if result.logs:  # records from the executor thread that built this node
             self.add_report_section("call", "fft log", "\n".join(result.logs))
             self._show_live(run)

@@ -59,6 +59,15 @@ def add_options(parser: pytest.Parser) -> None:
                     help="ignore the cache for nodes matching GLOB (repeatable)")
     group.addoption("--fft-full-refresh", action="store_true",
                     help="build incremental models in full instead of applying their delta")
+    group.addoption("--fft-snapshot", action="store_true",
+                    help="take the snapshots (materialized='snapshot'; --fft-run leaves them "
+                         "alone)")
+    group.addoption("--fft-prune", action="store_true",
+                    help="with --fft-snapshot: drop old versions, keeping --fft-keep-last N")
+    group.addoption("--fft-keep-last", metavar="N", type=int, default=None,
+                    help="with --fft-prune: versions kept per key")
+    group.addoption("--fft-dry-run", action="store_true",
+                    help="with --fft-prune: count the versions it would drop, drop none")
     group.addoption("--fft-start-early", action="store_true", help=argparse.SUPPRESS)
     group.addoption("--fft-wait", metavar="SECONDS", type=float, nargs="?", const=600.0,
                     default=0.0,
@@ -72,8 +81,9 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("fft_jobs", "default for --fft-jobs", default="")
     parser.addini("fft_engine", "default for --fft-engine", default="")
     parser.addini("fft_collect", "what plain pytest collects from a project when no "
-                  "--fft-run/--fft-seed/--fft-test/--fft-utest is given: any of "
-                  "seed run test utest (default: utest)", type="args", default=["utest"])
+                  "--fft-run/--fft-seed/--fft-test/--fft-utest/--fft-snapshot is given: any "
+                  "of seed run test utest snapshot (default: utest)", type="args",
+                  default=["utest"])
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,9 @@ class FFTOptions:
     exclude: tuple[str, ...] = ()
     fail_fast: bool = False
     full_refresh: bool = False
+    snapshot: bool = False  # take snapshots (--fft-snapshot)
+    keep_last: int | None = None  # --fft-prune --fft-keep-last N
+    dry_run: bool = False
     traceback: bool = False
     projects: tuple[str, ...] = ()
     explicit: frozenset[Path] = frozenset()  # model/seed files named on the command line
@@ -111,7 +124,7 @@ class FFTOptions:
 
     @property
     def builds(self) -> bool:
-        return self.run or self.seed or self.test or any(
+        return self.run or self.seed or self.test or self.snapshot or any(
             not _is_unit_spec(p) for p in self.explicit)
 
     @property
@@ -127,16 +140,16 @@ def read_options(config: pytest.Config) -> FFTOptions:
     given = (
         opt.fft_run or opt.fft_seed or opt.fft_test or opt.fft_env or opt.fft_engine
         or opt.fft_jobs is not None or opt.fft_vars or opt.fft_select or opt.fft_exclude
-        or opt.fft_fail_fast or opt.fft_keep_going or opt.fft_full_refresh
+        or opt.fft_fail_fast or opt.fft_keep_going or opt.fft_full_refresh or opt.fft_snapshot
     )
     explicit = _explicit_node_files(config)
-    kinds = {k for k in ("seed", "run", "test", "utest") if getattr(opt, f"fft_{k}")}
+    kinds = {k for k in ("seed", "run", "test", "utest", "snapshot") if getattr(opt, f"fft_{k}")}
     if not kinds and not explicit:
         kinds = set(config.getini("fft_collect"))
-        unknown = kinds - {"seed", "run", "test", "utest"}
+        unknown = kinds - {"seed", "run", "test", "utest", "snapshot"}
         if unknown:
             raise pytest.UsageError(f"fft_collect: unknown kind {sorted(unknown)[0]!r}; "
-                                    "use any of seed run test utest")
+                                    "use any of seed run test utest snapshot")
     jobs = parse_jobs(opt.fft_jobs if opt.fft_jobs is not None
                       else (config.getini("fft_jobs") or "auto"))
     return FFTOptions(
@@ -159,6 +172,9 @@ def read_options(config: pytest.Config) -> FFTOptions:
         exclude=tuple(opt.fft_exclude),
         fail_fast=opt.fft_fail_fast,
         full_refresh=opt.fft_full_refresh,
+        snapshot="snapshot" in kinds,
+        keep_last=_keep_last(opt),
+        dry_run=opt.fft_dry_run,
         traceback=opt.fft_tb or os.environ.get("FFT_TRACE") == "1",
         projects=projects,
         explicit=explicit,
@@ -282,3 +298,24 @@ def error_text(err: BaseException, traceback: bool) -> str:
     from pytest_fft.redact import redact
 
     return redact("".join(tb.format_exception(err)))
+
+
+def _keep_last(opt: Any) -> int | None:
+    return prune_keep_last(prune=opt.fft_prune, keep_last=opt.fft_keep_last,
+                           dry_run=opt.fft_dry_run, snapshot=opt.fft_snapshot)
+
+
+def prune_keep_last(*, prune: bool, keep_last: int | None, dry_run: bool,
+                    snapshot: bool) -> int | None:
+    """``--fft-prune --fft-keep-last N``: N (None without pruning); a UsageError for one
+    without the other."""
+    if not prune:
+        if keep_last is not None or dry_run:
+            raise pytest.UsageError("--fft-keep-last and --fft-dry-run go with --fft-prune")
+        return None
+    if keep_last is None or keep_last < 1:
+        raise pytest.UsageError("--fft-prune needs --fft-keep-last N (N at least 1): the "
+                                "versions kept per key")
+    if not snapshot:
+        raise pytest.UsageError("--fft-prune goes with --fft-snapshot (fft snapshot run)")
+    return int(keep_last)

@@ -89,6 +89,7 @@ class FFTState:
         from pytest_fft.project.dotenv import effective_environment
         from pytest_fft.project.parse_cache import ParseCache, load_project_cached
         from pytest_fft.project.profile_snapshot import resolve_profile_cached
+        from pytest_fft.run.building import SnapshotOptions
         from pytest_fft.run.cache_policy import CachePolicy
         from pytest_fft.run.cache_store import PytestCacheStore
         from pytest_fft.run.session import BuildRun, BuildSettings
@@ -121,6 +122,9 @@ class FFTState:
         gc_policy.freeze()  # see gc_policy: thawed before any test that is not ours runs
         settings = BuildSettings(jobs=self.options.jobs, fail_fast=self.options.fail_fast,
                                  full_refresh=self.options.full_refresh,
+                                 snapshots=(SnapshotOptions(self.options.keep_last,
+                                                            self.options.dry_run)
+                                            if self.options.snapshot else None),
                                  cache=CachePolicy(self.options.cache, self.options.rebuild),
                                  wait=self.options.wait)
         _warn_unmatched_rebuilds(project, self.options.rebuild)

@@ -47,11 +47,12 @@ from pytest_fft.project.names import (
 from pytest_fft.project.python_models import LazyModelFunction, ModelFile, static_specs
 from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.rendering import build_environment, render_sql, split_create
+from pytest_fft.project.snapshot import snapshot_spec
 from pytest_fft.project.sources import Source, load_sources
 from pytest_fft.project.statements import extra_statement, snippet_problem
 from pytest_fft.project.yaml_io import load_yaml
 
-MATERIALIZATIONS = ("table", "view", "incremental", "ephemeral")
+MATERIALIZATIONS = ("table", "view", "incremental", "ephemeral", "snapshot")
 
 
 def load_project(
@@ -303,7 +304,7 @@ def _check_materialized(value: Any, node: str, display: str, line: int | None) -
         raise ProjectFileError(
             f"{node}: materialized={value!r} is not supported",
             file=display, line=line, node=node,
-            hint="use materialized='table', 'view', 'incremental' or 'ephemeral'",
+            hint="use materialized='table', 'view', 'incremental', 'ephemeral' or 'snapshot'",
         )
     return str(value)
 
@@ -378,6 +379,10 @@ def _load_sql_model(
         cfg, dict(cfg.get("meta") or {}), overlay_for(project_raw, name, relation),
         node=name, display=display, line=1)
     delta_sql = None
+    snapshot = (snapshot_spec(cfg, node=name, display=display, line=1)
+                if materialized == "snapshot" else None)
+    if snapshot is not None:
+        incremental = None  # a snapshot keeps history its own way
     if incremental is not None:
         materialized = "incremental"
         delta_sql = _delta_sql(incremental, raw, body.select, root, display, name, relation,
@@ -393,7 +398,7 @@ def _load_sql_model(
         # (a multi-line {{ config(...) }}, {# #} comment or loop does not): 0 otherwise.
         sql_line=body.line if same_lines else 0,
         sql=body.select, raw_sql=raw, config=dict(cfg),
-        incremental=incremental, delta_sql=delta_sql,
+        incremental=incremental, delta_sql=delta_sql, snapshot=snapshot,
     )
 
 
@@ -557,6 +562,11 @@ def _load_python_model(
         overlay_for(project_raw, spec.name, relation_for(spec.name)),
         node=spec.name, display=display, line=line)
     materialized = "incremental" if incremental is not None else spec.materialized
+    if materialized == "snapshot":
+        raise ProjectFileError(
+            f"{spec.name}: a Python model cannot be a snapshot (snapshots are SQL models)",
+            file=display, line=line, node=spec.name,
+            hint="write the snapshot as a SQL model (materialized='snapshot')")
     if materialized == "ephemeral":
         raise ProjectFileError(
             f"{spec.name}: a Python model cannot be ephemeral (only SQL can be inlined)",

@@ -36,6 +36,7 @@ class Model:
     # SELECT of the delta (SQL models; a Python model's frame is its delta).
     incremental: Any = None  # pytest_fft.project.incremental.IncrementalSpec
     delta_sql: str | None = None
+    snapshot: Any = None  # pytest_fft.project.snapshot.SnapshotSpec (materialized 'snapshot')
 
     @property
     def relations_of_deps(self) -> tuple[str, ...]:

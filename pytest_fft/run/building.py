@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pytest_fft.atomic import write_atomic
@@ -47,6 +48,47 @@ def build_node(project: Project, engine: Engine, node: Node, *,
     if node.kind == "sql":
         return _build_sql(project, engine, node, target)
     return _build_python(project, engine, node, target)
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    """A run that takes snapshots (``fft snapshot run``, ``--fft-snapshot``, ``fft build``):
+    ``keep_last`` versions per key are kept (None: no pruning); ``dry_run`` only counts."""
+
+    keep_last: int | None = None
+    dry_run: bool = False
+
+
+LEFT_ALONE = ("a snapshot: fft run leaves snapshots alone; take it with fft snapshot run "
+              "(pytest --fft-snapshot) or fft build")
+
+
+def build_snapshot(project: Project, engine: Engine, model: Model,
+                   options: SnapshotOptions) -> tuple[int | None, str]:
+    """Take snapshot ``model``: ``(versions opened, what happened)``."""
+    from datetime import UTC, datetime
+
+    from pytest_fft.engines.capabilities import SnapshotTarget
+    from pytest_fft.engines.snapshot_sql import SnapshotPlan
+
+    assert model.sql is not None and model.snapshot is not None
+    target = capability(engine, SnapshotTarget)
+    if target is None:
+        raise ModelError(f"{model.name} is a snapshot, which {engine.name} does not keep",
+                         file=model.rel_path, line=model.line, node=model.name,
+                         hint="take snapshots on duckdb or postgres")
+    spec = model.snapshot
+    plan = SnapshotPlan(spec.strategy, spec.unique_key, spec.updated_at, spec.check_cols)
+    if sql_log.isEnabledFor(logging.DEBUG):
+        sql_log.debug("-- %s (%s) snapshot\n%s", model.name, model.rel_path, model.sql)
+    run_at = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        outcome = target.apply_snapshot(model.relation, model.sql, plan, run_at,
+                                        keep_last=options.keep_last, dry_run=options.dry_run)
+    except Exception as exc:
+        raise engine_failure(project, engine, model, exc, model.sql,
+                             sent_as_compiled=False) from exc
+    return outcome.opened, outcome.describe()
 
 
 def _incremental_target(engine: Engine, model: Model, full_refresh: bool) -> Any:

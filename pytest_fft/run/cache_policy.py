@@ -1,9 +1,9 @@
 """The cache policy of the spec: which nodes a run may skip, and what it remembers after.
 
 Modes: ``off`` always build; ``rw`` (default) skip when the fingerprint matches and the
-relation exists (never an incremental model: it applies what is new each run), remember
-what was built; ``ro`` skip on a match, remember nothing; ``wo`` always build and remember.
-``--fft-rebuild GLOB`` ignores the cache for matching nodes.
+relation exists (never an incremental model or a snapshot: each run applies what is new),
+remember what was built; ``ro`` skip on a match, remember nothing; ``wo`` always build and
+remember. ``--fft-rebuild GLOB`` ignores the cache for matching nodes.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class CachePolicy:
                 continue
             # An incremental model runs every time: what is new upstream is its work, and a
             # fingerprint cannot see new rows (an empty delta costs one query).
-            if getattr(node, "materialized", None) == "incremental":
+            if getattr(node, "materialized", None) in ("incremental", "snapshot"):
                 continue
             fp = current.get(name)
             if fp is not None and stored.get(name) == fp and node.relation in existing_relations:

@@ -16,13 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pytest_fft.checks.runner import CheckRunner
 from pytest_fft.engines.base import Engine
 from pytest_fft.errors import FFTError, ModelError, SelectionError
-from pytest_fft.project.records import Project
-from pytest_fft.run.building import build_node
+from pytest_fft.project.records import Model, Project
+from pytest_fft.run.building import LEFT_ALONE, SnapshotOptions, build_node, build_snapshot
 from pytest_fft.run.node_logs import capture_node_logs
 
 Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
@@ -45,6 +45,7 @@ class NodeResult:
     upstream: str | None = None  # for skipped: the failed node that caused it
     metrics: Mapping[str, Any] | None = None  # checks: the numbers behind the verdict
     logs: tuple[str, ...] = ()  # log lines emitted while building this node
+    note: str | None = None  # a success's short account (a snapshot: versions opened, ...)
 
     @property
     def failed(self) -> bool:
@@ -171,10 +172,12 @@ class Executor:
         blocked: Mapping[str, str] | None = None,
         on_done: Callable[[], None] | None = None,
         full_refresh: bool = False,
+        snapshots: SnapshotOptions | None = None,
     ) -> None:
         self.project = project
         self.engine = engine
         self.full_refresh = full_refresh
+        self.snapshots = snapshots  # None: snapshot models are left alone
         wanted = set(nodes)
         self.nodes = [n for n in project.dag.order if n in wanted]
         self.jobs = max(1, int(jobs))
@@ -444,7 +447,15 @@ class Executor:
                                   else "warn" if node.severity == "warn" else "fail")
                 return NodeResult(name, status, started, ran.seconds,
                                   message=outcome.message, metrics=dict(outcome.metrics))
-            rows = build_node(self.project, self.engine, node, full_refresh=self.full_refresh)
+            note = None
+            if getattr(node, "materialized", None) == "snapshot":  # by attribute: see built_by
+                if self.snapshots is None:
+                    return NodeResult(name, "skipped", started, 0.0, message=LEFT_ALONE)
+                rows, note = build_snapshot(self.project, self.engine, cast(Model, node),
+                                            self.snapshots)
+            else:
+                rows = build_node(self.project, self.engine, node,
+                                  full_refresh=self.full_refresh)
         except FFTError as exc:
             return NodeResult(name, "error", started, time.perf_counter() - t0,
                               message=exc.message, error=exc)
@@ -454,4 +465,5 @@ class Executor:
             err.__cause__ = exc
             return NodeResult(name, "error", started, time.perf_counter() - t0,
                               message=err.message, error=err)
-        return NodeResult(name, "success", started, time.perf_counter() - t0, rows=rows)
+        return NodeResult(name, "success", started, time.perf_counter() - t0, rows=rows,
+                          note=note)

@@ -22,6 +22,7 @@ from pytest_fft.errors import ArtifactWarning, AuditTableWarning, FFTError
 from pytest_fft.project.profile_snapshot import ResolvedProfile
 from pytest_fft.project.records import Node, Project
 from pytest_fft.run import plan
+from pytest_fft.run.building import SnapshotOptions
 from pytest_fft.run.cache_policy import CachePolicy
 from pytest_fft.run.cache_store import FingerprintStore, MemoryStore
 from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
@@ -34,6 +35,7 @@ class BuildSettings:
     jobs: int = 1
     fail_fast: bool = False
     full_refresh: bool = False  # incremental models are built in full
+    snapshots: SnapshotOptions | None = None  # None: snapshot models are left alone
     cache: CachePolicy = field(default_factory=lambda: CachePolicy("rw"))
     wait: float = 0.0  # seconds to wait for a database another process holds
 
@@ -130,7 +132,7 @@ class BuildRun:
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
-                full_refresh=self.settings.full_refresh,
+                full_refresh=self.settings.full_refresh, snapshots=self.settings.snapshots,
                 env_name=self.profile.env_name, skip=set(skip), blocked=blocked,
                 on_result=self._on_result,
                 # Users' tests (and other workers) may read the warehouse once it is built.
@@ -148,12 +150,16 @@ class BuildRun:
         return select_nodes(self.project, select, exclude, modified)
 
     def start_early(self, *, seed: bool, run: bool, test: bool, select: tuple[str, ...],
-                    exclude: tuple[str, ...]) -> bool:
+                    exclude: tuple[str, ...], snapshot: bool = False) -> bool:
         """``fft`` with no pytest arguments: every seed, model and check of the requested kinds
         (narrowed by --select/--exclude) becomes an item, so the build can start as soon as
         the project is loaded, and pytest creates the items while it runs. False (and nothing
         started) when the selection is invalid: the usual path reports that."""
-        names = [*(self.project.seeds if seed else ()), *(self.project.models if run else ()),
+        models = [n for n, m in self.project.models.items()
+                  if run or (snapshot and getattr(m, "materialized", None) == "snapshot")]
+        if snapshot and not run and seed:  # fft build: every model (snapshots taken too)
+            models = list(self.project.models)
+        names = [*(self.project.seeds if seed else ()), *models,
                  *(self.project.checks if test else ())]
         if select or exclude:
             try:

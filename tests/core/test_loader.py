@@ -267,7 +267,8 @@ def test_unsupported_materialization(load: Load) -> None:
         load({"models/x.ff.sql": "{{ config(materialized='cube') }}select 1"})
     assert info.value.message == "x.ff: materialized='cube' is not supported"
     assert info.value.file == "models/x.ff.sql"
-    assert info.value.hint == "use materialized='table', 'view', 'incremental' or 'ephemeral'"
+    assert info.value.hint == ("use materialized='table', 'view', 'incremental', 'ephemeral' "
+                               "or 'snapshot'")
 
 
 INCREMENTAL_SOURCES = {
@@ -641,3 +642,37 @@ def test_a_checks_tables_are_matched_to_nodes_as_the_warehouse_compares_names(
         "unique[main.orders.id]": ("orders.ff",),
         "not_null[raw_events.id]": (),
     }
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    (("materialized='snapshot', snapshot={'strategy': 'timestamp'}, unique_key='id', "
+     "updated_at='changed_at'"), ("timestamp", ("id",), "changed_at", ())),
+    ("materialized='snapshot', primary_key=['id', 'region'], check_cols='email'",
+     ("check", ("id", "region"), None, ("email",))),
+    (("materialized='snapshot', unique_key='id', "
+     "snapshot={'strategy': 'check', 'check_cols': ['a', 'b']}"),
+     ("check", ("id",), None, ("a", "b"))),
+])
+def test_snapshot_spellings(load: Load, config: str, expected: tuple) -> None:
+    model = load({"models/s.ff.sql": f"{{{{ config({config}) }}}}select 1 as id"}).models["s.ff"]
+    spec = model.snapshot
+    assert (spec.strategy, spec.unique_key, spec.updated_at, spec.check_cols) == expected
+    assert model.materialized == "snapshot"
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("materialized='snapshot', updated_at='u'", "s.ff: a snapshot needs a unique_key"),
+    ("materialized='snapshot', unique_key='id'", "s.ff: a snapshot needs a strategy"),
+    ("materialized='snapshot', unique_key='id', snapshot={'strategy': 'timestamp'}",
+     "s.ff: the timestamp strategy needs updated_at"),
+    ("materialized='snapshot', unique_key='id', snapshot={'strategy': 'check'}",
+     "s.ff: the check strategy needs check_cols"),
+    ("materialized='snapshot', unique_key='id', snapshot={'stratgy': 'check'}",
+     "s.ff: unknown key 'stratgy' in snapshot=; did you mean 'strategy'?"),
+])
+def test_a_wrong_snapshot_config_is_an_error_of_the_model(load: Load, config: str,
+                                                          message: str) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        load({"models/s.ff.sql": f"{{{{ config({config}) }}}}select 1 as id"})
+    assert info.value.message == message
+    assert info.value.file == "models/s.ff.sql"

@@ -79,7 +79,7 @@ def test_fft_spelling_rewrites_whole_options_only() -> None:
 
 
 def test_an_unknown_option_shows_the_command_usage(simple_project: Path, run_fft) -> None:
-    for command, option in (("run", "--full-refresh"), ("test", "--rebuild"),
+    for command, option in (("run", "--prune"), ("test", "--rebuild"),
                             ("utest", "--select")):
         result = run_fft(command, str(simple_project), option, "x")
         assert result.returncode == 1
