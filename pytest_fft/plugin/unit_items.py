@@ -131,6 +131,10 @@ class UnitCaseItem(pytest.Function):
         """The model as it is now, plus the case's inputs and expectations (profile "utest")."""
         model = self.build_run.project.models[self.case.model]
         source = model.sql if model.kind == "sql" else model.path.read_text(encoding="utf-8")
+        if self.case.is_incremental:
+            # What a later run does: the delta SQL, and how the delta is applied (a unique_key
+            # in config() or project.yml changes neither the SELECT nor the file's text).
+            source = f"{source or ''}\0{model.delta_sql or ''}\0{model.incremental!r}"
         digest = hashlib.sha256()
         for part in ("utest", self._engine_name(), model.name, source or "",
                      _case_payload(self.case)):
@@ -190,7 +194,7 @@ def _case_payload(case: UnitCase) -> str:
             return {"csv_sha256": hashlib.sha256(csv.read_bytes()).hexdigest()}
         return [dict(r) for r in rows or ()]
 
-    payload = {
+    payload: dict[str, Any] = {
         "inputs": {rel: data(d.rows, d.csv) for rel, d in sorted(case.inputs.items())},
         "expect": {
             "relation": case.expect.relation, "rows": data(case.expect.rows, case.expect.csv),
@@ -199,6 +203,10 @@ def _case_payload(case: UnitCase) -> str:
             "approx": case.expect.approx,
         },
     }
+    if case.is_incremental:  # only then: the fingerprints of other cases stay as they were
+        payload["is_incremental"] = True
+        payload["this"] = data(case.this.rows, case.this.csv) if case.this else None
+        payload["expect"]["after_merge"] = case.expect.after_merge
     return json.dumps(payload, sort_keys=True, default=str)
 
 

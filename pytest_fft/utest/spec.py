@@ -38,6 +38,13 @@ Decisions where the spec leaves room:
 * A case needs expected rows (``rows`` or ``csv``), in the case or in ``defaults``.
 * An empty spec file, or one without cases, is an error (a file that silently tests nothing
   helps no one).
+* Incremental models: ``is_incremental: true`` (or dbt's ``overrides: {macros:
+  {is_incremental: true}}``) in a case or in ``defaults`` runs the model as a later run would
+  (its delta); the input ``this`` (or the model's relation name) is its table before that run.
+  ``expect`` then compares the delta's rows, as dbt does, or with ``after_merge: true`` the
+  table after the delta is applied with the model's strategy and unique_key. ``this`` is
+  required where it is read: for ``after_merge``, and when a SQL model's delta names its own
+  relation; given without ``is_incremental`` it is an error (it would be read by nothing).
 """
 
 from __future__ import annotations
@@ -53,16 +60,24 @@ from typing import Any
 from pytest_fft.errors import ProjectFileError
 from pytest_fft.project.names import relation_for
 from pytest_fft.project.yaml_io import LineDict, LineList, line_of, load_yaml
+from pytest_fft.utest.incremental_keys import (
+    THIS,
+    check_incremental,
+    incremental_flag,
+    this_input,
+    this_named,
+)
 
 #: Where specs live, relative to the project root.
 UNIT_DIR = Path("tests") / "unit"
 
 FILE_KEYS: tuple[str, ...] = ("model", "engine", "defaults", "cases")
-DEFAULTS_KEYS: tuple[str, ...] = ("inputs", "expect")
-CASE_KEYS: tuple[str, ...] = ("name", "inputs", "expect")
+DEFAULTS_KEYS: tuple[str, ...] = ("inputs", "expect", "is_incremental", "overrides")
+CASE_KEYS: tuple[str, ...] = ("name", "inputs", "expect", "is_incremental", "overrides")
 INPUT_KEYS: tuple[str, ...] = ("rows", "csv")
 EXPECT_KEYS: tuple[str, ...] = (
     "relation", "rows", "csv", "order_by", "any_order", "ignore_columns", "subset", "approx",
+    "after_merge",
 )
 
 
@@ -90,6 +105,9 @@ class Expectation:
     subset: bool = False
     approx: bool | Mapping[str, float] = False  # True, or an absolute tolerance per column
     line: int | None = None
+    # An incremental case: compare the model's table after its delta is applied to ``this``
+    # (with the model's strategy and unique_key), not the delta's rows.
+    after_merge: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,11 @@ class UnitCase:
     inputs: Mapping[str, InputData]  # keyed by physical relation, in the model's deps order
     expect: Expectation
     line: int  # the case's ``- name:`` entry
+    # ``is_incremental: true``: the model runs as on a later run of an incremental build
+    # (``is_incremental()`` true, its delta SQL), and ``this`` is its table before that run
+    # (relation: the model's relation), when the case gives it.
+    is_incremental: bool = False
+    this: InputData | None = None
 
     @property
     def node_id(self) -> str:
@@ -337,6 +360,7 @@ class _SpecFile:
     def check_layer(self, layer: Mapping[str, Any], label: str) -> None:
         """Shapes and keys of ``inputs``/``expect`` as written, so errors point at this layer."""
         of = f" of {label}" if label.startswith("case ") else f" in {label}"
+        incremental_flag(self, layer, label)
         inputs = layer.get("inputs")
         if _is_section(inputs):
             inputs = self.mapping(inputs, f"inputs{of}", line_of(layer, "inputs"),
@@ -413,7 +437,7 @@ class _SpecFile:
                     raise self.error(f"{key} of {where} must be a list of column names, "
                                      f"got {value!r}", line=line_of(raw, key),
                                      hint=f"{key}: [id]")
-        for key in ("any_order", "subset"):
+        for key in ("any_order", "subset", "after_merge"):
             if key in raw and not isinstance(raw[key], bool):
                 raise self.error(f"{key} of {where} must be true or false, got {raw[key]!r}",
                                  line=line_of(raw, key), hint=f"{key}: true")
@@ -461,12 +485,32 @@ class _SpecFile:
         seen[name] = line_of(raw, "name")
         self.check_layer(raw, label)
 
-        inputs = self.merge_inputs(defaults.get("inputs"), raw.get("inputs"))
+        flag, flag_line = incremental_flag(self, raw, label)
+        if flag is None:
+            flag, flag_line = incremental_flag(self, defaults, "defaults")
+        incremental = bool(flag)
+        if incremental and getattr(model, "incremental", None) is None:
+            raise self.error(
+                f"case {name}: is_incremental is true, but {model.name} is not an incremental "
+                f"model (it is materialized as {getattr(model, 'materialized', 'table')})",
+                line=flag_line or line,
+                hint=f"make {model.name} incremental (materialized='incremental', with a "
+                     "unique_key to merge on), or remove is_incremental from the case")
+
+        case_inputs = this_named(self, raw.get("inputs"), model, label)
+        inputs = self.merge_inputs(this_named(self, defaults.get("inputs"), model, "defaults"),
+                                   case_inputs)
         expect = self.merge_expect(defaults.get("expect"), raw.get("expect"))
+        this = this_input(self, model, name, inputs, incremental, line,
+                          given_here=_is_section(case_inputs) and THIS in case_inputs)
+        reads = self.inputs(model, name, _without(inputs, (THIS,)), line)
+        expectation = self.expectation(model, name, expect, raw, defaults, line)
+        check_incremental(self, model, name, incremental, this, expectation, line,
+                          line_of(expect, "after_merge") or expectation.line or line)
         return UnitCase(
             name=name, spec_path=self.path, rel_path=self.display, model=model.name,
-            engine=engine, inputs=self.inputs(model, name, inputs, line),
-            expect=self.expectation(model, name, expect, raw, defaults, line), line=line,
+            engine=engine, inputs=reads, expect=expectation, line=line,
+            is_incremental=incremental, this=this,
         )
 
     def merge_inputs(self, base: Any, override: Any) -> Mapping[str, Any]:
@@ -500,15 +544,17 @@ class _SpecFile:
     def inputs(self, model: Any, case: str, inputs: Mapping[str, Any],
                case_line: int) -> dict[str, InputData]:
         wanted = tuple(model.relations_of_deps)
+        # An incremental model also reads its own table, as the input `this`.
+        known = (*wanted, THIS) if getattr(model, "incremental", None) is not None else wanted
         for relation in inputs:
             if relation in wanted:
                 continue
-            listed = (f"its inputs are {', '.join(wanted)}" if wanted
+            listed = (f"its inputs are {', '.join(known)}" if known
                       else "it has no inputs")
             if relation_for(relation) in wanted:
                 hint = f"inputs are keyed by relation: write {relation_for(relation)}"
             else:
-                suggestion = _closest(relation, wanted)
+                suggestion = _closest(relation, known)
                 hint = (f"rename it to {suggestion}" if suggestion else
                         f"remove it, or make {model.name} read it with ref()")
             raise self.error(f"case {case}: {relation} is not an input of {model.name}; {listed}",
@@ -520,30 +566,28 @@ class _SpecFile:
                     f"input `{relation}`", line=case_line,
                     hint=f"add `{relation}` under inputs (of the case or of defaults) with "
                          "rows: [...] or csv: <file>")
-        out: dict[str, InputData] = {}
-        for relation in wanted:
-            entry = inputs[relation]
-            line = line_of(inputs, relation) or case_line
-            where = f"case {case}: input {relation}"
-            if "csv" in entry:
-                path = self.csv_path(entry, where, line)
-                out[relation] = InputData(relation=relation, rows=None, csv=path,
-                                          columns=self.csv_header(path, where,
-                                                                  line_of(entry, "csv") or line),
-                                          line=line)
-                continue
-            if "rows" not in entry:
-                raise self.error(f"{where} gives neither rows nor csv", line=line,
-                                 hint="add rows: [...] or csv: <file>")
-            rows = tuple(dict(r) for r in entry["rows"])
-            columns = _columns_of(rows)
-            if not columns:
-                raise self.error(f"{where} has no rows, so its columns are unknown",
-                                 line=line_of(entry, "rows") or line,
-                                 hint="use a CSV with a header, or give at least one row")
-            out[relation] = InputData(relation=relation, rows=rows, csv=None, columns=columns,
-                                      line=line)
-        return out
+        return {relation: self.input_data(relation, inputs[relation],
+                                          f"case {case}: input {relation}",
+                                          line_of(inputs, relation) or case_line)
+                for relation in wanted}
+
+    def input_data(self, relation: str, entry: Mapping[str, Any], where: str,
+                   line: int) -> InputData:
+        if "csv" in entry:
+            path = self.csv_path(entry, where, line)
+            return InputData(relation=relation, rows=None, csv=path,
+                             columns=self.csv_header(path, where, line_of(entry, "csv") or line),
+                             line=line)
+        if "rows" not in entry:
+            raise self.error(f"{where} gives neither rows nor csv", line=line,
+                             hint="add rows: [...] or csv: <file>")
+        rows = tuple(dict(r) for r in entry["rows"])
+        columns = _columns_of(rows)
+        if not columns:
+            raise self.error(f"{where} has no rows, so its columns are unknown",
+                             line=line_of(entry, "rows") or line,
+                             hint="use a CSV with a header, or give at least one row")
+        return InputData(relation=relation, rows=rows, csv=None, columns=columns, line=line)
 
     def expectation(self, model: Any, case: str, expect: Mapping[str, Any],
                     raw_case: Mapping[str, Any], defaults: Mapping[str, Any],
@@ -593,6 +637,7 @@ class _SpecFile:
             any_order=bool(expect.get("any_order", False)),
             ignore_columns=tuple(expect.get("ignore_columns") or ()),
             subset=bool(expect.get("subset", False)), approx=approx, line=line,
+            after_merge=bool(expect.get("after_merge", False)),
         )
 
     # -- CSV files -------------------------------------------------------------------------------
