@@ -1,5 +1,5 @@
 """fct_events_py_incremental on DuckDB; models/engines/postgres/ has the same model for
-PostgreSQL. Only the file whose ``only=`` names the profile's engine is loaded."""
+PostgreSQL. Only the model whose ``only=`` names the profile's engine is part of the project."""
 
 import pandas as pd
 

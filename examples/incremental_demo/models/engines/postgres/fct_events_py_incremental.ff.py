@@ -1,5 +1,5 @@
 """fct_events_py_incremental on PostgreSQL; models/engines/duckdb/ has the same model for
-DuckDB. Only the file whose ``only=`` names the profile's engine is loaded."""
+DuckDB. Only the model whose ``only=`` names the profile's engine is part of the project."""
 
 import pandas as pd
 
