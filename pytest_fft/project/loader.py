@@ -123,10 +123,13 @@ def load_project(
                               hint=exc.hint) from None
     if any(m.materialized == "ephemeral" for m in models.values()):
         models = inline_ephemerals(models, list(dag.order), engine_spec.quote)
+    read_files = tuple(sorted(
+        {(root / m.incremental.delta_config).resolve() for m in models.values()
+         if m.incremental is not None and m.incremental.delta_config}))
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
-        imported_files=imported_files,
+        imported_files=imported_files, read_files=read_files,
         warnings=config.warnings + tuple(
             f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
             "its frame is stored as a table"

@@ -296,10 +296,11 @@ def render_reads(project: Project, seen: set[Path] | None = None) -> str | None:
 
 
 def _render_inputs(project: Project, seen: set[Path]) -> tuple[Path, ...]:
-    """The user's Python files outside the watched folders that rendering ran: those the
-    load recorded, and those their imports name that an earlier load had imported."""
+    """The user's files outside the watched folders that loading read: the Python files
+    rendering ran (those the load recorded, and those their imports name that an earlier
+    load had imported) and the data files it read (a delta_config file)."""
     watched = [project.root / folder for folder in WATCHED_DIRS]
-    return tuple(sorted({*project.imported_files,
+    return tuple(sorted({*project.imported_files, *getattr(project, "read_files", ()),
                          *(path for path in seen
                            if not any(path.is_relative_to(folder) for folder in watched))}))
 

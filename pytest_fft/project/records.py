@@ -104,6 +104,9 @@ class Project:
     #: The user's Python files outside models/ and macros/ that loading imported (modules a
     #: Python macro imports): what rendered the SQL besides the project's own files.
     imported_files: tuple[Path, ...] = ()
+    # Other files the load read outside the watched folders (incremental delta_config YAML
+    # files): the parse cache keys the project by their content too.
+    read_files: tuple[Path, ...] = ()
 
     @property
     def name(self) -> str:

@@ -146,3 +146,17 @@ def test_on_schema_change_fail_names_the_columns(make_project: Callable[..., Pat
     assert added.returncode == 0, added.output
     assert warehouse.rows(root, "select event_id, label from fct order by 1") == [
         (1, "x"), (2, "x"), (3, "x")]
+
+
+def test_an_edited_delta_config_file_is_read_again(make_project: Callable[..., Path],
+                                                   warehouse: Warehouse, run_fft: Any) -> None:
+    root = _project(make_project, warehouse, "meta_delta_config")
+    assert run_fft("seed", str(root)).returncode == 0
+    assert run_fft("run", str(root)).returncode == 0  # the project is kept in the parse cache
+    (root / "config" / "incremental" / "fct.delta.yml").write_text(
+        "sql: |\n  select event_id, updated_at, value + 1000 as value "
+        "from {{ ref('events_base') }}\n")
+    later = run_fft("run", str(root))
+    assert later.returncode == 0, later.output
+    assert warehouse.rows(root, "select event_id, value from fct order by 1") == [
+        (1, 1010), (2, 1020), (3, 1030)]
