@@ -55,10 +55,7 @@ def apply_delta(session: DeltaSession, *, target: str, stage: str, delta_sql: st
     ``stage``: a quoted name for the staging table in the target's schema); returns the
     number of rows written."""
     if spec.strategy == "merge":
-        keys = ", ".join(quote(k) for k in spec.unique_key)
-        newest = "".join(f", {quote(c)} desc nulls last" for c in spec.updated_at)
-        session.run(f"create table {stage} as select distinct on ({keys}) * from (\n{delta_sql}\n"
-                    f") as fft_delta order by {keys}{newest}")
+        session.run(f"create table {stage} as {one_per_key(delta_sql, spec, quote)}")
     else:
         session.run(f"create table {stage} as select * from (\n{delta_sql}\n) as fft_delta")
     delta_columns = session.columns(stage)
@@ -75,6 +72,16 @@ def apply_delta(session: DeltaSession, *, target: str, stage: str, delta_sql: st
     written = session.run(f"insert into {target} ({names}) select {names} from {stage}")
     session.run(f"drop table {stage}")
     return written
+
+
+def one_per_key(select_sql: str, spec: DeltaPlan, quote: Callable[[str], str]) -> str:
+    """``select_sql`` with one row per unique key: the one with the newest ``updated_at``
+    (any one of them without ``updated_at`` columns). A merge's delta, and a merging
+    model's full build, so that no key is ever in the table twice."""
+    keys = ", ".join(quote(k) for k in spec.unique_key)
+    newest = "".join(f", {quote(c)} desc nulls last" for c in spec.updated_at)
+    return (f"select distinct on ({keys}) * from (\n{select_sql}\n) as fft_delta "
+            f"order by {keys}{newest}")
 
 
 def _follow_schema(session: DeltaSession, target: str, delta: list[tuple[str, str]],

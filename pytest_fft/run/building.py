@@ -15,7 +15,7 @@ from typing import Any
 from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
 from pytest_fft.engines.capabilities import IncrementalTarget, SelectFrame, capability
-from pytest_fft.engines.incremental_sql import DeltaPlan, stage_name
+from pytest_fft.engines.incremental_sql import DeltaPlan, one_per_key, stage_name
 from pytest_fft.engines.seed_files import SeedFileError
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
@@ -105,6 +105,23 @@ def _incremental_target(engine: Engine, model: Model, full_refresh: bool) -> Any
     return target if target.relation_exists(model.relation) else None
 
 
+def _merges(model: Model) -> bool:
+    spec = model.incremental
+    return spec is not None and spec.strategy == "merge" and bool(spec.unique_key)
+
+
+def _one_row_per_key(frame: Any, plan: DeltaPlan) -> Any:
+    """A pandas frame with one row per unique key, the newest ``updated_at`` winning (a
+    frame missing a key column is left for the engine to refuse)."""
+    keys = list(plan.unique_key)
+    if not all(key in frame.columns for key in keys) or not frame.duplicated(keys).any():
+        return frame
+    newest = [c for c in plan.updated_at if c in frame.columns]
+    if newest:
+        frame = frame.sort_values(newest, na_position="first", kind="stable")
+    return frame.drop_duplicates(keys, keep="last")
+
+
 def _delta_plan(model: Model) -> DeltaPlan:
     spec = model.incremental
     return DeltaPlan(spec.strategy, spec.unique_key, spec.updated_at, spec.on_schema_change)
@@ -170,6 +187,8 @@ def _build_sql(project: Project, engine: Engine, model: Model, target: Any) -> i
         if target is not None:
             return _rows(target.apply_delta(model.relation, sql, _delta_plan(model)))
         kind = "table" if model.materialized == "incremental" else model.materialized
+        if _merges(model):  # the full build keeps one row per key too
+            sql = one_per_key(sql, _delta_plan(model), engine.spec.quote)
         return engine.create_relation(model.relation, sql, kind)
     except Exception as exc:
         # The delta's statements do not start with its SELECT: no line of it to point at.
@@ -258,6 +277,8 @@ def _build_python(project: Project, engine: Engine, model: Model, target: Any) -
         if target is not None:  # the frame is the delta: staged, then applied
             return _apply_frame(engine, target, model, result)
         kind = "table" if model.materialized == "incremental" else model.materialized
+        if _merges(model):  # the full build keeps one row per key too
+            result = _one_row_per_key(result, _delta_plan(model))
         return engine.write_frame(model.relation, result, kind)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc

@@ -160,3 +160,20 @@ def test_an_edited_delta_config_file_is_read_again(make_project: Callable[..., P
     assert later.returncode == 0, later.output
     assert warehouse.rows(root, "select event_id, value from fct order by 1") == [
         (1, 1010), (2, 1020), (3, 1030)]
+
+
+@pytest.mark.parametrize("spelling", ["incremental_dict", "python"])
+def test_a_full_build_keeps_one_row_per_key(make_project: Callable[..., Path],
+                                            warehouse: Warehouse, run_fft: Any,
+                                            spelling: str) -> None:
+    root = _project(make_project, warehouse, spelling)
+    # Event 2 twice: the later updated_at wins, in the first build as in a merge.
+    (root / "seeds" / "seed_events.csv").write_text(EVENTS + "2,2024-01-03 00:00:00,22\n")
+    assert run_fft("seed", str(root)).returncode == 0
+    built = run_fft("run", str(root))
+    assert built.returncode == 0, built.output
+    assert warehouse.rows(root, "select event_id, value from fct order by 1") == [
+        (1, 10), (2, 22), (3, 30)]
+    refreshed = run_fft("run", str(root), "--full-refresh")
+    assert refreshed.returncode == 0, refreshed.output
+    assert warehouse.rows(root, "select count(*) from fct") == [(3,)]
