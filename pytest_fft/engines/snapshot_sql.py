@@ -77,11 +77,24 @@ def create_snapshot(session: SnapshotSession, *, target: str, select_sql: str,
                     plan: SnapshotPlan, run_at: datetime, quote: Callable[[str], str]) -> int:
     """The first run: every key's row as its first current version; rows written."""
     now = timestamp_literal(run_at)
-    return session.run(
+    written = session.run(
         f"create table {target} as select fft_src.*, {now} as _ff_valid_from, "
         f"cast(null as timestamp) as _ff_valid_to, true as _ff_is_current, "
         f"{_updated(plan, 'fft_src', now, quote)} as _ff_updated_at "
         f"from ({_one_per_key(select_sql, plan, quote)}) as fft_src")
+    _require_columns(plan, [name for name, _ in session.columns(target)])
+    return written
+
+
+def _require_columns(plan: SnapshotPlan, columns: list[str]) -> None:
+    """ValueError unless the SELECT has the columns the plan names (its transaction is then
+    rolled back, on the first run as on later ones)."""
+    missing = [c for c in (*plan.unique_key, *plan.check_cols,
+                           *([plan.updated_at] if plan.updated_at else [])) if c not in columns]
+    if missing:
+        shown = [c for c in columns if c not in META_COLUMNS]
+        raise ValueError(f"the snapshot's SELECT has no column {', '.join(missing)} "
+                         f"(its columns: {', '.join(shown)})")
 
 
 def update_snapshot(session: SnapshotSession, *, target: str, stage: str, select_sql: str,
@@ -92,11 +105,7 @@ def update_snapshot(session: SnapshotSession, *, target: str, stage: str, select
     session.run(f"create table {stage} as {_one_per_key(select_sql, plan, quote)}")
     columns = [name for name, _ in session.columns(stage)]
     have = {name for name, _ in session.columns(target)}
-    missing = [c for c in (*plan.unique_key, *plan.check_cols,
-                           *([plan.updated_at] if plan.updated_at else [])) if c not in columns]
-    if missing:
-        raise ValueError(f"the snapshot's SELECT has no column {', '.join(missing)} "
-                         f"(its columns: {', '.join(columns)})")
+    _require_columns(plan, columns)
     same_key = " and ".join(f"{stage}.{quote(k)} = {target}.{quote(k)}" for k in plan.unique_key)
     if plan.strategy == "timestamp":
         assert plan.updated_at is not None

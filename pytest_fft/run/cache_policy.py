@@ -1,9 +1,10 @@
 """The cache policy of the spec: which nodes a run may skip, and what it remembers after.
 
 Modes: ``off`` always build; ``rw`` (default) skip when the fingerprint matches and the
-relation exists (never an incremental model or a snapshot: each run applies what is new),
-remember what was built; ``ro`` skip on a match, remember nothing; ``wo`` always build and
-remember. ``--fft-rebuild GLOB`` ignores the cache for matching nodes.
+relation exists (never an incremental model or a snapshot, nor what reads one: each run
+applies what is new), remember what was built; ``ro`` skip on a match, remember nothing;
+``wo`` always build and remember. ``--fft-rebuild GLOB`` ignores the cache for matching
+nodes.
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ class CachePolicy:
         the warehouse does)."""
         if not self.reads:
             return set()
+        changing = rows_change_each_run(project)
         skip = set()
         for name in names:
             node = project.node(name)
             if node.kind == "check" or self.forced(name):  # by kind: see plan.built_by
                 continue
-            # An incremental model runs every time: what is new upstream is its work, and a
-            # fingerprint cannot see new rows (an empty delta costs one query).
-            if getattr(node, "materialized", None) in ("incremental", "snapshot"):
+            # An incremental model or a snapshot runs every time (what is new upstream is
+            # its work, and a fingerprint cannot see new rows), and so does what reads it:
+            # its rows may have changed while its fingerprint did not.
+            if name in changing:
                 continue
             fp = current.get(name)
             if fp is not None and stored.get(name) == fp and node.relation in existing_relations:
@@ -80,3 +83,14 @@ class CachePolicy:
             elif result.status == "error":
                 out.pop(result.name, None)
         return out
+
+
+def rows_change_each_run(project: Project) -> set[str]:
+    """The incremental models and snapshots, and every node downstream of one: nodes whose
+    input rows may change from run to run with every fingerprint unchanged."""
+    roots = [name for name, model in project.models.items()
+             if getattr(model, "materialized", None) in ("incremental", "snapshot")]
+    changing = set(roots)
+    for name in roots:
+        changing |= project.dag.descendants(name)
+    return changing

@@ -504,3 +504,13 @@ def test_pruning_keeps_the_newest_versions_and_a_dry_run_only_counts(engine: Eng
     done = snapshots.apply_snapshot("snap", "select 1 as id, 4 as v", plan, _at(5), keep_last=2)
     assert done.pruned == 2
     assert rows(engine, "select v from snap order by v") == [(3,), (4,)]
+
+
+def test_a_snapshot_column_the_select_lacks_fails_the_first_run(engine: Engine) -> None:
+    from pytest_fft.engines.snapshot_sql import SnapshotPlan
+
+    snapshots = _snapshots(engine)
+    with pytest.raises(ValueError, match=r"has no column nope \(its columns: id, a\)"):
+        snapshots.apply_snapshot("snap", "select 1 as id, 2 as a",
+                                 SnapshotPlan("check", ("id",), None, ("nope",)), _at(1))
+    assert "snap" not in engine.existing_relations()

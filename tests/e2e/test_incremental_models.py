@@ -177,3 +177,20 @@ def test_a_full_build_keeps_one_row_per_key(make_project: Callable[..., Path],
     refreshed = run_fft("run", str(root), "--full-refresh")
     assert refreshed.returncode == 0, refreshed.output
     assert warehouse.rows(root, "select count(*) from fct") == [(3,)]
+
+
+def test_a_table_that_reads_an_incremental_model_sees_its_new_rows(
+        make_project: Callable[..., Path], warehouse: Warehouse, run_fft: Any) -> None:
+    root = _project(make_project, warehouse, "incremental_dict")
+    (root / "models" / "fct_total.ff.sql").write_text(
+        "select count(*) as events, sum(value) as total from {{ ref('fct.ff') }}\n")
+    assert run_fft("seed", str(root)).returncode == 0
+    assert run_fft("run", str(root)).returncode == 0
+    # New rows arrive in the source table itself: no file, so no fingerprint, changes.
+    warehouse.execute(root, "insert into seed_events values "
+                            "(4, cast('2024-01-02 10:00:00' as timestamp), 40)")
+    warehouse.execute(root, "insert into events_base select * from seed_events "
+                            "where event_id = 4")
+    later = run_fft("run", str(root), "--select", "fct.ff+")
+    assert later.returncode == 0, later.output
+    assert warehouse.rows(root, "select events, total from fct_total") == [(4, 100)]

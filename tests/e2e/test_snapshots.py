@@ -101,3 +101,20 @@ def test_pytest_takes_snapshots_with_its_own_flag(make_project: Callable[..., Pa
     assert snap.returncode == 0, snap.stdout
     assert "2 passed" in snap.stdout
     assert len(warehouse.rows(root, "select * from users_check")) == 2
+
+
+def test_a_table_that_reads_a_snapshot_sees_its_new_versions(
+        make_project: Callable[..., Path], warehouse: Warehouse, run_fft: Any) -> None:
+    mart = {"models/current_users.ff.sql": "select user_id, email from {{ ref('users_ts.ff') }} "
+                                           "where _ff_is_current\n"}
+    root = make_project({**FILES, **mart, "profiles.yml": warehouse.profile}, name="snap")
+    assert run_fft("build", str(root)).returncode == 0
+    (root / "seeds" / "seed_users.csv").write_text(CHANGED)
+    assert run_fft("seed", str(root)).returncode == 0
+    assert run_fft("run", str(root)).returncode == 0  # the staging table, and the mart
+    assert run_fft("snapshot", "run", str(root)).returncode == 0
+    # Nothing the fingerprints see changed since the last run, but the snapshot's rows did.
+    again = run_fft("run", str(root))
+    assert again.returncode == 0, again.output
+    assert warehouse.rows(root, "select user_id, email from current_users order by 1") == [
+        (1, "a@new.org"), (2, "b@x.org"), (3, "c@x.org")]
