@@ -341,47 +341,22 @@ class DuckDBEngine:
         from pytest_fft.engines.incremental_sql import apply_delta, stage_name
 
         self._refuse_audit_table(relation)
-        cur = self._cursor()
-        cur.execute("begin transaction")
-        try:
-            written = apply_delta(_DuckDBDelta(cur), target=self._full_name(relation),
-                                  stage=self._full_name(stage_name()), delta_sql=delta_sql,
-                                  spec=plan, quote=quote_ident)
-            cur.execute("commit")
-        except BaseException:
-            cur.execute("rollback")
-            raise
-        return written
+        with self.sql_transaction() as session:
+            return apply_delta(session, target=self.qualified(relation),
+                               stage=self.qualified(stage_name(), relation),
+                               delta_sql=delta_sql, spec=plan, quote=quote_ident)
 
     def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
                        keep_last: int | None = None, dry_run: bool = False) -> Any:
         """See :mod:`pytest_fft.engines.snapshot_sql`; one transaction."""
-        from pytest_fft.engines import snapshot_sql
-        from pytest_fft.engines.incremental_sql import stage_name
+        from pytest_fft.engines.snapshot_sql import take_snapshot
 
         self._refuse_audit_table(relation)
-        exists = self.relation_exists(relation)
-        with self._transaction() as session:
-            target = self._target_name(relation)
-            if not exists:
-                opened = snapshot_sql.create_snapshot(session, target=target,
-                                                      select_sql=select_sql, plan=plan,
-                                                      run_at=run_at, quote=quote_ident)
-                outcome = snapshot_sql.SnapshotOutcome(opened=max(opened, 0), closed=0)
-            else:
-                outcome = snapshot_sql.update_snapshot(
-                    session, target=target, stage=self._target_name(stage_name(), relation),
-                    select_sql=select_sql, plan=plan, run_at=run_at, quote=quote_ident)
-            if keep_last is not None:
-                pruned = snapshot_sql.prune_snapshot(session, target=target, plan=plan,
-                                                     keep_last=keep_last, dry_run=dry_run,
-                                                     quote=quote_ident)
-                outcome = snapshot_sql.SnapshotOutcome(outcome.opened, outcome.closed, pruned,
-                                                       dry_run)
-            return outcome
+        return take_snapshot(self, relation, select_sql, plan, run_at, keep_last=keep_last,
+                             dry_run=dry_run, quote=quote_ident)
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[_DuckDBDelta]:
+    def sql_transaction(self) -> Iterator[_DuckDBDelta]:
         cur = self._cursor()
         cur.execute("begin transaction")
         try:
@@ -391,7 +366,7 @@ class DuckDBEngine:
             cur.execute("rollback")
             raise
 
-    def _target_name(self, name: str, beside: str | None = None) -> str:
+    def qualified(self, name: str, beside: str | None = None) -> str:
         """``name`` in full; a staging name goes into the schema of ``beside``."""
         if beside is not None and "." in beside:
             name = f"{beside.rpartition('.')[0]}.{name}"

@@ -369,49 +369,27 @@ class PostgresEngine:
         from pytest_fft.engines.incremental_sql import apply_delta, stage_name
 
         self._refuse_audit_table(relation)
-        schema, name = self._split(relation)
-        con = self._writable()
-        with con.transaction(), con.cursor() as cur:
-            return apply_delta(_PostgresDelta(cur), target=f"{quote_ident(schema)}."
-                               f"{quote_ident(name)}",
-                               stage=f"{quote_ident(schema)}.{quote_ident(stage_name())}",
-                               delta_sql=delta_sql, spec=plan,
-                               quote=quote_ident)
+        with self.sql_transaction() as session:
+            return apply_delta(session, target=self.qualified(relation),
+                               stage=self.qualified(stage_name(), relation),
+                               delta_sql=delta_sql, spec=plan, quote=quote_ident)
 
     def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
                        keep_last: int | None = None, dry_run: bool = False) -> Any:
         """See :mod:`pytest_fft.engines.snapshot_sql`; one transaction."""
-        from pytest_fft.engines import snapshot_sql
-        from pytest_fft.engines.incremental_sql import stage_name
+        from pytest_fft.engines.snapshot_sql import take_snapshot
 
         self._refuse_audit_table(relation)
-        exists = self.relation_exists(relation)
-        with self._transaction() as session:
-            target = self._target_name(relation)
-            if not exists:
-                opened = snapshot_sql.create_snapshot(session, target=target,
-                                                      select_sql=select_sql, plan=plan,
-                                                      run_at=run_at, quote=quote_ident)
-                outcome = snapshot_sql.SnapshotOutcome(opened=max(opened, 0), closed=0)
-            else:
-                outcome = snapshot_sql.update_snapshot(
-                    session, target=target, stage=self._target_name(stage_name(), relation),
-                    select_sql=select_sql, plan=plan, run_at=run_at, quote=quote_ident)
-            if keep_last is not None:
-                pruned = snapshot_sql.prune_snapshot(session, target=target, plan=plan,
-                                                     keep_last=keep_last, dry_run=dry_run,
-                                                     quote=quote_ident)
-                outcome = snapshot_sql.SnapshotOutcome(outcome.opened, outcome.closed, pruned,
-                                                       dry_run)
-            return outcome
+        return take_snapshot(self, relation, select_sql, plan, run_at, keep_last=keep_last,
+                             dry_run=dry_run, quote=quote_ident)
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[_PostgresDelta]:
+    def sql_transaction(self) -> Iterator[_PostgresDelta]:
         con = self._writable()
         with con.transaction(), con.cursor() as cur:
             yield _PostgresDelta(cur)
 
-    def _target_name(self, name: str, beside: str | None = None) -> str:
+    def qualified(self, name: str, beside: str | None = None) -> str:
         """``schema.name`` quoted; a staging name goes into the schema of ``beside``."""
         schema = self._split(beside)[0] if beside is not None else self._split(name)[0]
         return f"{quote_ident(schema)}.{quote_ident(name.rpartition('.')[2])}"

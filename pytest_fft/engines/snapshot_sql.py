@@ -22,6 +22,7 @@ Pruning (``--prune --keep-last N``) then deletes all but the newest ``N`` versio
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -67,6 +68,43 @@ class SnapshotSession(Protocol):
 
     def columns(self, full_name: str) -> list[tuple[str, str]]:
         """``(name, SQL type)`` of a relation's columns, in order."""
+
+
+class SnapshotHost(Protocol):
+    """The engine a snapshot is taken on."""
+
+    def relation_exists(self, relation: str) -> bool: ...
+
+    def sql_transaction(self) -> AbstractContextManager[SnapshotSession]:
+        """A transaction of the engine's: committed on leaving, rolled back on an error."""
+
+    def qualified(self, name: str, beside: str | None = None) -> str:
+        """``name`` quoted in full; with ``beside``, in that relation's schema."""
+
+
+def take_snapshot(host: SnapshotHost, relation: str, select_sql: str, plan: SnapshotPlan,
+                  run_at: datetime, *, keep_last: int | None, dry_run: bool,
+                  quote: Callable[[str], str]) -> SnapshotOutcome:
+    """Create the snapshot table or record what changed, then prune, in one transaction."""
+    from pytest_fft.engines.incremental_sql import stage_name
+
+    exists = host.relation_exists(relation)
+    with host.sql_transaction() as session:
+        target = host.qualified(relation)
+        if not exists:
+            opened = create_snapshot(session, target=target, select_sql=select_sql, plan=plan,
+                                     run_at=run_at, quote=quote)
+            outcome = SnapshotOutcome(opened=max(opened, 0), closed=0)
+        else:
+            outcome = update_snapshot(session, target=target,
+                                      stage=host.qualified(stage_name(), relation),
+                                      select_sql=select_sql, plan=plan, run_at=run_at,
+                                      quote=quote)
+        if keep_last is not None:
+            pruned = prune_snapshot(session, target=target, plan=plan, keep_last=keep_last,
+                                    dry_run=dry_run, quote=quote)
+            outcome = SnapshotOutcome(outcome.opened, outcome.closed, pruned, dry_run)
+        return outcome
 
 
 def timestamp_literal(moment: datetime) -> str:
