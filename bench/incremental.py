@@ -322,8 +322,12 @@ class Warehouse:
             row.measure(run)
             self.check(row)
         else:  # the breakdown of (E): statement times only, not a sample
-            with contextlib.suppress(Exception):
+            try:
                 run()
+            except Exception as exc:  # e.g. the engine's session class was renamed
+                note = f"no statement breakdown: {type(exc).__name__}: {exc}"[:120]
+                if note not in row.notes:
+                    row.notes.append(note)
 
     def _fft_run(self, *extra: str, row: Row) -> float:
         seconds, output = common.run_timed([*self._fft(), "run", str(self.root), "--env",
