@@ -174,7 +174,11 @@ def default_delta(full_sql: str, this: str, updated_at: tuple[str, ...],
                   quote: Any) -> str:
     """The delta of a model that names ``updated_at`` columns but no delta SQL: its rows
     newer than the newest in its table (all of them while the table has none)."""
+    # The newest values are read once (a common table expression), not once per mention.
+    newest = ", ".join(f"max({quote(c)}) as fft_newest_{i}" for i, c in enumerate(updated_at))
     newer = " or ".join(
-        f"(select max({quote(c)}) from {this}) is null or "
-        f"fft_src.{quote(c)} > (select max({quote(c)}) from {this})" for c in updated_at)
-    return f"select * from (\n{full_sql}\n) as fft_src where {newer}"
+        f"(select fft_newest_{i} from fft_newest) is null or "
+        f"fft_src.{quote(c)} > (select fft_newest_{i} from fft_newest)"
+        for i, c in enumerate(updated_at))
+    return (f"with fft_newest as (select {newest} from {this})\n"
+            f"select fft_src.* from (\n{full_sql}\n) as fft_src where {newer}")

@@ -288,8 +288,10 @@ INCREMENTAL_SOURCES = {
     (("{{ config(materialized='incremental', incremental={'enabled': true, 'strategy': "
      "'merge', 'unique_key': ['event_id'], 'updated_at_column': 'updated_at'}) }}"
      "select * from {{ ref('base.ff') }}"), {},
-     ('select * from (\nselect * from base\n) as fft_src where (select max("updated_at") '
-     'from x) is null or fft_src."updated_at" > (select max("updated_at") from x)')),
+     ('with fft_newest as (select max("updated_at") as fft_newest_0 from x)\n'
+      'select fft_src.* from (\nselect * from base\n) as fft_src where (select fft_newest_0 '
+      'from fft_newest) is null or fft_src."updated_at" > (select fft_newest_0 from '
+      'fft_newest)')),
     # the older meta spelling with inline delta SQL (materialized says table)
     (("{{ config(materialized='table', meta={'incremental': True, 'unique_key': ['event_id'], "
      "'updated_at': 'updated_at', 'delta': {'sql': \"select * from {{ ref('base.ff') }} "
