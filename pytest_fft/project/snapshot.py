@@ -38,7 +38,16 @@ def snapshot_spec(config: Mapping[str, Any], *, node: str, display: str,
         return ProjectFileError(f"{node}: {problem}", file=display, line=line, node=node,
                                 hint=hint)
 
-    merged = {_KEYS[k]: v for k, v in config.items() if k in _KEYS}
+    merged: dict[str, Any] = {}
+    spelled: dict[str, str] = {}  # meaning -> the key that said it
+    for key, value in config.items():
+        meaning = _KEYS.get(key)
+        if meaning is None:
+            continue
+        if meaning in merged and merged[meaning] != value:
+            raise error(f"{spelled[meaning]}={merged[meaning]!r} and {key}={value!r} disagree",
+                        f"keep one of {spelled[meaning]} and {key}")
+        merged[meaning], spelled[meaning] = value, key
     nested = config.get("snapshot")
     if nested is not None and not isinstance(nested, Mapping):
         raise error("snapshot= must be a dictionary", "snapshot={'strategy': 'timestamp'}")

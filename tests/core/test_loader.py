@@ -671,6 +671,8 @@ def test_snapshot_spellings(load: Load, config: str, expected: tuple) -> None:
      "s.ff: the check strategy needs check_cols"),
     ("materialized='snapshot', unique_key='id', snapshot={'stratgy': 'check'}",
      "s.ff: unknown key 'stratgy' in snapshot=; did you mean 'strategy'?"),
+    ("materialized='snapshot', unique_key='id', primary_key='key', updated_at='u'",
+     "s.ff: unique_key='id' and primary_key='key' disagree"),
 ])
 def test_a_wrong_snapshot_config_is_an_error_of_the_model(load: Load, config: str,
                                                           message: str) -> None:
