@@ -35,6 +35,7 @@ from pytest_fft.engines.capabilities import (
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import FILE, CsvLayout, SeedFileError, csv_layout
+from pytest_fft.engines.sql_changes import SqlChanges
 
 SPEC = engine_spec("duckdb")
 quote_ident = SPEC.quote  # one name part
@@ -51,10 +52,11 @@ _SCRATCH_LOCK = threading.Lock()
 _SCRATCH_DB: Any = None
 
 
-class DuckDBEngine:
+class DuckDBEngine(SqlChanges):
     name = SPEC.name
     abbrev = SPEC.abbrev
     spec = SPEC
+    quote_part = staticmethod(quote_ident)
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
                                               IncrementalTarget, SelectFrame, SnapshotTarget,
                                               ThreadInterrupt})
@@ -336,25 +338,6 @@ class DuckDBEngine:
     def relation_exists(self, relation: str) -> bool:
         return relation in self.existing_relations()
 
-    def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
-        """See :mod:`pytest_fft.engines.incremental_sql`; one transaction."""
-        from pytest_fft.engines.incremental_sql import apply_delta, stage_name
-
-        self._refuse_audit_table(relation)
-        with self.sql_transaction() as session:
-            return apply_delta(session, target=self.qualified(relation),
-                               stage=self.qualified(stage_name(), relation),
-                               delta_sql=delta_sql, spec=plan, quote=quote_ident)
-
-    def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
-                       keep_last: int | None = None, dry_run: bool = False) -> Any:
-        """See :mod:`pytest_fft.engines.snapshot_sql`; one transaction."""
-        from pytest_fft.engines.snapshot_sql import take_snapshot
-
-        self._refuse_audit_table(relation)
-        return take_snapshot(self, relation, select_sql, plan, run_at, keep_last=keep_last,
-                             dry_run=dry_run, quote=quote_ident)
-
     @contextlib.contextmanager
     def sql_transaction(self) -> Iterator[_DuckDBDelta]:
         cur = self._cursor()
@@ -560,6 +543,9 @@ class _DuckDBDelta:
 
     def scalar(self, sql: str) -> int:
         return int(self._cur.execute(sql).fetchone()[0])
+
+    def analyze(self, full_name: str) -> None:
+        pass  # DuckDB keeps a table's statistics as it writes it
 
     def columns(self, full_name: str) -> list[tuple[str, str]]:
         return [(str(row[0]), str(row[1])) for row in

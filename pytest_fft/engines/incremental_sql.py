@@ -44,6 +44,10 @@ class DeltaSession(Protocol):
     def columns(self, full_name: str) -> list[tuple[str, str]]:
         """``(name, SQL type)`` of a relation's columns, in order."""
 
+    def analyze(self, full_name: str) -> None:
+        """Give the planner the statistics of a table just filled (a staging table), where
+        the engine plans by them."""
+
 
 class SchemaChangeError(ValueError):
     """The delta's columns differ from the table's and ``on_schema_change`` is ``fail``."""
@@ -58,6 +62,7 @@ def apply_delta(session: DeltaSession, *, target: str, stage: str, delta_sql: st
         session.run(f"create table {stage} as {one_per_key(delta_sql, spec, quote)}")
     else:
         session.run(f"create table {stage} as select * from (\n{delta_sql}\n) as fft_delta")
+    session.analyze(stage)
     delta_columns = session.columns(stage)
     columns = _follow_schema(session, target, delta_columns, spec, quote)
     if spec.strategy == "merge":

@@ -47,6 +47,7 @@ from pytest_fft.engines.capabilities import (
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import FILE, SeedFileError
+from pytest_fft.engines.sql_changes import SqlChanges
 from pytest_fft.redact import redact, remember
 
 SPEC = engine_spec("postgres")
@@ -105,10 +106,11 @@ def describe_dsn(dsn: str) -> str:
     return f"{who}{host}:{port}/{parts.get('dbname') or parts.get('user') or ''}"
 
 
-class PostgresEngine:
+class PostgresEngine(SqlChanges):
     name = SPEC.name
     abbrev = SPEC.abbrev
     spec = SPEC
+    quote_part = staticmethod(quote_ident)
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
                                               IncrementalTarget, SelectFrame, SnapshotTarget,
                                               ThreadInterrupt})
@@ -364,25 +366,6 @@ class PostgresEngine:
             "where n.nspname = %s and c.relname = %s", [schema, name]).fetchone()
         return found is not None
 
-    def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
-        """See :mod:`pytest_fft.engines.incremental_sql`; one transaction."""
-        from pytest_fft.engines.incremental_sql import apply_delta, stage_name
-
-        self._refuse_audit_table(relation)
-        with self.sql_transaction() as session:
-            return apply_delta(session, target=self.qualified(relation),
-                               stage=self.qualified(stage_name(), relation),
-                               delta_sql=delta_sql, spec=plan, quote=quote_ident)
-
-    def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
-                       keep_last: int | None = None, dry_run: bool = False) -> Any:
-        """See :mod:`pytest_fft.engines.snapshot_sql`; one transaction."""
-        from pytest_fft.engines.snapshot_sql import take_snapshot
-
-        self._refuse_audit_table(relation)
-        return take_snapshot(self, relation, select_sql, plan, run_at, keep_last=keep_last,
-                             dry_run=dry_run, quote=quote_ident)
-
     @contextlib.contextmanager
     def sql_transaction(self) -> Iterator[_PostgresDelta]:
         con = self._writable()
@@ -548,12 +531,12 @@ class _PostgresDelta:
 
     def run(self, sql: str) -> int:
         self._cur.execute(sql)
-        count = int(self._cur.rowcount)
-        if sql.startswith("create table") and "_fft_delta_" in sql.split(" as ", 1)[0]:
-            # A staging table has no statistics yet: without them the planner takes it for
-            # a big one and hashes the target instead (a delete from 1M rows: twice as slow).
-            self._cur.execute(f"analyze {sql.split()[2]}")
-        return count
+        return int(self._cur.rowcount)
+
+    def analyze(self, full_name: str) -> None:
+        # Without statistics the planner takes a new staging table for a big one and hashes
+        # the target instead (a delete from 1M rows took twice as long).
+        self._cur.execute(f"analyze {full_name}")
 
     def scalar(self, sql: str) -> int:
         self._cur.execute(sql)

@@ -25,7 +25,6 @@ from pytest_fft.errors import (
     line_in_traceback,
     raised_by_code,
 )
-from pytest_fft.project.ephemeral import ephemeral_select
 from pytest_fft.project.names import relation_for
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.project.records import Model, Node, Project, Seed
@@ -290,6 +289,9 @@ def _read_input(project: Project, engine: Engine, dep: str) -> Any:
     parent = project.models.get(dep)
     if parent is None or parent.materialized != "ephemeral":
         return engine.read_frame(relation_for(dep))
+    # Imported here: it brings the Jinja renderer, which a cached run never needs.
+    from pytest_fft.project.ephemeral import ephemeral_select
+
     reader = capability(engine, SelectFrame)
     if reader is None:
         raise ModelError(f"{dep} is ephemeral, and {engine.name} cannot give its rows to a "
