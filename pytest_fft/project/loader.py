@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from pytest_fft.project.names import (
 from pytest_fft.project.python_models import LazyModelFunction, ModelFile, static_specs
 from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.rendering import build_environment, render_sql, split_create
+from pytest_fft.project.seed_config import load_seed_config, seeds_dir
 from pytest_fft.project.snapshot import snapshot_spec
 from pytest_fft.project.sources import Source, load_sources
 from pytest_fft.project.statements import extra_statement, snippet_problem
@@ -70,7 +72,7 @@ def load_project(
     sources = load_sources(root / "sources.yml")
     project_vars = {**config.vars, **(vars or {})}
 
-    seeds = _discover_seeds(root)
+    seeds = _discover_seeds(root, engine)
     sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
     py_specs = _discover_python_models(root, engine)
 
@@ -88,7 +90,7 @@ def load_project(
         raise duplicate
     _refuse_audit_table_name(names, engine_spec.name_key)
 
-    seed_by_relation = {s.relation: s.name for s in seeds}
+    seed_by_relation = _source_seeds(seeds)
     missing: list[DependencyNotFoundError] = []
     models: dict[str, Model] = {}
     with user_imports() as imported:  # what the Python macros import, at load or at render
@@ -107,6 +109,8 @@ def load_project(
     if missing:
         raise _combine(missing)
 
+    if seeds and _reads_seed_metadata(root, models):
+        seeds = [dataclasses.replace(seed, metadata=True) for seed in seeds]
     seed_map = {s.name: s for s in seeds}
     checks = _load_checks(root, config.tests, names, engine_spec.sqlglot_dialect)
     parents: dict[str, tuple[str, ...]] = dict.fromkeys(seed_map, ())
@@ -149,6 +153,7 @@ class _NodeNames:
         self.root = root
         self.by_name: dict[str, str] = {}  # name -> defining file
         self.by_relation: dict[str, str] = {}  # relation -> node name
+        self.relation_of: dict[str, str] = {}  # node name -> relation (a placed seed's in full)
         self._same_name: dict[str, list[str]] = {}  # name -> every file that defines it
         self._same_relation: dict[str, list[str]] = {}  # relation -> every node building it
         # Relations as the warehouse tells them apart (the engine's EngineSpec.name_key):
@@ -165,8 +170,9 @@ class _NodeNames:
             self._same_name.setdefault(name, [self._where[name]]).append(where)
             return
         self.by_name[name] = rel_path
+        self.relation_of[name] = relation
         self._where[name] = where
-        key = self._name_key(relation)
+        key = self._name_key(relation.rsplit(".", 1)[-1])
         if key in self._builder:
             first = self._builder[key]
             self._same_relation.setdefault(relation_for(first), [first]).append(name)
@@ -260,16 +266,72 @@ def _combine(errors: list[DependencyNotFoundError]) -> DependencyNotFoundError:
     )
 
 
-def _discover_seeds(root: Path) -> list[Seed]:
-    folder = root / "seeds"
+def _discover_seeds(root: Path, engine: str) -> list[Seed]:
+    """The seed files under the seeds folder (``FFT_SEEDS_DIR`` or ``seeds/``), each placed
+    and typed as ``schema.yml`` in that folder says; the node is named by its table."""
+    folder = seeds_dir(root)
     if not folder.is_dir():
         return []
+    display = _shown(folder / "schema.yml", root)
+    config = load_seed_config(folder, display)
+    paths = [p for p in sorted(folder.rglob("*"))
+             if p.suffix.lower() in SEED_SUFFIXES and p.is_file()]
+    stems = Counter(p.stem for p in paths)
     seeds = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() in SEED_SUFFIXES and path.is_file():
-            seeds.append(Seed(name=path.stem, path=path, rel_path=_rel(path, root),
-                              relation=path.stem))
+    for path in paths:
+        seed_id = path.relative_to(folder).with_suffix("").as_posix()
+        place = config.placement(seed_id, path.stem, engine, stem_unique=stems[path.stem] == 1)
+        seeds.append(Seed(
+            name=place.table, path=path, rel_path=_shown(path, root),
+            relation=f"{place.schema}.{place.table}" if place.schema else place.table,
+            seed_id=seed_id, schema=place.schema,
+            column_types=tuple(config.column_types(place.table, engine).items())))
     return seeds
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``path`` as messages show it: relative to the project when inside it."""
+    return _rel(path, root) if path.is_relative_to(root) else path.as_posix()
+
+
+SEED_METADATA_COLUMNS = ("_ff_loaded_at", "_ff_seed_id", "_ff_seed_file")
+
+
+def _reads_seed_metadata(root: Path, models: Mapping[str, Model]) -> bool:
+    """Whether the project names one of FastFlowTransform's seed metadata columns (in a model,
+    sources.yml, project.yml or a custom check): then its seeds are loaded with them."""
+    texts = [m.raw_sql or m.sql or "" for m in models.values()]
+    for model in models.values():
+        if model.kind == "python":
+            texts.append(read_project_text(model.path, model.rel_path))
+    for name in ("sources.yml", "project.yml"):
+        if (root / name).is_file():
+            texts.append(read_project_text(root / name, name))
+    tests = root / "tests"
+    if tests.is_dir():
+        texts.extend(read_project_text(p, _rel(p, root)) for p in sorted(tests.rglob("*.ff.*")))
+    return any(column in text for text in texts for column in SEED_METADATA_COLUMNS)
+
+
+def _source_seeds(seeds: list[Seed]) -> dict[str, list[Seed]]:
+    by_table: dict[str, list[Seed]] = {}
+    for seed in seeds:
+        by_table.setdefault(seed.name, []).append(seed)
+    return by_table
+
+
+def _seed_filling(src: Source, seeds_by_table: Mapping[str, list[Seed]]) -> str | None:
+    """The seed whose table a source names, if any: same table, and the same schema where
+    both name one (a seed without a schema lands in the profile's schema, which may be the
+    one the source names)."""
+    candidates = seeds_by_table.get(src.identifier, [])
+    for seed in candidates:
+        if seed.schema == src.schema:
+            return seed.name
+    for seed in candidates:
+        if seed.schema is None or src.schema is None:
+            return seed.name
+    return None
 
 
 def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Path]]:
@@ -319,7 +381,7 @@ def _load_sql_model(
     names: _NodeNames,
     sources: Mapping[tuple[str, str], Source],
     vars_: Mapping[str, Any],
-    seed_by_relation: Mapping[str, str],
+    seed_by_relation: Mapping[str, list[Seed]],
     missing: list[DependencyNotFoundError],
     dialect: str,
     project_raw: Mapping[str, Any],
@@ -340,7 +402,7 @@ def _load_sql_model(
                 _line_naming(raw, wanted)))
             return relation_for(wanted)
         deps.append(target)
-        return relation_for(target)
+        return names.relation_of.get(target) or relation_for(target)
 
     def resolve_source(source_name: str, table: str) -> str:
         src = sources.get((source_name, table))
@@ -355,8 +417,9 @@ def _load_sql_model(
                 name, display, f"source({source_name!r}, {table!r})", suggestion,
                 "declare it in sources.yml", _line_naming(raw, table)))
             return table
-        if src.schema is None and src.identifier in seed_by_relation:
-            deps.append(seed_by_relation[src.identifier])
+        seed = _seed_filling(src, seed_by_relation)
+        if seed is not None:
+            deps.append(seed)
         return src.relation
 
     sql, record = render_sql(

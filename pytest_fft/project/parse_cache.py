@@ -42,10 +42,12 @@ from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import CacheWarning
 from pytest_fft.project.import_watch import volatile_read
 from pytest_fft.project.records import Project
+from pytest_fft.project.seed_config import CONFIG_FILE as SEED_CONFIG
+from pytest_fft.project.seed_config import seeds_dir
 from pytest_fft.redact import contains_secret, is_secret_key, redact
 
-FORMAT = "5"
-MAGIC = b"fft-parse-cache 5\n"
+FORMAT = "6"
+MAGIC = b"fft-parse-cache 6\n"
 T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")
@@ -82,10 +84,16 @@ def inputs_digest(root: Path, engine: str, vars: Mapping[str, Any] | None) -> st
             for path in sorted(base.rglob("*")):
                 if path.is_file() and "__pycache__" not in path.parts:
                     _add_file(digest, path, path.relative_to(root).as_posix())
-    seeds = root / "seeds"
-    if seeds.is_dir():  # only their names matter to loading
+    seeds = seeds_dir(root)
+    digest.update(b"seeds\0" + str(seeds).encode() + b"\0")
+    if seeds.is_dir():  # their names matter to loading, and schema.yml's placement and types
         for path in sorted(seeds.rglob("*")):
-            digest.update(b"seed\0" + path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(b"seed\0" + path.relative_to(seeds).as_posix().encode() + b"\0")
+        _add_file(digest, seeds / SEED_CONFIG, SEED_CONFIG)
+    tests = root / "tests"
+    if tests.is_dir():  # custom checks, and whether the project reads seed metadata columns
+        for path in sorted(tests.rglob("*.ff.*")):
+            _add_file(digest, path, path.relative_to(root).as_posix())
     return digest.hexdigest()
 
 

@@ -52,11 +52,21 @@ class Seed:
     name: str
     path: Path
     rel_path: str
-    relation: str
+    relation: str  # ``table``, or ``schema.table`` when seeds/schema.yml places it
     line: int = 1
     kind: Literal["seed"] = "seed"
     deps: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: The seed's path under the seeds folder without its suffix (``raw/users``), as
+    #: FastFlowTransform names seeds (``_ff_seed_id``, keys of seeds/schema.yml).
+    seed_id: str = ""
+    schema: str | None = None  # from seeds/schema.yml; None: the profile's schema
+    #: Declared column types from seeds/schema.yml: ``(column, type)``, the type a logical
+    #: name (``integer``, ``timestamp``, ...) or the engine's own.
+    column_types: tuple[tuple[str, str], ...] = ()
+    #: Whether the table gets FastFlowTransform's metadata columns (``_ff_loaded_at``,
+    #: ``_ff_seed_id``, ``_ff_seed_file``): when the project reads one of them.
+    metadata: bool = False
 
     @property
     def format(self) -> str:

@@ -117,13 +117,29 @@ def test_source_of_a_seed_is_a_dependency_on_the_seed(load: Load) -> None:
     assert project.dag.parents["users.ff"] == ("seed_users",)
 
 
-def test_source_with_schema_is_external(load: Load) -> None:
-    project = load({
-        **BASE,
-        "sources.yml": "version: 2\nsources:\n  - name: crm\n    schema: raw\n    tables:\n"
-                       "      - {name: users, identifier: seed_users}\n",
-    })
+SCHEMA_SOURCES = ("version: 2\nsources:\n  - name: crm\n    schema: raw\n    tables:\n"
+                  "      - {name: users, identifier: seed_users}\n")
+
+
+def test_source_with_schema_depends_on_the_seed_that_may_fill_it(load: Load) -> None:
+    # The seed lands in the profile's schema, which may be the one the source names
+    # (FF_DUCKDB_SCHEMA=raw): the model waits for the seed, and a re-seed rebuilds it.
+    project = load({**BASE, "sources.yml": SCHEMA_SOURCES})
     assert project.models["users.ff"].sql == "select id, email from raw.seed_users"
+    assert project.models["users.ff"].deps == ("seed_users",)
+
+
+def test_source_follows_the_seed_placed_by_seeds_schema_yml(load: Load) -> None:
+    project = load({**BASE, "sources.yml": SCHEMA_SOURCES,
+                    "seeds/schema.yml": "targets:\n  seed_users: {schema: raw}\n"})
+    assert project.seeds["seed_users"].relation == "raw.seed_users"
+    assert project.models["users.ff"].deps == ("seed_users",)
+
+
+def test_source_in_another_schema_than_the_placed_seed_is_external(load: Load) -> None:
+    project = load({**BASE, "sources.yml": SCHEMA_SOURCES,
+                    "seeds/schema.yml": "targets:\n  seed_users: {schema: staging}\n"})
+    assert project.seeds["seed_users"].relation == "staging.seed_users"
     assert project.models["users.ff"].deps == ()
 
 
