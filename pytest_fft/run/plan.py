@@ -62,11 +62,13 @@ def modified_nodes(project: Project, current: Mapping[str, str], stored: Mapping
 
 
 def missing_parents(project: Project, nodes: Iterable[str],
-                    existing: Container[str], *, persistent: bool = True) -> dict[str, str]:
-    """The selected nodes that cannot build: a parent outside the selection has no relation.
-    Each gets the reason, with the fix (load the seed, or select the parents too)."""
+                    existing: Container[str], *, persistent: bool = True,
+                    left_alone: Container[str] = ()) -> dict[str, str]:
+    """The selected nodes that cannot build: a parent outside the selection, or one this run
+    leaves alone (a snapshot under ``fft run``), has no relation. Each gets the reason, with
+    the fix (load the seed, take the snapshot, or build or select the parents too)."""
     selected = list(nodes)
-    chosen = set(selected)
+    chosen = {n for n in selected if n not in left_alone}
     dag = project.dag
     outside = {p for n in selected if n not in project.checks
                for p in dag.parents[n] if p not in chosen}
@@ -90,7 +92,22 @@ def missing_parents(project: Project, nodes: Iterable[str],
             blocked[name] = (f"seed {parent} is not loaded (relation {relation} is missing); "
                              "run `fft seed` first, or add --fft-seed to pytest (and do not "
                              "--exclude it)")
+        elif _is_snapshot(project, parent):
+            blocked[name] = (f"snapshot {parent} has never been taken (relation {relation} is "
+                             "missing), and fft run leaves snapshots alone; take it with "
+                             "`fft snapshot run` first, or run `fft build` (models and "
+                             "snapshots in DAG order)")
+        elif _is_snapshot(project, name):
+            blocked[name] = (f"upstream {parent} is not built (relation {relation} is missing), "
+                             "and fft snapshot run takes snapshots only; build it first with "
+                             f"`fft run --select +{relation_for(parent)}`, or run `fft build` "
+                             "(models and snapshots in DAG order)")
         else:
             blocked[name] = (f"upstream {parent} is not selected and its relation {relation} "
                              f"is missing; select +{relation_for(name)}")
     return blocked
+
+
+def _is_snapshot(project: Project, name: str) -> bool:
+    model = project.models.get(name)
+    return model is not None and model.materialized == "snapshot"

@@ -318,11 +318,15 @@ class BuildRun:
 
     def _missing_upstream(self) -> dict[str, str]:
         """Selected nodes whose unselected parents have no relation: they fail with the fix."""
-        selected = set(self.nodes)
+        left_alone = ({n for n in self.nodes
+                       if getattr(self.project.models.get(n), "materialized", None) == "snapshot"}
+                      if self.settings.snapshots is None else set())
+        selected = set(self.nodes) - left_alone
         if all(p in selected for n in self.nodes for p in self.project.dag.parents[n]):
             return {}  # every parent is built by this run: no metadata query needed
         return plan.missing_parents(self.project, self.nodes, self._existing_relations(),
-                                    persistent=self._open_engine().persistent)
+                                    persistent=self._open_engine().persistent,
+                                    left_alone=left_alone)
 
     def result(self, name: str) -> NodeResult | None:
         self.ensure_started()

@@ -118,3 +118,27 @@ def test_a_table_that_reads_a_snapshot_sees_its_new_versions(
     assert again.returncode == 0, again.output
     assert warehouse.rows(root, "select user_id, email from current_users order by 1") == [
         (1, "a@new.org"), (2, "b@x.org"), (3, "c@x.org")]
+
+
+def test_unbuilt_parents_of_a_snapshot_and_untaken_snapshots_say_which_command_fixes_them(
+        make_project: Callable[..., Path], warehouse: Warehouse, run_fft: Any) -> None:
+    files = {**FILES, "profiles.yml": warehouse.profile,
+             "models/marts/current_users.ff.sql":
+                 "select user_id, email from {{ ref('users_ts.ff') }} where _ff_is_current\n"}
+    root = make_project(files, name="snap")
+    assert run_fft("seed", str(root)).returncode == 0
+    early = run_fft("snapshot", "run", str(root), "--select", "users_ts")
+    assert early.returncode == 1, early.output
+    assert ("upstream users_clean.ff is not built (relation users_clean is missing), and fft "
+            "snapshot run takes snapshots only; build it first with `fft run --select "
+            "+users_clean`, or run `fft build`") in " ".join(early.output.split())
+    ran = run_fft("run", str(root))
+    assert ran.returncode == 1, ran.output
+    assert ("snapshot users_ts.ff has never been taken (relation users_ts is missing), and fft "
+            "run leaves snapshots alone; take it with `fft snapshot run` first") in " ".join(
+                ran.output.split())
+    assert "Catalog Error" not in ran.output and "does not exist" not in ran.output
+    assert run_fft("snapshot", "run", str(root)).returncode == 0
+    again = run_fft("run", str(root))
+    assert again.returncode == 0, again.output
+    assert warehouse.rows(root, "select user_id from current_users order by 1") == [(1,), (2,)]
