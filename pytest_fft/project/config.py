@@ -10,7 +10,9 @@ from typing import Any
 from pytest_fft.errors import ProjectFileError
 from pytest_fft.project.yaml_io import line_of, load_yaml
 
-KNOWN_KEYS = frozenset({"name", "version", "vars", "tests", "docs", "models", "seeds", "profile"})
+KNOWN_KEYS = frozenset({"name", "version", "vars", "tests", "docs", "models", "seeds", "profile",
+                        "models_dir"})
+MODELS_DIR = "models"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ def load_project_config(path: Path, default_name: str,
         raise ProjectFileError(f"{display}: 'tests' must be a list of checks", file=display,
                                line=line_of(data, "tests"))
     docs = data.get("docs") or {}
+    models_dir = data.get("models_dir", MODELS_DIR)
+    if str(models_dir).strip().strip("/").removeprefix("./") != MODELS_DIR:
+        raise ProjectFileError(
+            f"{display}: models_dir {models_dir!r} is not supported: pytest-fft reads models "
+            f"from {MODELS_DIR}/", file=display, line=line_of(data, "models_dir"),
+            hint=f"move the model files to {MODELS_DIR}/ and remove models_dir (or set it to "
+                 f"{MODELS_DIR})")
     version = data.get("version", "0")
     for key, value, example in (("name", data.get("name"), "name: shop"),
                                 ("version", version, "version: '1.0'")):

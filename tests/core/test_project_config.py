@@ -80,6 +80,20 @@ def test_unknown_keys_are_warnings_not_errors(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["models", "./models", "models/"])
+def test_models_dir_naming_the_models_folder_is_known(tmp_path: Path, value: str) -> None:
+    assert read(tmp_path, f"name: shop\nmodels_dir: {value}\n").warnings == ()
+
+
+def test_another_models_dir_is_an_error_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        read(tmp_path, "name: shop\nmodels_dir: transformations\n")
+    assert info.value.message == ("project.yml: models_dir 'transformations' is not supported: "
+                                  "pytest-fft reads models from models/")
+    assert info.value.line == 2
+    assert "move the model files to models/" in (info.value.hint or "")
+
+
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
