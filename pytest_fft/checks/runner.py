@@ -52,6 +52,10 @@ def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
     from pytest_fft.checks.dialect import dialect_for
     from pytest_fft.checks.sql import check_sql, evaluate
 
+    if check.spec.custom is not None:  # a tests/**/*.ff.sql file or a @dq_test function
+        from pytest_fft.checks.custom import run_custom
+
+        return run_custom(engine, check, env_name)
     sql = check_sql(check.spec, dialect_for(engine.name))
     if sql_log.isEnabledFor(logging.DEBUG):
         sql_log.debug("-- check %s (project.yml:%s)\n%s", check.name, check.line, sql)
@@ -216,6 +220,8 @@ class CheckRunner:
         groups: dict[tuple[str, tuple[str, ...]], list[Check]] = {}
         order: list[tuple[str, tuple[str, ...]] | Check] = []  # by first check
         for check in self._checks:
+            if check.spec.custom is not None:
+                continue  # its own query or function, never shared (see run_check)
             if scannable(check.spec, dialect):
                 key = (check.spec.tables[0], tuple(sorted(check.deps)))
                 if key not in groups:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -53,7 +54,7 @@ CHECK_TYPES: Mapping[str, tuple[str, ...]] = {
     "row_count_between": ("table", "min", "max", "min_rows", "max_rows"),
     "freshness": ("table", "column", "max_delay_minutes"),
     "accepted_values": ("table", "column", "values"),
-    "relationships": ("table", "column", "to", "field", "to_field"),
+    "relationships": ("table", "column", "to", "field", "to_field", "to_where"),
     "between": ("table", "column", "min", "max"),
     "regex_match": ("table", "column", "pattern"),
     "reconcile_equal": ("left", "right", "abs_tolerance", "rel_tolerance_pct"),
@@ -94,6 +95,8 @@ class CheckSpec:
     name: str | None = None
     line: int | None = None
     scope: str = ""
+    #: A custom check's definition (:class:`pytest_fft.checks.custom.CustomTest`), else None.
+    custom: Any = None
 
     @property
     def table(self) -> str:
@@ -104,8 +107,10 @@ class CheckSpec:
         """The SQL the check's author wrote, by key (``where``, ``left.expr``, ...): the
         only text of the check's query that is not generated and quoted by us."""
         found = [("where", self.where)] if self.where else []
+        if self.custom is not None:
+            return found
         for key, value in self.params.items():
-            if key in ("source_where", "target_where") and isinstance(value, str):
+            if key in ("source_where", "target_where", "to_where") and isinstance(value, str):
                 found.append((key, value))
             elif isinstance(value, Mapping):
                 found.extend((f"{key}.{inner}", text) for inner, text in value.items()
@@ -330,7 +335,8 @@ def _parse_params(entry: _Entry) -> tuple[tuple[str, ...], str | None, dict[str,
     table = entry.string("table", "table: <relation>")
     assert table is not None
     column = None
-    if "column" in CHECK_TYPES[t]:
+    if "column" in CHECK_TYPES[t] and not (t == "relationships" and "column" not in raw
+                                           and "field" in raw and "to_field" in raw):
         column = entry.string("column", "column: <column name>")
     params = {}
     tables: tuple[str, ...] = (table,)
@@ -365,12 +371,7 @@ def _parse_params(entry: _Entry) -> tuple[tuple[str, ...], str | None, dict[str,
                                   key="values", hint="values: [paid, open]")
         params["values"] = tuple(values)
     elif t == "relationships":
-        params["to"] = entry.string("to", "to: users")
-        if "field" in raw and "to_field" in raw:
-            raise entry.error(f"{entry.what()} gives both 'field' and 'to_field'",
-                              key="to_field", hint="keep one: to_field is a synonym of field")
-        key = "to_field" if "to_field" in raw else "field"
-        params["field"] = entry.string(key, "field: id")
+        column, params = _relationships(entry, column)
         tables = (table, params["to"])
     elif t == "between":
         low = entry.number("min", default=None)
@@ -385,6 +386,45 @@ def _parse_params(entry: _Entry) -> tuple[tuple[str, ...], str | None, dict[str,
     elif t == "regex_match":
         params["pattern"] = entry.string("pattern", "pattern: '^[^@]+@[^@]+$'")
     return tables, column, params
+
+
+_REF = re.compile(r"""\s*ref\(\s*(['"])(?P<name>[^'"]+)\1\s*\)\s*""")
+
+
+def _relationships(entry: _Entry, column: str | None) -> tuple[str, dict[str, Any]]:
+    """The child column and the parameters of a ``relationships`` check.
+
+    ``to`` is a relation, or ``ref('model')`` (``params["ref"]``: the loader puts the model's
+    relation in ``to``). The parent column: ``field`` or ``to_field`` (the spec's synonyms),
+    ``id`` when neither is given; given both, FastFlowTransform 0.6 reads ``field`` as the
+    child column (the ``column`` of the check) and ``to_field`` as the parent's.
+    """
+    raw = entry.raw
+    to = entry.string("to", "to: users")
+    assert to is not None
+    params: dict[str, Any] = {"to": to}
+    ref = _REF.fullmatch(to)
+    if ref is not None:
+        params["to"] = ref.group("name")
+        params["ref"] = True
+    if "field" in raw and "to_field" in raw:
+        child = entry.string("field", "field: user_id")
+        assert child is not None
+        if column is not None and column != child:
+            raise entry.error(
+                f"{entry.what()} gives column {column!r} and field {child!r}: with to_field, "
+                "field names the child column", key="field",
+                hint=f"keep one: column: {column} (or field: {column}), to_field: <parent "
+                     "column>")
+        column = child
+        params["field"] = entry.string("to_field", "to_field: id")
+    else:
+        key = "to_field" if "to_field" in raw else "field"
+        params["field"] = entry.string(key, "to_field: id") if key in raw else "id"
+    if raw.get("to_where") is not None:
+        params["to_where"] = entry.string("to_where", "to_where: \"active\"")
+    assert column is not None
+    return column, params
 
 
 def _default_id(type_: str, tables: tuple[str, ...], column: str | None) -> str:
@@ -406,26 +446,36 @@ def _scope(type_: str, tables: tuple[str, ...], column: str | None,
     return f"{tables[0]}.{column}" if column is not None else tables[0]
 
 
-def parse_check(raw: Any, display: str = "project.yml", line: int | None = None) -> CheckSpec:
-    """Validate one entry of ``tests:``; the ``id`` is not yet made unique (see parse_checks)."""
+def parse_check(raw: Any, display: str = "project.yml", line: int | None = None,
+                custom: Mapping[str, Any] | None = None) -> CheckSpec:
+    """Validate one entry of ``tests:``; the ``id`` is not yet made unique (see parse_checks).
+
+    ``custom``: the project's custom check types (:func:`pytest_fft.checks.custom.discover`).
+    """
     line = line or line_of(raw)
+    custom = custom or {}
     if not isinstance(raw, Mapping):
         raise ProjectFileError(
             f"{display}: each entry of 'tests' must be a mapping, got {raw!r}",
             file=display, line=line,
             hint="- {type: not_null, table: users, column: email}",
         )
-    types = ", ".join(CHECK_TYPES)
+    types = ", ".join([*CHECK_TYPES, *custom])
     if raw.get("type") is None:
         raise ProjectFileError(f"{display}: a check has no 'type'", file=display, line=line,
                                hint=f"add type: <one of {types}>")
     type_ = raw["type"]
+    if isinstance(type_, str) and type_ in custom:
+        return _parse_custom(_Entry(raw, type_, display, line), custom[type_])
     if not isinstance(type_, str) or type_ not in CHECK_TYPES:
-        suggestion = _closest(str(type_), list(CHECK_TYPES))
+        suggestion = _closest(str(type_), [*CHECK_TYPES, *custom])
         tail = f"; did you mean {suggestion!r}?" if suggestion else ""
+        hint = f"supported types: {types}"
+        if not custom:
+            hint += ("; a custom check is a tests/**/*.ff.sql file with "
+                     "{{ config(type=...) }} or a @dq_test function in tests/**/*.ff.py")
         raise ProjectFileError(f"{display}: unknown check type {type_!r}{tail}", file=display,
-                               line=line_of(raw, "type") or line,
-                               hint=f"supported types: {types}")
+                               line=line_of(raw, "type") or line, hint=hint)
     entry = _Entry(raw, type_, display, line)
     entry.reject_unknown_keys()
     tables, column, params = _parse_params(entry)
@@ -445,17 +495,87 @@ def parse_check(raw: Any, display: str = "project.yml", line: int | None = None)
     )
 
 
-def parse_checks(tests: Sequence[Any], display: str = "project.yml") -> tuple[CheckSpec, ...]:
+def _parse_custom(entry: _Entry, test: Any) -> CheckSpec:
+    """A check of a custom type: ``table``, an optional ``column``, the common keys and the
+    options under ``params:``. A SQL check takes only the parameters its file declares (at
+    the top of the entry too, as FastFlowTransform 0.6 does); a Python check any."""
+    raw = entry.raw
+    declared: tuple[str, ...] | None = test.params
+    fixed = ("type", "table", "column", "name", "tags", "where", "severity", "params")
+    user: dict[str, Any] = {}
+    given = raw.get("params")
+    if given is not None and not isinstance(given, Mapping):
+        raise entry.error(f"'params' of {entry.what()} must be a mapping, got {given!r}",
+                          key="params", hint="params: {min_share: 0.75}")
+    allowed = ", ".join(declared) if declared else "(none)"
+    origin = f"{test.rel_path}:{test.line}"
+    for key, value in (given or {}).items():
+        if declared is not None and key not in declared:
+            suggestion = _closest(str(key), declared)
+            tail = f"; did you mean {suggestion!r}?" if suggestion else ""
+            raise entry.error(
+                f"unknown parameter {str(key)!r} under params of {entry.what()}{tail}",
+                key=key, within=given,
+                hint=f"{test.type} ({origin}) declares the params: {allowed}")
+        user[key] = value
+    for key, value in raw.items():
+        if key in fixed:
+            continue
+        if declared is not None and key in declared:
+            if key in user:
+                raise entry.error(f"{entry.what()} gives {str(key)!r} twice: at the top and "
+                                  "under params", key=key, hint="keep one of the two")
+            user[key] = value
+            continue
+        if declared is None:
+            hint = f"write the options of {test.type} under params: {{{key}: ...}}"
+        else:
+            hint = (f"{test.type} ({origin}) declares the params: {allowed}; every check "
+                    f"takes: {', '.join(fixed[1:])}")
+        suggestion = _closest(str(key), [*fixed, *(declared or ())])
+        tail = f"; did you mean {suggestion!r}?" if suggestion else ""
+        raise entry.error(f"unknown parameter {str(key)!r} in {entry.what()}{tail}", key=key,
+                          hint=hint)
+    table = entry.string("table", "table: <relation>")
+    assert table is not None
+    column = entry.string("column", "column: <column name>", required=False)
+    where = None
+    if test.kind == "sql" and "where" in user:  # a declared param that is the row filter
+        if raw.get("where") is not None:
+            raise entry.error(f"{entry.what()} gives 'where' twice: at the top and under "
+                              "params", key="where", hint="keep one of the two")
+        value = user.pop("where")
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise entry.error(f"'where' of {entry.what()} must be a non-empty string, got "
+                              f"{value!r}", key="where", hint="where: \"amount <> 0\"")
+        where = value
+    name, tags, top_where, severity = _parse_common(entry)
+    # A Python check reads where from its entry itself.
+    where = (where or top_where) if test.kind == "sql" else None
+    tables = (table,)
+    scope = f"{table}.{column}" if column else table
+    base = f"{test.type}[{scope}]"
+    return CheckSpec(
+        id=name or base, type=test.type, tables=tables, column=column,
+        params={"params": user, "entry": raw}, tags=tags, where=where, severity=severity,
+        name=name, line=entry.line, scope=scope, custom=test,
+    )
+
+
+def parse_checks(tests: Sequence[Any], display: str = "project.yml",
+                 custom: Mapping[str, Any] | None = None,
+                 seen: set[str] | None = None) -> tuple[CheckSpec, ...]:
     """Parse ``project.yml -> tests:`` (as loaded by :func:`pytest_fft.project.yaml_io.load_yaml`).
 
-    Ids are unique: a repeated id gets ``#2``, ``#3``, ... in file order, e.g.
-    ``not_null[users.email]`` and ``not_null[users.email]#2``.
+    Ids are unique (also among the ids in ``seen``, which this adds to): a repeated id gets
+    ``#2``, ``#3``, ... in file order, e.g. ``not_null[users.email]`` and
+    ``not_null[users.email]#2``.
     """
     specs: list[CheckSpec] = []
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     for index, raw in enumerate(tests):
         line = line_of(tests, index) if isinstance(tests, LineList) else None
-        spec = parse_check(raw, display, line)
+        spec = parse_check(raw, display, line, custom)
         unique_id, n = spec.id, 1
         while unique_id in seen:
             n += 1

@@ -225,12 +225,14 @@ def _sql_relationships(spec: CheckSpec, d: Dialect) -> str:
     col = f"{_ROWS}.{d.quote(spec.column or '')}"
     parent = d.relation(spec.params["to"])
     field_ = f"_fft_parent.{d.quote(spec.params['field'])}"
+    to_where = spec.params.get("to_where")
+    parent_filter = f" and ({_snippet(to_where)})" if to_where else ""
     return (
         "select count(*) as orphans\n"
         f"from {_scan(spec, d)}\n"
         f"where {col} is not null\n"
         "  and not exists (\n"
-        f"    select 1 from {parent} as _fft_parent where {field_} = {col}\n"
+        f"    select 1 from {parent} as _fft_parent where {field_} = {col}{parent_filter}\n"
         "  )"
     )
 

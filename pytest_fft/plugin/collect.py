@@ -28,8 +28,10 @@ def project_file_collector(state: FFTState, file_path: Path,
     if ((options.seed or named) and rel[0] == "seeds"
             and file_path.suffix.lower() in SEED_SUFFIXES):
         return SeedFile.from_parent(parent, path=file_path)
-    if (options.test or named) and rel == ("project.yml",):
-        return ChecksFile.from_parent(parent, path=file_path)
+    if (options.test or named) and (rel == ("project.yml",) or (
+            rel[0] == "models" and file_path.suffix in (".yml", ".yaml")
+            and file_path in project_dir.build_run.nodes_by_path)):
+        return ChecksFile.from_parent(parent, path=file_path)  # project.yml or a schema file
     if ((options.utest or named) and rel[:2] == ("tests", "unit")
             and file_path.suffix in (".yml", ".yaml")):
         from pytest_fft.plugin.unit_items import UnitFile

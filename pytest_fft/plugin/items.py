@@ -260,7 +260,8 @@ class NodeItem(pytest.Item):
         if result.status == "error":
             raise _at_origin(NodeFailed(result.error, result.message or "failed"))
         if result.status == "fail":
-            raise NodeFailed(CheckFailed(result.message or "check failed", file="project.yml",
+            where = Path(self.path).relative_to(self.build_run.root).as_posix()
+            raise NodeFailed(CheckFailed(result.message or "check failed", file=where,
                                          line=self.line, node=self.node_name),
                              result.message or "check failed")
         if result.status == "warn":

@@ -29,6 +29,7 @@ from pytest_fft.errors import (
 )
 from pytest_fft.project.config import load_project_config
 from pytest_fft.project.dag import Dag
+from pytest_fft.project.env_reads import getenv
 from pytest_fft.project.ephemeral import inline_ephemerals
 from pytest_fft.project.import_watch import project_imports, user_imports
 from pytest_fft.project.incremental import (
@@ -112,7 +113,7 @@ def load_project(
     if seeds and _reads_seed_metadata(root, models):
         seeds = [dataclasses.replace(seed, metadata=True) for seed in seeds]
     seed_map = {s.name: s for s in seeds}
-    checks = _load_checks(root, config.tests, names, engine_spec.sqlglot_dialect)
+    checks = _load_checks(root, config.tests, names, engine_spec.sqlglot_dialect, engine)
     parents: dict[str, tuple[str, ...]] = dict.fromkeys(seed_map, ())
     parents.update({name: m.deps for name, m in models.items()})
     parents.update({name: c.deps for name, c in checks.items()})
@@ -345,8 +346,7 @@ def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Pa
             specs = [spec for value in vars(module).values()
                      if isinstance(spec := getattr(value, SPEC_ATTR, None), ModelSpec)
                      and value.__module__ == module.__name__]
-        found.extend((spec, path) for spec in specs
-                     if spec.only is None or engine in spec.only)
+        found.extend((spec, path) for spec in specs if spec.exists_for(engine, read=getenv))
     return found
 
 
@@ -573,19 +573,17 @@ def _check_snippets(spec: Any, dialect: str, display: str) -> None:
 
 
 def _load_checks(root: Path, tests: Any, names: _NodeNames,
-                 dialect: str = "") -> dict[str, Check]:
-    """``project.yml -> tests:`` as check nodes after the nodes that build their tables."""
-    if not tests:
-        return {}
-    from pytest_fft.checks.spec import parse_checks
+                 dialect: str = "", engine: str = "duckdb") -> dict[str, Check]:
+    """The checks of ``project.yml -> tests:`` and of the schema files under ``models/``
+    (custom types from ``tests/``) as check nodes after the nodes that build their tables."""
+    from pytest_fft.checks.declared import declared_checks
 
-    display = "project.yml"
     checks: dict[str, Check] = {}
-    for spec in parse_checks(tests, display=display):
+    for spec, display in declared_checks(root, tests, names, engine):
         _check_snippets(spec, dialect, display)
         if spec.id in names.by_name:
             raise DuplicateNodeError(
-                f"check {spec.id!r} in project.yml has the name of the node defined in "
+                f"check {spec.id!r} in {display} has the name of the node defined in "
                 f"{names.by_name[spec.id]}",
                 file=display, line=spec.line, node=spec.id,
                 hint="give the check another name: name: <something unique>",

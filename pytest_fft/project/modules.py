@@ -8,6 +8,7 @@ import sys
 import types
 import zlib
 from pathlib import Path
+from typing import Any, Protocol
 
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
@@ -53,29 +54,75 @@ def import_file(path: Path, root: Path, *, prefix: str) -> types.ModuleType:
     return module
 
 
-def install_fastflowtransform_alias() -> None:
-    """Let ``from fastflowtransform import model`` work when FastFlowTransform is not installed.
+#: What the alias offers, by module: the names FastFlowTransform 0.6's documentation imports.
+#: Not offered: ``fastflowtransform.api.http`` (HTTP helpers of Python models), the hooks
+#: (``fastflowtransform.hooks``), ``fastflowtransform.ci`` (``fft ci-check``) and the internal
+#: API of Technical_Overview.md (``core.REGISTRY``, ``dag.topo_sort``, ``executors``).
+ALIAS_MODULES = ("fastflowtransform", "fastflowtransform.decorators", "fastflowtransform.core",
+                 "fastflowtransform.testing", "fastflowtransform.testing.base",
+                 "fastflowtransform.testing.registry")
 
-    FastFlowTransform projects import their decorators from ``fastflowtransform``; when that
-    package is absent we register a small alias module exposing ours.
+
+def install_fastflowtransform_alias() -> None:
+    """Let FastFlowTransform projects import what they import from ``fastflowtransform`` when
+    FastFlowTransform is not installed: ``model``/``engine_model`` (from the package,
+    ``.core`` and ``.decorators``), ``dq_test`` (``.decorators``), ``.testing.base`` (the
+    helpers of custom checks, :mod:`pytest_fft.checks.testing_api`) and ``.testing``'s
+    ``register_test``/``TESTS``/``Runner``.
     """
     if "fastflowtransform" in sys.modules:
         return
     if importlib.util.find_spec("fastflowtransform") is not None:
         return
     from pytest_fft import decorators
+    from pytest_fft.checks import custom, testing_api
     from pytest_fft.project import names
 
-    alias = types.ModuleType("fastflowtransform")
-    alias.__doc__ = "Alias of pytest_fft's model decorators for FastFlowTransform projects."
-    alias.__path__ = []  # a package, so ``fastflowtransform.decorators`` can be imported
-    for attr in ("model", "engine_model"):
-        setattr(alias, attr, getattr(decorators, attr))
-    vars(alias)["relation_for"] = names.relation_for
-    sys.modules["fastflowtransform"] = alias
-    for sub in ("decorators", "core"):
-        submodule = types.ModuleType(f"fastflowtransform.{sub}")
-        vars(submodule).update(model=decorators.model, engine_model=decorators.engine_model,
-                               relation_for=names.relation_for)
-        setattr(alias, sub, submodule)
-        sys.modules[f"fastflowtransform.{sub}"] = submodule
+    def module(name: str, doc: str, package: bool = False, **attrs: Any) -> types.ModuleType:
+        made = types.ModuleType(name, doc)
+        if package:
+            made.__path__ = []  # a package, so its submodules can be imported
+        vars(made).update(attrs)
+        sys.modules[name] = made
+        return made
+
+    models: dict[str, Any] = {"model": decorators.model, "engine_model": decorators.engine_model,
+              "relation_for": names.relation_for}
+    alias = module("fastflowtransform", "Alias of pytest-fft for FastFlowTransform projects.",
+                   package=True, **models)
+    alias.decorators = module(  # type: ignore[attr-defined]
+        "fastflowtransform.decorators", "model, engine_model and dq_test.",
+        dq_test=custom.dq_test, **models)
+    alias.core = module("fastflowtransform.core", "model and engine_model.",  # type: ignore[attr-defined]
+                        **models)
+    base = module("fastflowtransform.testing.base", testing_api.__doc__ or "",
+                  **{name: getattr(testing_api, name) for name in testing_api.__all__})
+    registry = module("fastflowtransform.testing.registry", "register_test and TESTS.",
+                      register_test=register_test, TESTS=custom.REGISTERED, Runner=Runner,
+                      base=base)
+    alias.testing = module(  # type: ignore[attr-defined]
+        "fastflowtransform.testing", "Custom data-quality checks.", package=True,
+        base=base, registry=registry, register_test=register_test, TESTS=custom.REGISTERED,
+        Runner=Runner, dq_test=custom.dq_test)
+
+
+class Runner(Protocol):
+    """A custom check: ``(con, table, column, params) -> (ok, message, example_sql)``."""
+
+    def __call__(self, con: Any, table: str, column: str | None,
+                 params: dict[str, Any]) -> tuple[bool, str | None, str | None]: ...
+
+
+def register_test(name: str, runner: Runner, *, overwrite: bool = False) -> None:
+    """FastFlowTransform's ``register_test``: keeps ``runner`` under ``name``. The loader
+    finds custom checks by their ``@dq_test("name")`` decorator; write that to use one in
+    ``tests:``."""
+    from pytest_fft.checks.custom import REGISTERED
+
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("register_test needs the check's name")
+    if not callable(runner):
+        raise TypeError("register_test needs a callable runner")
+    if name in REGISTERED and not overwrite:
+        raise ValueError(f"check {name!r} is already registered; pass overwrite=True")
+    REGISTERED[name] = runner

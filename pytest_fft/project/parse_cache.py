@@ -84,6 +84,11 @@ def inputs_digest(root: Path, engine: str, vars: Mapping[str, Any] | None) -> st
             for path in sorted(base.rglob("*")):
                 if path.is_file() and "__pycache__" not in path.parts:
                     _add_file(digest, path, path.relative_to(root).as_posix())
+    tests = root / "tests"  # custom checks (tests/**/*.ff.sql, tests/**/*.ff.py)
+    if tests.is_dir():
+        for path in sorted(tests.rglob("*.ff.*")):
+            if path.name.endswith((".ff.sql", ".ff.py")) and path.is_file():
+                _add_file(digest, path, path.relative_to(root).as_posix())
     seeds = seeds_dir(root)
     digest.update(b"seeds\0" + str(seeds).encode() + b"\0")
     if seeds.is_dir():  # their names matter to loading, and schema.yml's placement and types

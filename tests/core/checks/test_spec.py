@@ -410,15 +410,10 @@ ERRORS = [
             field: id
             to_field: id
         """,
-        7, "relationships check on orders gives both 'field' and 'to_field'",
-        "to_field is a synonym of field", id="field-and-to-field",
-    ),
-    pytest.param(
-        """\
-        tests:
-          - {type: relationships, table: orders, column: user_id, to: users}
-        """,
-        2, "relationships check on orders needs 'field'", "field: id", id="missing-field",
+        6, "relationships check on orders gives column 'user_id' and field 'id': with "
+           "to_field, field names the child column",
+        "keep one: column: user_id (or field: user_id), to_field: <parent column>",
+        id="field-and-to-field",
     ),
     pytest.param(
         """\
