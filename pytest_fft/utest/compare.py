@@ -3,10 +3,12 @@
 :func:`compare_frames` returns a :class:`FrameDiff`: ``text`` is a readable report for pytest,
 ``csv_text`` the compact CSV-style diff ``fft utest`` prints::
 
-    mart_users: 1 of 2 rows differ
+    mart_users: 3 expected rows, 3 in the result; 1 differs, 1 missing, 1 unexpected
       row 2 (id=2): is_gmail expected True, got False
     missing rows (expected, not in the result):
-      {id: 3, email: 'c@gmail.com', is_gmail: True}
+      row 3: {id: 3, email: 'c@gmail.com', is_gmail: True}
+    unexpected rows (in the result, not expected):
+      {id: 4, email: 'd@x.com', is_gmail: False}
 
 Unit-test frames are small, so cells are compared in plain Python over column lists (a few
 microseconds per cell) instead of per-cell pandas operations.
@@ -18,8 +20,8 @@ Cells are normalised so that harmless type differences pass and real ones do not
   Python ones; a bool only equals a bool (``True`` is not ``1``);
 * text compares exactly, and text never equals a number (``"1"`` is not ``1``);
 * in a column holding dates or timestamps, ISO text is parsed (``'2024-01-01'`` equals
-  ``date(2024, 1, 1)``), a date equals the midnight timestamp of that day, and a naive
-  timestamp is taken as UTC when the other side has a time zone;
+  ``date(2024, 1, 1)``), and a naive timestamp is taken as UTC when the other side has a
+  time zone;
 * UUIDs compare as their text, arrays as lists.
 
 Decisions where the spec leaves room:
@@ -29,11 +31,25 @@ Decisions where the spec leaves room:
   date), an empty cell is NULL; text that does not parse stays text and is reported.
 * Columns match by exact name first, then case-insensitively (Postgres folds names to lower
   case, Snowflake to upper case); ``ignore_columns`` ignores a column in any case.
-* ``order_by`` pairs rows by those columns (a sorted merge), so a row whose key is absent on
-  one side is reported as missing/unexpected rather than as a row whose every cell differs.
-  ``any_order`` matches rows as a multiset; left-over rows that agree on more than half of
-  the columns are then reported as one differing row. With neither, rows pair by position.
-* Expected rows without columns (``rows: []``) only check that the result is empty.
+
+As FastFlowTransform 0.6 compares (``Unit_Tests.md``; the 0.4 spec's spellings keep working):
+
+* Only the expected columns are compared: result columns the case does not name are fine; an
+  expected column the result lacks is a difference.
+* The result's row order never matters. ``order_by`` pairs rows by those columns (a sorted
+  merge; rows of one key pair equal rows first), so a row whose key is absent on one side is
+  reported as missing/unexpected rather than as a row whose every cell differs. Without it
+  rows match as a multiset (``any_order: true``, the 0.4 spelling, says so explicitly);
+  left-over rows that agree on at least half of the columns are reported as one differing
+  row.
+* ``subset: true``: the result may hold more rows too; every expected row must be found in it
+  (two equal expected rows may be found as one result row, as FastFlowTransform checks them).
+* ``approx: {col: tol}`` is an absolute tolerance per column; ``approx: true`` (0.4) a
+  relative one on every float column.
+* A date (or date-only ISO text) equals any timestamp of that day, as FastFlowTransform
+  compares timestamps by their date; two timestamps compare exactly.
+* Rows are numbered as the spec writes them; expected rows without columns (``rows: []``)
+  only check that the result is empty.
 * Each list in the report is cut after 20 entries ("... and 5 more").
 """
 
@@ -244,6 +260,10 @@ def _naive_utc(value: date) -> datetime:
     return value
 
 
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def _numbers_equal(a: Any, b: Any) -> bool:
     if isinstance(a, Decimal) != isinstance(b, Decimal) and (
         isinstance(a, float) or isinstance(b, float)
@@ -275,6 +295,10 @@ def _equal(expected: Any, actual: Any, tolerance: Tolerance = None) -> bool:
     if isinstance(expected, str) or isinstance(actual, str):
         return isinstance(expected, str) and isinstance(actual, str) and expected == actual
     if isinstance(expected, date) and isinstance(actual, date):
+        if isinstance(expected, datetime) != isinstance(actual, datetime):
+            # a date against a timestamp: the day (FastFlowTransform compares timestamps by
+            # their date; its 0.6 projects write `2024-01-05` for a timestamp column)
+            return _day(expected) == _day(actual)
         return _naive_utc(expected) == _naive_utc(actual)
     if isinstance(expected, list) and isinstance(actual, list):
         return len(expected) == len(actual) and all(
@@ -432,11 +456,11 @@ def _tolerances(columns: Sequence[str], approx: bool | Mapping[str, float]) -> l
 
 @dataclass
 class _Pairing:
-    """Which expected row (index into ``sorted_expected``) pairs with which actual row."""
+    """How expected rows (indices into the expected rows as written) met the result's rows."""
 
-    pairs: list[tuple[int, int]]
-    sorted_expected: list[list[Any]]
-    sorted_actual: list[list[Any]]
+    pairs: list[tuple[int, int]]  # (expected, actual) rows paired, equal or differing
+    missing: list[int]  # expected rows not in the result
+    unexpected: list[int]  # result rows not expected
 
 
 def compare_frames(actual: Any, expect: Expectation, expected: Any) -> FrameDiff:
@@ -458,10 +482,9 @@ def compare_frames(actual: Any, expect: Expectation, expected: Any) -> FrameDiff
     matched = _match_columns(e_cols, [a_names[i] for i in a_keep])
     matched = {c: a_keep[p] for c, p in matched.items()}
 
-    subset = expect.subset or not e_cols
+    # Only the expected columns are compared: result columns the case does not name are
+    # fine (as in FastFlowTransform); an expected column the result lacks is a difference.
     missing_cols = [c for c in e_cols if c not in matched]
-    used = set(matched.values())
-    unexpected_cols = [] if subset else [a_names[i] for i in a_keep if i not in used]
     columns = [c for c in e_cols if c in matched]  # compared columns, in expected order
 
     text_mode = expect.csv is not None
@@ -480,45 +503,36 @@ def compare_frames(actual: Any, expect: Expectation, expected: Any) -> FrameDiff
     tolerances = _tolerances(columns, expect.approx)
 
     order = [columns.index(c) for c in expect.order_by if c in columns]
-    if order:
-        pairing, missing, unexpected = _merge(e_rows, a_rows, order, tolerances)
-    elif expect.any_order:
-        pairing, missing, unexpected = _multiset(e_rows, a_rows, tolerances)
-    else:
-        count = min(len(e_rows), len(a_rows))
-        pairing = _Pairing([(i, i) for i in range(count)], e_rows, a_rows)
-        missing = list(range(count, len(e_rows)))
-        unexpected = list(range(count, len(a_rows)))
-    pairs, e_sorted, a_sorted = pairing.pairs, pairing.sorted_expected, pairing.sorted_actual
+    pairing = _pair(e_rows, a_rows, order, tolerances, subset=expect.subset)
 
     differing: list[tuple[int, int, list[int]]] = []
-    for e_index, a_index in pairs:
+    for e_index, a_index in pairing.pairs:
         cells = [k for k in range(len(columns))
-                 if not _equal(e_sorted[e_index][k], a_sorted[a_index][k], tolerances[k])]
+                 if not _equal(e_rows[e_index][k], a_rows[a_index][k], tolerances[k])]
         if cells:
             differing.append((e_index, a_index, cells))
 
-    if not (missing_cols or unexpected_cols or differing or missing or unexpected):
+    if not (missing_cols or differing or pairing.missing or pairing.unexpected):
         return FrameDiff(True, "", "")
 
     shown_actual = columns
-    actual_rows_shown = [a_sorted[i] for i in unexpected]
+    actual_rows_shown = [a_rows[i] for i in pairing.unexpected]
     if not columns:  # nothing expected: show the unexpected rows with their own columns
         shown_actual = [a_names[i] for i in a_keep]
-        actual_rows_shown = [[a_cells[c][i] for c in a_keep] for i in unexpected]
+        actual_rows_shown = [[a_cells[c][i] for c in a_keep] for i in pairing.unexpected]
 
     report = _Report(expect.relation, columns, order)
     text = report.text(
-        missing_cols=missing_cols, unexpected_cols=unexpected_cols, pairs=len(pairs),
-        differing=[(e, e_sorted[e], a_sorted[a], cells) for e, a, cells in differing],
-        missing=[e_sorted[i] for i in missing], unexpected=actual_rows_shown,
-        shown_actual=shown_actual, counts=(n_expected, n_actual),
+        missing_cols=missing_cols, result_cols=[a_names[i] for i in a_keep],
+        differing=[(e, e_rows[e], a_rows[a], cells) for e, a, cells in differing],
+        missing=[(i, e_rows[i]) for i in pairing.missing], unexpected=actual_rows_shown,
+        shown_actual=shown_actual, counts=(n_expected, n_actual), subset=expect.subset,
     )
     csv_text = report.csv(
-        expected_header=e_cols, actual_header=[a_names[i] for i in a_keep]
-        if unexpected_cols or missing_cols else None,
-        differing=[(e_sorted[e], a_sorted[a]) for e, a, _ in differing],
-        missing=[e_sorted[i] for i in missing], unexpected=actual_rows_shown,
+        expected_header=e_cols,
+        actual_header=[a_names[i] for i in a_keep] if missing_cols else None,
+        differing=[(e_rows[e], a_rows[a]) for e, a, _ in differing],
+        missing=[e_rows[i] for i in pairing.missing], unexpected=actual_rows_shown,
         shown_actual=shown_actual,
     )
     return FrameDiff(False, text, csv_text)
@@ -529,58 +543,116 @@ def _rows_equal(e: Sequence[Any], a: Sequence[Any], positions: Sequence[int],
     return all(_equal(e[k], a[k], tolerances[k]) for k in positions)
 
 
-def _merge(e_rows: list[list[Any]], a_rows: list[list[Any]], positions: Sequence[int],
-           tolerances: Sequence[Tolerance]) -> tuple[_Pairing, list[int], list[int]]:
-    """Sort both sides by ``positions`` and walk them together, pairing equal keys."""
-    def key(row: list[Any]) -> tuple[Any, ...]:
-        return _row_key(row, positions)
+def _pair(e_rows: list[list[Any]], a_rows: list[list[Any]], order: Sequence[int],
+          tolerances: Sequence[Tolerance], *, subset: bool) -> _Pairing:
+    """Which expected row meets which result row; the result's row order never matters.
 
-    e_sorted = sorted(e_rows, key=key)
-    a_sorted = sorted(a_rows, key=key)
-    pairs: list[tuple[int, int]] = []
-    missing: list[int] = []
-    unexpected: list[int] = []
+    With ``order`` (the ``order_by`` columns) rows pair by their key: within one key, equal
+    rows first, then the rest in sorted order. Without it rows match as a multiset, and
+    left-over rows that agree on at least half of the columns are paired to show their
+    differing cells. With ``subset`` the result may hold more rows, and an expected row is
+    found when any result row equals it (so two equal expected rows may meet one result
+    row, as FastFlowTransform checks them)."""
+    width = len(e_rows[0]) if e_rows else (len(a_rows[0]) if a_rows else 0)
+    every = list(range(width))
+    pairing = _pair_by_key(e_rows, a_rows, order or every, every, tolerances)
+    if not order:
+        _pair_similar(pairing, e_rows, a_rows, tolerances, width)
+    if subset:
+        def found(e_index: int) -> bool:
+            return any(_rows_equal(e_rows[e_index], row, every, tolerances) for row in a_rows)
+
+        paired = [(e, a) for e, a in pairing.pairs
+                  if _rows_equal(e_rows[e], a_rows[a], every, tolerances) or not found(e)]
+        pairing = _Pairing(paired, [e for e in pairing.missing if not found(e)], [])
+    return pairing
+
+
+def _pair_by_key(e_rows: list[list[Any]], a_rows: list[list[Any]], key: Sequence[int],
+                 every: Sequence[int], tolerances: Sequence[Tolerance]) -> _Pairing:
+    """Sort both sides by ``key`` (then by every column) and walk them together."""
+    def sort_key(row: list[Any]) -> tuple[Any, ...]:
+        return (_row_key(row, key), _row_key(row, every))
+
+    e_order = sorted(range(len(e_rows)), key=lambda i: sort_key(e_rows[i]))
+    a_order = sorted(range(len(a_rows)), key=lambda i: sort_key(a_rows[i]))
+    out = _Pairing([], [], [])
     i = j = 0
-    while i < len(e_sorted) and j < len(a_sorted):
-        if _rows_equal(e_sorted[i], a_sorted[j], positions, tolerances):
-            pairs.append((i, j))
-            i, j = i + 1, j + 1
-        elif key(e_sorted[i]) < key(a_sorted[j]):
-            missing.append(i)
+    while i < len(e_order) and j < len(a_order):
+        first = e_rows[e_order[i]]
+        if _rows_equal(first, a_rows[a_order[j]], key, tolerances):
+            i_end, j_end = i + 1, j + 1
+            while i_end < len(e_order) and _rows_equal(first, e_rows[e_order[i_end]], key,
+                                                       tolerances):
+                i_end += 1
+            while j_end < len(a_order) and _rows_equal(first, a_rows[a_order[j_end]], key,
+                                                       tolerances):
+                j_end += 1
+            _match_group(out, e_order[i:i_end], a_order[j:j_end], e_rows, a_rows, every,
+                         tolerances)
+            i, j = i_end, j_end
+        elif _row_key(first, key) < _row_key(a_rows[a_order[j]], key):
+            out.missing.append(e_order[i])
             i += 1
         else:
-            unexpected.append(j)
+            out.unexpected.append(a_order[j])
             j += 1
-    missing.extend(range(i, len(e_sorted)))
-    unexpected.extend(range(j, len(a_sorted)))
-    return _Pairing(pairs, e_sorted, a_sorted), missing, unexpected
+    out.missing.extend(e_order[i:])
+    out.unexpected.extend(a_order[j:])
+    out.missing.sort()
+    out.pairs.sort()
+    return out
 
 
-def _multiset(e_rows: list[list[Any]], a_rows: list[list[Any]],
-              tolerances: Sequence[Tolerance]) -> tuple[_Pairing, list[int], list[int]]:
-    """Match rows as multisets; then pair left-overs that agree on most columns."""
-    width = len(e_rows[0]) if e_rows else (len(a_rows[0]) if a_rows else 0)
-    positions = list(range(width))
-    pairing, missing, unexpected = _merge(e_rows, a_rows, positions, tolerances)
-    e_sorted, a_sorted = pairing.sorted_expected, pairing.sorted_actual
-    if missing and unexpected and width > 1 and len(missing) * len(unexpected) <= 10_000:
-        free = list(unexpected)
-        still_missing: list[int] = []
-        for i in missing:
-            best, best_score = None, width // 2  # must agree on more than half the columns
-            for j in free:
-                score = sum(_equal(e_sorted[i][k], a_sorted[j][k], tolerances[k])
-                            for k in positions)
-                if score > best_score:
-                    best, best_score = j, score
-            if best is None:
-                still_missing.append(i)
-            else:
-                pairing.pairs.append((i, best))
-                free.remove(best)
+def _match_group(out: _Pairing, e_group: list[int], a_group: list[int],
+                 e_rows: list[list[Any]], a_rows: list[list[Any]], every: Sequence[int],
+                 tolerances: Sequence[Tolerance]) -> None:
+    """Rows of one key: equal rows meet first, the others pair in their sorted order."""
+    free = list(a_group)
+    left: list[int] = []
+    for e in e_group:
+        hit = next((a for a in free if _rows_equal(e_rows[e], a_rows[a], every, tolerances)),
+                   None)
+        if hit is None:
+            left.append(e)
+        else:
+            out.pairs.append((e, hit))
+            free.remove(hit)
+    count = min(len(left), len(free))
+    out.pairs.extend(zip(left[:count], free[:count], strict=True))
+    out.missing.extend(left[count:])
+    out.unexpected.extend(free[count:])
+
+
+def _pair_similar(pairing: _Pairing, e_rows: list[list[Any]], a_rows: list[list[Any]],
+                  tolerances: Sequence[Tolerance], width: int) -> None:
+    """Pair left-over rows that agree on at least half of the columns (a differing row
+    reads better than one missing and one unexpected row); the best match wins. One row
+    left on each side is one differing row."""
+    missing, unexpected = pairing.missing, pairing.unexpected
+    if len(missing) == 1 and len(unexpected) == 1:  # the one row that differs
+        pairing.pairs.append((missing[0], unexpected[0]))
         pairing.pairs.sort()
-        missing, unexpected = still_missing, free
-    return pairing, missing, unexpected
+        pairing.missing, pairing.unexpected = [], []
+        return
+    if not (missing and unexpected and width > 1
+            and len(missing) * len(unexpected) <= 10_000):
+        return
+    free = list(unexpected)
+    still_missing: list[int] = []
+    for i in missing:
+        best, best_score = None, (width - 1) // 2  # a score above it is half or more
+        for j in free:
+            score = sum(_equal(e_rows[i][k], a_rows[j][k], tolerances[k]) for k in range(width))
+            if score > best_score:
+                best, best_score = j, score
+        if best is None:
+            still_missing.append(i)
+        else:
+            pairing.pairs.append((i, best))
+            free.remove(best)
+    pairing.pairs.sort()
+    pairing.missing, pairing.unexpected = still_missing, free
 
 
 class _Report:
@@ -595,28 +667,28 @@ class _Report:
     def mapping(self, names: Sequence[str], row: Sequence[Any]) -> str:
         return "{" + ", ".join(f"{n}: {_show(v)}" for n, v in zip(names, row, strict=True)) + "}"
 
-    def text(self, *, missing_cols: list[str], unexpected_cols: list[str], pairs: int,
+    def text(self, *, missing_cols: list[str], result_cols: list[str],
              differing: list[tuple[int, list[Any], list[Any], list[int]]],
-             missing: list[list[Any]], unexpected: list[list[Any]],
-             shown_actual: Sequence[str], counts: tuple[int, int]) -> str:
+             missing: list[tuple[int, list[Any]]], unexpected: list[list[Any]],
+             shown_actual: Sequence[str], counts: tuple[int, int], subset: bool) -> str:
         n_expected, n_actual = counts
-        summary: list[str] = []
-        if missing_cols or unexpected_cols:
-            summary.append("columns differ")
-        if differing:
-            verb = "row differs" if pairs == 1 else "rows differ"
-            summary.append(f"{len(differing)} of {pairs} {verb}")
-        if n_expected != n_actual:
-            summary.append(f"expected {_plural(n_expected, 'row')}, got {n_actual}")
-        elif missing and not differing:
-            summary.append(f"{len(missing)} of {_plural(n_expected, 'expected row')} not found")
-        lines = [f"{self.relation}: {', '.join(summary)}"]
+        found: list[str] = []
         if missing_cols:
+            found.append(_plural(len(missing_cols), "missing column"))
+        if differing:
+            found.append(f"{len(differing)} {'differs' if len(differing) == 1 else 'differ'}")
+        if missing:
+            found.append(f"{len(missing)} missing")
+        if unexpected:
+            found.append(f"{len(unexpected)} unexpected")
+        scope = " (subset)" if subset else ""
+        head = f"{_plural(n_expected, 'expected row')}, {n_actual} in the result{scope}"
+        lines = [f"{self.relation}: {head}; {', '.join(found)}"]
+        if missing_cols:
+            has = ", ".join(result_cols) if result_cols else "no columns"
             lines.append(f"  missing {'column' if len(missing_cols) == 1 else 'columns'} "
-                         f"(expected, not in the result): {', '.join(missing_cols)}")
-        if unexpected_cols:
-            lines.append(f"  unexpected {'column' if len(unexpected_cols) == 1 else 'columns'} "
-                         f"(in the result, not expected): {', '.join(unexpected_cols)}")
+                         f"(expected, not in the result): {', '.join(missing_cols)}; "
+                         f"the result has {has}")
         row_lines = []
         for index, e_row, a_row, cells in differing:
             # name the row by its key (or first column), unless that is what differs
@@ -629,7 +701,8 @@ class _Report:
         lines += _capped(row_lines)
         if missing:
             lines.append("missing rows (expected, not in the result):")
-            lines += _capped([f"  {self.mapping(self.columns, r)}" for r in missing])
+            lines += _capped([f"  row {i + 1}: {self.mapping(self.columns, r)}"
+                              for i, r in missing])
         if unexpected:
             lines.append("unexpected rows (in the result, not expected):")
             lines += _capped([f"  {self.mapping(shown_actual, r)}" for r in unexpected])

@@ -93,7 +93,7 @@ def test_real_differences_are_reported() -> None:
     )
     assert not diff.equal
     assert diff.text == """\
-t: 6 of 6 rows differ
+t: 6 expected rows, 6 in the result; 6 differ
   row 1 (id=1): v expected 1, got '1'
   row 2 (id=2): v expected 0, got NULL
   row 3 (id=3): v expected '', got NULL
@@ -121,13 +121,14 @@ id,v
 @pytest.mark.parametrize(("actual", "expected"), [
     ("1", 1), (1, "1"), (None, 0), (0, None), (None, ""), ("", None), (1.0, 1.1),
     (True, 1), (1, True), (False, 0), ("a", "A"), ("a ", "a"), (date(2024, 1, 1), "2024-01-02"),
-    (datetime(2024, 1, 1, 0, 0, 1), date(2024, 1, 1)), ("x", date(2024, 1, 1)),
+    (datetime(2024, 1, 1, 0, 0, 1), datetime(2024, 1, 1)), ("x", date(2024, 1, 1)),
+    (datetime(2024, 1, 2, 10), date(2024, 1, 1)),
     (Decimal("1.01"), 1.0), ([1, 2], [2, 1]), ({"a": 1}, {"a": 2}), ("true", True),
 ])
 def test_each_real_difference_is_one(actual: Any, expected: Any) -> None:
     diff = compare(pd.DataFrame({"v": pd.Series([actual], dtype=object)}), [{"v": expected}])
     assert not diff.equal
-    assert diff.text.startswith("t: 1 of 1 row differs\n  row 1: v expected ")
+    assert diff.text.startswith("t: 1 expected row, 1 in the result; 1 differs\n  row 1: v expected ")
 
 
 # -- approx --------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ def test_approx_true_forgives_float_noise_only() -> None:
     assert not compare(actual, [{"id": 1, "x": 0.3}, {"id": 2, "x": 1.0}]).equal
     assert compare(actual, [{"id": 1, "x": 0.3}, {"id": 2, "x": 1.0}], approx=True) == EQUAL
     diff = compare(actual, [{"id": 1, "x": 0.3}, {"id": 2, "x": 1.001}], approx=True)
-    assert diff.text == "t: 1 of 2 rows differ\n  row 2 (id=2): x expected 1.001, got 1.0"
+    assert diff.text == ("t: 2 expected rows, 2 in the result; 1 differs\n"
+                         "  row 2 (id=2): x expected 1.001, got 1.0")
     # whole numbers stay exact, even with approx
     assert not compare({"n": [1]}, [{"n": 2}], approx=True).equal
     assert compare({"x": [Decimal("0.3")]}, [{"x": 0.1 + 0.2}], approx=True) == EQUAL
@@ -159,14 +161,13 @@ def test_approx_per_column_is_an_absolute_tolerance() -> None:
 # -- columns -------------------------------------------------------------------------------
 
 
-def test_column_differences_come_first() -> None:
+def test_missing_columns_come_first_and_name_what_the_result_has() -> None:
     diff = compare({"id": [1, 2], "email": ["a", "x"], "flag": [1, 1]},
                    [{"id": 1, "email": "a", "is_gmail": True, "score": 1},
                     {"id": 2, "email": "b", "is_gmail": False, "score": 2}])
     assert diff.text == """\
-t: columns differ, 1 of 2 rows differ
-  missing columns (expected, not in the result): is_gmail, score
-  unexpected column (in the result, not expected): flag
+t: 2 expected rows, 2 in the result; 2 missing columns, 1 differs
+  missing columns (expected, not in the result): is_gmail, score; the result has id, email, flag
   row 2 (id=2): email expected 'b', got 'x'"""
     assert diff.csv_text == """\
 --- expected
@@ -178,20 +179,18 @@ id,email
 +2,x"""
 
 
-def test_only_the_column_sets_differ() -> None:
-    diff = compare({"id": [1], "extra": [0]}, [{"id": 1}])
-    assert diff.text == ("t: columns differ\n"
-                         "  unexpected column (in the result, not expected): extra")
-    assert diff.csv_text == "--- expected\n+++ actual\n-id\n+id,extra"
-
-
-def test_subset_compares_the_expected_columns_only() -> None:
+def test_result_columns_the_case_does_not_name_are_not_compared() -> None:
+    # FastFlowTransform compares the expected columns only; so do we, with or without subset
+    assert compare({"id": [1], "extra": [0]}, [{"id": 1}]) == EQUAL
     actual = {"id": [1], "email": ["a"], "loaded_at": [datetime.now()]}
+    assert compare(actual, [{"id": 1, "email": "a"}]) == EQUAL
     assert compare(actual, [{"id": 1, "email": "a"}], subset=True) == EQUAL
     # an expected column the result lacks is still a difference
     diff = compare(actual, [{"id": 1, "nickname": "z"}], subset=True)
-    assert diff.text == ("t: columns differ\n"
-                         "  missing column (expected, not in the result): nickname")
+    assert diff.text == (
+        "t: 1 expected row, 1 in the result (subset); 1 missing column\n"
+        "  missing column (expected, not in the result): nickname; the result has id, email, "
+        "loaded_at")
 
 
 def test_ignore_columns_drops_them_from_both_sides() -> None:
@@ -202,6 +201,8 @@ def test_ignore_columns_drops_them_from_both_sides() -> None:
     assert not compare(actual, [{"id": 1, "email": "b"}], ignore_columns=("loaded_at",)).equal
     assert compare({"ID": [1], "LOADED_AT": [0]}, [{"id": 1}], ignore_columns=("loaded_at",)) \
         == EQUAL
+    # an ignored expected column is not missing from the result
+    assert compare({"id": [1]}, [{"id": 1, "note": "x"}], ignore_columns=("note",)) == EQUAL
 
 
 def test_column_names_match_case_insensitively_when_not_exactly() -> None:
@@ -211,8 +212,9 @@ def test_column_names_match_case_insensitively_when_not_exactly() -> None:
 
 def test_duplicate_result_columns_do_not_break_the_comparison() -> None:
     frame = pd.DataFrame([[1, 2]], columns=["id", "id"])
-    diff = compare(frame, [{"id": 1}])
-    assert diff.text == "t: columns differ\n  unexpected column (in the result, not expected): id"
+    assert compare(frame, [{"id": 1}]) == EQUAL
+    diff = compare(frame, [{"id": 2}])
+    assert diff.text == "t: 1 expected row, 1 in the result; 1 differs\n  row 1: id expected 2, got 1"
 
 
 # -- ordering ------------------------------------------------------------------------------
@@ -225,10 +227,10 @@ RESULT = {"id": [4, 2, 1], "email": ["d@x.com", "b@gmail.com", "a@x.com"],
           "is_gmail": [False, False, False]}
 
 REPORT = """\
-mart_users: 1 of 2 rows differ
+mart_users: 3 expected rows, 3 in the result; 1 differs, 1 missing, 1 unexpected
   row 2 (id=2): is_gmail expected True, got False
 missing rows (expected, not in the result):
-  {id: 3, email: 'c@gmail.com', is_gmail: True}
+  row 3: {id: 3, email: 'c@gmail.com', is_gmail: True}
 unexpected rows (in the result, not expected):
   {id: 4, email: 'd@x.com', is_gmail: False}"""
 
@@ -242,18 +244,21 @@ id,email,is_gmail
 +4,d@x.com,False"""
 
 
-@pytest.mark.parametrize("options", [{"order_by": ("id",)}, {"any_order": True}],
-                         ids=["order_by", "any_order"])
+@pytest.mark.parametrize("options", [{"order_by": ("id",)}, {"any_order": True}, {}],
+                         ids=["order_by", "any_order", "neither"])
 def test_the_report(options: dict[str, Any]) -> None:
     diff = compare(RESULT, ROWS, relation="mart_users", **options)
     assert diff == FrameDiff(False, REPORT, CSV_REPORT)
 
 
-def test_order_by_sorts_both_sides() -> None:
+@pytest.mark.parametrize("options", [{"order_by": ("id",)}, {"any_order": True}, {},
+                                     {"order_by": ("id",), "any_order": True}],
+                         ids=["order_by", "any_order", "neither", "both"])
+def test_the_result_row_order_never_matters(options: dict[str, Any]) -> None:
     actual = {"id": [3, 1, 2], "v": ["c", "a", "b"]}
     rows = [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}, {"id": 3, "v": "c"}]
-    assert compare(actual, rows, order_by=("id",)) == EQUAL
-    assert compare(actual, list(reversed(rows)), order_by=("id",)) == EQUAL
+    assert compare(actual, rows, **options) == EQUAL
+    assert compare(actual, list(reversed(rows)), **options) == EQUAL
 
 
 def test_order_by_several_columns_names_rows_by_their_key() -> None:
@@ -261,7 +266,7 @@ def test_order_by_several_columns_names_rows_by_their_key() -> None:
     rows = [{"day": date(2024, 1, 1), "shop": "a", "n": 1},
             {"day": date(2024, 1, 2), "shop": "b", "n": 6}]
     diff = compare(actual, rows, order_by=("day", "shop"))
-    assert diff.text == ("t: 1 of 2 rows differ\n"
+    assert diff.text == ("t: 2 expected rows, 2 in the result; 1 differs\n"
                          "  row 2 (day=2024-01-02, shop='b'): n expected 6, got 5")
 
 
@@ -274,61 +279,107 @@ def test_order_by_with_nulls_and_mixed_types() -> None:
     assert compare(actual, list(reversed(rows)), any_order=True) == EQUAL
 
 
+def test_order_by_with_repeated_keys_pairs_equal_rows_first() -> None:
+    # FastFlowTransform sorts by every column in the end, so rows of one key may come in any
+    # order; a key that is not unique must not turn equal rows into differing ones
+    actual = {"k": [1, 1, 2], "v": ["b", "a", "c"]}
+    rows = [{"k": 1, "v": "a"}, {"k": 1, "v": "b"}, {"k": 2, "v": "c"}]
+    assert compare(actual, rows, order_by=("k",)) == EQUAL
+    diff = compare({"k": [1, 1], "v": ["b", "z"]}, [{"k": 1, "v": "a"}, {"k": 1, "v": "b"}],
+                   order_by=("k",))
+    assert diff.text == ("t: 2 expected rows, 2 in the result; 1 differs\n"
+                         "  row 1 (k=1): v expected 'a', got 'z'")
+
+
 def test_order_by_missing_and_unexpected_rows_when_counts_differ() -> None:
     diff = compare({"id": [1, 2, 5]}, [{"id": 1}, {"id": 3}, {"id": 4}, {"id": 2}],
                    order_by=("id",))
     assert diff.text == """\
-t: expected 4 rows, got 3
+t: 4 expected rows, 3 in the result; 2 missing, 1 unexpected
 missing rows (expected, not in the result):
-  {id: 3}
-  {id: 4}
+  row 2: {id: 3}
+  row 3: {id: 4}
 unexpected rows (in the result, not expected):
   {id: 5}"""
     assert diff.csv_text == "--- expected\n+++ actual\nid\n-3\n-4\n+5"
 
 
-def test_any_order_is_a_multiset_comparison() -> None:
-    assert compare({"v": [2, 1, 2]}, [{"v": 2}, {"v": 2}, {"v": 1}], any_order=True) == EQUAL
+def test_rows_are_a_multiset_duplicates_count() -> None:
+    assert compare({"v": [2, 1, 2]}, [{"v": 2}, {"v": 2}, {"v": 1}]) == EQUAL
     diff = compare({"v": [1, 2, 2]}, [{"v": 1}, {"v": 1}, {"v": 2}], any_order=True)
-    assert diff.text == """\
-t: 1 of 3 expected rows not found
-missing rows (expected, not in the result):
-  {v: 1}
-unexpected rows (in the result, not expected):
-  {v: 2}"""
+    assert diff.text == ("t: 3 expected rows, 3 in the result; 1 differs\n"
+                         "  row 2: v expected 1, got 2")
+    diff = compare({"id": [1, 1, 2], "v": ["a", "a", "b"]}, [{"id": 1, "v": "a"},
+                                                             {"id": 2, "v": "b"}])
+    assert diff.text == ("t: 2 expected rows, 3 in the result; 1 unexpected\n"
+                         "unexpected rows (in the result, not expected):\n  {id: 1, v: 'a'}")
 
 
 def test_any_order_with_float_noise_and_approx() -> None:
     actual = {"k": ["a", "b"], "x": [0.1 + 0.2, 1.0]}
     rows = [{"k": "b", "x": 1.0}, {"k": "a", "x": 0.3}]
     assert compare(actual, rows, any_order=True, approx=True) == EQUAL
+    assert compare(actual, rows, approx={"x": 1e-9}) == EQUAL
 
 
-def test_without_ordering_rows_pair_by_position() -> None:
-    diff = compare({"id": [2, 1]}, [{"id": 1}, {"id": 2}])
-    assert diff.text == """\
-t: 2 of 2 rows differ
-  row 1: id expected 1, got 2
-  row 2: id expected 2, got 1"""
+def test_without_order_by_left_over_rows_pair_when_they_mostly_agree() -> None:
+    diff = compare({"id": [2, 1], "v": ["b", "x"]}, [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])
+    assert diff.text == ("t: 2 expected rows, 2 in the result; 1 differs\n"
+                         "  row 1 (id=1): v expected 'a', got 'x'")
     diff = compare({"id": [1, 2], "v": ["a", "b"]}, [{"id": 1, "v": "a"}])
-    assert diff.text == ("t: expected 1 row, got 2\n"
+    assert diff.text == ("t: 1 expected row, 2 in the result; 1 unexpected\n"
                          "unexpected rows (in the result, not expected):\n  {id: 2, v: 'b'}")
     diff = compare({"id": [1]}, [{"id": 1}, {"id": 2}])
-    assert diff.text == ("t: expected 2 rows, got 1\n"
-                         "missing rows (expected, not in the result):\n  {id: 2}")
+    assert diff.text == ("t: 2 expected rows, 1 in the result; 1 missing\n"
+                         "missing rows (expected, not in the result):\n  row 2: {id: 2}")
+    # rows that agree on less than half of their cells stay one missing, one unexpected
+    diff = compare({"a": [1, 5], "b": [1, 6], "c": [1, 7]},
+                   [{"a": 1, "b": 1, "c": 1}, {"a": 2, "b": 3, "c": 4}, {"a": 5, "b": 0, "c": 0}])
+    assert diff.text == """\
+t: 3 expected rows, 2 in the result; 2 missing, 1 unexpected
+missing rows (expected, not in the result):
+  row 2: {a: 2, b: 3, c: 4}
+  row 3: {a: 5, b: 0, c: 0}
+unexpected rows (in the result, not expected):
+  {a: 5, b: 6, c: 7}"""
+
+
+# -- subset --------------------------------------------------------------------------------
+
+
+def test_subset_allows_more_result_rows() -> None:
+    actual = {"id": [3, 1, 2], "v": ["c", "a", "b"], "extra": [0, 0, 0]}
+    assert compare(actual, [{"id": 2, "v": "b"}], subset=True) == EQUAL
+    assert compare(actual, [{"id": 2, "v": "b"}], subset=True, order_by=("id",)) == EQUAL
+    assert not compare(actual, [{"id": 2, "v": "b"}]).equal
+    # as in FastFlowTransform, each expected row must be there; equal ones may meet one row
+    assert compare(actual, [{"id": 1, "v": "a"}, {"id": 1, "v": "a"}], subset=True) == EQUAL
+
+
+@pytest.mark.parametrize("options", [{"order_by": ("id",)}, {}], ids=["order_by", "neither"])
+def test_subset_reports_the_rows_it_did_not_find(options: dict[str, Any]) -> None:
+    actual = {"id": [1, 2, 3], "v": ["a", "x", "c"]}
+    diff = compare(actual, [{"id": 2, "v": "b"}, {"id": 4, "v": "d"}, {"id": 1, "v": "a"}],
+                   subset=True, **options)
+    assert diff.text == """\
+t: 3 expected rows, 3 in the result (subset); 1 differs, 1 missing
+  row 1 (id=2): v expected 'b', got 'x'
+missing rows (expected, not in the result):
+  row 2: {id: 4, v: 'd'}"""
+    assert diff.csv_text == "--- expected\n+++ actual\nid,v\n-2,b\n+2,x\n-4,d"
 
 
 def test_several_cells_of_one_row() -> None:
     diff = compare({"id": [1], "a": ["x"], "b": [None]}, [{"id": 1, "a": "y", "b": 0}],
                    order_by=("id",))
-    assert diff.text == ("t: 1 of 1 row differs\n  row 1 (id=1): a expected 'y', got 'x'; "
-                         "b expected 0, got NULL")
+    assert diff.text == ("t: 1 expected row, 1 in the result; 1 differs\n"
+                         "  row 1 (id=1): a expected 'y', got 'x'; b expected 0, got NULL")
 
 
 def test_long_lists_are_cut() -> None:
     diff = compare({"id": list(range(30))}, [])  # expect rows: [] -> only the count is checked
     lines = diff.text.splitlines()
-    assert lines[0] == "t: expected 0 rows, got 30"
+    assert lines[0] == "t: 0 expected rows, 30 in the result; 30 unexpected"
     assert lines[-1] == "  ... and 10 more"
     assert len(lines) == 2 + 20 + 1
 
@@ -338,16 +389,18 @@ def test_expecting_no_rows() -> None:
     diff = compare({"id": [7], "name": ["x"]}, [])
     assert diff == FrameDiff(
         False,
-        "t: expected 0 rows, got 1\nunexpected rows (in the result, not expected):\n"
+        "t: 0 expected rows, 1 in the result; 1 unexpected\n"
+        "unexpected rows (in the result, not expected):\n"
         "  {id: 7, name: 'x'}",
         "--- expected\n+++ actual\nid,name\n+7,x")
 
 
 def test_csv_quotes_only_what_would_be_ambiguous() -> None:
-    diff = compare({"v": ["plain", "a,b", 'say "hi"', "", "12", "true", "2024-01-01"]},
-                   [{"v": "x"}] * 7)
-    assert diff.csv_text.splitlines()[4::2] == [
-        "+plain", '+"a,b"', '+"say ""hi"""', '+""', '+"12"', '+"true"', '+"2024-01-01"']
+    values = ["plain", "a,b", 'say "hi"', "", "12", "true", "2024-01-01"]
+    diff = compare({"id": list(range(7)), "v": values}, [{"id": i, "v": "x"} for i in range(7)],
+                   order_by=("id",))
+    assert [line.split(",", 1)[1] for line in diff.csv_text.splitlines()[4::2]] == [
+        "plain", '"a,b"', '"say ""hi"""', '""', '"12"', '"true"', '"2024-01-01"']
 
 
 # -- expected rows from a CSV file ------------------------------------------------------------
@@ -368,7 +421,7 @@ def test_expected_csv_cells_take_the_result_types(tmp_path: Path) -> None:
     path.write_text("id,amount,ok,day,name,note\n1,lots,yes,soon,7,\n2,-1,false,2024-01-02,x,"
                     "\n", encoding="utf-8")
     diff = compare_frames(actual, spec, expected_frame(spec))
-    assert diff.text == ("t: 1 of 2 rows differ\n"
+    assert diff.text == ("t: 2 expected rows, 2 in the result; 1 differs\n"
                          "  row 1 (id=1): amount expected 'lots', got 19.9; ok expected 'yes', "
                          "got True; day expected 'soon', got 2024-01-01 00:00:00; "
                          "name expected '7', got '007'")

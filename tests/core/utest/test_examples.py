@@ -90,7 +90,7 @@ def test_a_broken_model_is_reported(cases: tuple[Project, dict[str, UnitCase]]) 
     case = by_id["tests/unit/users_enriched.yml::basic_gmail_flag"]
     result = input_frame(case.inputs["users"]).assign(is_gmail=False)
     diff = compare_frames(result, case.expect, expected_frame(case.expect))
-    assert diff.text == ("users_enriched: 1 of 2 rows differ\n"
+    assert diff.text == ("users_enriched: 2 expected rows, 2 in the result; 1 differs\n"
                          "  row 2 (id=2): is_gmail expected True, got False")
     assert diff.csv_text == ("--- expected\n+++ actual\nid,email,is_gmail\n"
                              "-2,b@gmail.com,True\n+2,b@gmail.com,False")

@@ -315,9 +315,9 @@ def test_a_failing_delta_case_shows_the_rows_that_differ(
     diff = run_case(project, parse(spec("events", rows=MERGED_ROWS)), engine)
     assert not diff.equal
     assert diff.text == (
-        "events: expected 3 rows, got 2\n"
+        "events: 3 expected rows, 2 in the result; 1 missing\n"
         "missing rows (expected, not in the result):\n"
-        "  {event_id: 1, updated_at: 2024-01-01 10:00:00, value: 10}")
+        "  row 1: {event_id: 1, updated_at: 2024-01-01 10:00:00, value: 10}")
     assert diff.csv_text == (
         "--- expected\n+++ actual\nevent_id,updated_at,value\n-1,2024-01-01 10:00:00,10")
 
@@ -330,7 +330,7 @@ def test_after_merge_replaces_an_updated_key_and_adds_a_new_one(
     stale = MERGED_ROWS.replace("2024-01-02 09:00:00, value: 21", "2024-01-01 10:05:00, value: 20")
     diff = run_case(project, parse(spec("events", after_merge=True, rows=stale)), engine)
     assert diff.text == (
-        "events: 1 of 3 rows differ\n"
+        "events: 3 expected rows, 3 in the result; 1 differs\n"
         "  row 2 (event_id=2): updated_at expected 2024-01-01 10:05:00, got 2024-01-02 "
         "09:00:00; value expected 20, got 21")
 

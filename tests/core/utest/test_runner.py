@@ -194,7 +194,7 @@ def test_mixed_kinds_in_an_input_column_still_run_through_tables(
     finally:
         engine.close()
     # pandas' typing rules: a column of mixed kinds is text
-    assert diff.text == ("users: 2 of 2 rows differ\n"
+    assert diff.text == ("users: 2 expected rows, 2 in the result; 2 differ\n"
                          "  row 1: id expected 1, got '1'\n"
                          "  row 2: id expected 2, got '2'")
 

@@ -264,8 +264,10 @@ def test_a_case_swaps_rows_for_csv_and_back(parse, tiny: Project) -> None:
 # -- ordering, columns, tolerance ----------------------------------------------------------------
 
 
-def test_order_by_and_any_order_override_each_other(parse) -> None:
-    by_default, any_order, by_email = parse("""
+def test_order_by_and_any_order_merge_like_any_other_key(parse) -> None:
+    # FastFlowTransform allows both in one expect; the row order never matters, order_by
+    # only pairs rows by key
+    by_default, any_order, by_email, both = parse("""
         model: users
         defaults:
           inputs: {seed_users: {rows: [{id: 1}]}}
@@ -278,22 +280,52 @@ def test_order_by_and_any_order_override_each_other(parse) -> None:
             expect: {any_order: true}
           - name: by_email
             expect: {order_by: [email, id]}
+          - name: both
+            expect: {order_by: [email], any_order: true}
     """)
     assert (by_default.expect.order_by, by_default.expect.any_order) == (("id",), False)
-    assert (any_order.expect.order_by, any_order.expect.any_order) == ((), True)
+    assert (any_order.expect.order_by, any_order.expect.any_order) == (("id",), True)
     assert (by_email.expect.order_by, by_email.expect.any_order) == (("email", "id"), False)
+    assert (both.expect.order_by, both.expect.any_order) == (("email",), True)
 
 
-def test_order_by_drops_a_default_any_order(parse) -> None:
+def test_options_written_empty_count_as_not_given(parse) -> None:
     (case,) = parse("""
         model: users
         defaults:
           inputs: {seed_users: {rows: [{id: 1}]}}
-          expect: {any_order: true, rows: [{id: 1}]}
+          expect: {order_by: [id], ignore_columns: [email], approx: {id: 1}}
         cases:
-          - {name: c, expect: {order_by: [id]}}
+          - name: c
+            expect:
+              relation:
+              order_by:
+              ignore_columns:
+              approx:
+              rows: [{id: 1}]
     """)
-    assert (case.expect.order_by, case.expect.any_order) == (("id",), False)
+    assert case.expect.relation == "users"
+    assert (case.expect.order_by, case.expect.ignore_columns, case.expect.approx) == \
+        ((), (), False)
+
+
+def test_an_input_the_model_does_not_read_is_ignored_when_all_are_given(parse) -> None:
+    (case,) = parse("""
+        model: users
+        cases:
+          - name: c
+            inputs:
+              seed_users: {rows: [{id: 1}]}
+              leftover: {rows: [{x: 1}]}
+            expect: {rows: [{id: 1}]}
+    """)
+    assert list(case.inputs) == ["seed_users"]
+
+
+def test_a_file_without_cases_has_none(parse) -> None:
+    assert parse("") == ()
+    assert parse("model: users\n") == ()
+    assert parse("model: users\ncases: []\n") == ()
 
 
 def test_subset_ignore_columns_and_relation(parse) -> None:

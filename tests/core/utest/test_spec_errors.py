@@ -83,7 +83,7 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
            "its inputs are orders, users_enriched"), "rename it to orders"),
     "not_an_input_from_defaults": (
         ("model: users\ndefaults:\n  inputs:\n    seed_user: {rows: [{id: 1}]}\ncases:\n"
-        "  - {name: c, inputs: {seed_users: {rows: [{id: 1}]}}, expect: {rows: [{id: 1}]}}\n"),
+        "  - {name: c, expect: {rows: [{id: 1}]}}\n"),
         4, "case c: seed_user is not an input of users.ff; its inputs are seed_users",
         "rename it to seed_users"),
     "input_keyed_by_node_name": (
@@ -91,11 +91,6 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
         "      users.ff: {rows: [{id: 1}]}\n    expect: {rows: [{id: 1}]}\n"),
         5, "case c: users.ff is not an input of users_enriched; its inputs are users",
         "inputs are keyed by relation: write users"),
-    "input_of_a_model_without_inputs": (
-        ("model: calendar\ncases:\n  - name: c\n    inputs:\n      users: {rows: [{id: 1}]}\n"
-        "    expect: {rows: [{day: 1}]}\n"),
-        5, "case c: users is not an input of calendar.ff; it has no inputs",
-        "remove it, or make calendar.ff read it with ref()"),
     "missing_input": (
         ("model: mart_orders_enriched\ncases:\n  - name: join_and_flag\n    inputs:\n"
         "      users_enriched: {rows: [{id: 1}]}\n    expect: {rows: [{order_id: 1}]}\n"),
@@ -145,11 +140,9 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
         "model: calendar\ncases:\n  - name: c\n    expect:\n      rows:\n        - {1: 1}\n",
         6, "row 1 of expect of case c has the column name 1, which is not text", "quote it"),
     # -- cases ---------------------------------------------------------------------------------
-    "no_cases": (
-        "model: calendar\n", 1, "{file} has no cases", "add cases:"),
-    "empty_cases": (
-        "model: calendar\ncases: []\n", 2, "{file} has no cases, got []", "add cases:"),
-    "empty_file": ("", None, "{file} is empty", "give it model:"),
+    "cases_not_a_list": (
+        "model: calendar\ncases: {name: c}\n", 2,
+        "cases of {file} must be a list of cases, got {'name': 'c'}", "add cases:"),
     "file_is_a_list": ("- model: calendar\n", 1, ("{file} must be a mapping, got "
                        "[{'model': 'calendar'}]"), "model: users_enriched"),
     "case_not_a_mapping": (
@@ -194,10 +187,6 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
         "      order_by: [dya]\n"),
         6, ("case c: expect.order_by names the column dya, which is not an expected column; "
            "did you mean day?"), "sort by expected columns: day"),
-    "order_by_and_any_order": (
-        ("model: calendar\ncases:\n  - name: c\n    expect:\n      rows: [{day: 1}]\n"
-        "      order_by: [day]\n      any_order: true\n"),
-        7, "expect of case c gives both order_by and any_order: true", "keep one"),
     "any_order_not_bool": (
         ("model: calendar\ncases:\n  - name: c\n    expect:\n      rows: [{day: 1}]\n"
         "      any_order: 'yes'\n"),
@@ -219,18 +208,18 @@ CASES: dict[str, tuple[str, int | None, str, str]] = {
     "approx_bad_tolerance": (
         ("model: calendar\ncases:\n  - name: c\n    expect:\n      rows: [{day: 1}]\n"
         "      approx:\n        day: 0.1\n        amount: lots\n"),
-        8, ("approx of expect of case c: the tolerance of 'amount' must be a non-negative "
-           "number, got 'lots'"), "approx: true"),
+        8, "approx of expect of case c: the tolerance of 'amount' must be a number, got 'lots'",
+        "approx: true"),
     "approx_negative_tolerance": (
         ("model: calendar\ncases:\n  - name: c\n    expect:\n      rows: [{day: 1}]\n"
         "      approx: {day: -1}\n"),
-        6, ("approx of expect of case c: the tolerance of 'day' must be a non-negative number, "
+        6, ("approx of expect of case c: the tolerance of 'day' must be a number of 0 or more, "
            "got -1"), "approx:"),
     "approx_bool_tolerance": (
         ("model: calendar\ncases:\n  - name: c\n    expect:\n      rows: [{day: 1}]\n"
         "      approx: {day: true}\n"),
-        6, ("approx of expect of case c: the tolerance of 'day' must be a non-negative number, "
-           "got True"), "approx:"),
+        6, "approx of expect of case c: the tolerance of 'day' must be a number, got True",
+        "approx:"),
     "relation_of_another_model": (
         ("model: calendar\ncases:\n  - name: c\n    expect:\n      relation: users\n"
         "      rows: [{day: 1}]\n"),
