@@ -477,3 +477,50 @@ def test_timezones_in_sort_keys_do_not_clash() -> None:
                                            datetime(2024, 1, 2)], dtype=object)})
     assert compare(actual, [{"t": "2024-01-02"}, {"t": "2024-01-01T00:00:00Z"}],
                    any_order=True) == EQUAL
+
+
+# -- the comparison matrix: what passes in FastFlowTransform 0.6 passes here -------------------
+
+AMOUNTS = pd.DataFrame({"id": [2, 1, 3], "amount": [Decimal("5.00"), Decimal("19.90"), None],
+                        "day": pd.to_datetime(["2024-01-06 08:00", "2024-01-05 13:30", None]),
+                        "note": ["b", "a", None]})
+
+MATRIX: list[tuple[str, list[dict[str, Any]], dict[str, Any], bool]] = [
+    ("fewer columns, other order", [{"id": 1}, {"id": 2}, {"id": 3}], {}, True),
+    ("decimal vs float and int", [{"id": 1, "amount": 19.9}, {"id": 2, "amount": 5},
+                                  {"id": 3, "amount": None}], {}, True),
+    ("date text vs timestamp", [{"id": 1, "day": "2024-01-05"}, {"id": 2, "day": "2024-01-06"},
+                                {"id": 3, "day": None}], {"order_by": ("id",)}, True),
+    ("timestamp text vs timestamp", [{"id": 1, "day": "2024-01-05 13:30:00"},
+                                     {"id": 2, "day": "2024-01-06 08:00:00"},
+                                     {"id": 3, "day": None}], {}, True),
+    ("another time of the day", [{"id": 1, "day": "2024-01-05 13:31:00"},
+                                 {"id": 2, "day": "2024-01-06 08:00:00"},
+                                 {"id": 3, "day": None}], {}, False),
+    ("NULL is not empty text", [{"id": 1, "note": "a"}, {"id": 2, "note": "b"},
+                                {"id": 3, "note": ""}], {}, False),
+    ("NULL key under order_by", [{"note": None, "id": 3}, {"note": "a", "id": 1},
+                                 {"note": "b", "id": 2}], {"order_by": ("note",)}, True),
+    ("a duplicate row is one row too many", [{"id": 1}, {"id": 1}, {"id": 2}, {"id": 3}], {},
+     False),
+    ("a missing row", [{"id": 1}, {"id": 2}], {}, False),
+    ("subset: a missing row is fine", [{"id": 1}, {"id": 2}], {"subset": True}, True),
+    ("subset: a wrong row is not", [{"id": 1, "note": "z"}], {"subset": True}, False),
+    ("approx on a decimal", [{"id": 1, "amount": 19.899}, {"id": 2, "amount": 5.001},
+                             {"id": 3, "amount": None}], {"approx": {"amount": 0.01}}, True),
+    ("approx does not forgive NULL", [{"id": 1, "amount": 19.9}, {"id": 2, "amount": 5},
+                                      {"id": 3, "amount": 0}], {"approx": {"amount": 1.0}},
+     False),
+    ("ignore a column both sides", [{"id": 1, "note": "x"}, {"id": 2, "note": "y"},
+                                    {"id": 3, "note": "z"}], {"ignore_columns": ("note",)}, True),
+    ("an expected column the result lacks", [{"id": 1, "zzz": 1}], {"subset": True}, False),
+]
+
+
+@pytest.mark.parametrize(("rows", "options", "equal"), [m[1:] for m in MATRIX],
+                         ids=[m[0] for m in MATRIX])
+def test_the_comparison_matrix(rows: list[dict[str, Any]], options: dict[str, Any],
+                               equal: bool) -> None:
+    diff = compare(AMOUNTS, rows, **options)
+    assert diff.equal is equal, diff.text
+    assert (diff.text == "") is equal
