@@ -240,3 +240,69 @@ def test_a_build_runs_the_ref_relationship_after_its_parent(make_project: Callab
              if line[:2] in ("✓ ", "✗ ", "! ")]
     assert lines.index("customers.ff") < lines.index("relationships[orders.customer_id]")
     assert lines.index("orders.ff") < lines.index("relationships[orders.customer_id]#2")
+
+
+BROKEN = {
+    "tests/dq/broken.ff.py": """\
+        from pydantic import BaseModel
+
+        from fastflowtransform.decorators import dq_test
+
+
+        class Share(BaseModel):
+            min_share: float
+
+
+        @dq_test("raises")
+        def raises(con, table, column, params):
+            return 1 / 0
+
+
+        @dq_test("returns_nothing")
+        def returns_nothing(con, table, column, params):
+            return None
+
+
+        @dq_test("wants_share", params_model=Share)
+        def wants_share(con, table, column, params):
+            return True, None, None
+        """,
+    "project.yml": """\
+        name: shopdq
+        tests:
+          - {type: raises, table: orders}
+          - {type: returns_nothing, table: orders}
+          - {type: wants_share, table: orders, params: {min_share: lots}}
+          - {type: raises, table: nowhere}
+        """,
+}
+
+
+def test_a_python_check_that_cannot_run_is_an_error_with_its_place(
+        make_project: Callable[..., Path], run_fft: Any) -> None:
+    root = make_project({**FILES, **BROKEN}, name="shopdq")
+    _build(run_fft, root)
+    result = run_fft("test", str(root))
+    assert result.returncode == 1, result.output
+    data = json.loads((root / ".fastflowtransform/target/test_results.json").read_text())
+    got = {r["name"]: (r["status"], r["message"]) for r in data["results"]
+           if r["line"] and r["name"].startswith(("raises", "returns", "wants"))}
+    assert got == {
+        "raises[orders]": ("error", ("raises[orders]: raises() raised ZeroDivisionError: "
+                                    "division by zero")),
+        "returns_nothing[orders]": ("error", ("returns_nothing[orders]: returns_nothing() "
+                                             "returned None, not (ok, message, example_sql)")),
+        "wants_share[orders]": ("error", ("wants_share[orders]: params do not fit Share of "
+                                         "wants_share: min_share: Input should be a valid "
+                                         "number, unable to parse string as a number")),
+        "raises[nowhere]": ("error", ("table nowhere does not exist in dev; build it with "
+                                     "fft run")),
+    }
+    assert "Traceback" not in result.output
+    ran = _pytest(root, "--fft-test", "-q", "-k", "raises or returns or wants")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert ("raises[orders]: raises() raised ZeroDivisionError: division by zero\n"
+            "  at tests/dq/broken.ff.py:12\n") in ran.stdout
+    assert ("  at project.yml:5\n  fix: fix params: of the check (see tests/dq/broken.ff.py:21)"
+            in ran.stdout)
+    assert "Traceback" not in ran.stdout
