@@ -12,6 +12,7 @@ finds decorated functions in the modules it imports. Nothing here imports pandas
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -34,6 +35,37 @@ class ModelSpec:
     only: tuple[str, ...] | None = None  # engines the model exists for (``@engine_model``)
     func: Callable[..., Any] | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)  # of the decorator, when known
+    # Environment variables that must hold these values for the model to exist
+    # (``@engine_model(env_match={"FF_ENGINE": "bigquery", "FF_ENGINE_VARIANT": "pandas"})``).
+    env_match: Mapping[str, str] | None = None
+    kind: str = "python"  # FastFlowTransform's logical kind label (``@model(kind=...)``)
+
+    def exists_for(self, engine: str, environ: Mapping[str, str] | None = None,
+                   read: Callable[[str], str | None] | None = None) -> bool:
+        """Whether the model is part of a project on ``engine`` (the active profile's engine)
+        with the environment ``environ``: ``only`` names it (any case) and every
+        ``env_match`` variable has its value. ``FF_ENGINE`` in ``env_match`` is the active
+        engine, as FastFlowTransform exports the profile's engine under that name. ``read``
+        (default: ``environ.get``) reads a variable, so a caller can note what was read.
+
+        >>> spec = ModelSpec("m", (), {}, (), "table", {}, env_match={"FF_ENGINE": "bigquery"})
+        >>> spec.exists_for("duckdb"), spec.exists_for("BigQuery")
+        (False, True)
+        """
+        if self.only is not None and engine.lower() not in {e.lower() for e in self.only}:
+            return False
+        if not self.env_match:
+            return True
+        if read is None:
+            env = os.environ if environ is None else environ
+            read = env.get
+        for key, expected in self.env_match.items():
+            if key == "FF_ENGINE":
+                if engine.lower() != str(expected).strip().lower():
+                    return False
+            elif read(key) != str(expected):
+                return False
+        return True
 
 
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -64,15 +96,24 @@ def model(
     *,
     require: Mapping[str, Iterable[str]] | None = None,
     only: Iterable[str] | str | None = None,
+    env_match: Mapping[str, str] | None = None,
+    kind: str = "python",
 ) -> Callable[[F], F]:
     """Declare a Python model.
 
     ``deps`` are node names (``"users.ff"``, ``"users_enriched"``). ``requires`` maps an
     input (node name or physical relation) to the columns the function needs;
-    ``require=`` is accepted as a synonym.
+    ``require=`` is accepted as a synonym. ``only`` and ``env_match`` limit the model to
+    engines and environments (see :func:`engine_model`). ``kind`` is FastFlowTransform's
+    label of the model's kind (``"python"``, the default); it is kept on the model.
     """
     if requires is not None and require is not None:
         raise TypeError("@model: give either requires= or require=, not both")
+    if not isinstance(kind, str) or not kind:
+        raise TypeError(f"@model: kind= must be a non-empty string, not {kind!r}")
+    if env_match is not None and not isinstance(env_match, Mapping):
+        raise TypeError("@model: env_match= must be a mapping of environment variable names "
+                        f"to values, e.g. {{'FF_ENGINE': 'bigquery'}}, not {env_match!r}")
     required = requires if requires is not None else require
 
     def decorate(func: F) -> F:
@@ -85,6 +126,8 @@ def model(
             meta=dict(meta or {}),
             only=_as_tuple(only) if only is not None else None,
             func=func,
+            env_match={str(k): str(v) for k, v in env_match.items()} if env_match else None,
+            kind=kind,
         )
         setattr(func, SPEC_ATTR, spec)
         return func
@@ -93,7 +136,7 @@ def model(
 
 
 def engine_model(
-    only: Iterable[str] | str,
+    only: Iterable[str] | str | None = None,
     name: str | None = None,
     deps: Iterable[str] | str | None = None,
     requires: Mapping[str, Iterable[str]] | None = None,
@@ -102,8 +145,19 @@ def engine_model(
     meta: Mapping[str, Any] | None = None,
     *,
     require: Mapping[str, Iterable[str]] | None = None,
+    env_match: Mapping[str, str] | None = None,
+    kind: str = "python",
 ) -> Callable[[F], F]:
-    """Like :func:`model`, but the model exists only when the active engine is in ``only``."""
+    """Like :func:`model`, but the model exists only when the active engine is in ``only``
+    (any case) and every variable of ``env_match`` has its value, as in FastFlowTransform 0.6:
+
+    >>> @engine_model(env_match={"FF_ENGINE": "bigquery", "FF_ENGINE_VARIANT": "pandas"},
+    ...               name="mart")
+    ... def build(df):
+    ...     return df
+
+    A model for another engine or variant is simply not part of the project (its file still
+    imports). ``FF_ENGINE`` is compared with the active profile's engine."""
     return model(
         name=name,
         deps=deps,
@@ -113,4 +167,6 @@ def engine_model(
         meta=meta,
         require=require,
         only=only,
+        env_match=env_match,
+        kind=kind,
     )

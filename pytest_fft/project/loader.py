@@ -643,5 +643,5 @@ def _load_python_model(
         materialized=_check_materialized(materialized, spec.name, display, line),
         tags=spec.tags, meta=spec.meta, line=line, func=spec.func,
         requires=spec.requires,
-        config={"materialized": spec.materialized, "tags": list(spec.tags)},
+        config={"materialized": spec.materialized, "tags": list(spec.tags), "kind": spec.kind},
     )

@@ -5,8 +5,10 @@ Python models' syntax trees: about a tenth of a second at 500 models, paid by ev
 This cache keeps the resulting :class:`~pytest_fft.project.records.Project` in pytest's cache
 directory, keyed by the content of every file the loader reads (``project.yml``,
 ``sources.yml``, everything under ``models/`` and ``macros/``, the names of the seeds, the
-user's modules that the Python macros import), the engine, the vars, the Python version and
-pytest-fft's own version. Any change to any of them loads the project from scratch; there is
+user's modules that the Python macros import), the engine, the vars, the values of the
+environment variables that loading read (``env('X')`` in a template, ``env_match=`` of a
+Python model: :mod:`~pytest_fft.project.env_reads`), the Python version and pytest-fft's own
+version. Any change to any of them loads the project from scratch; there is
 no partial reuse to go stale.
 
 Not kept: projects with a Python model that had to be imported while loading (its decorator
@@ -40,6 +42,7 @@ from typing import Any, TypeVar
 from pytest_fft._version import __version__
 from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import CacheWarning
+from pytest_fft.project import env_reads
 from pytest_fft.project.import_watch import volatile_read
 from pytest_fft.project.records import Project
 from pytest_fft.project.seed_config import CONFIG_FILE as SEED_CONFIG
@@ -351,25 +354,41 @@ def load_project_cached(
     files_key = inputs_digest(root, engine, vars)
     if not refresh:
         imported = cache.load_entry(f"imports:{root}", files_key, _is_paths)
-        if imported is not None:
-            key = _with_imported(files_key, imported)
+        environ = cache.load_entry(f"environ:{root}", files_key, _is_names)
+        if imported is not None and environ is not None:
+            key = _with_environ(_with_imported(files_key, imported), environ)
             project = cache.load(root, key)
             if project is not None:
                 return project, key
-    project = load(root, engine=engine, vars=vars)
+    with env_reads.recording() as read:  # env('X') in templates, @engine_model(env_match=)
+        project = load(root, engine=engine, vars=vars)
     seen: set[Path] = set()
     if render_reads(project, seen) is not None:
         return project, ""  # rendered from more than files: never kept, nothing keyed by it
     imported = _render_inputs(project, seen)
-    key = _with_imported(files_key, imported)
+    environ = tuple(sorted(read))
+    key = _with_environ(_with_imported(files_key, imported), environ)
     if keepable(project) and not holds_secret(project):
         cache.save_entry(f"imports:{root}", files_key, imported)
+        cache.save_entry(f"environ:{root}", files_key, environ)
         cache.save(root, key, project)
     return project, key
 
 
 def _is_paths(value: Any) -> bool:
     return isinstance(value, tuple) and all(isinstance(path, Path) for path in value)
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, tuple) and all(isinstance(name, str) for name in value)
+
+
+def _with_environ(key: str, names: tuple[str, ...]) -> str:
+    """``key`` with the values of the environment variables that loading read."""
+    if not names:
+        return key
+    return hashlib.blake2b(f"{key}\0{env_reads.environ_digest(names)}".encode(),
+                           digest_size=20).hexdigest()
 
 
 def _with_imported(files_key: str, imported: tuple[Path, ...]) -> str:

@@ -237,15 +237,16 @@ def python_model_result(engine: Engine, model: Model, inputs: Mapping[str, Any])
 def call_model_function(model: Model, inputs: Mapping[str, Any]) -> Any:
     """Call a Python model with its inputs in the shape the function asks for.
 
-    No deps: ``f()``. One dep: ``f(df)``. Several: one positional frame per dependency
-    when the function declares exactly that many parameters (FastFlowTransform 0.6),
-    else one ``dict`` keyed by physical relation (v0.4).
+    No deps: ``f()``, or ``f(None)`` when ``f`` requires a positional parameter (as
+    FastFlowTransform calls ``def build(_: pd.DataFrame | None)``). One dep: ``f(df)``.
+    Several: one positional frame per dependency when the function declares exactly that
+    many parameters (FastFlowTransform 0.6), else one ``dict`` keyed by physical relation (v0.4).
     """
     assert model.func is not None
     func = resolve_function(model.func)
     frames = list(inputs.values())
     if not frames:
-        return func()
+        return func(None) if _positional_arity(func) else func()
     if len(frames) == 1:
         return func(frames[0])
     if _positional_arity(func) == len(frames):

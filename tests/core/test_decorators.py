@@ -132,3 +132,71 @@ def test_engine_model_name_defaults_to_function_name() -> None:
         return None
 
     assert spec_of(duck_only).name == "duck_only"
+
+
+# -- FastFlowTransform 0.6: env_match, kind ------------------------------------------------
+
+
+def test_engine_model_env_match_is_kept_as_text() -> None:
+    @engine_model(env_match={"FF_ENGINE": "bigquery", "FF_ENGINE_VARIANT": "pandas"},
+                  name="mart", deps=["users.ff"])
+    def build(df):
+        return df
+
+    spec = spec_of(build)
+    assert spec.env_match == {"FF_ENGINE": "bigquery", "FF_ENGINE_VARIANT": "pandas"}
+    assert spec.only is None
+    assert (spec.name, spec.deps) == ("mart", ("users.ff",))
+
+
+@pytest.mark.parametrize(("only", "env_match", "engine", "environ", "exists"), [
+    (None, None, "duckdb", {}, True),
+    ("DuckDB", None, "duckdb", {}, True),  # names compare in any case
+    (("postgres",), None, "duckdb", {}, False),
+    (None, {"FF_ENGINE": "bigquery"}, "bigquery", {}, True),  # FF_ENGINE: the active engine
+    (None, {"FF_ENGINE": "bigquery"}, "duckdb", {"FF_ENGINE": "bigquery"}, False),
+    (None, {"FF_ENGINE": "bigquery", "FF_ENGINE_VARIANT": "pandas"}, "bigquery",
+     {"FF_ENGINE_VARIANT": "pandas"}, True),
+    (None, {"FF_ENGINE": "bigquery", "FF_ENGINE_VARIANT": "pandas"}, "bigquery",
+     {"FF_ENGINE_VARIANT": "bigframes"}, False),
+    (None, {"FF_ENGINE_VARIANT": "pandas"}, "duckdb", {}, False),  # unset is no match
+    ("bigquery", {"FF_ENGINE_VARIANT": "pandas"}, "duckdb", {"FF_ENGINE_VARIANT": "pandas"},
+     False),  # both must hold
+])
+def test_exists_for(only: object, env_match: dict | None, engine: str, environ: dict,
+                    exists: bool) -> None:
+    @engine_model(only=only, env_match=env_match, name="m")  # type: ignore[arg-type]
+    def f():
+        return None
+
+    assert spec_of(f).exists_for(engine, environ) is exists
+
+
+def test_model_takes_only_and_env_match_too() -> None:
+    @model(name="m", only="duckdb", env_match={"REGION": "eu"})
+    def f():
+        return None
+
+    assert spec_of(f).exists_for("duckdb", {"REGION": "eu"}) is True
+    assert spec_of(f).exists_for("duckdb", {"REGION": "us"}) is False
+
+
+def test_kind_is_recorded() -> None:
+    @model(name="py_enrich.ff", kind="python", deps=["fct_events.ff"])
+    def build(df):
+        return df
+
+    assert spec_of(build).kind == "python"
+    assert spec_of(model(name="x")(lambda: None)).kind == "python"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"kind": ""}, "@model: kind= must be a non-empty string, not ''"),
+    ({"env_match": ["FF_ENGINE"]}, ("@model: env_match= must be a mapping of environment "
+                                   "variable names to values, e.g. {'FF_ENGINE': 'bigquery'}, "
+                                   "not ['FF_ENGINE']")),
+])
+def test_bad_kind_or_env_match_is_a_type_error(kwargs: dict, message: str) -> None:
+    with pytest.raises(TypeError) as info:
+        model(name="m", **kwargs)
+    assert str(info.value) == message
