@@ -48,7 +48,12 @@ from pytest_fft.project.names import (
 )
 from pytest_fft.project.python_models import LazyModelFunction, ModelFile, static_specs
 from pytest_fft.project.records import Check, Model, Project, Seed
-from pytest_fft.project.rendering import build_environment, render_sql, split_create
+from pytest_fft.project.rendering import (
+    build_environment,
+    config_engines,
+    render_sql,
+    split_create,
+)
 from pytest_fft.project.seed_config import load_seed_config, seeds_dir
 from pytest_fft.project.snapshot import snapshot_spec
 from pytest_fft.project.sources import Source, load_sources
@@ -74,7 +79,10 @@ def load_project(
     project_vars = {**config.vars, **(vars or {})}
 
     seeds = _discover_seeds(root, engine)
-    sql_files = sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))
+    sql_texts = {path: read_project_text(path, _rel(path, root))
+                 for path in sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))}
+    sql_files = [path for path, text in sql_texts.items()  # config(engines=...) of another
+                 if _for_engine(text, engine, _rel(path, root), sql_node_name(path))]
     py_specs = _discover_python_models(root, engine)
 
     engine_spec = generic_spec(engine)
@@ -95,11 +103,11 @@ def load_project(
     missing: list[DependencyNotFoundError] = []
     models: dict[str, Model] = {}
     with user_imports() as imported:  # what the Python macros import, at load or at render
-        env = build_environment(root)
+        env = build_environment(root, engine)
         for path in sql_files:
             model = _load_sql_model(path, root, env, names, sources, project_vars,
                                     seed_by_relation, missing, engine_spec.sqlglot_dialect,
-                                    config.raw)
+                                    config.raw, sql_texts[path])
             models[model.name] = model
     watched = [root / "models", root / "macros"]
     imported_files = project_imports(
@@ -364,6 +372,13 @@ def _static_python_models(path: Path, root: Path) -> list[ModelSpec] | None:
             for spec, func_name, line in declared]
 
 
+def _for_engine(text: str, engine: str, display: str, node: str) -> bool:
+    """Whether a SQL model exists on ``engine``: its ``config(engines=...)`` names it (any
+    case) or it has none."""
+    engines = config_engines(text, display, node)
+    return engines is None or engine.lower() in engines
+
+
 def _check_materialized(value: Any, node: str, display: str, line: int | None) -> str:
     if value not in MATERIALIZATIONS:
         raise ProjectFileError(
@@ -385,11 +400,12 @@ def _load_sql_model(
     missing: list[DependencyNotFoundError],
     dialect: str,
     project_raw: Mapping[str, Any],
+    raw: str | None = None,
 ) -> Model:
     display = _rel(path, root)
     name = sql_node_name(path)
     relation = relation_for(name)
-    raw = read_project_text(path, display)
+    raw = read_project_text(path, display) if raw is None else raw
     deps: list[str] = []
 
     def resolve_ref(wanted: str) -> str:
@@ -439,6 +455,11 @@ def _load_sql_model(
         )
     cfg = record.config
     _check_config_keys(cfg, name, display, raw)
+    if cfg.get("engines") is not None and config_engines(raw, display, name) is None:
+        raise ProjectFileError(  # set where the text does not show it (a macro, a var)
+            f"{name}: config(engines=...) must be written in the model's own "
+            "{{ config(...) }}", file=display, node=name,
+            hint="write e.g. {{ config(engines=['duckdb']) }} at the top of the model")
     materialized = _check_materialized(
         cfg.get("materialized", body.created_kind or "table"), name, display, 1)
     incremental = incremental_spec(

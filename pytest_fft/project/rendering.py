@@ -1,13 +1,16 @@
-"""Jinja rendering of SQL models: ``ref``, ``source``, ``var``, ``config``, ``this`` and macros.
+"""Jinja rendering of SQL models: ``ref``, ``source``, ``var``, ``config``, ``this``, ``env``,
+``engine``, FastFlowTransform's engine-aware stdlib (:mod:`~pytest_fft.project.stdlib`) and macros.
 
-One :class:`jinja2.Environment` per project (``StrictUndefined``: a typo is an error, never
-an empty string). Jinja macros come from ``models/macros/**/*.sql|*.sql.j2`` and
-``macros/**/*.sql``; the public functions of ``models/macros_py/**/*.py`` become globals.
+One :class:`jinja2.Environment` per project and engine (``StrictUndefined``: a typo is an
+error, never an empty string). Jinja macros come from ``models/macros/**/*.sql|*.sql.j2`` and
+``macros/**/*.sql``; the public functions of ``models/macros_py/**/*.py`` become globals (and
+filters). Every macro sees every other one and the Python macros, whichever file they are in.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.environment
 
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
@@ -25,7 +29,9 @@ from pytest_fft.errors import (
     raised_by_code,
     read_project_text,
 )
+from pytest_fft.project.env_reads import getenv
 from pytest_fft.project.modules import import_file
+from pytest_fft.project.stdlib import Stdlib, StdlibError
 
 _MISSING = object()
 
@@ -46,15 +52,41 @@ class _MissingVar(ProjectError):
     pass
 
 
-def build_environment(root: Path) -> jinja2.Environment:
-    """The project's Jinja environment with its macros loaded as globals."""
+class _Unset(jinja2.Undefined):
+    """What ``var('x')`` without a default (or ``env('X')``) gives when nothing sets it, as in
+    FastFlowTransform: false in a test, so ``var('x') or env('X') or 'duckdb'`` and
+    ``var('x') | default('y')`` work; an error naming the variable and how to set it the
+    moment it is written into SQL or used otherwise."""
+
+    __slots__ = ("_fft_error",)
+
+    def __init__(self, error: _MissingVar) -> None:
+        super().__init__(name=None)
+        self._fft_error = error
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._fft_error
+
+    __str__ = __iter__ = __len__ = __html__ = _fail_with_undefined_error
+    __getattr__ = _fail_with_undefined_error
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "Unset"
+
+
+def build_environment(root: Path, engine: str | None = "duckdb") -> jinja2.Environment:
+    """The project's Jinja environment for ``engine`` (the active profile's), with the
+    stdlib, ``engine()``, ``env()`` and the project's macros loaded as globals."""
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         cache_size=0,  # each model template is compiled once by the loader; no need to cache
     )
-    _install_scoped_globals(env)
+    _install_scoped_globals(env, Stdlib(engine))
     for sub, patterns in MACRO_GLOBS:
         folder = root / sub
         if not folder.is_dir():
@@ -72,13 +104,19 @@ def build_environment(root: Path) -> jinja2.Environment:
                 if (not name.startswith("_") and callable(value)
                         and getattr(value, "__module__", None) == module.__name__):
                     env.globals[name] = value
+                    env.filters.setdefault(name, value)  # {{ 'x' | slugify }}, as in FFT
     return env
 
 
 def _load_jinja_macros(env: jinja2.Environment, path: Path, root: Path) -> None:
     rel = path.relative_to(root).as_posix()
     try:
-        module = env.from_string(read_project_text(path, rel)).make_module()
+        template = env.from_string(read_project_text(path, rel))
+        # The macros look names up in env.globals itself, not in a copy taken now
+        # (make_module() copies): so a macro can call the Python macros and the macros of
+        # files loaded after its own.
+        module = jinja2.environment.TemplateModule(
+            template, template.new_context(env.globals, shared=True))
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"macro file {rel}: {exc.message}", file=rel, line=exc.lineno) from exc
     for name in dir(module):
@@ -109,15 +147,33 @@ class _RenderScope:
         self.record.sources.append((str(source_name), str(table_name)))
         return self.resolve_source(str(source_name), str(table_name))
 
+    engine: str = ""  # the active profile's engine, as it names it
+
     def var(self, name: str, default: Any = _MISSING) -> Any:
         if name in self.vars_:
             return self.vars_[name]
         if default is _MISSING:
-            raise _MissingVar(
+            return _Unset(_MissingVar(
                 f"{self.node}: var({name!r}) is not defined", file=self.display, node=self.node,
                 hint=f"add '{name}' under vars: in project.yml, pass --vars {name}=..., "
-                     "or give a default: var('name', 'default')",
-            )
+                     f"or give a default: var({name!r}, 'default')",
+            ))
+        return default
+
+    def env(self, name: str, default: Any = _MISSING) -> Any:
+        """FastFlowTransform's ``env('X', default)``. ``FF_ENGINE`` is the active engine
+        (FastFlowTransform exports the profile's engine under that name)."""
+        if name == "FF_ENGINE" and self.engine:
+            return self.engine
+        value = getenv(str(name))
+        if value is not None:
+            return value
+        if default is _MISSING:
+            return _Unset(_MissingVar(
+                f"{self.node}: env({name!r}) is not set", file=self.display, node=self.node,
+                hint=f"export {name}=... (or put it in .env), or give a default: "
+                     f"env({name!r}, 'default')",
+            ))
         return default
 
     def config(self, **kwargs: Any) -> str:
@@ -143,21 +199,56 @@ def _scoped(method: str) -> Callable[..., Any]:
 
 
 class _This:
-    """``{{ this }}``: the relation of the model being rendered, in models and macros."""
+    """``{{ this }}``: the relation of the model being rendered, in models and macros, with
+    FastFlowTransform's attributes ``name`` and ``relation`` (both the relation),
+    ``materialized`` (as ``config()`` has said so far, else ``'table'``), ``schema`` and
+    ``database`` (as ``config()`` says, else None: the profile's schema is not known while
+    the project loads)."""
+
+    ATTRIBUTES = ("name", "relation", "materialized", "schema", "database")
 
     def __str__(self) -> str:
-        scope = _SCOPE.get()
-        if scope is None:
-            raise RenderError("this can only be used while a model renders")
-        return scope.this
+        return self._scope().this
 
     __html__ = __str__
 
+    @staticmethod
+    def _scope() -> _RenderScope:
+        scope = _SCOPE.get()
+        if scope is None:
+            raise RenderError("this can only be used while a model renders")
+        return scope
 
-def _install_scoped_globals(env: jinja2.Environment) -> None:
-    for method in ("ref", "source", "var", "config", "is_incremental"):
-        env.globals[method] = _scoped(method)
+    def __getattr__(self, name: str) -> Any:
+        if name not in self.ATTRIBUTES:
+            raise AttributeError(name)
+        return self.attribute(self._scope(), name)
+
+    @staticmethod
+    def attribute(scope: _RenderScope, name: str) -> Any:
+        if name in ("name", "relation"):
+            return scope.this
+        if name == "materialized":
+            return scope.record.config.get("materialized", "table")
+        return scope.record.config.get(name)
+
+
+_SCOPED = ("ref", "source", "var", "config", "is_incremental", "env")
+
+
+def _install_scoped_globals(env: jinja2.Environment, stdlib: Stdlib) -> None:
+    # What the static renderer may call itself (pure functions of their literal arguments
+    # and the render scope); a project macro of the same name replaces the global and so
+    # sends the model to Jinja.
+    static: dict[str, Any] = {}
+    for method in _SCOPED:
+        env.globals[method] = static[method] = _scoped(method)
+    for name, helper in stdlib.globals().items():
+        env.globals[name] = static[name] = helper
+    env.filters["sql_literal"] = stdlib.sql_literal
     env.globals["this"] = _This()
+    env.fft_static = static  # type: ignore[attr-defined]
+    env.fft_engine = stdlib.engine_name or ""  # type: ignore[attr-defined]
 
 
 def render_sql(
@@ -181,7 +272,7 @@ def render_sql(
     (compiling is most of the cost of loading a large project). Anything else goes to Jinja.
     """
     scope = _RenderScope(node, display, this, resolve_ref, resolve_source, vars_,
-                         incremental=incremental)
+                         incremental=incremental, engine=getattr(env, "fft_engine", ""))
     token = _SCOPE.set(scope)
     try:
         sql = _static_render(env, text, scope) if allow_static else None
@@ -190,6 +281,10 @@ def render_sql(
     except _MissingVar as exc:
         raise _MissingVar(exc.message, file=display, line=exc.line or _template_line(exc),
                           node=node, hint=exc.hint) from exc
+    except StdlibError as exc:
+        raise RenderError(f"{node}: {exc.message}", file=display,
+                          line=exc.line or _template_line(exc), node=node,
+                          hint=exc.hint) from exc
     except ProjectError:
         raise
     except jinja2.TemplateSyntaxError as exc:
@@ -227,11 +322,12 @@ def _static_render(env: jinja2.Environment, text: str, scope: _RenderScope) -> s
             return None
         try:
             value = _static_value(env, expr.strip(), scope)
-        except _MissingVar as exc:
+            if value is _NOT_STATIC:
+                return None
+            value = str(value)
+        except (_MissingVar, StdlibError) as exc:
             exc.line = text.count("\n", 0, match.start()) + 1
             raise
-        if value is _NOT_STATIC:
-            return None
         parts += (text[pos:match.start()], value)
         pos = match.end()
     parts.append(text[pos:])
@@ -243,23 +339,171 @@ def _static_render(env: jinja2.Environment, text: str, scope: _RenderScope) -> s
 def _static_value(env: jinja2.Environment, expr: str, scope: _RenderScope) -> Any:
     if expr == "this":
         return scope.this if isinstance(env.globals.get("this"), _This) else _NOT_STATIC
-    try:
-        call = ast.parse(expr, mode="eval").body
-    except SyntaxError:
+    plan = _PLANS.get(expr, _NOT_STATIC)
+    if plan is _NOT_STATIC:
+        if len(_PLANS) > 20_000:  # a bound, for processes that load many projects
+            _PLANS.clear()
+        plan = _PLANS[expr] = _plan(expr)
+    if plan is None:
         return _NOT_STATIC
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-            and call.func.id in ("ref", "source", "var", "config")
-            and getattr(env.globals.get(call.func.id), "__name__", None) == call.func.id
-            and getattr(env.globals.get(call.func.id), "__module__", None) == __name__):
-        return _NOT_STATIC  # not ours (e.g. a project macro named ``ref``): let Jinja decide
+    return _run(env, plan, scope)
+
+
+# What an expression of ``{{ ... }}`` does, parsed once per process (models repeat
+# ``ref('x')`` and the stdlib calls); None for an expression the static path leaves to Jinja.
+# A plan is ("v", literal) | ("c", literal to copy) | ("l", [plans]) | ("t", attribute of
+# this) | ("f", function name, [plans], [(keyword, plan)]).
+_PLANS: dict[str, Any] = {}
+_TOKEN = re.compile(r"""\s*(?:('[^'\\]*'|"[^"\\]*")|(-?\d+(?:\.\d+)?)(?![\w.])"""
+                    r"""|([A-Za-z_]\w*)|([()\[\],=.]))""")
+_NAMED = {"true": True, "True": True, "false": False, "False": False, "none": None,
+          "None": None}
+
+
+class _NoPlan(Exception):
+    pass
+
+
+def _plan(expr: str) -> Any:
     try:
-        args = [ast.literal_eval(arg) for arg in call.args]
-        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
+        return _quick_plan(expr)
+    except _NoPlan:
+        pass
+    try:  # what the quick parser does not read (escapes in strings, dicts): Python's parser
+        tree = ast.parse(expr, mode="eval").body
+        if not isinstance(tree, (ast.Call, ast.Attribute)):
+            return None  # a bare literal or name: Jinja's literals differ from Python's
+        return _ast_plan(tree)
+    except (SyntaxError, _NoPlan):
+        return None
+
+
+def _quick_plan(expr: str) -> Any:
+    """The plan of ``name(literal, name(...), key=[literal, ...])`` or ``this.attribute``,
+    read with one regular expression; :class:`_NoPlan` for anything else."""
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(expr):
+        match = _TOKEN.match(expr, pos)
+        if match is None:
+            if expr[pos:].isspace():
+                break
+            raise _NoPlan
+        kind = match.lastindex or 0
+        tokens.append(("sdno"[kind - 1], match.group(kind)))
+        pos = match.end()
+    tokens.append(("end", ""))
+    index = 0
+
+    def take(kind: str, text: str | None = None) -> str:
+        nonlocal index
+        found_kind, found = tokens[index]
+        if found_kind != kind or (text is not None and found != text):
+            raise _NoPlan
+        index += 1
+        return found
+
+    def peek(text: str) -> bool:
+        return tokens[index][1] == text and tokens[index][0] == "o"
+
+    def value() -> Any:
+        kind, text = tokens[index]
+        if kind == "s":
+            take("s")
+            return ("v", text[1:-1])
+        if kind == "d":
+            take("d")
+            return ("v", float(text) if "." in text else int(text))
+        if kind == "o" and text == "[":
+            take("o", "[")
+            items = []
+            while not peek("]"):
+                items.append(value())
+                if not peek("]"):
+                    take("o", ",")
+            take("o", "]")
+            return ("l", items)
+        if kind == "n":
+            if tokens[index + 1][1] == "(":
+                return call()
+            if text in _NAMED:
+                take("n")
+                return ("v", _NAMED[text])
+        raise _NoPlan
+
+    def call() -> Any:
+        name = take("n")
+        take("o", "(")
+        args: list[Any] = []
+        keywords: list[tuple[str, Any]] = []
+        while not peek(")"):
+            if tokens[index][0] == "n" and tokens[index + 1][1] == "=":
+                keyword = take("n")
+                take("o", "=")
+                keywords.append((keyword, value()))
+            elif keywords:
+                raise _NoPlan  # a positional argument after a keyword one: Python says no
+            else:
+                args.append(value())
+            if not peek(")"):
+                take("o", ",")
+        take("o", ")")
+        return ("f", name, args, keywords)
+
+    if tokens[0] == ("n", "this") and tokens[1] == ("o", "."):
+        index = 2
+        plan: Any = ("t", take("n"))
+    else:
+        plan = call()
+    take("end")
+    return plan
+
+
+def _ast_plan(node: ast.expr) -> Any:
+    if isinstance(node, ast.Attribute):
+        if isinstance(node.value, ast.Name) and node.value.id == "this":
+            return ("t", node.attr)
+        raise _NoPlan
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or any(kw.arg is None for kw in node.keywords):
+            raise _NoPlan  # a method call, ``**mapping``
+        return ("f", node.func.id, [_ast_plan(arg) for arg in node.args],
+                [(kw.arg, _ast_plan(kw.value)) for kw in node.keywords])
+    try:
+        value = ast.literal_eval(node)
     except ValueError:
-        return _NOT_STATIC
-    if len(kwargs) != len(call.keywords):  # ``**mapping``
-        return _NOT_STATIC
-    return str(getattr(scope, call.func.id)(*args, **kwargs))
+        raise _NoPlan from None
+    return ("c" if isinstance(value, (list, dict, set)) else "v", value)
+
+
+def _run(env: jinja2.Environment, plan: Any, scope: _RenderScope) -> Any:
+    """The value of a plan; ``_NOT_STATIC`` when it calls what is not ours (a project
+    macro named like one of our functions, which Jinja must call)."""
+    kind = plan[0]
+    if kind == "v":
+        return plan[1]
+    if kind == "f":
+        name = plan[1]
+        static: dict[str, Callable[..., Any]] = getattr(env, "fft_static", {})
+        function = static.get(name)
+        if function is None or env.globals.get(name) is not function:
+            return _NOT_STATIC  # not ours (e.g. a project macro named ``ref``)
+        args = [_run(env, arg, scope) for arg in plan[2]]
+        kwargs = {key: _run(env, arg, scope) for key, arg in plan[3]}
+        if any(v is _NOT_STATIC for v in (*args, *kwargs.values())):
+            return _NOT_STATIC
+        if name in _SCOPED:
+            return getattr(scope, name)(*args, **kwargs)
+        return function(*args, **kwargs)
+    if kind == "l":
+        items = [_run(env, item, scope) for item in plan[1]]
+        return _NOT_STATIC if any(v is _NOT_STATIC for v in items) else items
+    if kind == "c":
+        return copy.deepcopy(plan[1])
+    # "t": this.<attribute>
+    if plan[1] in _This.ATTRIBUTES and isinstance(env.globals.get("this"), _This):
+        return _This.attribute(scope, plan[1])
+    return _NOT_STATIC
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -297,3 +541,41 @@ def split_create(sql: str) -> SqlBody:
     return SqlBody(select=body.strip(), created_name=name,
                    created_kind=match.group("kind").lower(),
                    line=sql.count("\n", 0, start) + 1)
+
+
+_CONFIG_CALL = re.compile(r"\{\{-?\s*(config\s*\(.*?\))\s*-?\}\}", re.S)
+
+
+def config_engines(text: str, display: str, node: str) -> tuple[str, ...] | None:
+    """The engines a SQL model's ``{{ config(engines=...) }}`` names, lower case; None when
+    it names none. Read from the text, without rendering: a model for another engine is
+    left out before names are counted (two engines' files may define one model).
+
+    >>> config_engines("{{ config(engines=['DuckDB', 'postgres']) }}\\nselect 1", "m", "m")
+    ('duckdb', 'postgres')
+    """
+    if "engines" not in text:
+        return None
+    for match in _CONFIG_CALL.finditer(text):
+        try:
+            call = ast.parse(match.group(1), mode="eval").body
+        except SyntaxError:
+            continue
+        assert isinstance(call, ast.Call)
+        for keyword in call.keywords:
+            if keyword.arg != "engines":
+                continue
+            line = text.count("\n", 0, match.start()) + 1
+            try:
+                value = ast.literal_eval(keyword.value)
+            except ValueError:
+                value = None
+            names = [value] if isinstance(value, str) else value
+            if (not isinstance(names, (list, tuple, set))
+                    or not all(isinstance(n, str) and n.strip() for n in names)):
+                raise RenderError(
+                    f"{node}: config(engines=...) must be an engine name or a list of them "
+                    "written out", file=display, line=line, node=node,
+                    hint="write e.g. config(engines=['duckdb', 'postgres'])")
+            return tuple(sorted({n.strip().lower() for n in names}))
+    return None
