@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command but dag and sync-db-comments is a pytest run; add pytest "
-               "options after `--`.\n\n"
+        epilog="Every command but dag, source freshness and sync-db-comments is a pytest "
+               "run; add pytest options after `--`.\n\n"
                "  fft seed . --env dev && fft run . --env dev && fft test . --env dev\n"
                "  fft build . --env dev            the same in one run\n"
                "  fft utest .                      the model unit tests\n"
@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--jobs", metavar="N|auto",
                              help="nodes run at once (default auto: two per CPU core, 4 to 32)")
             _add_selection_options(cmd, SELECT_HELP[name])
+            cmd.add_argument("--changed-since", metavar="GITREF",
+                             help="only the models whose files changed since this git revision, "
+                                  "with what they depend on and what depends on them (with "
+                                  "--select/--exclude: what those keep and is affected)")
         if name == "utest":
             cmd.add_argument("--model", action="append", default=[],
                              help="only the cases of this model (repeatable)")
@@ -103,9 +107,14 @@ def _parser() -> argparse.ArgumentParser:
         if name in BUILDING:
             cmd.add_argument("--cache", choices=("off", "ro", "rw", "wo"), default=None,
                              help="build cache (default rw: skip unchanged nodes)")
+            cmd.add_argument("--no-cache", dest="cache", action="store_const", const="off",
+                             help="the same as --cache=off")
             cmd.add_argument("--rebuild", action="append", default=[], metavar="GLOB",
-                             help="ignore the cache for nodes matching GLOB (repeatable)")
-            cmd.add_argument("--rebuild-only", action="append", default=[], metavar="NODE",
+                             nargs="?", const="*",
+                             help="ignore the cache for nodes matching GLOB (repeatable); "
+                                  "without GLOB for every selected node")
+            cmd.add_argument("-R", "--rebuild-only", action="append", default=[],
+                             metavar="NODE",
                              help="build NODE even if cached (its parents only if changed)")
             cmd.add_argument("--keep-going", action="store_true",
                              help="keep building independent models after a failure (default)")
@@ -139,7 +148,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --html: never open the warehouse")
     dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
     dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
-    from pytest_fft.cli import sync_comments
+    from pytest_fft.cli import freshness, sync_comments
+
+    source = sub.add_parser("source", help="fft source freshness: " + freshness.HELP,
+                            description=freshness.HELP)
+    _COMMAND_PARSERS["source"] = source
+    source.add_argument("action", choices=("freshness",),
+                        help="freshness: " + freshness.HELP)
+    _add_project_options(source)
+    freshness.add_options(source)
+    spelled = sub.add_parser("source-freshness", help=freshness.HELP,
+                             description=freshness.HELP)
+    _COMMAND_PARSERS["source-freshness"] = spelled
+    _add_project_options(spelled)
+    freshness.add_options(spelled)
 
     sync = sub.add_parser("sync-db-comments", help=sync_comments.HELP,
                           description=sync_comments.HELP)
@@ -279,6 +301,10 @@ def _run(ns: argparse.Namespace) -> int:
         from pytest_fft.cli.sync_comments import run_sync_comments
 
         return run_sync_comments(ns)
+    if ns.command in ("source", "source-freshness"):
+        from pytest_fft.cli.freshness import run_source_freshness
+
+        return run_source_freshness(ns)
     if ns.verbose >= 2:
         os.environ["FFT_SQL_DEBUG"] = "1"  # the spec: -vv turns on the SQL debug channel
     import pytest

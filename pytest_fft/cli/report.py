@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -532,15 +533,25 @@ class CliReporter:
     def _print_nothing_to_do(self, session: pytest.Session) -> None:
         """Why nothing ran: the selectors that match no node of the project, or else that the
         selection holds nothing of what this command runs (no checks for ``fft test``)."""
+        from pytest_fft.project.selection import split_tokens
+
         option = session.config.option
         unmatched = [f"--{flag} {token}" for flag, tokens in (("select", option.fft_select),
                                                                ("exclude", option.fft_exclude))
-                     for token in tokens if not _matches_a_node(session, token)]
+                     for token in split_tokens(tokens) if not _matches_a_node(session, token)]
+        changed_since = getattr(option, "fft_changed_since", None)
         if unmatched:
             self.console.print(f"Nothing to do: {' '.join(unmatched)} matched no node.")
+            if any(":" in u and u.split(" ", 1)[1].lstrip("+").startswith("result:")
+                   for u in unmatched) and not _has_run_results(session):
+                self.console.print("  result: reads the last run's .fastflowtransform/target/"
+                                   "run_results.json, which this project does not have yet")
             self.console.print("  selectors: a node name (users, users.ff), tag:, path:, "
-                               "kind:, state:modified, with + for ancestors or descendants; "
-                               "see docs/running.md#selection")
+                               "kind:, type:, state:modified, result:ok|warn|error, with + "
+                               "for ancestors or descendants; see docs/running.md#selection")
+        elif changed_since:
+            self.console.print(f"Nothing to do: no model changed since {changed_since}"
+                               f"{' among the selection' if option.fft_select else ''}.")
         elif option.fft_select or option.fft_exclude:
             self.console.print(f"Nothing to do: the selection has nothing that `fft "
                                f"{self.command}` runs.")
@@ -573,6 +584,16 @@ class CliReporter:
         if self.statuses.get("fail"):
             return EXIT_DATA_QUALITY
         return EXIT_OK
+
+
+def _has_run_results(session: pytest.Session) -> bool:
+    """Whether a project of the session has a run_results.json to read result: from."""
+    from pytest_fft.plugin.state import STATE_KEY
+    from pytest_fft.project.selection import RUN_RESULTS
+
+    state = session.config.stash.get(STATE_KEY, None)
+    return any(Path(root).joinpath(*RUN_RESULTS).is_file()
+               for root in (state.runs if state else ()))
 
 
 def _matches_a_node(session: pytest.Session, token: str) -> bool:

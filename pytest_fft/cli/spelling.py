@@ -34,6 +34,7 @@ PASSED_ON = (
     PassedOn("vars", "--vars", "--fft-vars", repeat=True),
     PassedOn("select", "--select", "--fft-select", repeat=True),
     PassedOn("exclude", "--exclude", "--fft-exclude", repeat=True),
+    PassedOn("changed_since", "--changed-since", "--fft-changed-since"),
     PassedOn("jobs", "--jobs", "--fft-jobs", commands=("seed", "run", "test", "build")),
     PassedOn("keep_going", "--keep-going", "--fft-keep-going", switch=True),
     PassedOn("fail_fast", "--fail-fast", "--fft-fail-fast", switch=True),

@@ -32,6 +32,11 @@ def project_file_collector(state: FFTState, file_path: Path,
             rel[0] == "models" and file_path.suffix in (".yml", ".yaml")
             and file_path in project_dir.build_run.nodes_by_path)):
         return ChecksFile.from_parent(parent, path=file_path)  # project.yml or a schema file
+    if options.source_freshness and rel == ("sources.yml",):
+        from pytest_fft.plugin.freshness_items import SourcesFile
+
+        return SourcesFile.from_parent(parent, path=file_path,
+                                       build_run=project_dir.build_run)
     if ((options.utest or named) and rel[:2] == ("tests", "unit")
             and file_path.suffix in (".yml", ".yaml")):
         from pytest_fft.plugin.unit_items import UnitFile

@@ -47,6 +47,12 @@ def add_options(parser: pytest.Parser) -> None:
                     help="build only these nodes and what they depend on (repeatable)")
     group.addoption("--fft-exclude", metavar="SELECTOR", action="append", default=[],
                     help="leave these nodes out (repeatable)")
+    group.addoption("--fft-changed-since", metavar="GITREF", default=None,
+                    help="only the models changed since this git revision, with what they "
+                         "depend on and what depends on them (with --fft-select/--fft-exclude: "
+                         "what those keep and is affected)")
+    group.addoption("--fft-source-freshness", action="store_true",
+                    help="check the freshness: rules of sources.yml, one item per source table")
     group.addoption("--fft-keep-going", action="store_true",
                     help="after a failure keep building independent nodes (the default)")
     group.addoption("--fft-fail-fast", action="store_true",
@@ -107,6 +113,8 @@ class FFTOptions:
     vars: Mapping[str, Any] = field(default_factory=dict)
     select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    changed_since: str | None = None
+    source_freshness: bool = False  # --fft-source-freshness: one item per freshness rule
     fail_fast: bool = False
     full_refresh: bool = False
     snapshot: bool = False  # take snapshots (--fft-snapshot)
@@ -129,8 +137,9 @@ class FFTOptions:
 
     @property
     def needs_warehouse(self) -> bool:
-        """Seeds, models and checks run on the profile's engine; unit cases do not."""
-        return self.builds
+        """Seeds, models, checks and source freshness run on the profile's engine; unit
+        cases do not."""
+        return self.builds or self.source_freshness
 
 
 def read_options(config: pytest.Config) -> FFTOptions:
@@ -141,10 +150,11 @@ def read_options(config: pytest.Config) -> FFTOptions:
         opt.fft_run or opt.fft_seed or opt.fft_test or opt.fft_env or opt.fft_engine
         or opt.fft_jobs is not None or opt.fft_vars or opt.fft_select or opt.fft_exclude
         or opt.fft_fail_fast or opt.fft_keep_going or opt.fft_full_refresh or opt.fft_snapshot
+        or opt.fft_changed_since or opt.fft_source_freshness
     )
     explicit = _explicit_node_files(config)
     kinds = {k for k in ("seed", "run", "test", "utest", "snapshot") if getattr(opt, f"fft_{k}")}
-    if not kinds and not explicit:
+    if not kinds and not explicit and not opt.fft_source_freshness:
         kinds = set(config.getini("fft_collect"))
         unknown = kinds - {"seed", "run", "test", "utest", "snapshot"}
         if unknown:
@@ -168,8 +178,11 @@ def read_options(config: pytest.Config) -> FFTOptions:
         engine=opt.fft_engine or config.getini("fft_engine") or None,
         jobs=jobs,
         vars=parse_vars(opt.fft_vars),
-        select=tuple(opt.fft_select),
+        select=_selection(opt.fft_select, opt.fft_changed_since,
+                          checks_only=kinds == {"test"} or kinds == {"test", "utest"}),
         exclude=tuple(opt.fft_exclude),
+        changed_since=opt.fft_changed_since or None,
+        source_freshness=bool(opt.fft_source_freshness),
         fail_fast=opt.fft_fail_fast,
         full_refresh=opt.fft_full_refresh,
         snapshot="snapshot" in kinds,
@@ -181,6 +194,32 @@ def read_options(config: pytest.Config) -> FFTOptions:
         requested=bool(given or explicit or opt.fft_utest),
         start_early=_may_start_early(config, explicit),
     )
+
+
+#: Selector methods of FastFlowTransform 0.6's ``fft test --select``: they pick the models
+#: its ``fft test`` builds first, and do not narrow the checks, which all run.
+_MODEL_METHODS = ("tag:", "type:", "kind:", "path:", "state:", "result:")
+
+
+def _selection(select: list[str], changed_since: str | None, *,
+               checks_only: bool) -> tuple[str, ...]:
+    """The ``--fft-select`` tokens of the run, ``--fft-changed-since`` as one of them.
+
+    A run of checks alone (``fft test``) follows FastFlowTransform 0.6: a selection with a
+    method selector (``tag:x``, ``type:``, ``kind:``, ...) runs **every** check, as FFT's
+    ``fft test --select tag:x`` does (it builds the models tagged ``x``, then runs all
+    checks); only bare words (``batch``, ``unique``, a check's id or a model's name) narrow
+    the checks. ``--fft-exclude`` still leaves checks out.
+    """
+    from pytest_fft.project.selection import CHANGED_SINCE, split_tokens
+
+    tokens = tuple(select)
+    if checks_only and any(t.lstrip("+").startswith(_MODEL_METHODS)
+                           for t in split_tokens(tokens)):
+        tokens = ()
+    if changed_since:
+        tokens += (f"{CHANGED_SINCE}{changed_since}",)
+    return tokens
 
 
 #: Options after which pytest runs a subset of what it collects, or no item at all.

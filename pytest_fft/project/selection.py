@@ -8,8 +8,17 @@ Tokens, combined by union; ``--fft-exclude`` removes what its tokens match:
 - ``kind:sql`` / ``kind:python`` / ``kind:seed``
 - ``type:table`` / ``type:view``          materialization
 - ``state:modified``                    nodes whose fingerprint differs from the last build,
-                                        or whose relation is missing
+                                        or whose relation is missing (``state:modified+``:
+                                        and their descendants)
+- ``result:ok|warn|fail|error|skipped``  nodes by their status in the last run's
+                                        ``run_results.json`` (none when there is no such file)
 - ``+name`` ancestors too, ``name+`` descendants too, ``+name+`` both
+- ``tag:a,tag:b``                        a comma intersects: nodes matching every part
+
+One ``--fft-select`` value may hold several tokens separated by spaces (FastFlowTransform
+0.6's ``--select "tag:a tag:b"``); tokens and repeated options are combined by union.
+``--fft-changed-since REF`` arrives as the token ``changed-since:REF`` (see
+:func:`select_nodes`).
 
 Checks from ``project.yml`` are matched by their id, their tags (so the spec's bare legacy
 tokens ``batch``, ``streaming`` and ``reconcile`` work as tags), their type (``unique``) and
@@ -22,13 +31,35 @@ A run builds the selection plus everything it depends on (the spec's
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 
 from pytest_fft.errors import SelectionError
 from pytest_fft.project.names import relation_for
 from pytest_fft.project.records import Project
 
-_METHODS = ("tag", "path", "kind", "type", "state")
+_METHODS = ("tag", "path", "kind", "type", "state", "result", "source")
+
+#: The token ``--fft-changed-since REF`` becomes (one per option), read by select_nodes.
+CHANGED_SINCE = "changed-since:"
+
+#: ``result:<word>`` -> the ``run_results.json`` statuses it selects. FastFlowTransform 0.6:
+#: ``ok`` is a success without warnings, ``fail`` another word for ``error``; a cached node
+#: is a success that was not rebuilt.
+RESULT_STATUSES: Mapping[str, frozenset[str]] = {
+    "ok": frozenset({"success", "cached"}),
+    "warn": frozenset({"warn"}),
+    "error": frozenset({"error"}),
+    "fail": frozenset({"error"}),
+    "skipped": frozenset({"skipped"}),
+}
+RUN_RESULTS = (".fastflowtransform", "target", "run_results.json")
+
+
+def split_tokens(values: Iterable[str]) -> list[str]:
+    """The tokens of ``--fft-select`` values: each value may hold several, separated by
+    spaces (``--select "tag:a tag:b"``), as FastFlowTransform 0.6 reads them."""
+    return [token for value in values for token in str(value).split()]
 
 
 def is_empty_token(token: str) -> bool:
@@ -36,15 +67,58 @@ def is_empty_token(token: str) -> bool:
     return not token.strip().strip("+")
 
 
-def match_token(project: Project, token: str, modified: set[str] | None = None) -> set[str]:
-    """Node names matched by one selector token (graph operators applied)."""
+def last_run_statuses(project: Project) -> dict[str, str]:
+    """Node name -> its status in the last ``run_results.json`` of the project (``success``,
+    ``cached``, ``error``, ``skipped``, or ``warn`` for a success with warnings); empty
+    when there is no such file, as in FastFlowTransform 0.6 (``result:error`` then selects
+    nothing). A file that is not JSON of that shape is an error naming it."""
+    path = project.root.joinpath(*RUN_RESULTS)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SelectionError(
+            f"{'/'.join(RUN_RESULTS)} cannot be read for result: selectors: {exc}",
+            file="/".join(RUN_RESULTS),
+            hint="delete the file (the next fft run writes it again)") from None
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        raise SelectionError(
+            f"{'/'.join(RUN_RESULTS)} has no list of results", file="/".join(RUN_RESULTS),
+            hint="delete the file (the next fft run writes it again)")
+    out: dict[str, str] = {}
+    for entry in results:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        status = str(entry.get("status") or "").lower()
+        warnings = entry.get("warnings")
+        if status == "success" and isinstance(warnings, int) and warnings > 0:
+            status = "warn"
+        out[entry["name"]] = status
+    return out
+
+
+def match_token(project: Project, token: str, modified: set[str] | None = None,
+                results: Mapping[str, str] | None = None) -> set[str]:
+    """Node names matched by one selector token (graph operators applied); ``a,b`` matches
+    what both ``a`` and ``b`` match."""
     token = token.strip()
+    if "," in token and token not in project.nodes:
+        parts = list(token.split(","))
+        if any(is_empty_token(part) for part in parts):
+            raise SelectionError(f"empty selector in {token!r}",
+                                 hint="e.g. --fft-select tag:finance,tag:daily")
+        found = match_token(project, parts[0], modified, results)
+        for part in parts[1:]:
+            found &= match_token(project, part, modified, results)
+        return found
     up = token.startswith("+")
     down = token.endswith("+") and len(token) > 1
     core = token.strip("+")
     if is_empty_token(token):
         raise SelectionError(f"empty selector {token!r}", hint="e.g. --fft-select +mart_users")
-    base = _match_core(project, core, modified)
+    base = _match_core(project, core, modified, results)
     out = set(base)
     for name in base:
         if up:
@@ -54,10 +128,24 @@ def match_token(project: Project, token: str, modified: set[str] | None = None) 
     return out
 
 
-def _match_core(project: Project, core: str, modified: set[str] | None) -> set[str]:
+def _match_core(project: Project, core: str, modified: set[str] | None,
+                results: Mapping[str, str] | None) -> set[str]:
     method, _, value = core.partition(":")
     nodes = project.nodes
     if value and method in _METHODS:
+        if method == "result":
+            wanted = RESULT_STATUSES.get(value.lower())
+            if wanted is None:
+                raise SelectionError(f"unknown result {value!r}",
+                                     hint="use result:ok, result:warn, result:fail, "
+                                          "result:error or result:skipped")
+            statuses = last_run_statuses(project) if results is None else results
+            return {n for n, status in statuses.items() if status in wanted and n in nodes}
+        if method == "source":
+            raise SelectionError(
+                f"{core!r} selects source tables, which only fft source freshness checks",
+                hint="fft source freshness . --select source:crm; to build what reads a "
+                     "source, select those models by name, tag: or path:")
         if method == "state":
             if value != "modified":
                 raise SelectionError(f"unknown state {value!r}", hint="use state:modified")
@@ -93,25 +181,48 @@ def _match_core(project: Project, core: str, modified: set[str] | None) -> set[s
 
 def select_nodes(
     project: Project, select: Iterable[str] = (), exclude: Iterable[str] = (),
-    modified: set[str] | None = None,
+    modified: set[str] | None = None, *, results: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> set[str]:
     """The nodes to run: the selection (all when empty) with the checks of what it matched,
-    plus everything that depends on, minus exclusions."""
-    select = [t for t in select if t.strip()]
-    if select:
+    plus everything that depends on, minus exclusions.
+
+    ``changed-since:REF`` tokens (``--fft-changed-since``) narrow it as FastFlowTransform
+    0.6's ``--changed-since`` does: the models changed since ``REF`` with everything they
+    depend on and everything that depends on them are *affected*; without other
+    ``--select``/``--exclude`` tokens the affected nodes are the selection, with them the
+    selection is what those tokens keep **and** is affected.
+    """
+    tokens = split_tokens(select)
+    refs = [t[len(CHANGED_SINCE):] for t in tokens if t.startswith(CHANGED_SINCE)]
+    tokens = [t for t in tokens if not t.startswith(CHANGED_SINCE)]
+    excluded = split_tokens(exclude)
+    if tokens:
         chosen: set[str] = set()
-        for token in select:
-            chosen |= match_token(project, token, modified)
-        # The checks of what was matched come along (``fft build --select X`` tests X too);
-        # the ancestors added below are built, not tested.
-        for name, check in project.checks.items():
-            if check.deps and all(dep in chosen for dep in check.deps):
-                chosen.add(name)
+        for token in tokens:
+            chosen |= match_token(project, token, modified, results)
+        _add_checks(project, chosen)
         for name in list(chosen):
             chosen |= project.dag.ancestors(name)
     else:
         chosen = set(project.nodes)
-    for token in exclude:
-        if token.strip():
-            chosen -= match_token(project, token, modified)
+    for token in excluded:
+        chosen -= match_token(project, token, modified, results)
+    if refs:
+        from pytest_fft.project.changes import affected_nodes
+
+        affected: set[str] = set()
+        for ref in refs:
+            affected |= affected_nodes(project, ref, environ)
+        _add_checks(project, affected)
+        chosen = chosen & affected if tokens or excluded else affected
     return chosen
+
+
+def _add_checks(project: Project, chosen: set[str]) -> None:
+    """The checks of what was matched come along (``fft build --select X`` tests X too); the
+    ancestors added after this are built, not tested."""
+    for name, check in project.checks.items():
+        if check.deps and all(dep in chosen for dep in check.deps):
+            chosen.add(name)
+

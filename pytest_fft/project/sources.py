@@ -16,6 +16,9 @@ The list form of FastFlowTransform 0.6 (``version: 1`` or ``2``)::
         tables:
           - name: users
             identifier: seed_users
+
+A table (or a whole source, for each of its tables) may carry a ``freshness:`` rule, which
+``fft source freshness`` checks; see :func:`freshness_rule` for its spellings.
 """
 
 from __future__ import annotations
@@ -28,11 +31,32 @@ from typing import Any
 from pytest_fft.errors import ProjectFileError
 from pytest_fft.project.yaml_io import line_of, load_yaml
 
-# Keys of a source or table entry that describe it for people; accepted and ignored here.
+# Keys of a source or table entry that describe it for people; accepted and ignored here
+# (``freshness``, ``loaded_at_field`` and ``tags`` are read by freshness_rule and _make).
 _DESCRIPTIVE_KEYS = frozenset(
     {"description", "columns", "meta", "tags", "freshness", "loaded_at_field", "quoting", "tests",
      "database", "project", "catalog", "overrides", "docs", "loader", "config"}
 )
+
+#: Minutes in one ``period`` of dbt's ``warn_after: {count: 12, period: hour}`` spelling.
+PERIOD_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+_FRESHNESS_KEYS = ("loaded_at_field", "max_delay_minutes", "warn_after_minutes",
+                   "error_after_minutes", "warn_after", "error_after")
+
+
+@dataclass(frozen=True)
+class FreshnessRule:
+    """How old the newest row of a source table may be: ``max(loaded_at_field)`` older than
+    ``warn_after_minutes`` warns, older than ``error_after_minutes`` is an error."""
+
+    loaded_at_field: str
+    warn_after_minutes: float | None = None
+    error_after_minutes: float | None = None
+    line: int | None = None  # of the ``freshness:`` block in sources.yml
+    #: Why the rule cannot be checked (no threshold, no loaded_at_field), with the fix: the
+    #: project still loads (FastFlowTransform skips such a block), ``fft source freshness``
+    #: reports it as an error of that table.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,8 @@ class Source:
     identifier: str
     schema: str | None = None
     line: int | None = None
+    freshness: FreshnessRule | None = None
+    tags: tuple[str, ...] = ()  # the table's tags, then its source's
 
     @property
     def relation(self) -> str:
@@ -79,7 +105,7 @@ def _table_fields(entry: Any, display: str, where: str, line: int | None) -> Map
 
 
 def _make(source_name: str, table: str, fields: Mapping[str, Any], schema: str | None,
-          display: str, line: int | None) -> Source:
+          display: str, line: int | None, source: Mapping[str, Any] | None = None) -> Source:
     unknown = sorted(set(fields) - {"identifier", "schema", "name"} - _DESCRIPTIVE_KEYS)
     if unknown:
         raise ProjectFileError(
@@ -96,7 +122,122 @@ def _make(source_name: str, table: str, fields: Mapping[str, Any], schema: str |
         identifier=identifier or str(table),
         schema=own_schema or schema,
         line=line,
+        freshness=freshness_rule(fields, source or {}, where, display, line),
+        tags=(*_tags(fields, where, display, line),
+              *_tags(source or {}, f"source {source_name}", display, line)),
     )
+
+
+def _tags(entry: Mapping[str, Any], where: str, display: str,
+          line: int | None) -> tuple[str, ...]:
+    tags = entry.get("tags")
+    if tags is None:
+        return ()
+    if isinstance(tags, str):
+        return (tags,)
+    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) for t in tags):
+        raise ProjectFileError(f"{display}: tags of {where} must be a list of names",
+                               file=display, line=line_of(entry, "tags") or line,
+                               hint="tags: [critical_source, finance]")
+    return tuple(str(t) for t in tags)
+
+
+def freshness_rule(table: Mapping[str, Any], source: Mapping[str, Any], where: str,
+                   display: str = "sources.yml", line: int | None = None) -> FreshnessRule | None:
+    """The ``freshness:`` rule of a source table: the table's block over its source's (key by
+    key; ``freshness: null`` on the table turns its source's off). Spellings::
+
+        freshness:                       # FastFlowTransform 0.6's documentation
+          loaded_at_field: _ff_loaded_at
+          warn_after_minutes: 720        # optional
+          error_after_minutes: 1440      # optional
+          max_delay_minutes: 1440        # an error threshold when error_after_minutes is absent
+
+        freshness:                       # FastFlowTransform 0.6's code, and dbt's
+          loaded_at_field: _ff_loaded_at
+          warn_after: {count: 12, period: hour}    # minute, hour or day
+          error_after: {count: 1, period: day}
+
+    ``loaded_at_field`` may also stand next to ``freshness:`` on the table or the source.
+    """
+    if "freshness" in table and table["freshness"] is None:
+        return None
+    merged: dict[str, Any] = {}
+    block_line = line
+    for entry in (source, table):
+        block = entry.get("freshness")
+        if block is None:
+            continue
+        if not isinstance(block, Mapping):
+            raise ProjectFileError(
+                f"{display}: freshness of {where} must be a mapping",
+                file=display, line=line_of(entry, "freshness") or line,
+                hint="freshness: {loaded_at_field: _ff_loaded_at, error_after_minutes: 1440}")
+        unknown = sorted(str(k) for k in block if k not in _FRESHNESS_KEYS)
+        if unknown:
+            raise ProjectFileError(
+                f"{display}: unknown key {unknown[0]!r} in the freshness of {where}",
+                file=display, line=line_of(block, unknown[0]) or line,
+                hint=f"allowed keys: {', '.join(_FRESHNESS_KEYS)}")
+        block_line = line_of(entry, "freshness") or block_line
+        merged.update({k: (v, block) for k, v in block.items()})
+    if not merged:
+        return None
+    loaded_at = merged.get("loaded_at_field", (None, None))[0] or table.get(
+        "loaded_at_field") or source.get("loaded_at_field")
+
+    def minutes(key: str) -> float | None:
+        if key not in merged:
+            return None
+        value, block = merged[key]
+        at = line_of(block, key) or block_line
+        if key in ("warn_after", "error_after"):
+            return _window(value, key, where, display, at)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ProjectFileError(
+                f"{display}: {key} of the freshness of {where} must be a number of minutes "
+                f"(0 or more), got {value!r}", file=display, line=at,
+                hint=f"{key}: 1440")
+        return float(value)
+
+    warn = minutes("warn_after_minutes")
+    if warn is None:
+        warn = minutes("warn_after")
+    error = minutes("error_after_minutes")
+    if error is None:
+        error = minutes("error_after")
+    if error is None:
+        error = minutes("max_delay_minutes")
+    problem = None
+    if warn is None and error is None:
+        problem = (f"the freshness of {where} has no threshold; add error_after_minutes: N "
+                   "(or warn_after_minutes, max_delay_minutes, or warn_after/error_after: "
+                   "{count: N, period: hour})")
+    elif not isinstance(loaded_at, str) or not loaded_at.strip():
+        problem = (f"the freshness of {where} has no loaded_at_field; name the timestamp "
+                   "column whose newest value says how old the table is (loaded_at_field: "
+                   "_ff_loaded_at, the time fft seed loaded a seed)")
+    return FreshnessRule(loaded_at_field=str(loaded_at or "").strip(), warn_after_minutes=warn,
+                         error_after_minutes=error, line=block_line, problem=problem)
+
+
+def _window(value: Any, key: str, where: str, display: str, line: int | None) -> float:
+    """``{count: 12, period: hour}`` -> 720.0 minutes."""
+    example = f"{key}: {{count: 12, period: hour}}"
+    if not isinstance(value, Mapping) or set(value) - {"count", "period"}:
+        raise ProjectFileError(
+            f"{display}: {key} of the freshness of {where} must be a mapping of count and "
+            f"period, got {value!r}", file=display, line=line, hint=example)
+    count, period = value.get("count"), str(value.get("period", "")).lower().rstrip("s")
+    if isinstance(count, bool) or not isinstance(count, (int, float)) or count <= 0:
+        raise ProjectFileError(
+            f"{display}: {key}.count of the freshness of {where} must be a positive number, "
+            f"got {count!r}", file=display, line=line, hint=example)
+    if period not in PERIOD_MINUTES:
+        raise ProjectFileError(
+            f"{display}: {key}.period of the freshness of {where} must be minute, hour or "
+            f"day, got {value.get('period')!r}", file=display, line=line, hint=example)
+    return float(count * PERIOD_MINUTES[period])
 
 
 def _one_name(value: Any, key: str, where: str, within: Any, display: str,
@@ -167,5 +308,5 @@ def _load_list_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, st
             schema = _one_name(src.get("schema"), "schema", f"source {src['name']}", src,
                                display, src_line)
             out[key] = _make(src["name"], table["name"], table, schema, display,
-                             line_of(tables, t_index))
+                             line_of(tables, t_index), source=src)
     return out
