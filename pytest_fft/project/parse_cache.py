@@ -49,8 +49,8 @@ from pytest_fft.project.seed_config import CONFIG_FILE as SEED_CONFIG
 from pytest_fft.project.seed_config import seeds_dir
 from pytest_fft.redact import contains_secret, is_secret_key, redact
 
-FORMAT = "6"
-MAGIC = b"fft-parse-cache 6\n"
+FORMAT = "7"
+MAGIC = b"fft-parse-cache 7\n"
 T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")
