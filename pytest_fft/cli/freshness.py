@@ -67,6 +67,9 @@ def run_source_freshness(ns: argparse.Namespace) -> int:
                   f"No freshness rules found{narrowed}.")
             return EXIT_OK
         resolved = resolve_profile(root, ns.env, engine=ns.engine)
+        # again with the engine's overrides: the schema a rule reads may differ per engine
+        chosen = rules(load_sources(root / "sources.yml", engine=resolved.engine),
+                       ns.select, ns.exclude)
         outcomes = _check(resolved, chosen, ns)
     except FFTError as err:
         if os.environ.get("FFT_TRACE") == "1":

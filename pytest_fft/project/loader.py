@@ -75,7 +75,7 @@ def load_project(
         raise ProjectError(f"{root} is not a FastFlowTransform project: it has no models/ folder",
                            file=root, hint="pass the folder that contains models/ and project.yml")
     config = load_project_config(root / "project.yml", root.name)
-    sources = load_sources(root / "sources.yml")
+    sources = load_sources(root / "sources.yml", engine=engine)
     project_vars = {**config.vars, **(vars or {})}
 
     seeds = _discover_seeds(root, engine)

@@ -19,6 +19,12 @@ The list form of FastFlowTransform 0.6 (``version: 1`` or ``2``)::
 
 A table (or a whole source, for each of its tables) may carry a ``freshness:`` rule, which
 ``fft source freshness`` checks; see :func:`freshness_rule` for its spellings.
+
+Settings per engine (FastFlowTransform 0.6): ``overrides: {postgres: {schema: raw}}`` on a
+source or a table. For the active engine the schema and identifier are, from weakest to
+strongest: the source's, the source's ``overrides[engine]``, the table's, the table's
+``overrides[engine]``. Keys other engines read (``format``, ``location``, ``dataset``, ...)
+are accepted and left to them.
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ _DESCRIPTIVE_KEYS = frozenset(
     {"description", "columns", "meta", "tags", "freshness", "loaded_at_field", "quoting", "tests",
      "database", "project", "catalog", "overrides", "docs", "loader", "config"}
 )
+
+#: Keys an ``overrides[engine]`` block may hold; only ``schema`` and ``identifier`` change what
+#: DuckDB and PostgreSQL read, the others belong to engines with path or project sources.
+_OVERRIDE_KEYS = ("schema", "identifier", "database", "catalog", "project", "dataset",
+                  "format", "location", "options")
 
 #: Minutes in one ``period`` of dbt's ``warn_after: {count: 12, period: hour}`` spelling.
 PERIOD_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
@@ -76,8 +87,10 @@ class Source:
         return f"{self.schema}.{self.identifier}" if self.schema else self.identifier
 
 
-def load_sources(path: Path, display: str = "sources.yml") -> dict[tuple[str, str], Source]:
-    """Read ``sources.yml``; a missing file means no sources."""
+def load_sources(path: Path, display: str = "sources.yml",
+                 engine: str | None = None) -> dict[tuple[str, str], Source]:
+    """Read ``sources.yml``; a missing file means no sources. ``engine`` picks the
+    ``overrides:`` that apply (none when it is not given)."""
     if not path.exists():
         return {}
     data = load_yaml(path, display=display)
@@ -89,8 +102,8 @@ def load_sources(path: Path, display: str = "sources.yml") -> dict[tuple[str, st
             hint="see docs/project.md#sources for the two accepted forms",
         )
     if "sources" in data or "version" in data:
-        return _load_list_form(data, display)
-    return _load_flat_form(data, display)
+        return _load_list_form(data, display, engine)
+    return _load_flat_form(data, display, engine)
 
 
 def _table_fields(entry: Any, display: str, where: str, line: int | None) -> Mapping[str, Any]:
@@ -104,8 +117,38 @@ def _table_fields(entry: Any, display: str, where: str, line: int | None) -> Map
     return entry
 
 
+def _override(entry: Mapping[str, Any], engine: str | None, where: str, display: str,
+              line: int | None) -> Mapping[str, Any]:
+    """``entry``'s ``overrides[engine]`` block (empty when there is none), its keys checked."""
+    overrides = entry.get("overrides")
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ProjectFileError(
+            f"{display}: overrides of {where} must map engine names to settings",
+            file=display, line=line_of(entry, "overrides") or line,
+            hint="overrides: {postgres: {schema: raw}}")
+    found: Mapping[str, Any] = {}
+    for name, block in overrides.items():
+        at = line_of(overrides, name) or line
+        if not isinstance(block, Mapping):
+            raise ProjectFileError(
+                f"{display}: overrides.{name} of {where} must be a mapping of settings",
+                file=display, line=at, hint=f"overrides: {{{name}: {{schema: raw}}}}")
+        unknown = sorted(str(k) for k in block if k not in _OVERRIDE_KEYS)
+        if unknown:
+            raise ProjectFileError(
+                f"{display}: unknown key {unknown[0]!r} in overrides.{name} of {where}",
+                file=display, line=line_of(block, unknown[0]) or at,
+                hint=f"allowed keys: {', '.join(_OVERRIDE_KEYS)}")
+        if engine is not None and str(name).lower() == engine.lower():
+            found = block
+    return found
+
+
 def _make(source_name: str, table: str, fields: Mapping[str, Any], schema: str | None,
-          display: str, line: int | None, source: Mapping[str, Any] | None = None) -> Source:
+          display: str, line: int | None, source: Mapping[str, Any] | None = None,
+          engine: str | None = None) -> Source:
     unknown = sorted(set(fields) - {"identifier", "schema", "name"} - _DESCRIPTIVE_KEYS)
     if unknown:
         raise ProjectFileError(
@@ -114,13 +157,21 @@ def _make(source_name: str, table: str, fields: Mapping[str, Any], schema: str |
             hint="allowed keys: identifier, schema (plus descriptive keys such as description)",
         )
     where = f"source {source_name}.{table}"
-    identifier = _one_name(fields.get("identifier"), "identifier", where, fields, display, line)
-    own_schema = _one_name(fields.get("schema"), "schema", where, fields, display, line)
+    identifier: str | None = None
+    # weakest first: the source's schema, its overrides, the table's, the table's overrides
+    from_source = _override(source or {}, engine, f"source {source_name}", display, line)
+    from_table = _override(fields, engine, where, display, line)
+    for values, named in ((from_source, f"the overrides of source {source_name}"),
+                          (fields, where), (from_table, f"the overrides of {where}")):
+        schema = _one_name(values.get("schema"), "schema", named, values, display,
+                           line) or schema
+        identifier = _one_name(values.get("identifier"), "identifier", named, values,
+                               display, line) or identifier
     return Source(
         source_name=str(source_name),
         table_name=str(table),
         identifier=identifier or str(table),
-        schema=own_schema or schema,
+        schema=schema,
         line=line,
         freshness=freshness_rule(fields, source or {}, where, display, line),
         tags=(*_tags(fields, where, display, line),
@@ -255,7 +306,8 @@ def _one_name(value: Any, key: str, where: str, within: Any, display: str,
     return str(value)
 
 
-def _load_flat_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, str], Source]:
+def _load_flat_form(data: Mapping[str, Any], display: str,
+                    engine: str | None) -> dict[tuple[str, str], Source]:
     out: dict[tuple[str, str], Source] = {}
     for source_name, tables in data.items():
         if not isinstance(tables, Mapping):
@@ -267,12 +319,13 @@ def _load_flat_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, st
             fields = _table_fields(entry, display, f"{source_name}.{table}",
                                    line_of(tables, table))
             out[(str(source_name), str(table))] = _make(
-                source_name, table, fields, None, display, line_of(tables, table)
-            )
+                source_name, table, fields, None, display, line_of(tables, table),
+                engine=engine)
     return out
 
 
-def _load_list_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, str], Source]:
+def _load_list_form(data: Mapping[str, Any], display: str,
+                    engine: str | None) -> dict[tuple[str, str], Source]:
     version = data.get("version", 2)
     if version not in (1, 2):
         raise ProjectFileError(
@@ -308,5 +361,5 @@ def _load_list_form(data: Mapping[str, Any], display: str) -> dict[tuple[str, st
             schema = _one_name(src.get("schema"), "schema", f"source {src['name']}", src,
                                display, src_line)
             out[key] = _make(src["name"], table["name"], table, schema, display,
-                             line_of(tables, t_index), source=src)
+                             line_of(tables, t_index), source=src, engine=engine)
     return out

@@ -696,3 +696,12 @@ def test_a_wrong_snapshot_config_is_an_error_of_the_model(load: Load, config: st
         load({"models/s.ff.sql": f"{{{{ config({config}) }}}}select 1 as id"})
     assert info.value.message == message
     assert info.value.file == "models/s.ff.sql"
+
+
+def test_sources_render_with_the_overrides_of_the_engine(load: Load) -> None:
+    files = {**BASE, "sources.yml": "version: 2\nsources:\n  - name: crm\n    schema: raw\n"
+                                    "    overrides: {postgres: {schema: pg_raw}}\n    tables:\n"
+                                    "      - {name: users, identifier: seed_users}\n"}
+    assert load(files).models["users.ff"].sql == "select id, email from raw.seed_users"
+    assert load(files, engine="postgres").models["users.ff"].sql == (
+        "select id, email from pg_raw.seed_users")

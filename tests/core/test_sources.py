@@ -167,3 +167,51 @@ def test_bad_input(tmp_path: Path, text: str, message: str, line: int) -> None:
     assert err.file == "sources.yml"
     assert err.line == line
     assert f"sources.yml:{line}" in str(err)
+
+
+OVERRIDES = """\
+version: 2
+sources:
+  - name: raw
+    schema: staging
+    overrides:
+      postgres: {schema: raw_main}
+    tables:
+      - name: users
+        identifier: seed_users
+        overrides:
+          duckdb: {schema: main}
+          databricks_spark: {format: delta, location: /mnt/delta/raw/seed_users}
+      - name: orders
+        schema: sales
+      - name: events
+        overrides:
+          Postgres: {schema: pg_events, identifier: events_v2}
+"""
+
+
+@pytest.mark.parametrize(("engine", "expected"), [
+    (None, {"users": "staging.seed_users", "orders": "sales.orders", "events": "staging.events"}),
+    ("duckdb", {"users": "main.seed_users", "orders": "sales.orders",
+                "events": "staging.events"}),
+    ("postgres", {"users": "raw_main.seed_users", "orders": "sales.orders",
+                  "events": "pg_events.events_v2"}),
+])
+def test_engine_overrides_apply_weakest_first(tmp_path: Path, engine: str | None,
+                                              expected: dict[str, str]) -> None:
+    path = tmp_path / "sources.yml"
+    path.write_text(OVERRIDES)
+    sources = load_sources(path, engine=engine)
+    assert {t: sources[("raw", t)].relation for t in expected} == expected
+
+
+def test_an_unknown_override_key_is_an_error_with_the_allowed_keys(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yml"
+    path.write_text("version: 2\nsources:\n  - name: raw\n    tables:\n      - name: users\n"
+                    "        overrides:\n          postgres: {schemaa: raw}\n")
+    with pytest.raises(ProjectFileError) as info:
+        load_sources(path, engine="duckdb")
+    assert info.value.message == ("sources.yml: unknown key 'schemaa' in overrides.postgres of "
+                                  "source raw.users")
+    assert info.value.line == 7
+    assert "schema, identifier" in (info.value.hint or "")
