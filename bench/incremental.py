@@ -135,9 +135,12 @@ def merge_statement(delta_sql: str) -> str:
 def label_of(sql: str) -> str:
     """``create temp table``, ``delete``, ...: a statement's first words, for the breakdown."""
     words = sql.split()
-    first = " ".join(words[:3] if words[:2] == ["create", "temp"] else words[:2])
-    if first == "create table" and "distinct on" in sql:
-        return "create table (distinct on)"
+    temporary = words[:2] in (["create", "temp"], ["create", "temporary"])
+    first = " ".join(words[:3] if temporary else words[:2])
+    if words[0] == "create" and "distinct on" in sql:
+        return f"{first} (distinct on)"
+    if words[0] == "select" and "having count(*) > 1" in sql:
+        return "check for a repeated key"
     return first if words[0] in ("create", "drop", "alter") else words[0]
 
 
@@ -182,7 +185,11 @@ class Row:
 @contextlib.contextmanager
 def statement_times(session_class: type, times: list[tuple[str, float]]):
     """Time every statement an engine's delta session runs (the breakdown of (E))."""
-    run, columns = session_class.run, session_class.columns
+    names: dict[str, Callable[[str], str]] = {
+        "run": label_of, "columns": lambda _: "columns of a table", "scalar": label_of,
+        "analyze": lambda _: "analyze"}
+    kept = {name: getattr(session_class, name) for name in names
+            if hasattr(session_class, name)}
 
     def timed(method: Callable, name: Callable[[str], str]) -> Callable:
         def wrapper(self, sql: str):
@@ -193,12 +200,13 @@ def statement_times(session_class: type, times: list[tuple[str, float]]):
                 times.append((name(sql), time.perf_counter() - t0))
         return wrapper
 
-    session_class.run = timed(run, label_of)
-    session_class.columns = timed(columns, lambda _: "columns of a table")
+    for name, method in kept.items():
+        setattr(session_class, name, timed(method, names[name]))
     try:
         yield
     finally:
-        session_class.run, session_class.columns = run, columns
+        for name, method in kept.items():
+            setattr(session_class, name, method)
 
 
 class Warehouse:

@@ -2,9 +2,12 @@
 
 Inside one transaction of the engine's (a failure anywhere leaves the table as it was):
 
-1. the delta's rows go into a staging table next to the target, deduplicated by the unique
-   key when merging (``DISTINCT ON``: the row with the latest ``updated_at`` wins; without
-   ``updated_at`` one row per key);
+1. the delta's rows go into a staging table as they are (a temporary table where the engine
+   has them, else one next to the target); when merging and a unique key is in it twice,
+   they are staged again with one row per key (``DISTINCT ON``: the row with the latest
+   ``updated_at`` wins; without ``updated_at`` one row per key). A delta is mostly a few
+   rows per key at most once, so the check (one grouping of the staged rows) is what it
+   usually costs;
 2. the target's columns follow ``on_schema_change``: ``ignore`` (new columns of the delta
    are left out, missing ones stay NULL), ``append_new_columns`` (added to the target),
    ``sync_all_columns`` (added, and the target's columns the delta lacks dropped),
@@ -44,6 +47,9 @@ class DeltaSession(Protocol):
     def columns(self, full_name: str) -> list[tuple[str, str]]:
         """``(name, SQL type)`` of a relation's columns, in order."""
 
+    def scalar(self, sql: str) -> int:
+        """Run a query of one integer and return it."""
+
     def analyze(self, full_name: str) -> None:
         """Give the planner the statistics of a table just filled (a staging table), where
         the engine plans by them."""
@@ -53,30 +59,47 @@ class SchemaChangeError(ValueError):
     """The delta's columns differ from the table's and ``on_schema_change`` is ``fail``."""
 
 
-def apply_delta(session: DeltaSession, *, target: str, stage: str, delta_sql: str,
-                spec: DeltaPlan, quote: Callable[[str], str]) -> int:
-    """Append or merge the rows of ``delta_sql`` into ``target`` (both full, quoted names;
-    ``stage``: a quoted name for the staging table in the target's schema); returns the
-    number of rows written."""
-    if spec.strategy == "merge":
-        session.run(f"create table {stage} as {one_per_key(delta_sql, spec, quote)}")
-    else:
-        session.run(f"create table {stage} as select * from (\n{delta_sql}\n) as fft_delta")
-    session.analyze(stage)
-    delta_columns = session.columns(stage)
+def apply_delta(session: DeltaSession, *, target: str, stage: Callable[[], str],
+                delta_sql: str, spec: DeltaPlan, quote: Callable[[str], str],
+                create_stage: str = "create table") -> int:
+    """Append or merge the rows of ``delta_sql`` into ``target`` (a full, quoted name);
+    returns the number of rows written. ``stage()``: a new full, quoted name for a staging
+    table, which ``create_stage`` makes (``create temporary table`` where the engine keeps
+    those apart from the target's schema)."""
+    staged = stage()
+    session.run(f"{create_stage} {staged} as select * from (\n{delta_sql}\n) as fft_delta")
+    delta_columns = session.columns(staged)
+    names = {c for c, _ in delta_columns}
+    missing = [k for k in spec.unique_key if k not in names]
+    if spec.strategy == "merge" and spec.unique_key and not missing \
+            and _repeats_a_key(session, staged, spec, quote):
+        first, staged = staged, stage()
+        session.run(f"{create_stage} {staged} as "
+                    f"{one_per_key(f'select * from {first}', spec, quote)}")
+        session.run(f"drop table {first}")
+    session.analyze(staged)
     columns = _follow_schema(session, target, delta_columns, spec, quote)
     if spec.strategy == "merge":
-        missing = [k for k in spec.unique_key if k not in {c for c, _ in delta_columns}]
         if missing:
             raise ValueError(f"the unique_key column {', '.join(missing)} is not among the "
                              f"delta's columns ({', '.join(c for c, _ in delta_columns)})")
-        matches = " and ".join(f"{target}.{quote(k)} = {stage}.{quote(k)}"
+        matches = " and ".join(f"{target}.{quote(k)} = {staged}.{quote(k)}"
                                for k in spec.unique_key)
-        session.run(f"delete from {target} using {stage} where {matches}")
-    names = ", ".join(quote(c) for c in columns)
-    written = session.run(f"insert into {target} ({names}) select {names} from {stage}")
-    session.run(f"drop table {stage}")
+        session.run(f"delete from {target} using {staged} where {matches}")
+    names_sql = ", ".join(quote(c) for c in columns)
+    written = session.run(f"insert into {target} ({names_sql}) select {names_sql} "
+                          f"from {staged}")
+    session.run(f"drop table {staged}")
     return written
+
+
+def _repeats_a_key(session: DeltaSession, stage: str, spec: DeltaPlan,
+                   quote: Callable[[str], str]) -> bool:
+    """Whether a unique key is in the staged delta twice (NULLs equal, as ``DISTINCT ON``
+    has them)."""
+    grouped = ", ".join(quote(k) for k in spec.unique_key)
+    return session.scalar(f"select count(*) from (select 1 from {stage} group by {grouped} "
+                          "having count(*) > 1 limit 1) as fft_repeated") > 0
 
 
 def one_per_key(select_sql: str, spec: DeltaPlan, quote: Callable[[str], str]) -> str:

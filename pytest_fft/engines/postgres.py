@@ -6,6 +6,15 @@ same transaction, the old one is dropped and the new one renamed into place. A f
 interrupted SELECT, or a killed process, rolls all of it back: readers see the old relation
 until the commit.
 
+A relation that was missing when the engine last listed the relations
+(:meth:`PostgresEngine.existing_relations`, which a run asks once before it builds) and that
+this engine has not built since is created directly: one ``create table ... as`` in
+autocommit mode (a frame: ``create table`` and ``COPY`` in one transaction), without the
+transaction around it and the query for dependent views. That statement is atomic on its
+own: if it fails, nothing is left. If something else created the relation in the meantime,
+PostgreSQL refuses the statement before it runs the SELECT, and the build takes the usual
+path (replace, views kept): the list only says where to try first.
+
 Views bind to the tables they read (by identity, not by name), so dropping a table drops its
 views. Rebuilding a relation therefore re-creates, in the same transaction, every view that
 depends on it (also views of views, and views pytest-fft did not build) from its stored
@@ -132,6 +141,9 @@ class PostgresEngine(SqlChanges):
         self._scratch = scratch
         self._schema_ready = read_only  # a reader only reads: the schema must exist
         self._database: str | None = None
+        # The keys of the relations there when the engine last listed them, and of those it
+        # built since; None until it lists them. A key outside it is created directly.
+        self._present: set[str] | None = None
         first = self._connection()
         if not scratch and not read_only:
             self._ensure_schema(first)
@@ -273,7 +285,7 @@ class PostgresEngine(SqlChanges):
                 raise
             return cur.rowcount if kind == "table" and cur.rowcount >= 0 else None
 
-        return self._replace(relation, kind, build)
+        return self._replace(relation, kind, build, one_statement=True)
 
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
         self._refuse_audit_table(relation)
@@ -310,13 +322,23 @@ class PostgresEngine(SqlChanges):
                 copy.write(arrow_io.csv_bytes(table))
         return int(table.num_rows)
 
-    def _replace(self, relation: str, kind: str,
-                 build: Callable[[Any, str], int | None]) -> int | None:
+    def _replace(self, relation: str, kind: str, build: Callable[[Any, str], int | None], *,
+                 one_statement: bool = False) -> int | None:
         """Build ``relation`` atomically: ``build(cursor, quoted name)`` creates it under a
         new name; the old relation is then dropped, the new one renamed into place and the
-        views that depended on the old one re-created, all in one transaction."""
+        views that depended on the old one re-created, all in one transaction.
+        ``one_statement``: ``build`` runs one statement (a relation found missing is then
+        created in autocommit mode, see :meth:`_create_new`)."""
         schema, name = self._split(relation)
         con = self._writable()
+        if self._present is not None:
+            key = self.relation_key(relation)
+            if key not in self._present:
+                written, made = self._create_new(con, relation, schema, name, build,
+                                                 one_statement)
+                self._present.add(key)  # made now, or made by something else meanwhile
+                if made:
+                    return written
         with con.transaction(), con.cursor() as cur:
             dependents = self._dependents(cur, schema, name)
             old_kind = dependents.pop(0)[0]
@@ -337,6 +359,26 @@ class PostgresEngine(SqlChanges):
                         f"rename to {quote_ident(name)}")
             self._recreate(cur, relation, dependents)
             return written
+
+    def _create_new(self, con: Any, relation: str, schema: str, name: str,
+                    build: Callable[[Any, str], int | None],
+                    one_statement: bool) -> tuple[int | None, bool]:
+        """Create ``relation``, missing when the relations were listed, without replacing
+        anything: ``(rows written, True)``, or ``(None, False)`` when it exists after all
+        (PostgreSQL refused the name: nothing ran, nothing was left). A table from a SELECT
+        is one statement in autocommit mode, atomic on its own; anything more (a frame's
+        ``create table`` and ``COPY``) is one transaction."""
+        errors = self._psycopg.errors
+        target = quote_relation(f"{schema}.{name}") if "." in relation else quote_ident(name)
+        try:
+            if one_statement:
+                with con.cursor() as cur:
+                    return build(cur, target), True
+            with con.transaction(), con.cursor() as cur:
+                return build(cur, target), True
+        except (errors.DuplicateTable, errors.UniqueViolation):
+            # Made meanwhile (two creators at once may meet in pg_type's unique index).
+            return None, False
 
     def _dependents(self, cur: Any, schema: str, name: str) -> list[tuple[Any, ...]]:
         """``[(old kind or None, ...), (kind, schema, name, view kind, definition, depth),
@@ -372,6 +414,13 @@ class PostgresEngine(SqlChanges):
         with con.transaction(), con.cursor() as cur:
             yield _PostgresDelta(cur)
 
+    # A delta's staging table is temporary: private to the connection, written without WAL,
+    # gone with the transaction if it fails (a stage of 10,000 rows cost about 15% less).
+    create_stage = "create temporary table"
+
+    def _stage_table(self, name: str, beside: str) -> str:
+        return f"pg_temp.{quote_ident(name)}"
+
     def qualified(self, name: str, beside: str | None = None) -> str:
         """``schema.name`` quoted; a staging name goes into the schema of ``beside``."""
         schema = self._split(beside)[0] if beside is not None else self._split(name)[0]
@@ -384,9 +433,10 @@ class PostgresEngine(SqlChanges):
             "on n.oid = c.relnamespace where c.relkind in ('r', 'v', 'm', 'p', 'f') "
             "and n.nspname not in ('pg_catalog', 'information_schema') "
             "and n.nspname not like 'pg_toast%'")
-        return ExistingRelations(
-            frozenset(f"{SPEC.name_key(schema)}.{SPEC.name_key(table)}" for schema, table in rows),
-            self.relation_key)
+        keys = frozenset(f"{SPEC.name_key(schema)}.{SPEC.name_key(table)}"
+                         for schema, table in rows)
+        self._present = set(keys)  # what a build may create directly (see _create_new)
+        return ExistingRelations(keys, self.relation_key)
 
     def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
         rows = self.query(

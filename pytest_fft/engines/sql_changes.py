@@ -36,8 +36,18 @@ class SqlChanges:
         self._refuse_audit_table(relation)
         with self.sql_transaction() as session:
             return apply_delta(session, target=self.qualified(relation),
-                               stage=self.qualified(stage_name(), relation),
-                               delta_sql=delta_sql, spec=plan, quote=self.quote_part)
+                               stage=lambda: self._stage_table(stage_name(), relation),
+                               delta_sql=delta_sql, spec=plan, quote=self.quote_part,
+                               create_stage=self.create_stage)
+
+    #: The statement that makes a staging table: ``create temporary table`` where the
+    #: engine's temporary tables are private to the session and cost no log (PostgreSQL).
+    create_stage = "create table"
+
+    def _stage_table(self, name: str, beside: str) -> str:
+        """The full, quoted name of a staging table ``name`` for a change of ``beside``: in
+        its schema (an engine with temporary stages puts them where those live)."""
+        return self.qualified(name, beside)
 
     def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
                        keep_last: int | None = None, dry_run: bool = False) -> Any:

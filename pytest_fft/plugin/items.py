@@ -179,11 +179,16 @@ class CheckFailed(FFTError):
 class _ProjectFile(pytest.File):
     """A file of a project that loaded (its collectors are not created otherwise)."""
 
+    _build_run: BuildRun | None = None
+
     @property
     def build_run(self) -> BuildRun:
-        project_dir = self.getparent(ProjectDir)
-        assert project_dir is not None and project_dir.build_run is not None
-        return project_dir.build_run
+        # Asked several times by each item of the file (ten a model at N=500): looked up once.
+        if self._build_run is None:
+            project_dir = self.getparent(ProjectDir)
+            assert project_dir is not None and project_dir.build_run is not None
+            self._build_run = project_dir.build_run
+        return self._build_run
 
 
 class ModelFile(_ProjectFile):
@@ -228,6 +233,16 @@ class NodeItem(pytest.Item):
     @property
     def build_run(self) -> BuildRun:
         return self.parent.build_run  # type: ignore[union-attr]
+
+    @property
+    def ihook(self) -> Any:
+        """pytest's hook proxy for the item's file, looked up once: pytest asks for it about
+        ten times an item (each a stat of the file and a conftest lookup), and the conftest
+        files of a project's folders are all loaded by the time its items exist."""
+        hook = self.__dict__.get("_fft_ihook")
+        if hook is None:
+            hook = self.__dict__["_fft_ihook"] = self.session.gethookproxy(self.path)
+        return hook
 
     def runtest(self) -> None:
         self.attempts += 1

@@ -278,6 +278,9 @@ class BuildRun:
             self._warming = self._normalizer.warm_in_background(
                 [m.sql for n in self.nodes if (m := self.project.models.get(n)) is not None
                  and m.kind == "sql" and m.sql])
+            # Listed anyway, as a warm run does: an engine may create a relation it found
+            # missing without the work of replacing one (PostgreSQL: one statement).
+            self._existing_relations()
             return frozenset()
         self.fingerprints = self._fingerprints(set(self.nodes))
         return plan.cached_nodes(self.project, self.nodes, self.settings.cache,

@@ -95,6 +95,63 @@ def test_an_interrupted_build_keeps_the_old_relation(engine: Engine, target: Tar
     assert_old(engine)
 
 
+def test_a_relation_made_after_the_engine_listed_the_relations_is_replaced(
+        engine: Engine, target: Target) -> None:
+    # A run lists the relations once before it builds; something else (another run, a
+    # user) may create one of the missing ones before the run gets to it.
+    assert "t" not in engine.existing_relations()
+    other = target.open()
+    try:
+        build_old(other)
+        other.create_relation("tv", "select label from t", "view")
+    finally:
+        other.close()
+    engine.create_relation("t", "select 3 as id, 'new' as label", "table")
+    assert rows(engine, f"select id, label from {engine.quote('t')}") == [(3, "new")]
+    assert rows(engine, f"select label from {engine.quote('tv')}") == [("new",)]
+    frame = target.make_frame({"id": [4], "label": ["frame"]})
+    other = target.open()
+    try:
+        other.create_relation("f", "select 1 as id", "table")
+    finally:
+        other.close()
+    engine.write_frame("f", frame, "table")
+    assert rows(engine, f"select id, label from {engine.quote('f')}") == [(4, "frame")]
+
+
+def test_a_failing_build_of_a_missing_relation_leaves_nothing(engine: Engine) -> None:
+    assert "t" not in engine.existing_relations()
+    for kind in ("table", "view"):
+        with pytest.raises(Exception):  # noqa: B017 - each engine raises its driver's error
+            engine.create_relation("t", "select 1 as other from no_such_relation", kind)
+        assert "t" not in engine.existing_relations()
+    engine.create_relation("t", "select 1 as id", "table")  # and it builds once it can
+    assert rows(engine, f"select id from {engine.quote('t')}") == [(1,)]
+
+
+def test_an_interrupted_build_of_a_missing_relation_leaves_nothing(engine: Engine,
+                                                                   target: Target) -> None:
+    assert "t" not in engine.existing_relations()
+    failure: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            engine.create_relation("t", target.slow_select, "table")
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+        engine.interrupt()
+        thread.join(0.1)
+    assert not thread.is_alive(), "interrupt() did not stop the running statement"
+    assert failure, "the slow build finished instead of being interrupted"
+    assert "t" not in engine.existing_relations()
+
+
 def test_a_table_becomes_a_view_and_back(engine: Engine, target: Target) -> None:
     build_old(engine)
     assert target.kind_of(engine, "t") == "table"
@@ -392,6 +449,25 @@ def test_a_merge_replaces_by_key_keeps_the_newest_and_leaves_the_rest(engine: En
     target.apply_delta("events", "select 1 as id, 10 as v, 1 as updated_at where 1 = 0",
                        DeltaPlan("merge", ("id",), ("updated_at",)))  # an empty delta
     assert len(rows(engine, "select * from events")) == 4
+
+
+def test_a_merge_on_two_columns_keeps_one_row_per_key_nulls_alike(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    engine.create_relation("pairs", "select 9 as id, 'z' as part, 90 as v, 1 as updated_at",
+                           "table")
+    plan = DeltaPlan("merge", ("id", "part"), ("updated_at",))
+    # (1, NULL) twice: one key, the newer row wins; (1, 'a') is another key.
+    delta = ("select 1 as id, cast(null as varchar) as part, 1 as v, 1 as updated_at "
+             "union all select 1, null, 2, 2 union all select 1, 'a', 3, 1")
+    target.apply_delta("pairs", delta, plan)
+    assert sorted(rows(engine, "select id, part, v from pairs"), key=repr) == sorted(
+        [(1, None, 2), (1, "a", 3), (9, "z", 90)], key=repr)
+    target.apply_delta("pairs", "select 9 as id, 'z' as part, 91 as v, 2 as updated_at",
+                       plan)  # no key twice: applied as it is
+    assert rows(engine, "select v from pairs where id = 9") == [(91,)]
+    assert sorted(r for r in engine.existing_relations() if "_fft_" in r) == []
 
 
 def test_an_append_adds_the_delta(engine: Engine) -> None:
