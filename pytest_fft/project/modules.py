@@ -55,26 +55,29 @@ def import_file(path: Path, root: Path, *, prefix: str) -> types.ModuleType:
 
 
 #: What the alias offers, by module: the names FastFlowTransform 0.6's documentation imports.
-#: Not offered: ``fastflowtransform.api.http`` (HTTP helpers of Python models), the hooks
+#: ``fastflowtransform.api.http`` is :mod:`pytest_fft.api.http` itself. Not offered: the hooks
 #: (``fastflowtransform.hooks``), ``fastflowtransform.ci`` (``fft ci-check``) and the internal
 #: API of Technical_Overview.md (``core.REGISTRY``, ``dag.topo_sort``, ``executors``).
 ALIAS_MODULES = ("fastflowtransform", "fastflowtransform.decorators", "fastflowtransform.core",
                  "fastflowtransform.testing", "fastflowtransform.testing.base",
-                 "fastflowtransform.testing.registry")
+                 "fastflowtransform.testing.registry", "fastflowtransform.api",
+                 "fastflowtransform.api.http")
 
 
 def install_fastflowtransform_alias() -> None:
     """Let FastFlowTransform projects import what they import from ``fastflowtransform`` when
     FastFlowTransform is not installed: ``model``/``engine_model`` (from the package,
     ``.core`` and ``.decorators``), ``dq_test`` (``.decorators``), ``.testing.base`` (the
-    helpers of custom checks, :mod:`pytest_fft.checks.testing_api`) and ``.testing``'s
-    ``register_test``/``TESTS``/``Runner``.
+    helpers of custom checks, :mod:`pytest_fft.checks.testing_api`), ``.testing``'s
+    ``register_test``/``TESTS``/``Runner`` and ``.api.http`` (:mod:`pytest_fft.api.http`:
+    ``get_json``, ``get_df``, paginators; it imports httpx and pandas only when called).
     """
     if "fastflowtransform" in sys.modules:
         return
     if importlib.util.find_spec("fastflowtransform") is not None:
         return
     from pytest_fft import decorators
+    from pytest_fft.api import http
     from pytest_fft.checks import custom, testing_api
     from pytest_fft.project import names
 
@@ -104,6 +107,9 @@ def install_fastflowtransform_alias() -> None:
         "fastflowtransform.testing", "Custom data-quality checks.", package=True,
         base=base, registry=registry, register_test=register_test, TESTS=custom.REGISTERED,
         Runner=Runner, dq_test=custom.dq_test)
+    sys.modules["fastflowtransform.api.http"] = http
+    alias.api = module(  # type: ignore[attr-defined]
+        "fastflowtransform.api", "Helpers of Python models: http.", package=True, http=http)
 
 
 class Runner(Protocol):
