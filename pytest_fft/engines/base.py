@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pytest_fft.engines.registry import EngineSpec
 from pytest_fft.engines.relations import ExistingRelations
+from pytest_fft.engines.seed_files import SeedShape
 
 
 @runtime_checkable
@@ -44,7 +45,8 @@ class Engine(Protocol):
     def is_frame(self, value: Any) -> bool:
         """Whether ``value`` is a frame this engine can write."""
 
-    def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
+    def load_seed(self, relation: str, path: str, fmt: str,
+                  shape: SeedShape | None = None) -> int | None:
         """Atomically (re)build table ``relation`` from a seed file (``fmt`` ``csv`` or
         ``parquet``); returns rows written if known.
 

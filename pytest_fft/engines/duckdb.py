@@ -34,7 +34,15 @@ from pytest_fft.engines.capabilities import (
 )
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
-from pytest_fft.engines.seed_files import FILE, CsvLayout, SeedFileError, csv_layout
+from pytest_fft.engines.seed_files import (
+    FILE,
+    CsvLayout,
+    SeedFileError,
+    SeedShape,
+    csv_layout,
+    file_columns,
+    shaped_select,
+)
 from pytest_fft.engines.sql_changes import SqlChanges
 
 SPEC = engine_spec("duckdb")
@@ -419,23 +427,31 @@ class DuckDBEngine(SqlChanges):
 
         return isinstance(value, pd.DataFrame)
 
-    def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
+    def load_seed(self, relation: str, path: str, fmt: str,
+                  shape: SeedShape | None = None) -> int | None:
         """A seed as table ``relation``, strictly: a CSV is checked first
         (:func:`~pytest_fft.engines.seed_files.csv_layout`), read with the dialect that check
         found (header on line 1, column types inferred from every row), and the table must
         have the header's columns and the file's rows, or it is rolled back. Any failure is a
-        :class:`SeedFileError`, and the previous table stays as it was."""
+        :class:`SeedFileError`, and the previous table stays as it was. ``shape``: the column
+        types of seeds/schema.yml and FastFlowTransform's metadata columns. A schema-qualified
+        ``relation`` (seeds/schema.yml) creates its schema when missing."""
         if self.relation_key(relation) == self.relation_key(AUDIT_TABLE):
             raise SeedFileError(
                 f"{relation} is the audit table pytest-fft keeps in this schema; no seed may "
                 "replace it", hint=f"rename {FILE}: its file name is the name of its table")
         if fmt == "parquet":
             reader, params, check = "read_parquet(?)", [path], None
+            select = shaped_select(reader, shape)
         else:
             layout = csv_layout(path)
             reader, params = f"read_csv(?, {_CSV_OPTIONS})", [path, layout.delimiter]
-            check = _matches(layout, self._full_name(relation))
-        statement = f"create or replace table {self._full_name(relation)} as select * from {reader}"
+            check = _matches(layout, self._full_name(relation), shape)
+            select = shaped_select(reader, shape, layout.columns)
+        if "." in relation:
+            schema = self._full_name(relation).rpartition(".")[0]
+            self._cursor().execute(f"create schema if not exists {schema}")
+        statement = f"create or replace table {self._full_name(relation)} as {select}"
         try:
             return self._replace(relation, "table", statement, params, check)
         except self._duckdb.Error as exc:
@@ -692,14 +708,16 @@ _CSV_OPTIONS = ("header = true, delim = ?, quote = '\"', escape = '\"', skip = 0
                 "ignore_errors = false, sample_size = -1")
 
 
-def _matches(layout: CsvLayout, full_name: str) -> Callable[[Any, list[tuple[Any, ...]]], None]:
-    """A check that the loaded table (``full_name``, quoted) has the layout's columns and
-    rows."""
+def _matches(layout: CsvLayout, full_name: str, shape: SeedShape | None = None,
+             ) -> Callable[[Any, list[tuple[Any, ...]]], None]:
+    """A check that the loaded table (``full_name``, quoted) has the layout's columns (and
+    the shape's metadata columns after them) and rows."""
 
     def check(cur: Any, rows: list[tuple[Any, ...]]) -> None:
         loaded = rows[0][0] if rows and rows[0] else 0
         description = cur.execute(f"select * from {full_name} limit 0").description
-        _check_layout(layout, [str(column[0]) for column in description], loaded)
+        _check_layout(layout, file_columns([str(column[0]) for column in description], shape),
+                      loaded)
 
     return check
 
@@ -719,20 +737,23 @@ def _check_layout(layout: CsvLayout, columns: list[str], loaded: int) -> None:
             hint=f"look for quotes in {FILE} that do not pair up, or line breaks inside values")
 
 
-def read_seed(path: str, fmt: str) -> Any:
+def read_seed(path: str, fmt: str, shape: SeedShape | None = None) -> Any:
     """A seed file as an Arrow table, read and checked as :meth:`DuckDBEngine.load_seed`
-    reads it (the same types inferred from every row, the same errors): how the other
-    engines load seeds, so a seed has one meaning on every engine."""
+    reads it (the same types inferred from every row, the same casts and metadata columns,
+    the same errors): how the other engines load seeds, so a seed has one meaning on every
+    engine."""
     import duckdb
 
     cur = _scratch_database().cursor()
     try:
         if fmt == "parquet":
-            return _arrow_table(cur.sql("select * from read_parquet(?)", params=[path]))
+            return _arrow_table(cur.sql(shaped_select("read_parquet(?)", shape),
+                                        params=[path]))
         layout = csv_layout(path)
-        table = _arrow_table(cur.sql(f"select * from read_csv(?, {_CSV_OPTIONS})",
-                                     params=[path, layout.delimiter]))
-        _check_layout(layout, table.column_names, table.num_rows)
+        table = _arrow_table(cur.sql(
+            shaped_select(f"read_csv(?, {_CSV_OPTIONS})", shape, layout.columns),
+            params=[path, layout.delimiter]))
+        _check_layout(layout, file_columns(table.column_names, shape), table.num_rows)
         return table
     except duckdb.Error as exc:
         raise _seed_error(exc, fmt) from exc

@@ -25,6 +25,7 @@ from typing import Any
 from pytest_fft.engines.capabilities import AUDIT_TABLE, AuditTable
 from pytest_fft.engines.registry import generic_spec
 from pytest_fft.engines.relations import ExistingRelations
+from pytest_fft.engines.seed_files import SeedShape
 
 _SPEC = generic_spec("fake")
 
@@ -143,7 +144,8 @@ class FakeEngine:
     def is_frame(self, value: Any) -> bool:
         return isinstance(value, FakeFrame)
 
-    def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
+    def load_seed(self, relation: str, path: str, fmt: str,
+                  shape: SeedShape | None = None) -> int | None:
         return self._build("load_seed", relation, "table", FakeFrame(["seed"], [(path, fmt)]),
                            f"create table {relation} from {fmt} {path}")
 

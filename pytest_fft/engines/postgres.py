@@ -55,7 +55,7 @@ from pytest_fft.engines.capabilities import (
 )
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
-from pytest_fft.engines.seed_files import FILE, SeedFileError
+from pytest_fft.engines.seed_files import FILE, SeedFileError, SeedShape
 from pytest_fft.engines.sql_changes import SqlChanges
 from pytest_fft.redact import redact, remember
 
@@ -302,16 +302,24 @@ class PostgresEngine(SqlChanges):
         table = arrow_table(columns, rows)
         self._replace(relation, "table", lambda cur, target: self._copy(cur, target, table))
 
-    def load_seed(self, relation: str, path: str, fmt: str) -> int | None:
-        """A seed as table ``relation``: read and checked by DuckDB's reader (the same types
-        and errors as on DuckDB), written through COPY; the old table stays on any error."""
+    def load_seed(self, relation: str, path: str, fmt: str,
+                  shape: SeedShape | None = None) -> int | None:
+        """A seed as table ``relation``: read and checked by DuckDB's reader (the same types,
+        casts of seeds/schema.yml, metadata columns and errors as on DuckDB), written through
+        COPY; the old table stays on any error. A schema-qualified ``relation`` creates its
+        schema when missing."""
         from pytest_fft.engines.duckdb import read_seed
 
         if self.relation_key(relation).casefold() == self.relation_key(AUDIT_TABLE):
             raise SeedFileError(
                 f"{relation} is the audit table pytest-fft keeps in this schema; no seed may "
                 "replace it", hint=f"rename {FILE}: its file name is the name of its table")
-        table = read_seed(path, fmt)
+        table = read_seed(path, fmt, shape)
+        if "." in relation:  # placed by seeds/schema.yml; two seeds may race to create it
+            with contextlib.suppress(self._psycopg.errors.UniqueViolation,
+                                     self._psycopg.errors.DuplicateSchema):
+                self._connection().execute(
+                    f"create schema if not exists {quote_ident(relation.split('.')[-2])}")
         return self._replace(relation, "table", lambda cur, target: self._copy(cur, target,
                                                                               table))
 

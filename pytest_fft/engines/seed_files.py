@@ -43,6 +43,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DELIMITERS = (",", ";", "\t", "|")
+#: FastFlowTransform 0.6's seed metadata columns, appended after the file's columns.
+METADATA_COLUMNS = ("_ff_loaded_at", "_ff_seed_id", "_ff_seed_file")
+#: The DuckDB type of each logical type of seeds/schema.yml (other words are used as written).
+_DUCKDB_TYPES = {"string": "VARCHAR", "integer": "INTEGER", "bigint": "BIGINT",
+                 "double": "DOUBLE", "numeric": "DECIMAL(38, 10)", "boolean": "BOOLEAN",
+                 "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ", "date": "DATE"}
 FILE = "{file}"  # where a hint names the file
 _SHOWN = 3  # offending lines listed in one message
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what ends a line for csv (and DuckDB)
@@ -224,3 +230,61 @@ def _names(header: tuple[str, ...], shown: int = 8) -> str:
 def _spelled(delimiter: str, *, plural: bool = True) -> str:
     name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "'|'"}[delimiter]
     return f"{name}s" if plural and delimiter != "|" else name
+
+
+@dataclass(frozen=True)
+class SeedShape:
+    """How a seed's table differs from its file: column types declared in seeds/schema.yml
+    (``(column, type)``, a logical type or DuckDB's own), and, when ``seed_id`` is set,
+    FastFlowTransform's metadata columns (the load time, the seed id, ``file``)."""
+
+    columns: tuple[tuple[str, str], ...] = ()
+    seed_id: str | None = None
+    file: str = ""
+
+
+def shaped_select(reader: str, shape: SeedShape | None, header: tuple[str, ...] | None = None
+                  ) -> str:
+    """``select ... from <reader>`` in DuckDB SQL, with the shape's casts and metadata columns.
+    ``header`` (a CSV's columns) lets a declared column the file lacks be an error naming both.
+
+    >>> print(shaped_select("t", SeedShape((("id", "integer"),))))
+    select * replace (cast("id" as INTEGER) as "id") from t
+    >>> shaped_select("t", SeedShape((), "raw/u", "u.csv")).split(", ")[1]
+    'now() as "_ff_loaded_at"'
+    """
+    if shape is None or (not shape.columns and shape.seed_id is None):
+        return f"select * from {reader}"
+    if header is not None:
+        known = {name.strip().casefold() for name in header}
+        missing = [name for name, _ in shape.columns if name.casefold() not in known]
+        if missing:
+            raise SeedFileError(
+                f"seeds/schema.yml gives a type to {', '.join(missing)}, but the file has no "
+                f"such column (its columns: {', '.join(header)})", line=1,
+                hint="fix the column names under columns: (or dtypes:) in seeds/schema.yml")
+    select = "select *"
+    if shape.columns:
+        casts = ", ".join(f"cast({_ident(name)} as {_DUCKDB_TYPES.get(kind, kind)}) as "
+                          f"{_ident(name)}" for name, kind in shape.columns)
+        select += f" replace ({casts})"
+    if shape.seed_id is not None:
+        select += (f", now() as {_ident(METADATA_COLUMNS[0])}, {_literal(shape.seed_id)} as "
+                   f"{_ident(METADATA_COLUMNS[1])}, {_literal(shape.file)} as "
+                   f"{_ident(METADATA_COLUMNS[2])}")
+    return f"{select} from {reader}"
+
+
+def file_columns(columns: list[str], shape: SeedShape | None) -> list[str]:
+    """The columns of a loaded seed that came from its file (the metadata ones left out)."""
+    if shape is None or shape.seed_id is None:
+        return columns
+    return columns[:len(columns) - len(METADATA_COLUMNS)]
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -67,6 +67,18 @@ class ProjectDir(pytest.Directory):
                                        snapshot=options.snapshot,
                                        select=options.select, exclude=options.exclude)
         yield from self._entries()
+        if options.seed:
+            yield from self._seeds_elsewhere()
+
+    def _seeds_elsewhere(self) -> Iterator[pytest.Collector]:
+        """The seed files of a seed folder other than ``seeds/`` (``FFT_SEEDS_DIR``), which
+        the walk of the project's folders does not collect (it may be a hidden folder, or
+        outside the project)."""
+        assert self.build_run is not None
+        default = self.path / "seeds"
+        for path in sorted({seed.path for seed in self.build_run.project.seeds.values()
+                            if not seed.path.is_relative_to(default)}):
+            yield SeedFile.from_parent(self, path=path)
 
     def _entries(self) -> Iterator[pytest.Item | pytest.Collector]:
         """The folder's files and sub-folders, through the usual collection hooks."""

@@ -16,7 +16,7 @@ from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
 from pytest_fft.engines.capabilities import IncrementalTarget, SelectFrame, capability
 from pytest_fft.engines.incremental_sql import DeltaPlan, one_per_key, stage_name
-from pytest_fft.engines.seed_files import SeedFileError
+from pytest_fft.engines.seed_files import SeedFileError, SeedShape
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
     FFTError,
@@ -163,7 +163,9 @@ def _write_compiled(project: Project, model: Node, sql: str) -> str | None:
 
 def _build_seed(project: Project, engine: Engine, seed: Seed) -> int | None:
     try:
-        return engine.load_seed(seed.relation, str(seed.path), seed.format)
+        shape = SeedShape(seed.column_types, seed.seed_id if seed.metadata else None,
+                          str(seed.path.resolve()))
+        return engine.load_seed(seed.relation, str(seed.path), seed.format, shape)
     except FFTError:
         raise
     except SeedFileError as exc:
