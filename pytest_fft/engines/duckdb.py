@@ -133,9 +133,9 @@ class DuckDBEngine(SqlChanges):
                      read_only: bool = False) -> DuckDBEngine:
         """The engine of a duckdb profile (``profile.duckdb.path`` / ``db_schema`` /
         ``catalog``)."""
-        return cls(profile.duckdb.path, schema=profile.duckdb.db_schema,
-                   catalog=getattr(profile.duckdb, "catalog", None), wait=wait,
-                   read_only=read_only)
+        path, schema = profile.duckdb.path, profile.duckdb.db_schema
+        catalog = getattr(profile.duckdb, "catalog", None) or _catalog_beside(path, schema)
+        return cls(path, schema=schema, catalog=catalog, wait=wait, read_only=read_only)
 
     def _qualified_schema(self) -> str:
         """The target schema, quoted, with its catalog: ``"analytics"."analytics"``."""
@@ -680,6 +680,18 @@ def _make_folder_of(path: str) -> None:
 def _not_a_database(exc: BaseException) -> bool:
     text = str(exc)
     return "not a valid DuckDB database" in text or "in-memory database in read-only" in text
+
+
+def _catalog_beside(path: str, schema: str | None) -> str | None:
+    """A catalog name for a database file named like its schema (``dq_demo.duckdb`` with
+    ``FF_DUCKDB_SCHEMA=dq_demo``, common in FastFlowTransform projects): DuckDB names the
+    database after the file, and a model's ``dq_demo.orders`` would then be an "Ambiguous
+    reference to catalog or schema". The file is attached as ``<name>_db`` instead; None
+    when the names differ (the file keeps its own)."""
+    if not schema or not _is_file(path):
+        return None
+    stem = Path(path).stem
+    return f"{stem}_db" if stem.casefold() == schema.casefold() else None
 
 
 def _stored_nowhere(con: Any, catalog: str | None = None) -> bool:

@@ -216,3 +216,24 @@ def test_unit_cases_render_models_with_the_profile_vars(make_project, run_fft) -
     assert result.returncode == 0, result.output
     assert "✓ keeps_up_to_max_id" in result.stdout  # without the profile: var() undefined
     assert "Done: 1 ok" in result.stdout
+
+
+def test_models_may_name_the_schema_that_shares_the_database_files_name(make_project, run_fft,
+                                                                        query) -> None:
+    # FastFlowTransform's demos: .local/shop.duckdb, FF_DUCKDB_SCHEMA=shop, and sources with
+    # schema: shop; a model's `shop.seed_users` would be "Ambiguous reference to catalog or
+    # schema" (DuckDB names the database after the file), so the file is attached as shop_db.
+    root = make_project({
+        "profiles.yml": TEMPLATED,
+        ".env": "FF_DUCKDB_PATH=.local/shop.duckdb\nFF_DUCKDB_SCHEMA=shop\n",
+        "seeds/seed_users.csv": "id,email\n1,a@x.io\n2,b@y.io\n",
+        "sources.yml": "version: 2\nsources:\n  - name: crm\n    schema: shop\n    tables:\n"
+                       "      - {name: users, identifier: seed_users}\n",
+        "models/users.ff.sql": "select id, email from {{ source('crm', 'users') }}\n",
+        "models/emails.ff.sql": "select email from shop.users  -- {{ ref('users') }} first\n",
+    })
+    for _ in range(2):
+        built = run_fft("build", str(root))
+        assert built.returncode == 0, built.output
+        assert "Ambiguous" not in built.output
+    assert query(root / ".local/shop.duckdb", "select count(*) from shop.shop.emails") == [(2,)]
