@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from pytest_fft.errors import CheckError, ProjectFileError, read_project_text
 
@@ -374,7 +374,7 @@ def _label(spec: CheckSpec) -> str:
 
 
 def _run_sql(engine: Any, check: Check, env_name: str) -> CheckOutcome:
-    from pytest_fft.checks.runner import query_error, sql_log
+    from pytest_fft.checks.query_errors import query_error, sql_log
     from pytest_fft.checks.sql import CheckOutcome, _count, _NotANumber
 
     spec = check.spec
@@ -477,3 +477,23 @@ def _validated(model: Any, user: dict[str, Any], check: Check,
 def is_custom(spec: CheckSpec) -> bool:
     """Whether ``spec`` is a custom check (not one of the built-in types)."""
     return getattr(spec, "custom", None) is not None
+
+
+class Runner(Protocol):
+    """A custom check: ``(con, table, column, params) -> (ok, message, example_sql)``."""
+
+    def __call__(self, con: Any, table: str, column: str | None,
+                 params: dict[str, Any]) -> tuple[bool, str | None, str | None]: ...
+
+
+def register_test(name: str, runner: Runner, *, overwrite: bool = False) -> None:
+    """FastFlowTransform's ``register_test``: keeps ``runner`` under ``name``. The loader
+    finds custom checks by their ``@dq_test("name")`` decorator; write that to use one in
+    ``tests:``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("register_test needs the check's name")
+    if not callable(runner):
+        raise TypeError("register_test needs a callable runner")
+    if name in REGISTERED and not overwrite:
+        raise ValueError(f"check {name!r} is already registered; pass overwrite=True")
+    REGISTERED[name] = runner

@@ -25,14 +25,13 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_fft.errors import CheckError
+from pytest_fft.checks.query_errors import query_error, sql_log
 
 if TYPE_CHECKING:
     from pytest_fft.checks.dialect import Dialect
     from pytest_fft.checks.sql import CheckOutcome
     from pytest_fft.project.records import Check
 
-sql_log = logging.getLogger("pytest_fft.sql")
 
 #: At most this many scans or own queries go to the engine as one query. Each costs the
 #: engine its planning and execution either way; what one query saves is the round trip
@@ -64,21 +63,6 @@ def run_check(engine: Any, check: Check, env_name: str) -> CheckOutcome:
     except Exception as exc:
         raise query_error(engine, check, env_name, exc) from exc
     return evaluate(check.spec, rows[0])
-
-
-def query_error(engine: Any, check: Check, env_name: str, exc: BaseException) -> CheckError:
-    """The error of ``check`` whose query failed with ``exc``."""
-    missing = engine.existing_relations().missing(check.spec.tables)
-    if missing:
-        return CheckError(
-            f"table {missing[0]} does not exist in {env_name}; build it with fft run",
-            file=check.rel_path, line=check.line, node=check.name,
-        )
-    return CheckError(
-        f"{check.name} could not run on {engine.name}: {str(exc).strip()}",
-        file=check.rel_path, line=check.line, node=check.name,
-        hint="check the table and column names and any expr/where of the check",
-    )
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import re
 import sys
 import types
 import zlib
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
@@ -54,81 +56,45 @@ def import_file(path: Path, root: Path, *, prefix: str) -> types.ModuleType:
     return module
 
 
-#: What the alias offers, by module: the names FastFlowTransform 0.6's documentation imports.
-#: ``fastflowtransform.api.http`` is :mod:`pytest_fft.api.http` itself. Not offered: the hooks
-#: (``fastflowtransform.hooks``), ``fastflowtransform.ci`` (``fft ci-check``) and the internal
-#: API of Technical_Overview.md (``core.REGISTRY``, ``dag.topo_sort``, ``executors``).
-ALIAS_MODULES = ("fastflowtransform", "fastflowtransform.decorators", "fastflowtransform.core",
-                 "fastflowtransform.testing", "fastflowtransform.testing.base",
-                 "fastflowtransform.testing.registry", "fastflowtransform.api",
-                 "fastflowtransform.api.http")
+#: The package that holds the alias modules: ``fastflowtransform.X`` is ``<this>.X``.
+ALIAS_PACKAGE = "pytest_fft.compat.fastflowtransform"
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``fastflowtransform`` and its submodules as pytest-fft's alias modules: the
+    module imported is the alias module itself (``sys.modules`` then holds it under both
+    names), so there is one copy of each."""
+
+    def find_spec(self, fullname: str, path: Any = None,
+                  target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "fastflowtransform" and not fullname.startswith("fastflowtransform."):
+            return None
+        provider = importlib.util.find_spec(
+            ALIAS_PACKAGE + fullname.removeprefix("fastflowtransform"))
+        if provider is None:
+            return None  # not offered: Python's own ModuleNotFoundError names it
+        return importlib.util.spec_from_loader(
+            fullname, self, is_package=provider.submodule_search_locations is not None)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module(ALIAS_PACKAGE + spec.name.removeprefix("fastflowtransform"))
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass  # the alias module ran when create_module imported it
+
+
+_FINDER = _AliasFinder()
 
 
 def install_fastflowtransform_alias() -> None:
     """Let FastFlowTransform projects import what they import from ``fastflowtransform`` when
-    FastFlowTransform is not installed: ``model``/``engine_model`` (from the package,
-    ``.core`` and ``.decorators``), ``dq_test`` (``.decorators``), ``.testing.base`` (the
-    helpers of custom checks, :mod:`pytest_fft.checks.testing_api`), ``.testing``'s
-    ``register_test``/``TESTS``/``Runner`` and ``.api.http`` (:mod:`pytest_fft.api.http`:
-    ``get_json``, ``get_df``, paginators; it imports httpx and pandas only when called).
-    """
-    if "fastflowtransform" in sys.modules:
+    FastFlowTransform is not installed: the modules of :mod:`pytest_fft.compat` (``model``,
+    ``engine_model``, ``dq_test``, ``fastflowtransform.testing.base``, ``.api.http``,
+    ``.stdlib``, ...), found by an import hook in front of Python's own finders. Not offered:
+    the hooks, ``fastflowtransform.ci`` (``fft ci-check``) and the internal API of
+    FastFlowTransform's Technical_Overview.md (``core.REGISTRY``, ``dag``, ``executors``)."""
+    if _FINDER in sys.meta_path or "fastflowtransform" in sys.modules:
         return
     if importlib.util.find_spec("fastflowtransform") is not None:
-        return
-    from pytest_fft import decorators
-    from pytest_fft.api import http
-    from pytest_fft.checks import custom, testing_api
-    from pytest_fft.project import names
-
-    def module(name: str, doc: str, package: bool = False, **attrs: Any) -> types.ModuleType:
-        made = types.ModuleType(name, doc)
-        if package:
-            made.__path__ = []  # a package, so its submodules can be imported
-        vars(made).update(attrs)
-        sys.modules[name] = made
-        return made
-
-    models: dict[str, Any] = {"model": decorators.model, "engine_model": decorators.engine_model,
-              "relation_for": names.relation_for}
-    alias = module("fastflowtransform", "Alias of pytest-fft for FastFlowTransform projects.",
-                   package=True, **models)
-    alias.decorators = module(  # type: ignore[attr-defined]
-        "fastflowtransform.decorators", "model, engine_model and dq_test.",
-        dq_test=custom.dq_test, **models)
-    alias.core = module("fastflowtransform.core", "model and engine_model.",  # type: ignore[attr-defined]
-                        **models)
-    base = module("fastflowtransform.testing.base", testing_api.__doc__ or "",
-                  **{name: getattr(testing_api, name) for name in testing_api.__all__})
-    registry = module("fastflowtransform.testing.registry", "register_test and TESTS.",
-                      register_test=register_test, TESTS=custom.REGISTERED, Runner=Runner,
-                      base=base)
-    alias.testing = module(  # type: ignore[attr-defined]
-        "fastflowtransform.testing", "Custom data-quality checks.", package=True,
-        base=base, registry=registry, register_test=register_test, TESTS=custom.REGISTERED,
-        Runner=Runner, dq_test=custom.dq_test)
-    sys.modules["fastflowtransform.api.http"] = http
-    alias.api = module(  # type: ignore[attr-defined]
-        "fastflowtransform.api", "Helpers of Python models: http.", package=True, http=http)
-
-
-class Runner(Protocol):
-    """A custom check: ``(con, table, column, params) -> (ok, message, example_sql)``."""
-
-    def __call__(self, con: Any, table: str, column: str | None,
-                 params: dict[str, Any]) -> tuple[bool, str | None, str | None]: ...
-
-
-def register_test(name: str, runner: Runner, *, overwrite: bool = False) -> None:
-    """FastFlowTransform's ``register_test``: keeps ``runner`` under ``name``. The loader
-    finds custom checks by their ``@dq_test("name")`` decorator; write that to use one in
-    ``tests:``."""
-    from pytest_fft.checks.custom import REGISTERED
-
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError("register_test needs the check's name")
-    if not callable(runner):
-        raise TypeError("register_test needs a callable runner")
-    if name in REGISTERED and not overwrite:
-        raise ValueError(f"check {name!r} is already registered; pass overwrite=True")
-    REGISTERED[name] = runner
+        return  # FastFlowTransform itself is installed: its own modules are imported
+    sys.meta_path.insert(0, _FINDER)

@@ -1,0 +1,6 @@
+"""``fastflowtransform``: the model decorators and ``relation_for``."""
+
+from pytest_fft.decorators import engine_model, model
+from pytest_fft.project.names import relation_for
+
+__all__ = ["engine_model", "model", "relation_for"]
