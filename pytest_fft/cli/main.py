@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--full-refresh", action="store_true",
                              help="build incremental models in full instead of applying "
                                   "their delta")
+            cmd.add_argument("--offline", action="store_true",
+                             help="Python models' HTTP calls answer from the response cache "
+                                  "only (FF_HTTP_OFFLINE=1)")
+            cmd.add_argument("--http-cache", choices=("rw", "ro", "off"), default=None,
+                             help="the HTTP response cache of Python models: rw (default), "
+                                  "ro, off (FF_HTTP_CACHE_MODE)")
         if name == "snapshot":
             cmd.add_argument("--keep-going", action="store_true",
                              help="keep taking independent snapshots after a failure "

@@ -39,6 +39,8 @@ PASSED_ON = (
     PassedOn("keep_going", "--keep-going", "--fft-keep-going", switch=True),
     PassedOn("fail_fast", "--fail-fast", "--fft-fail-fast", switch=True),
     PassedOn("full_refresh", "--full-refresh", "--fft-full-refresh", switch=True),
+    PassedOn("offline", "--offline", "--fft-offline", switch=True),
+    PassedOn("http_cache", "--http-cache", "--fft-http-cache"),
     PassedOn("prune", "--prune", "--fft-prune", switch=True, commands=("snapshot",)),
     PassedOn("keep_last", "--keep-last", "--fft-keep-last", commands=("snapshot",)),
     PassedOn("dry_run", "--dry-run", "--fft-dry-run", switch=True, commands=("snapshot",)),

@@ -45,3 +45,22 @@ def _restore(config: pytest.Config) -> None:
             del os.environ[name]
     forget_exported(list(exported))
     exported.clear()
+
+
+def set_for_session(config: pytest.Config, values: Mapping[str, str]) -> None:
+    """Set ``values`` in ``os.environ`` over what is there (options on the command line win
+    over the shell: ``--fft-offline`` is ``FF_HTTP_OFFLINE=1``), and put the old values back
+    when ``config``'s session ends."""
+    if not values:
+        return
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+
+    def restore() -> None:
+        for name, old in before.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+    config.add_cleanup(restore)

@@ -65,6 +65,13 @@ def add_options(parser: pytest.Parser) -> None:
                     help="ignore the cache for nodes matching GLOB (repeatable)")
     group.addoption("--fft-full-refresh", action="store_true",
                     help="build incremental models in full instead of applying their delta")
+    group.addoption("--fft-offline", action="store_true",
+                    help="Python models' HTTP calls answer from the response cache only "
+                         "(sets FF_HTTP_OFFLINE=1 for the session)")
+    group.addoption("--fft-http-cache", metavar="rw|ro|off", default=None,
+                    choices=("rw", "ro", "off"),
+                    help="the HTTP response cache of Python models (sets FF_HTTP_CACHE_MODE "
+                         "for the session)")
     group.addoption("--fft-snapshot", action="store_true",
                     help="take the snapshots (materialized='snapshot'; --fft-run leaves them "
                          "alone)")
@@ -117,6 +124,8 @@ class FFTOptions:
     source_freshness: bool = False  # --fft-source-freshness: one item per freshness rule
     fail_fast: bool = False
     full_refresh: bool = False
+    offline: bool = False  # --fft-offline: HTTP calls from the response cache only
+    http_cache: str | None = None  # --fft-http-cache rw|ro|off
     snapshot: bool = False  # take snapshots (--fft-snapshot)
     keep_last: int | None = None  # --fft-prune --fft-keep-last N
     dry_run: bool = False
@@ -150,7 +159,8 @@ def read_options(config: pytest.Config) -> FFTOptions:
         opt.fft_run or opt.fft_seed or opt.fft_test or opt.fft_env or opt.fft_engine
         or opt.fft_jobs is not None or opt.fft_vars or opt.fft_select or opt.fft_exclude
         or opt.fft_fail_fast or opt.fft_keep_going or opt.fft_full_refresh or opt.fft_snapshot
-        or opt.fft_changed_since or opt.fft_source_freshness
+        or opt.fft_changed_since or opt.fft_source_freshness or opt.fft_offline
+        or opt.fft_http_cache
     )
     explicit = _explicit_node_files(config)
     kinds = {k for k in ("seed", "run", "test", "utest", "snapshot") if getattr(opt, f"fft_{k}")}
@@ -185,6 +195,8 @@ def read_options(config: pytest.Config) -> FFTOptions:
         source_freshness=bool(opt.fft_source_freshness),
         fail_fast=opt.fft_fail_fast,
         full_refresh=opt.fft_full_refresh,
+        offline=bool(opt.fft_offline),
+        http_cache=opt.fft_http_cache,
         snapshot="snapshot" in kinds,
         keep_last=_keep_last(opt),
         dry_run=opt.fft_dry_run,

@@ -97,6 +97,12 @@ class FFTState:
         # The .env files' values, for Python models and macros as for the profile.
         layered = effective_environment(root, self.options.env)
         export_dotenv(self.config, layered.loaded)
+        if self.options.offline or self.options.http_cache:
+            from pytest_fft.api.settings import cli_environment
+            from pytest_fft.plugin.environment import set_for_session
+
+            set_for_session(self.config, cli_environment(offline=self.options.offline,
+                                                         cache_mode=self.options.http_cache))
         # Unit cases run on private in-memory engines: a run of only those needs no profile
         # (so plain `pytest` works before profiles.yml has the env).
         profile = None

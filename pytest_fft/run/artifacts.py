@@ -108,6 +108,9 @@ def run_results(project: Project, results: list[NodeResult], fingerprints: dict[
             "message": _shown(result),
             "fingerprint": fingerprints.get(result.name),
         })
+        http = (result.metrics or {}).get("http") if node.kind == "python" else None
+        if http is not None:  # a Python model's HTTP calls (requests, cache hits, bytes, ...)
+            entries[-1]["http"] = http
     return {"metadata": _metadata(env_name, engine), "results": entries}
 
 

@@ -453,6 +453,15 @@ class Executor:
                     return NodeResult(name, "skipped", started, 0.0, message=LEFT_ALONE)
                 rows, note = build_snapshot(self.project, self.engine, cast(Model, node),
                                             self.snapshots)
+            elif node.kind == "python":
+                from pytest_fft.api.telemetry import http_stats
+
+                with http_stats(name, project_dir=self.project.root) as stats:
+                    rows = build_node(self.project, self.engine, node,
+                                      full_refresh=self.full_refresh)
+                if stats.used:  # run_results.json's "http" block of this model
+                    return NodeResult(name, "success", started, time.perf_counter() - t0,
+                                      rows=rows, metrics={"http": stats.as_dict()})
             else:
                 rows = build_node(self.project, self.engine, node,
                                   full_refresh=self.full_refresh)

@@ -28,6 +28,10 @@ from pytest_fft.engines.registry import find_engine_spec
 from pytest_fft.project.records import Model, Project, Seed
 
 FORMAT_VERSION = "1"  # bump when what goes into a fingerprint changes
+#: Variables that say how Python models' HTTP calls get their responses (network or cache,
+#: timeouts, offline): the response cache is independent of the build cache, so ``--offline``
+#: or another FF_HTTP_TIMEOUT rebuilds nothing.
+HTTP_VARIABLES = "FF_HTTP_"
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class EnvContext:
         return cls(engine, profile_name,
                    {k: MASK if is_secret_key(k) else redact(v, environ)
                     for k, v in sorted(environ.items())
-                    if k.startswith("FF_") and k not in profile_variables()},
+                    if k.startswith("FF_") and k not in profile_variables()
+                    and not k.startswith(HTTP_VARIABLES)},
                    sources_text, target_of(engine, profile, environ))
 
     def digest(self) -> str:

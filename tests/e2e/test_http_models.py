@@ -4,6 +4,7 @@ server gone (answered from the cache), then offline with an empty cache (a clear
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -55,8 +56,24 @@ def test_fft_run_online_then_offline_from_the_cache(make_project, run_fft, query
         assert [r.arg("page") for r in server.log] == ["1", "2", "3"]
         assert server.log[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert query(root / ".local" / "dev.duckdb", sql) == expected
+    results = json.loads((root / ".fastflowtransform/target/run_results.json").read_text())
+    http = next(r["http"] for r in results["results"] if r["name"] == "api_users")
+    assert (http["requests"], http["cache_hits"], http["used_offline"]) == (3, 0, False)
+    assert "http" not in next(r for r in results["results"] if r["name"] == "base.ff")
     assert len(list(cache.glob("*.body"))) == 3  # relative to the project, not the cwd
     assert not any(TOKEN in p.read_text(errors="replace") for p in cache.iterdir())
+
+    # --offline (and --http-cache) change how responses are found, not the model: the
+    # build cache still skips it; --rebuild builds it again, answered from the cache.
+    flagged = run_fft("run", str(root), "--env", "dev", "--offline", cwd=tmp_path, env=env)
+    assert flagged.returncode == 0, flagged.output
+    assert "Done: 0 ok, 2 cached" in flagged.stdout, flagged.stdout
+    rebuilt = run_fft("run", str(root), "--env", "dev", "--offline", "--http-cache", "ro",
+                      "--rebuild", "api_users", cwd=tmp_path, env=env)
+    assert rebuilt.returncode == 0, rebuilt.output
+    results = json.loads((root / ".fastflowtransform/target/run_results.json").read_text())
+    http = next(r["http"] for r in results["results"] if r["name"] == "api_users")
+    assert (http["requests"], http["cache_hits"], http["used_offline"]) == (3, 3, True)
 
     # The server is gone: offline, the model is answered from the cache.
     query_env = {**env, "FF_HTTP_OFFLINE": "1"}
