@@ -22,8 +22,9 @@ Decisions where the spec leaves room:
 * A top-level ``where`` on a ``reconcile_*`` check is rejected: it would be unclear which side
   it filters, so the error points at ``left.where``/``right.where`` (``source_where``/
   ``target_where`` for coverage).
-* ``accepted_values`` needs a non-empty ``values`` list without nulls (``x not in (.., null)``
-  is never true in SQL, so a null would make the check pass silently).
+* ``accepted_values`` takes a ``values`` list without nulls (``x not in (.., null)`` is never
+  true in SQL, so a null would make the check pass silently); without values (or with an
+  empty list) it always passes, as FastFlowTransform 0.6 documents.
 """
 
 from __future__ import annotations
@@ -353,10 +354,13 @@ def _parse_params(entry: _Entry) -> tuple[tuple[str, ...], str | None, dict[str,
     elif t == "freshness":
         params["max_delay_minutes"] = entry.number("max_delay_minutes", minimum=0)
     elif t == "accepted_values":
-        values = entry.require("values", "values: [paid, open]")
-        if not isinstance(values, list) or not values:
-            raise entry.error(f"'values' of {entry.what()} must be a non-empty list, "
-                              f"got {values!r}", key="values", hint="values: [paid, open]")
+        # No values (or an empty list): a check that always passes, as FastFlowTransform
+        # 0.6 documents it; its summary line says so.
+        values = entry.raw.get("values")
+        values = [] if values is None else values
+        if not isinstance(values, list):
+            raise entry.error(f"'values' of {entry.what()} must be a list, got {values!r}",
+                              key="values", hint="values: [paid, open]")
         for value in values:
             if value is None:
                 raise entry.error(

@@ -168,6 +168,8 @@ def _bad_regex_match(spec: CheckSpec, d: Dialect) -> str:
 
 def _bad_accepted_values(spec: CheckSpec, d: Dialect) -> str:
     col = d.quote(spec.column or "")
+    if not spec.params["values"]:
+        return "1 = 0"  # no values given: nothing is outside them
     allowed = ", ".join(_literal(v, d) for v in spec.params["values"])
     return f"{col} is not null and {col} not in ({allowed})"
 
@@ -477,6 +479,8 @@ def _eval_accepted_values(spec: CheckSpec, row: Sequence[Any]) -> CheckOutcome:
            if row[3 + 2 * i] is not None]
     metrics = {"failing_rows": n, "failing_values": distinct,
                "top_values": [[_plain(v), c] for v, c in top]}
+    if not spec.params["values"]:
+        return CheckOutcome(True, f"{_col(spec)}: no values given, nothing to check", metrics)
     if n == 0:
         return CheckOutcome(True, f"{_col(spec)}: all values in {allowed}", metrics)
     listed = ", ".join(f"{_show(v)} ({c})" for v, c in top)

@@ -130,6 +130,10 @@ def test_accepted_values(con, one, run) -> None:
     passed(run(one("{type: accepted_values, table: orders, column: status, "
                    "values: [paid, open], where: \"status <> 'lost'\"}")),
            "orders.status: all values in ['paid', 'open']")
+    # No values, or an empty list: a check that always passes (FastFlowTransform 0.6).
+    for spelled in ("", ", values: []"):
+        passed(run(one(f"{{type: accepted_values, table: orders, column: status{spelled}}}")),
+               "orders.status: no values given, nothing to check")
 
 
 def test_accepted_values_lists_five_most_frequent(con, one, run) -> None:
