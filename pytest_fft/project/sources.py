@@ -135,15 +135,20 @@ def _override(entry: Mapping[str, Any], engine: str | None, where: str, display:
             raise ProjectFileError(
                 f"{display}: overrides.{name} of {where} must be a mapping of settings",
                 file=display, line=at, hint=f"overrides: {{{name}: {{schema: raw}}}}")
-        unknown = sorted(str(k) for k in block if k not in _OVERRIDE_KEYS)
-        if unknown:
-            raise ProjectFileError(
-                f"{display}: unknown key {unknown[0]!r} in overrides.{name} of {where}",
-                file=display, line=line_of(block, unknown[0]) or at,
-                hint=f"allowed keys: {', '.join(_OVERRIDE_KEYS)}")
+        _known_keys(block, _OVERRIDE_KEYS, f"overrides.{name} of {where}", display, at)
         if engine is not None and str(name).lower() == engine.lower():
             found = block
     return found
+
+
+def _known_keys(block: Mapping[str, Any], allowed: tuple[str, ...], where: str, display: str,
+                line: int | None) -> None:
+    """A ProjectFileError naming the first key of ``block`` that is not ``allowed``."""
+    unknown = sorted(str(k) for k in block if k not in allowed)
+    if unknown:
+        raise ProjectFileError(
+            f"{display}: unknown key {unknown[0]!r} in {where}", file=display,
+            line=line_of(block, unknown[0]) or line, hint=f"allowed keys: {', '.join(allowed)}")
 
 
 def _make(source_name: str, table: str, fields: Mapping[str, Any], schema: str | None,
@@ -224,12 +229,7 @@ def freshness_rule(table: Mapping[str, Any], source: Mapping[str, Any], where: s
                 f"{display}: freshness of {where} must be a mapping",
                 file=display, line=line_of(entry, "freshness") or line,
                 hint="freshness: {loaded_at_field: _ff_loaded_at, error_after_minutes: 1440}")
-        unknown = sorted(str(k) for k in block if k not in _FRESHNESS_KEYS)
-        if unknown:
-            raise ProjectFileError(
-                f"{display}: unknown key {unknown[0]!r} in the freshness of {where}",
-                file=display, line=line_of(block, unknown[0]) or line,
-                hint=f"allowed keys: {', '.join(_FRESHNESS_KEYS)}")
+        _known_keys(block, _FRESHNESS_KEYS, f"the freshness of {where}", display, line)
         block_line = line_of(entry, "freshness") or block_line
         merged.update({k: (v, block) for k, v in block.items()})
     if not merged:
