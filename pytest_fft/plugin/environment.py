@@ -47,7 +47,7 @@ def _restore(config: pytest.Config) -> None:
     exported.clear()
 
 
-def set_for_session(config: pytest.Config, values: Mapping[str, str]) -> None:
+def set_for_session(config: pytest.Config | None, values: Mapping[str, str]) -> None:
     """Set ``values`` in ``os.environ`` over what is there (options on the command line win
     over the shell: ``--fft-offline`` is ``FF_HTTP_OFFLINE=1``), and put the old values back
     when ``config``'s session ends."""
@@ -63,4 +63,5 @@ def set_for_session(config: pytest.Config, values: Mapping[str, str]) -> None:
             else:
                 os.environ[name] = old
 
-    config.add_cleanup(restore)
+    if config is not None:  # no session to end (a test's own state): nothing restores it
+        config.add_cleanup(restore)
