@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command but dag, source freshness and sync-db-comments is a pytest "
+        epilog="Every command but dag, ci-check, source freshness and sync-db-comments is a "
+               "pytest "
                "run; add pytest options after `--`.\n\n"
                "  fft seed . --env dev && fft run . --env dev && fft test . --env dev\n"
                "  fft build . --env dev            the same in one run\n"
@@ -154,7 +155,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --html: never open the warehouse")
     dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
     dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
-    from pytest_fft.cli import freshness, sync_comments
+    from pytest_fft.cli import ci_check, freshness, sync_comments
+
+    check = sub.add_parser("ci-check", help=ci_check.HELP, description=ci_check.HELP)
+    _COMMAND_PARSERS["ci-check"] = check
+    _add_project_options(check)
+    ci_check.add_options(check)
 
     source = sub.add_parser("source", help="fft source freshness: " + freshness.HELP,
                             description=freshness.HELP)
@@ -303,6 +309,10 @@ def _run(ns: argparse.Namespace) -> int:
         from pytest_fft.cli.dag import run_dag
 
         return run_dag(ns)
+    if ns.command == "ci-check":
+        from pytest_fft.cli.ci_check import run_ci_check
+
+        return run_ci_check(ns)
     if ns.command == "sync-db-comments":
         from pytest_fft.cli.sync_comments import run_sync_comments
 

@@ -18,8 +18,6 @@ REPO = Path(__file__).resolve().parents[2]
 #: Imports of the documentation that the alias does not offer, and why.
 KNOWN_GAPS = {
     "fastflowtransform.hooks.registry": "hooks: another issue",
-    "fastflowtransform.ci.core": "fft ci-check is not part of pytest-fft",
-    "fastflowtransform.ci.sarif": "fft ci-check is not part of pytest-fft",
     "fastflowtransform.core:REGISTRY": "FastFlowTransform's internal registry "
                                        "(Technical_Overview.md); pytest-fft's is load_project",
     "fastflowtransform.dag": "FastFlowTransform's internal DAG API (Technical_Overview.md); "
@@ -59,9 +57,10 @@ def test_every_documented_import_resolves() -> None:
     assert ("fastflowtransform", "engine_model") in wanted
     gaps = {f"{m}:{n}" for m, n in documented_imports() if _gap(m, n) is not None}
     assert ("fastflowtransform.api.http", "get_df") in wanted
+    assert ("fastflowtransform.ci.core", "run_ci_checks") in wanted
+    assert ("fastflowtransform.ci.sarif", "write_sarif") in wanted
     assert gaps == {"fastflowtransform.hooks.registry:fft_hook",
-                    "fastflowtransform.ci.core:run_ci_checks",
-                    "fastflowtransform.ci.sarif:write_sarif", "fastflowtransform.core:REGISTRY",
+                    "fastflowtransform.core:REGISTRY",
                     "fastflowtransform.dag:topo_sort",
                     "fastflowtransform.executors.duckdb:DuckExecutor"}
     script = (
@@ -113,3 +112,26 @@ print(json.dumps(out))
     assert json.loads(done.stdout) == [
         2, "'it''s', 1, NULL", "t.id has 1 duplicate", "t.s has 1 null value", "ok",
         "t.s has 1 row outside ['b']: 'a' (1)", True]
+
+
+def test_ci_check_wrapper_script_of_the_docs(tmp_path: Path) -> None:
+    """CI_Check.md's wrapper: run_ci_checks, then write_sarif, through the alias."""
+    project = REPO / "examples" / "simple_duckdb"
+    out = tmp_path / "artifacts" / "fft-ci.sarif.json"
+    script = f"""
+from pathlib import Path
+from pytest_fft.project.modules import install_fastflowtransform_alias
+install_fastflowtransform_alias()
+from fastflowtransform.ci.core import run_ci_checks
+from fastflowtransform.ci.sarif import write_sarif
+summary = run_ci_checks(project_dir={str(project)!r}, env_name="dev", engine_name="duckdb")
+write_sarif(summary, Path({str(out)!r}), tool_name="FastFlowTransform CI", tool_version=None)
+print(summary.exit_code, len(summary.all_nodes), len(summary.issues))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["0", "5", "0"]
+    log = json.loads(out.read_text(encoding="utf-8"))
+    assert log["version"] == "2.1.0"
+    assert log["runs"][0]["tool"]["driver"] == {"name": "FastFlowTransform CI", "rules": []}
+    assert log["runs"][0]["results"] == []
