@@ -14,9 +14,10 @@ The tree::
     ├── EngineNotInstalledError       an optional engine extra is missing
     ├── SelectionError                --fft-select matches a node whose parents are missing
     ├── CheckError                    a data-quality check could not run (missing table, bad SQL)
-    └── ModelError                    a model failed while building (engine message)
-        ├── RequiredColumnsError      @model(requires=...) not met by an input
-        └── ModelReturnTypeError      a Python model returned something that is no frame
+    ├── ModelError                    a model failed while building (engine message)
+    │   ├── RequiredColumnsError      @model(requires=...) not met by an input
+    │   └── ModelReturnTypeError      a Python model returned something that is no frame
+    └── HookError                     a hook of project.yml's hooks: failed (its file + line)
 
 Warnings (a run goes on): ``AuditTableWarning``, the ``_ff_meta`` audit table could not be
 written (the builds themselves succeeded); ``CacheWarning``, a cache entry was unreadable or
@@ -158,6 +159,11 @@ class CheckError(FFTError):
 
 class ModelError(FFTError):
     """A model failed while it was being built."""
+
+
+class HookError(FFTError):
+    """A hook (``on_run_start``, ``before_model``, ...) could not be prepared or failed: the
+    run's error, or the error of the model it ran for."""
 
 
 class RequiredColumnsError(ModelError, ValueError):

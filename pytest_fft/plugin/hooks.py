@@ -148,6 +148,20 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    """The run-level hooks that failed, each with its file and line."""
+    if active_state(config) is None:
+        return
+    from pytest_fft.plugin.state import run_hook_errors
+
+    errors = run_hook_errors(config)
+    if errors:
+        terminalreporter.section("fft hooks", sep="=", red=True, bold=True)
+        for text in errors:
+            terminalreporter.line(text, red=True)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = active_state(session.config)
@@ -157,6 +171,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Also reached after Ctrl-C: finish() cancels a build that is still running.
     for run in state.build_runs():
         run.finish(cancel=cancel)
+    from pytest_fft.plugin.state import run_hook_errors
+
+    # A run-level hook that failed (on_run_start, on_run_end) is an error of the session.
+    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and \
+            run_hook_errors(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if state.runs and not state.owned_by_fft:  # fft stays frozen until the clean-up
         from pytest_fft.run.gc_policy import freeze_for_cleanup
 

@@ -25,6 +25,10 @@ OWNED_BY_FFT: pytest.StashKey[bool] = pytest.StashKey()
 """Set by the ``fft`` command's reporter: the process runs one session and exits, so the
 garbage collector may be kept off long-lived objects (see :mod:`pytest_fft.run.gc_policy`)."""
 
+REMOTE_HOOK_ERRORS: pytest.StashKey[list[FFTError]] = pytest.StashKey()
+"""Under pytest-xdist, on the controller: the run-level hooks that failed on the worker that
+built (read from the run directory by :mod:`pytest_fft.plugin.xdist`)."""
+
 UTEST_CACHE_KEY = "fft/utest/fingerprints"
 """pytest-cache key: node id of a unit case -> fingerprint of its last pass (profile "utest").
 Node ids are relative to the rootdir, whose cache directory this is, so they are unique."""
@@ -189,6 +193,26 @@ def _load_project(root: Path, **kwargs: Any) -> Any:
     from pytest_fft.project.loader import load_project  # when the parse cache has no copy
 
     return load_project(root, **kwargs)
+
+
+def run_hook_errors(config: pytest.Config) -> list[str]:
+    """The text of each run-level hook of the session that failed (``on_run_start``,
+    ``on_run_end``: errors of the run, not of an item), with the Python traceback behind it
+    under ``FFT_TRACE=1``/``--fft-tb``; what makes the session fail."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return []
+    from pytest_fft.plugin.options import error_text
+
+    errors = [e for run in state.build_runs() for e in run.hook_errors]
+    texts = []
+    for error in errors:
+        cause = error.__cause__
+        text = str(error)
+        if state.options.traceback and cause is not None:
+            text = error_text(cause, True) + "\n" + text
+        texts.append(text)
+    return texts + [str(e) for e in config.stash.get(REMOTE_HOOK_ERRORS, [])]
 
 
 def state_of(config: pytest.Config) -> FFTState:

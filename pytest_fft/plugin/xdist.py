@@ -22,9 +22,19 @@ class XdistController:
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["fft_run_dir"] = str(self.run_dir)
 
+    @pytest.hookimpl(tryfirst=True)  # before fft's reporter, which reports the hook errors
     def pytest_sessionfinish(self) -> None:
+        from pytest_fft.errors import FFTError
+        from pytest_fft.plugin.state import REMOTE_HOOK_ERRORS
         from pytest_fft.run.cache_store import PytestCacheStore
+        from pytest_fft.run.shared_dir import RemoteError
 
+        # The run's hooks that failed on the building worker: this session's errors, too.
+        remote: list[FFTError] = [
+            RemoteError(e["text"], e["message"])
+            for path in sorted(self.run_dir.glob("*/hook_errors.json"))
+            for e in json.loads(path.read_text(encoding="utf-8"))]
+        self.config.stash[REMOTE_HOOK_ERRORS] = remote
         cache = getattr(self.config, "cache", None)
         for store in sorted(self.run_dir.glob("*/store.json")):
             saved = json.loads(store.read_text(encoding="utf-8"))

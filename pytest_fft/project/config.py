@@ -1,4 +1,5 @@
-"""``project.yml``: name, version, vars, and the sections later features read (tests, docs)."""
+"""``project.yml``: name, version, vars, and the sections later features read (tests, docs,
+hooks)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from pytest_fft.errors import ProjectFileError
+from pytest_fft.project.hooks import HookSpec, parse_hooks
 from pytest_fft.project.yaml_io import line_of, load_yaml
 
 KNOWN_KEYS = frozenset({"name", "version", "vars", "tests", "docs", "models", "seeds", "profile",
-                        "models_dir"})
+                        "models_dir", "hooks"})
 MODELS_DIR = "models"
 
 
@@ -24,6 +26,7 @@ class ProjectConfig:
     docs: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    hooks: tuple[HookSpec, ...] = ()  # the hooks: block (see project/hooks.py)
 
 
 def load_project_config(path: Path, default_name: str,
@@ -70,6 +73,7 @@ def load_project_config(path: Path, default_name: str,
         docs=docs if isinstance(docs, Mapping) else {},
         raw=data,
         warnings=warnings,
+        hooks=parse_hooks(data.get("hooks"), display),
     )
 
 

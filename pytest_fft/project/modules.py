@@ -90,8 +90,8 @@ def install_fastflowtransform_alias() -> None:
     """Let FastFlowTransform projects import what they import from ``fastflowtransform`` when
     FastFlowTransform is not installed: the modules of :mod:`pytest_fft.compat` (``model``,
     ``engine_model``, ``dq_test``, ``fastflowtransform.testing.base``, ``.api.http``,
-    ``.stdlib``, ...), found by an import hook in front of Python's own finders. Not offered:
-    the hooks, ``fastflowtransform.ci`` (``fft ci-check``) and the internal API of
+    ``.stdlib``, ``.hooks.registry``, ...), found by an import hook in front of Python's own
+    finders. Not offered: ``fastflowtransform.ci`` (``fft ci-check``) and the internal API of
     FastFlowTransform's Technical_Overview.md (``core.REGISTRY``, ``dag``, ``executors``)."""
     if _FINDER in sys.meta_path or "fastflowtransform" in sys.modules:
         return

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pytest_fft.checks.runner import CheckRunner
 from pytest_fft.engines.base import Engine
@@ -24,6 +24,9 @@ from pytest_fft.errors import FFTError, ModelError, SelectionError
 from pytest_fft.project.records import Model, Project
 from pytest_fft.run.building import LEFT_ALONE, SnapshotOptions, build_node, build_snapshot
 from pytest_fft.run.node_logs import capture_node_logs
+
+if TYPE_CHECKING:
+    from pytest_fft.run.hooks import RunHooks
 
 Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
 """``fail``/``warn``: a data-quality check ran and found problems (error / warn severity)."""
@@ -173,8 +176,10 @@ class Executor:
         on_done: Callable[[], None] | None = None,
         full_refresh: bool = False,
         snapshots: SnapshotOptions | None = None,
+        hooks: RunHooks | None = None,
     ) -> None:
         self.project = project
+        self.hooks = hooks  # before_model / after_model hooks of the models it builds
         self.engine = engine
         self.full_refresh = full_refresh
         self.snapshots = snapshots  # None: snapshot models are left alone
@@ -448,9 +453,16 @@ class Executor:
                 return NodeResult(name, status, started, ran.seconds,
                                   message=outcome.message, metrics=dict(outcome.metrics))
             note = None
-            if getattr(node, "materialized", None) == "snapshot":  # by attribute: see built_by
-                if self.snapshots is None:
-                    return NodeResult(name, "skipped", started, 0.0, message=LEFT_ALONE)
+            metrics = None
+            snapshot = getattr(node, "materialized", None) == "snapshot"  # see built_by
+            if snapshot and self.snapshots is None:
+                return NodeResult(name, "skipped", started, 0.0, message=LEFT_ALONE)
+            hooks = self.hooks.for_model(name) if self.hooks is not None else None
+            if hooks is not None:
+                hooks.run_before(self.engine)
+            t_build = time.perf_counter()
+            if snapshot:
+                assert self.snapshots is not None
                 rows, note = build_snapshot(self.project, self.engine, cast(Model, node),
                                             self.snapshots)
             elif node.kind == "python":
@@ -460,11 +472,12 @@ class Executor:
                     rows = build_node(self.project, self.engine, node,
                                       full_refresh=self.full_refresh)
                 if stats.used:  # run_results.json's "http" block of this model
-                    return NodeResult(name, "success", started, time.perf_counter() - t0,
-                                      rows=rows, metrics={"http": stats.as_dict()})
+                    metrics = {"http": stats.as_dict()}
             else:
                 rows = build_node(self.project, self.engine, node,
                                   full_refresh=self.full_refresh)
+            if hooks is not None:
+                hooks.run_after(self.engine, rows, time.perf_counter() - t_build)
         except FFTError as exc:
             return NodeResult(name, "error", started, time.perf_counter() - t0,
                               message=exc.message, error=exc)
@@ -475,4 +488,4 @@ class Executor:
             return NodeResult(name, "error", started, time.perf_counter() - t0,
                               message=err.message, error=err)
         return NodeResult(name, "success", started, time.perf_counter() - t0, rows=rows,
-                          note=note)
+                          note=note, metrics=metrics)

@@ -73,6 +73,8 @@ class BuildRun:
     _reported: set[str] = field(default_factory=set)  # nodes whose item has its result
     _listeners: list[Any] = field(default_factory=list)  # see subscribe
     _listening: threading.Lock = field(default_factory=threading.Lock)
+    hooks: Any = None  # run.hooks.RunHooks of this run, when the project has hooks
+    hook_errors: list[FFTError] = field(default_factory=list)  # run-level hooks that failed
 
     @property
     def root(self) -> Path:
@@ -128,7 +130,9 @@ class BuildRun:
                 raise
             assert isinstance(self.board, ResultBoard)  # a builder's own board
             blocked = self._missing_upstream()
-            self._unclaim(skip, blocked)
+            refused = self._start_hooks()
+            if refused is None:
+                self._unclaim(skip, blocked)
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
@@ -136,9 +140,50 @@ class BuildRun:
                 env_name=self.profile.env_name, skip=set(skip), blocked=blocked,
                 on_result=self._on_result,
                 # Users' tests (and other workers) may read the warehouse once it is built.
-                on_done=self._settle,
+                on_done=self._settle, hooks=self.hooks,
             )
+            if refused is not None:  # every node is skipped with the reason
+                self._executor.stop_starting(refused)
             self._executor.start()
+
+    def _start_hooks(self) -> str | None:
+        """Prepare the hooks of a run that builds models and run ``on_run_start``; the
+        reason nothing may build when that fails (the error is the run's, in hook_errors).
+        A run of seeds or checks alone (``fft seed``, ``fft test``) runs no hooks."""
+        if not self.project.config.hooks and not any(
+                m.config.get("pre_hook") or m.config.get("post_hook")
+                or (m.meta and (m.meta.get("pre_hook") or m.meta.get("post_hook")))
+                for m in self.project.models.values()):
+            return None
+        if not any(n in self.project.models for n in self.nodes):
+            return None
+        from pytest_fft.run.hooks import RunHooks
+
+        assert self.profile is not None
+        spec = find_engine_spec(self.profile.engine)
+        try:
+            self.hooks = RunHooks.prepare(
+                self.project, env_name=self.profile.env_name, engine_name=self.profile.engine,
+                dialect=spec.sqlglot_dialect if spec is not None else self.profile.engine,
+                nodes=self.nodes)
+            if self.hooks is not None:
+                self.hooks.start(self._engine)
+        except FFTError as exc:  # a HookError, or a macro file the hooks' Jinja loads
+            self.hook_errors.append(exc)
+            return f"not run: the run's hooks failed ({exc.message.splitlines()[0]})"
+        return None
+
+    def _end_hooks(self) -> None:
+        """``on_run_end``, once, when every node has its result (not after a failed
+        ``on_run_start``: that run never started)."""
+        if self.hooks is None or not self.hooks.started or self.hooks.ended:
+            return
+        from pytest_fft.errors import HookError
+
+        try:
+            self.hooks.end(self._engine, self.board.all())
+        except HookError as exc:
+            self.hook_errors.append(exc)
 
     def selection(self, select: tuple[str, ...], exclude: tuple[str, ...]) -> set[str]:
         """The node names ``--fft-select``/``--fft-exclude`` keep (FFTError on a bad token)."""
@@ -451,9 +496,12 @@ class BuildRun:
                 self._warming = None
             if self._engine is not None:
                 self._record_builds(self.board.all())
+                self._end_hooks()
                 _close_engine(self._engine)
                 self._engine = None
             if self.shared is not None and self._builder_lock is not None:
+                if self.hook_errors:  # the controller reports them (plugin.xdist)
+                    self.shared.write_hook_errors(self.hook_errors)
                 self.shared.mark_done()
 
     def cancel(self) -> None:

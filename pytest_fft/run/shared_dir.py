@@ -107,6 +107,11 @@ class SharedRunDir:
         data = json.loads(path.read_text(encoding="utf-8"))
         return RemoteError(data["text"], data["message"])
 
+    def write_hook_errors(self, errors: list[FFTError]) -> None:
+        """The run's hooks failed (on_run_start, on_run_end): the controller reports them."""
+        _write(self.dir / "hook_errors.json", json.dumps(
+            [{"text": e.render(), "message": e.message} for e in errors]))
+
     def save_store(self, key: str, data: dict[str, Any]) -> None:
         """What the controller should put in pytest's cache (it alone writes the cache)."""
         _write(self.store_path, json.dumps({"key": key, "data": data}))
