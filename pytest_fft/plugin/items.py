@@ -69,6 +69,8 @@ class ProjectDir(pytest.Directory):
         yield from self._entries()
         if options.seed:
             yield from self._seeds_elsewhere()
+        if options.run or options.snapshot:
+            yield from self._package_models()
 
     def _seeds_elsewhere(self) -> Iterator[pytest.Collector]:
         """The seed files of a seed folder other than ``seeds/`` (``FFT_SEEDS_DIR``), which
@@ -79,6 +81,16 @@ class ProjectDir(pytest.Directory):
         for path in sorted({seed.path for seed in self.build_run.project.seeds.values()
                             if not seed.path.is_relative_to(default)}):
             yield SeedFile.from_parent(self, path=path)
+
+    def _package_models(self) -> Iterator[pytest.Collector]:
+        """The model files of the project's packages (packages.yml), which live outside its
+        folders: node ids ``packages/<package>/<path in the package>::<model>``."""
+        assert self.build_run is not None
+        files = {model.path: model.rel_path for model in self.build_run.project.models.values()
+                 if model.package is not None}
+        for path in sorted(files):
+            yield ModelFile.from_parent(self, path=path, nodeid=f"{self.nodeid}/{files[path]}"
+                                        if self.nodeid not in ("", ".") else files[path])
 
     def _entries(self) -> Iterator[pytest.Item | pytest.Collector]:
         """The folder's files and sub-folders, through the usual collection hooks."""

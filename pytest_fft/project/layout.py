@@ -7,15 +7,17 @@ from pathlib import Path
 
 PROJECT_FILES = ("project.yml", "sources.yml", "profiles.yml")
 MODEL_SUFFIXES = (".ff.sql", ".ff.py")
+PACKAGES_FILE = "packages.yml"
 
 
 def is_project_dir(path: Path) -> bool:
     """A folder is a FastFlowTransform project when ``models/`` holds ``*.ff.sql`` or
-    ``*.ff.py`` files (at any depth) and it has a project file. A dbt project (``models/``
-    of plain ``.sql``) is not one."""
+    ``*.ff.py`` files (at any depth), or it has a ``packages.yml`` (its models may all come
+    from packages), and it has a project file. A dbt project (``models/`` of plain
+    ``.sql``) is not one."""
     models = path / "models"
     return (models.is_dir() and any((path / name).is_file() for name in PROJECT_FILES)
-            and has_model_files(models))
+            and ((path / PACKAGES_FILE).is_file() or has_model_files(models)))
 
 
 def has_model_files(folder: Path) -> bool:

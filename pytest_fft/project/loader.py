@@ -46,6 +46,7 @@ from pytest_fft.project.names import (
     relation_for,
     sql_node_name,
 )
+from pytest_fft.project.packages import Package, installed_packages
 from pytest_fft.project.python_models import LazyModelFunction, ModelFile, static_specs
 from pytest_fft.project.records import Check, Model, Project, Seed
 from pytest_fft.project.rendering import (
@@ -77,13 +78,17 @@ def load_project(
     config = load_project_config(root / "project.yml", root.name)
     sources = load_sources(root / "sources.yml", engine=engine)
     project_vars = {**config.vars, **(vars or {})}
+    packages = installed_packages(root)  # packages.yml: their models and macros join
 
     seeds = _discover_seeds(root, engine)
-    sql_texts = {path: read_project_text(path, _rel(path, root))
-                 for path in sorted((root / "models").rglob(f"*{SQL_SUFFIX}"))}
+    shown = _Shown(root, packages)
+    sql_texts = {path: read_project_text(path, shown(path))
+                 for folder in shown.model_folders()
+                 for path in sorted(folder.rglob(f"*{SQL_SUFFIX}"))}
     sql_files = [path for path, text in sql_texts.items()  # config(engines=...) of another
-                 if _for_engine(text, engine, _rel(path, root), sql_node_name(path))]
-    py_specs = _discover_python_models(root, engine)
+                 if _for_engine(text, engine, shown(path), sql_node_name(path))]
+    py_specs = [found for folder in shown.model_folders()
+                for found in _discover_python_models(folder, shown, engine)]
 
     engine_spec = generic_spec(engine)
     names = _NodeNames(root, name_key=engine_spec.name_key)
@@ -91,9 +96,9 @@ def load_project(
         names.add(seed.name, seed.relation, seed.rel_path)
     for path in sql_files:
         name = sql_node_name(path)
-        names.add(name, relation_for(name), _rel(path, root))
+        names.add(name, relation_for(name), shown(path))
     for spec, path in py_specs:
-        names.add(spec.name, relation_for(spec.name), _rel(path, root), spec.line)
+        names.add(spec.name, relation_for(spec.name), shown(path), spec.line)
     duplicate = names.duplicates()
     if duplicate is not None:
         raise duplicate
@@ -103,17 +108,19 @@ def load_project(
     missing: list[DependencyNotFoundError] = []
     models: dict[str, Model] = {}
     with user_imports() as imported:  # what the Python macros import, at load or at render
-        env = build_environment(root, engine)
+        env = build_environment(root, engine, packages)
         for path in sql_files:
             model = _load_sql_model(path, root, env, names, sources, project_vars,
                                     seed_by_relation, missing, engine_spec.sqlglot_dialect,
-                                    config.raw, sql_texts[path])
+                                    config.raw, sql_texts[path], display=shown(path),
+                                    package=shown.package_of(path))
             models[model.name] = model
-    watched = [root / "models", root / "macros"]
+    watched = [root / "models", root / "macros", *(p.models_path for p in packages)]
     imported_files = project_imports(
         p for p in imported if not any(p.is_relative_to(folder) for folder in watched))
     for spec, path in py_specs:
-        model = _load_python_model(spec, path, root, names, missing, config.raw)
+        model = _load_python_model(spec, path, root, names, missing, config.raw,
+                                   display=shown(path), package=shown.package_of(path))
         models[model.name] = model
     if missing:
         raise _combine(missing)
@@ -142,8 +149,8 @@ def load_project(
     return Project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
-        imported_files=imported_files, read_files=read_files,
-        warnings=config.warnings + tuple(
+        imported_files=imported_files, read_files=read_files, packages=packages,
+        warnings=config.warnings + tuple(getattr(env, "fft_macro_clashes", ())) + tuple(
             f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
             "its frame is stored as a table"
             for m in models.values() if m.kind == "python" and m.materialized == "view"
@@ -153,6 +160,40 @@ def load_project(
 
 def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+class _Shown:
+    """How a model file is named in node ids and messages: relative to the project, or
+    ``packages/<name>/<path in the package>`` for a package's file."""
+
+    def __init__(self, root: Path, packages: tuple[Package, ...]) -> None:
+        self.root = root
+        self.packages = packages
+        models = root / "models"
+        for package in packages:
+            inside = package.models_path.resolve()
+            if (inside == models.resolve() or models.resolve() in inside.parents
+                    or inside in models.resolve().parents):
+                from pytest_fft.project.packages import PACKAGES_FILE
+
+                raise ProjectError(
+                    f"package {package.name!r}: its models ({inside}) overlap this project's "
+                    "models/ folder, so its files would be loaded twice",
+                    file=PACKAGES_FILE, node=package.name,
+                    hint="point the package's path at a folder outside models/")
+
+    def model_folders(self) -> list[Path]:
+        return [self.root / "models", *(p.models_path for p in self.packages)]
+
+    def package_of(self, path: Path) -> Package | None:
+        for package in self.packages:
+            if path.is_relative_to(package.models_path):
+                return package
+        return None
+
+    def __call__(self, path: Path) -> str:
+        package = self.package_of(path)
+        return package.display(path) if package is not None else _rel(path, self.root)
 
 
 class _NodeNames:
@@ -343,14 +384,18 @@ def _seed_filling(src: Source, seeds_by_table: Mapping[str, list[Seed]]) -> str 
     return None
 
 
-def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Path]]:
-    """Each Python model with its file. A file whose decorators are literal is read from its
-    syntax tree and imported when a model of it first runs; any other file is imported now."""
+def _discover_python_models(folder: Path, shown: _Shown,
+                            engine: str) -> list[tuple[ModelSpec, Path]]:
+    """Each Python model under ``folder`` with its file. A file whose decorators are literal
+    is read from its syntax tree and imported when a model of it first runs; any other file
+    is imported now (a package's file as a module of the package's own folder)."""
     found: list[tuple[ModelSpec, Path]] = []
-    for path in sorted((root / "models").rglob(f"*{PY_SUFFIX}")):
-        specs = _static_python_models(path, root)
+    for path in sorted(folder.rglob(f"*{PY_SUFFIX}")):
+        package = shown.package_of(path)
+        base = package.root if package is not None else shown.root
+        specs = _static_python_models(path, base, shown(path))
         if specs is None:
-            module = import_file(path, root, prefix="fft_models")
+            module = import_file(path, base, prefix="fft_models")
             specs = [spec for value in vars(module).values()
                      if isinstance(spec := getattr(value, SPEC_ATTR, None), ModelSpec)
                      and value.__module__ == module.__name__]
@@ -358,8 +403,7 @@ def _discover_python_models(root: Path, engine: str) -> list[tuple[ModelSpec, Pa
     return found
 
 
-def _static_python_models(path: Path, root: Path) -> list[ModelSpec] | None:
-    rel = _rel(path, root)
+def _static_python_models(path: Path, root: Path, rel: str) -> list[ModelSpec] | None:
     try:
         declared = static_specs(read_project_text(path, rel), str(path))
     except SyntaxError as exc:
@@ -401,8 +445,11 @@ def _load_sql_model(
     dialect: str,
     project_raw: Mapping[str, Any],
     raw: str | None = None,
+    *,
+    display: str | None = None,
+    package: Package | None = None,
 ) -> Model:
-    display = _rel(path, root)
+    display = display or _rel(path, root)
     name = sql_node_name(path)
     relation = relation_for(name)
     raw = read_project_text(path, display) if raw is None else raw
@@ -486,6 +533,7 @@ def _load_sql_model(
         sql_line=body.line if same_lines else 0,
         sql=body.select, raw_sql=raw, config=dict(cfg),
         incremental=incremental, delta_sql=delta_sql, snapshot=snapshot,
+        package=package.name if package is not None else None,
     )
 
 
@@ -627,8 +675,9 @@ def _tags(value: Any) -> tuple[str, ...]:
 def _load_python_model(
     spec: ModelSpec, path: Path, root: Path, names: _NodeNames,
     missing: list[DependencyNotFoundError], project_raw: Mapping[str, Any],
+    *, display: str | None = None, package: Package | None = None,
 ) -> Model:
-    display = _rel(path, root)
+    display = display or _rel(path, root)
     deps: list[str] = []
     for wanted in spec.deps:
         target = names.resolve(wanted)
@@ -665,4 +714,5 @@ def _load_python_model(
         tags=spec.tags, meta=spec.meta, line=line, func=spec.func,
         requires=spec.requires,
         config={"materialized": spec.materialized, "tags": list(spec.tags), "kind": spec.kind},
+        package=package.name if package is not None else None,
     )

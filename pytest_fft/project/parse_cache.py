@@ -5,11 +5,13 @@ Python models' syntax trees: about a tenth of a second at 500 models, paid by ev
 This cache keeps the resulting :class:`~pytest_fft.project.records.Project` in pytest's cache
 directory, keyed by the content of every file the loader reads (``project.yml``,
 ``sources.yml``, everything under ``models/`` and ``macros/``, the names of the seeds, the
-user's modules that the Python macros import), the engine, the vars, the values of the
-environment variables that loading read (``env('X')`` in a template, ``env_match=`` of a
-Python model: :mod:`~pytest_fft.project.env_reads`), the Python version and pytest-fft's own
-version. Any change to any of them loads the project from scratch; there is
-no partial reuse to go stale.
+user's modules that the Python macros import; ``packages.yml``, ``packages.lock.yml``, the
+commit each git package has checked out, each package's project.yml and models folder),
+the engine, the vars, the values of the environment variables that loading read
+(``env('X')`` in a template, ``env_match=`` of a Python model:
+:mod:`~pytest_fft.project.env_reads`), the Python version and pytest-fft's own version.
+Any change to any of them loads the project from scratch; there is no partial reuse to go
+stale.
 
 Not kept: projects with a Python model that had to be imported while loading (its decorator
 is not literal; its functions live in modules of that one process); projects whose Python
@@ -44,13 +46,14 @@ from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import CacheWarning
 from pytest_fft.project import env_reads
 from pytest_fft.project.import_watch import volatile_read
+from pytest_fft.project.packages import package_inputs
 from pytest_fft.project.records import Project
 from pytest_fft.project.seed_config import CONFIG_FILE as SEED_CONFIG
 from pytest_fft.project.seed_config import seeds_dir
 from pytest_fft.redact import contains_secret, is_secret_key, redact
 
-FORMAT = "7"
-MAGIC = b"fft-parse-cache 7\n"
+FORMAT = "8"
+MAGIC = b"fft-parse-cache 8\n"
 T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")
 WATCHED_FILES = ("project.yml", "sources.yml")
@@ -102,6 +105,8 @@ def inputs_digest(root: Path, engine: str, vars: Mapping[str, Any] | None) -> st
     if tests.is_dir():  # custom checks, and whether the project reads seed metadata columns
         for path in sorted(tests.rglob("*.ff.*")):
             _add_file(digest, path, path.relative_to(root).as_posix())
+    for name, path in package_inputs(root):  # packages.yml, the lock, the packages' files
+        _add_file(digest, path, "package\0" + name)
     return digest.hexdigest()
 
 
@@ -306,8 +311,10 @@ def render_reads(project: Project, seen: set[Path] | None = None) -> str | None:
     Python files read on the way are added to ``seen``."""
     from pytest_fft.project.rendering import PY_MACRO_DIR  # Jinja: only when loading
 
-    folder = project.root / PY_MACRO_DIR
-    macro_files = sorted(folder.rglob("*.py")) if folder.is_dir() else []
+    folders = [project.root / PY_MACRO_DIR]
+    folders += [package.models_path / "macros_py" for package in project.packages]
+    macro_files = sorted(path for folder in folders if folder.is_dir()
+                         for path in folder.rglob("*.py"))
     return volatile_read([*macro_files, *project.imported_files], seen)
 
 
@@ -316,6 +323,7 @@ def _render_inputs(project: Project, seen: set[Path]) -> tuple[Path, ...]:
     rendering ran (those the load recorded, and those their imports name that an earlier
     load had imported) and the data files it read (a delta_config file)."""
     watched = [project.root / folder for folder in WATCHED_DIRS]
+    watched += [package.models_path for package in project.packages]  # see package_inputs
     return tuple(sorted({*project.imported_files, *getattr(project, "read_files", ()),
                          *(path for path in seen
                            if not any(path.is_relative_to(folder) for folder in watched))}))

@@ -37,6 +37,7 @@ class Model:
     incremental: Any = None  # pytest_fft.project.incremental.IncrementalSpec
     delta_sql: str | None = None
     snapshot: Any = None  # pytest_fft.project.snapshot.SnapshotSpec (materialized 'snapshot')
+    package: str | None = None  # the package (packages.yml) whose file defines it, if any
 
     @property
     def relations_of_deps(self) -> tuple[str, ...]:
@@ -117,6 +118,9 @@ class Project:
     # Other files the load read outside the watched folders (incremental delta_config YAML
     # files): the parse cache keys the project by their content too.
     read_files: tuple[Path, ...] = ()
+    #: The packages of packages.yml (pytest_fft.project.packages.Package), whose models
+    #: and macros are part of the project.
+    packages: tuple[Any, ...] = ()
 
     @property
     def name(self) -> str:

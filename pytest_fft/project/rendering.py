@@ -5,6 +5,12 @@ One :class:`jinja2.Environment` per project and engine (``StrictUndefined``: a t
 error, never an empty string). Jinja macros come from ``models/macros/**/*.sql|*.sql.j2`` and
 ``macros/**/*.sql``; the public functions of ``models/macros_py/**/*.py`` become globals (and
 filters). Every macro sees every other one and the Python macros, whichever file they are in.
+
+A project's packages (:mod:`~pytest_fft.project.packages`) bring the macros of their own
+``<models_dir>/macros/`` and ``<models_dir>/macros_py/``. As in FastFlowTransform, all of them
+share one namespace and the one registered last wins: the project's macros first, then each
+package's in the order of ``packages.yml``. A macro replaced that way is named in
+``env.fft_macro_clashes`` (the loader turns each into a warning).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.environment
@@ -32,6 +38,11 @@ from pytest_fft.errors import (
 from pytest_fft.project.env_reads import getenv
 from pytest_fft.project.modules import import_file
 from pytest_fft.project.stdlib import Stdlib, StdlibError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pytest_fft.project.packages import Package
 
 _MISSING = object()
 
@@ -77,9 +88,11 @@ class _Unset(jinja2.Undefined):
         return "Unset"
 
 
-def build_environment(root: Path, engine: str | None = "duckdb") -> jinja2.Environment:
+def build_environment(root: Path, engine: str | None = "duckdb",
+                      packages: Sequence[Package] = ()) -> jinja2.Environment:
     """The project's Jinja environment for ``engine`` (the active profile's), with the
-    stdlib, ``engine()``, ``env()`` and the project's macros loaded as globals."""
+    stdlib, ``engine()``, ``env()`` and the macros of the project and of its ``packages``
+    loaded as globals."""
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -87,29 +100,57 @@ def build_environment(root: Path, engine: str | None = "duckdb") -> jinja2.Envir
         cache_size=0,  # each model template is compiled once by the loader; no need to cache
     )
     _install_scoped_globals(env, Stdlib(engine))
-    for sub, patterns in MACRO_GLOBS:
-        folder = root / sub
+    origins: dict[str, str] = {}  # macro name -> the file that defined it
+    clashes: list[str] = []
+    env.fft_macro_clashes = clashes  # type: ignore[attr-defined]
+    folders: list[tuple[Path, Path, str]] = [  # (folder, base, name of base in messages)
+        (root / sub, root, "") for sub, _ in MACRO_GLOBS]
+    py_folders = [(root / PY_MACRO_DIR, root, "")]
+    for package in packages:
+        folders.append((package.models_path / "macros", package.root, package.prefix + "/"))
+        py_folders.append((package.models_path / "macros_py", package.root,
+                           package.prefix + "/"))
+    for folder, base, prefix in folders:
         if not folder.is_dir():
             continue
-        files = sorted({p for pattern in patterns for p in folder.rglob(pattern)})
+        files = sorted({p for pattern in ("*.sql", "*.sql.j2") for p in folder.rglob(pattern)})
         for path in files:
-            _load_jinja_macros(env, path, root)
-    py_dir = root / PY_MACRO_DIR
-    if py_dir.is_dir():
-        for path in sorted(py_dir.rglob("*.py")):
+            shown = prefix + path.relative_to(base).as_posix()
+            for name in _load_jinja_macros(env, path, shown):
+                _note_origin(origins, clashes, name, shown, "macro")
+    for folder, base, prefix in py_folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.py")):
             if path.name.startswith("_"):
                 continue
-            module = import_file(path, root, prefix="fft_macros")
+            shown = prefix + path.relative_to(base).as_posix()
+            module = import_file(path, base, prefix="fft_macros")
             for name, value in vars(module).items():
                 if (not name.startswith("_") and callable(value)
                         and getattr(value, "__module__", None) == module.__name__):
                     env.globals[name] = value
                     env.filters.setdefault(name, value)  # {{ 'x' | slugify }}, as in FFT
+                    _note_origin(origins, clashes, name, shown, "Python macro")
     return env
 
 
-def _load_jinja_macros(env: jinja2.Environment, path: Path, root: Path) -> None:
-    rel = path.relative_to(root).as_posix()
+def _note_origin(origins: dict[str, str], clashes: list[str], name: str, shown: str,
+                 what: str) -> None:
+    """Remember where macro ``name`` comes from; when it replaces the macro of a package,
+    or a package's replaces the project's, say so (the project's own files replacing each
+    other is the project's business, as it always was)."""
+    before = origins.get(name)
+    origins[name] = shown
+    if before is not None and before != shown and (
+            before.startswith("packages/") or shown.startswith("packages/")):
+        clashes.append(f"{shown}: {what} {name!r} replaces the one of {before} (macros "
+                       "share one namespace; the last one loaded wins: the project's, then "
+                       "each package's in packages.yml order)")
+
+
+def _load_jinja_macros(env: jinja2.Environment, path: Path, rel: str) -> list[str]:
+    """Register the macros of ``path`` (``rel`` in messages) as globals; their names."""
     try:
         template = env.from_string(read_project_text(path, rel))
         # The macros look names up in env.globals itself, not in a copy taken now
@@ -119,10 +160,13 @@ def _load_jinja_macros(env: jinja2.Environment, path: Path, root: Path) -> None:
             template, template.new_context(env.globals, shared=True))
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"macro file {rel}: {exc.message}", file=rel, line=exc.lineno) from exc
+    names = []
     for name in dir(module):
         value = getattr(module, name)
         if not name.startswith("_") and isinstance(value, jinja2.runtime.Macro):
             env.globals[name] = value
+            names.append(name)
+    return names
 
 
 @dataclass
