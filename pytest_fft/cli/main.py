@@ -58,9 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command but dag, ci-check, source freshness and sync-db-comments is a "
-               "pytest "
-               "run; add pytest options after `--`.\n\n"
+        epilog="Every command but dag, ci-check, deps, source freshness and sync-db-comments "
+               "is a pytest run; add pytest options after `--`.\n\n"
                "  fft seed . --env dev && fft run . --env dev && fft test . --env dev\n"
                "  fft build . --env dev            the same in one run\n"
                "  fft utest .                      the model unit tests\n"
@@ -156,6 +155,11 @@ def _parser() -> argparse.ArgumentParser:
     dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
     dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
     from pytest_fft.cli import ci_check, freshness, sync_comments
+    from pytest_fft.cli import deps as deps_command
+
+    fetch = sub.add_parser("deps", help=deps_command.HELP, description=deps_command.HELP)
+    _COMMAND_PARSERS["deps"] = fetch
+    deps_command.add_options(fetch)
 
     check = sub.add_parser("ci-check", help=ci_check.HELP, description=ci_check.HELP)
     _COMMAND_PARSERS["ci-check"] = check
@@ -301,6 +305,10 @@ def _run(ns: argparse.Namespace) -> int:
               f"     pass the folder that contains models/ and one of {', '.join(PROJECT_FILES)}",
               file=sys.stderr)
         return EXIT_ERROR
+    if ns.command == "deps":
+        from pytest_fft.cli.deps import run_deps
+
+        return run_deps(ns)
     problem = _option_problem(ns)
     if problem is not None:
         print(f"fft: error: {problem}", file=sys.stderr)
