@@ -135,6 +135,17 @@ class ThreadInterrupt(Protocol):
         """Interrupt what the thread with ident ``thread`` runs, if anything."""
 
 
+@runtime_checkable
+class CostEstimate(Protocol):
+    """Estimates what a SELECT would scan without running it (``EXPLAIN``): the cost guards
+    of :mod:`pytest_fft.engines.cost` ask it before a model's query runs."""
+
+    def estimate_bytes(self, select_sql: str) -> int | None:
+        """Bytes ``select_sql`` would read, best effort; None when the engine cannot tell.
+        Never runs the query, never raises for a query it cannot plan (None: the build
+        then reports the engine's own error)."""
+
+
 def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
     """``engine`` as ``protocol`` when it declares that capability, else None.
 
@@ -146,4 +157,4 @@ def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
 
 ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
                                       IncrementalTarget, SelectFrame, SnapshotTarget,
-                                      ThreadInterrupt)
+                                      ThreadInterrupt, CostEstimate)

@@ -23,6 +23,7 @@ from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS_SQL,
     AUDIT_TABLE,
     AuditTable,
+    CostEstimate,
     FrameReader,
     IncrementalTarget,
     InlineInputs,
@@ -67,7 +68,7 @@ class DuckDBEngine(SqlChanges):
     quote_part = staticmethod(quote_ident)
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
                                               IncrementalTarget, SelectFrame, SnapshotTarget,
-                                              ThreadInterrupt})
+                                              ThreadInterrupt, CostEstimate})
 
     def __init__(self, path: str = ":memory:", *, schema: str | None = None,
                  catalog: str | None = None, wait: float = 0.0, read_only: bool = False,
@@ -266,6 +267,64 @@ class DuckDBEngine(SqlChanges):
         if self._database is None:
             self._database = SPEC.name_key(self.query("select current_database()")[0][0])
         return self._database
+
+    def estimate_bytes(self, select_sql: str) -> int | None:
+        """What ``select_sql`` would scan, from ``EXPLAIN (FORMAT JSON)``: for every scan of
+        the plan, the rows it reads (the table's row count when the plan names a table,
+        else the scan's estimated cardinality) times the width of the columns it projects
+        (fixed-size types by their size, text and nested types 16 bytes, DuckDB's inline
+        string). Best effort; None when DuckDB cannot plan the query."""
+        import json
+
+        cur = self._cursor()
+        try:
+            plan = json.loads(cur.execute(f"explain (format json) {select_sql}").fetchall()[0][1])
+        except (self._duckdb.Error, ValueError, IndexError, TypeError):
+            return None
+        total, found = 0, False
+        stack: list[Any] = [plan]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            stack.extend(node.get("children") or [])
+            info = node.get("extra_info")
+            if "SCAN" not in str(node.get("name", "")).upper() or not isinstance(info, dict):
+                continue
+            rows = _number(info.get("Estimated Cardinality"))
+            projected = info.get("Projections") or []
+            projected = [projected] if isinstance(projected, str) else list(projected)
+            widths = self._column_widths(cur, str(info.get("Table") or ""))
+            if widths is not None:
+                rows = max(rows or 0, widths[0])
+                width = sum(widths[1].get(c.casefold(), 16) for c in projected) or 8
+            else:
+                width = 8 * max(len(projected), 1)
+            if rows is not None:
+                total += int(rows) * width
+                found = True
+        return total if found else None
+
+    def _column_widths(self, cur: Any, table: str) -> tuple[int, dict[str, int]] | None:
+        """``(rows, {column: bytes})`` of a ``catalog.schema.table`` a plan scans."""
+        parts = table.split(".")
+        if len(parts) != 3:
+            return None
+        try:
+            found = cur.execute(
+                "select estimated_size from duckdb_tables() where database_name = ? and "
+                "schema_name = ? and table_name = ?", parts).fetchone()
+            columns = cur.execute(
+                "select column_name, data_type from duckdb_columns() where database_name = ? "
+                "and schema_name = ? and table_name = ?", parts).fetchall()
+        except self._duckdb.Error:
+            return None
+        if found is None:
+            return None
+        return int(found[0] or 0), {str(n).casefold(): _type_width(str(t)) for n, t in columns}
 
     def error_line(self, exc: BaseException) -> int | None:
         found = _ERROR_LINE.search(str(exc))
@@ -646,6 +705,27 @@ def arrow_table(columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -
     if any(pa.types.is_null(field.type) for field in table.schema):
         raise ValueError("a column has only NULLs")
     return table
+
+
+_WIDTHS = {"BOOLEAN": 1, "TINYINT": 1, "UTINYINT": 1, "SMALLINT": 2, "USMALLINT": 2,
+           "INTEGER": 4, "UINTEGER": 4, "FLOAT": 4, "DATE": 4, "BIGINT": 8, "UBIGINT": 8,
+           "DOUBLE": 8, "TIME": 8, "TIMESTAMP": 8, "TIMESTAMP WITH TIME ZONE": 8,
+           "HUGEINT": 16, "UHUGEINT": 16, "UUID": 16, "INTERVAL": 16}
+
+
+def _type_width(kind: str) -> int:
+    """Bytes a value of DuckDB type ``kind`` takes in a scan (text and nested: 16)."""
+    kind = kind.upper()
+    if kind.startswith("DECIMAL"):
+        return 8
+    return _WIDTHS.get(kind, 16)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _set_schema(cur: Any, schema: str) -> None:

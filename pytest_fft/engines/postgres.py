@@ -44,6 +44,7 @@ from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS_SQL,
     AUDIT_TABLE,
     AuditTable,
+    CostEstimate,
     FrameReader,
     IncrementalTarget,
     InlineInputs,
@@ -53,6 +54,7 @@ from pytest_fft.engines.capabilities import (
     ThreadInterrupt,
     foreign_audit_table,
 )
+from pytest_fft.engines.cost import plan_bytes
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import FILE, SeedFileError, SeedShape
@@ -122,7 +124,7 @@ class PostgresEngine(SqlChanges):
     quote_part = staticmethod(quote_ident)
     capabilities: frozenset[Any] = frozenset({RowLoader, InlineInputs, FrameReader, AuditTable,
                                               IncrementalTarget, SelectFrame, SnapshotTarget,
-                                              ThreadInterrupt})
+                                              ThreadInterrupt, CostEstimate})
     persistent = True
 
     def __init__(self, dsn: str, *, schema: str = "public", read_only: bool = False,
@@ -255,6 +257,21 @@ class PostgresEngine(SqlChanges):
         if len(parts) == 1:
             return self.schema, parts[0]
         return parts[-2], parts[-1]
+
+    def estimate_bytes(self, select_sql: str) -> int | None:
+        """What ``select_sql`` would read, from ``EXPLAIN (FORMAT JSON)``: the largest
+        ``Plan Rows`` times ``Plan Width`` of its plan's nodes (the planner's estimate; the query
+        is not run). None when PostgreSQL cannot plan it (the build then reports why)."""
+        try:
+            row = self._writable().execute(f"explain (format json) {select_sql}").fetchone()
+        except self._psycopg.Error:
+            return None
+        plan = row[0] if row else None
+        if isinstance(plan, str):
+            import json
+
+            plan = json.loads(plan)
+        return plan_bytes(plan, "Plan Rows", "Plan Width")
 
     def error_line(self, exc: BaseException) -> int | None:
         """The line of the statement PostgreSQL points at (its position, 1-based)."""

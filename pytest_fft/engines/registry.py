@@ -71,6 +71,9 @@ class EngineSpec:
     env_overrides: tuple[tuple[str, str], ...] = ()
     # Profile setting -> the further pip extra it needs (BigQuery's bigframes mode).
     setting_extras: tuple[tuple[str, str], ...] = ()
+    # The variable of the engine's cost guard (FastFlowTransform 0.6's FF_<ENGINE>_MAX_BYTES):
+    # a model query estimated to scan more bytes is stopped before it runs.
+    max_bytes_env: str | None = None
     # Whether `fft sync-db-comments` writes comments here: COMMENT ON statements, the catalog
     # in the standard information_schema, and an engine that ships.
     comments: bool = False
@@ -126,6 +129,7 @@ _DUCKDB = EngineSpec(
     comments=True,
     env_overrides=(("FF_DUCKDB_PATH", "path"), ("FF_DUCKDB_SCHEMA", "db_schema"),
                    ("FF_DUCKDB_CATALOG", "catalog")),
+    max_bytes_env="FF_DUCKDB_MAX_BYTES",
 )
 
 _POSTGRES = EngineSpec(
@@ -140,6 +144,7 @@ _POSTGRES = EngineSpec(
     ),
     comments=True,
     env_overrides=(("FF_PG_DSN", "dsn"), ("FF_PG_SCHEMA", "db_schema")),
+    max_bytes_env="FF_PG_MAX_BYTES",
 )
 
 _BIGQUERY = EngineSpec(
@@ -157,6 +162,7 @@ _BIGQUERY = EngineSpec(
                    ("FF_BQ_LOCATION", "location"), ("FF_BQ_USE_BIGFRAMES", "use_bigframes"),
                    ("FF_BQ_ALLOW_CREATE_DATASET", "allow_create_dataset")),
     setting_extras=(("use_bigframes", "bigframes"),),
+    max_bytes_env="FF_BQ_MAX_BYTES",
 )
 
 _SPARK = EngineSpec(
@@ -178,6 +184,7 @@ _SPARK = EngineSpec(
                    ("FF_DBR_WAREHOUSE_DIR", "warehouse_dir"),
                    ("FF_DBR_ENABLE_HIVE", "use_hive_metastore"),
                    ("FF_DBR_DATABASE", "database"), ("FF_DBR_TABLE_FORMAT", "table_format")),
+    max_bytes_env="FF_SPK_MAX_BYTES",
 )
 
 _SNOWFLAKE = EngineSpec(
@@ -196,6 +203,7 @@ _SNOWFLAKE = EngineSpec(
                    ("FF_SF_PASSWORD", "password"), ("FF_SF_WAREHOUSE", "warehouse"),
                    ("FF_SF_DATABASE", "database"), ("FF_SF_SCHEMA", "db_schema"),
                    ("FF_SF_ROLE", "role"), ("FF_SF_ALLOW_CREATE_SCHEMA", "allow_create_schema")),
+    max_bytes_env="FF_SF_MAX_BYTES",
 )
 
 #: Every engine by its profile name, in the order profiles.yml documents them.

@@ -184,17 +184,52 @@ def _build_sql(project: Project, engine: Engine, model: Model, target: Any) -> i
     if sql_log.isEnabledFor(logging.DEBUG):
         what = " delta" if target is not None else ""
         sql_log.debug("-- %s (%s)%s\n%s", model.name, model.rel_path, what, sql)
+    kind = "table" if model.materialized == "incremental" else model.materialized
+    if target is None and _merges(model):  # the full build keeps one row per key too
+        sql = one_per_key(sql, _delta_plan(model), engine.spec.quote)
+    guard_query_cost(project, engine, model, sql)
     try:
         if target is not None:
             return _rows(target.apply_delta(model.relation, sql, _delta_plan(model)))
-        kind = "table" if model.materialized == "incremental" else model.materialized
-        if _merges(model):  # the full build keeps one row per key too
-            sql = one_per_key(sql, _delta_plan(model), engine.spec.quote)
         return engine.create_relation(model.relation, sql, kind)
     except Exception as exc:
         # The delta's statements do not start with its SELECT: no line of it to point at.
         raise engine_failure(project, engine, model, exc, sql,
                              sent_as_compiled=target is None) from exc
+
+
+def guard_query_cost(project: Project, engine: Engine, model: Model, sql: str) -> None:
+    """Stop ``model`` before its query runs when the engine estimates it would scan more
+    than the engine's guard allows (``FF_<ENGINE>_MAX_BYTES`` or ``budgets.yml``'s
+    ``query_limits``). Without a guard nothing is asked of the engine; an engine that
+    cannot estimate (no :class:`~pytest_fft.engines.capabilities.CostEstimate`), or a query it
+    cannot plan, runs as usual."""
+    from pytest_fft.engines.capabilities import CostEstimate
+    from pytest_fft.engines.cost import format_bytes, guard_message
+    from pytest_fft.run.budgets import query_limit
+
+    limit = query_limit(project.root, engine.name)
+    if limit is None:
+        return
+    estimator = capability(engine, CostEstimate)
+    estimate = estimator.estimate_bytes(sql) if estimator is not None else None
+    if estimate is None or estimate <= limit.max_bytes:
+        return
+    variable = limit.variable or "the limit"
+    raise ModelError(
+        f"{model.name} stopped before it ran: "
+        + guard_message(engine.name, estimate, limit),
+        file=model.rel_path, line=model.line, node=model.name,
+        hint=f"raise {variable} above {estimate} ({format_bytes(estimate)}), e.g. "
+             f"{variable}={_round_up(estimate)}, or unset it; or make {model.name} read less")
+
+
+def _round_up(count: int) -> str:
+    """A limit just above ``count`` in the guard's notation (``3MB``)."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= size:
+            return f"{-(-count // size)}{unit}"
+    return str(count + 1)
 
 
 def _rows(written: int | None) -> int | None:

@@ -61,7 +61,7 @@ class EnvContext:
                    {k: MASK if is_secret_key(k) else redact(v, environ)
                     for k, v in sorted(environ.items())
                     if k.startswith("FF_") and k not in profile_variables()
-                    and not k.startswith(HTTP_VARIABLES)},
+                    and not k.startswith(HTTP_VARIABLES) and k not in guard_variables()},
                    sources_text, target_of(engine, profile, environ))
 
     def digest(self) -> str:
@@ -87,6 +87,14 @@ def target_of(engine: str, profile: Any, environ: Mapping[str, str]) -> dict[str
         if value is not None and not is_secret_key(var):
             target[key] = redact(str(value), environ)
     return target
+
+
+def guard_variables() -> frozenset[str]:
+    """The engines' cost guards (``FF_DUCKDB_MAX_BYTES``, ...): they stop a query before it
+    runs and change nothing that is built, so setting one rebuilds nothing."""
+    from pytest_fft.engines.registry import ENGINES
+
+    return frozenset(spec.max_bytes_env for spec in ENGINES.values() if spec.max_bytes_env)
 
 
 def profile_variables() -> frozenset[str]:
