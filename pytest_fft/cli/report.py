@@ -113,6 +113,7 @@ class CliReporter:
                        and not self.show_progress)
         self._flushed_at = self.started
         self.internal_error = False
+        self.hook_errors: list[str] = []  # run-level hooks that failed: exit 1
         self.abbrev = ""
         self._run_of: dict[str, Any] = {}  # nodeid -> the BuildRun of its node
         self._collected = False  # collection went through (a usage error stops it before)
@@ -425,6 +426,12 @@ class CliReporter:
                 continue  # the summary below says it in one line
             self.err_console.print(f"\n[red bold]✗ {escape(name)}[/]\n{escape(_shown(text))}")
         self._print_not_started()
+        from pytest_fft.plugin.state import run_hook_errors
+
+        self.hook_errors = run_hook_errors(session.config)  # on_run_start, on_run_end
+        for text in self.hook_errors:
+            self.err_console.print(f"\n[red bold]✗ a hook of the run failed[/]\n"
+                                   f"{escape(_shown(text))}")
         elapsed = time.perf_counter() - self.started
         if self.collect_errors:
             self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "
@@ -577,7 +584,7 @@ class CliReporter:
             from pytest_fft.plugin.signals import terminated
 
             return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
-        if self.statuses.get("error"):
+        if self.statuses.get("error") or self.hook_errors:
             return EXIT_ERROR
         if pytest_code == pytest.ExitCode.USAGE_ERROR:
             return EXIT_ERROR

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,36 +53,64 @@ def sql_literal(value: Any) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def split_statements(sql: str, dialect: str) -> list[tuple[int, str]]:
-    """The statements of ``sql`` with the line (0-based) each starts on; a ``;`` inside a
-    string or a comment separates nothing. Text with one ``;`` at its end (most hooks) is
-    one statement without tokenizing."""
+def split_statements(sql: str) -> list[tuple[int, str]]:
+    """The statements of ``sql`` with the line (0-based) each starts on. A ``;`` inside a
+    quoted string or name, a comment or a ``$tag$`` body separates nothing; a statement of
+    comments alone is dropped. Text with one ``;`` at its end (most hooks) is one statement
+    without scanning."""
     text = sql.strip()
     if not text:
         return []
-    lead = sql[:sql.index(text[0])].count("\n")
-    if text.count(";") == 0 or (text.count(";") == 1 and text.endswith(";")):
-        return [(lead, text.removesuffix(";"))]
-    from sqlglot.dialects import Dialect
-    from sqlglot.errors import TokenError
-    from sqlglot.tokens import TokenType
-
-    try:
-        tokens = list(Dialect.get_or_raise(dialect or None).tokenize(sql))
-    except TokenError:
-        return [(lead, text)]  # the warehouse reports what is wrong with it
+    if ";" not in text or (text.count(";") == 1 and text.endswith(";")):
+        return [(sql.count("\n", 0, sql.index(text[0])), text.removesuffix(";"))]
     out: list[tuple[int, str]] = []
-    begin: int | None = None
-    for token in tokens:
-        if token.token_type is TokenType.SEMICOLON:
+    begin: int | None = None  # where the current statement's first code character is
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c == ";":
             if begin is not None:
-                out.append((sql.count("\n", 0, begin), sql[begin:token.start].strip()))
+                out.append((sql.count("\n", 0, begin), sql[begin:i].strip()))
             begin = None
-        elif begin is None:
-            begin = token.start
+            i += 1
+            continue
+        if c.isspace():
+            i += 1
+            continue
+        if sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        if begin is None:
+            begin = i
+        if c in "'\"`":
+            i += 1
+            while i < n:  # a doubled quote is the quote itself: the scan goes on
+                if sql[i] == c:
+                    i += 1
+                    if i < n and sql[i] == c:
+                        i += 1
+                        continue
+                    break
+                i += 1
+            continue
+        if c == "$":
+            tag = _DOLLAR.match(sql, i)
+            if tag is not None:
+                end = sql.find(tag.group(0), tag.end())
+                i = n if end < 0 else end + len(tag.group(0))
+                continue
+        i += 1
     if begin is not None:
         out.append((sql.count("\n", 0, begin), sql[begin:].strip()))
     return out
+
+
+_DOLLAR = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
 
 
 @dataclass(frozen=True)
@@ -378,7 +407,7 @@ class RunHooks:
         if debug:
             log.debug("[hooks] when=%s node=%s hook#%d name=%r executing SQL:\n%s", when,
                       label, index, hook.spec.name, sql)
-        for offset, statement in split_statements(sql, self.dialect):
+        for offset, statement in split_statements(sql):
             try:
                 engine.query(statement)
             except Exception as exc:

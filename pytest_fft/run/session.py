@@ -170,7 +170,7 @@ class BuildRun:
                 self.hooks.start(self._engine)
         except FFTError as exc:  # a HookError, or a macro file the hooks' Jinja loads
             self.hook_errors.append(exc)
-            return f"not run: the run's hooks failed ({exc.message.splitlines()[0]})"
+            return "not run: the run's hooks failed (see the run's error)"
         return None
 
     def _end_hooks(self) -> None:
