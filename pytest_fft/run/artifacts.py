@@ -131,6 +131,8 @@ def manifest(project: Project, fingerprints: dict[str, str], env_name: str,
             "level": project.dag.level_of(name),
             "fingerprint": fingerprints.get(name),
         }
+        if getattr(node, "package", None) is not None:  # a model of packages.yml's packages
+            nodes[name]["package"] = node.package  # type: ignore[union-attr]
     return {"metadata": _metadata(env_name, engine), "project": project.name,
             "nodes": nodes, "sources": {f"{s}.{t}": src.relation
                                         for (s, t), src in sorted(project.sources.items())}}

@@ -4,6 +4,7 @@ repository in the test's folder (no network), the lock file, and ``fft run`` /
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -155,6 +156,11 @@ def test_deps_fetches_writes_the_lock_and_run_builds_the_package_models(
     assert query(db, "select * from mart_domains order by 1") == [("example.com", 2),
                                                                   ("gmail.com", 1)]
     assert query(db, "select * from mart_labels") == [("v1", 3)]
+    nodes = json.loads((project / ".fastflowtransform/target/manifest.json").read_text())["nodes"]
+    assert (nodes["users_base.ff"]["package"], nodes["users_base.ff"]["path"]) == (
+        "shared", "packages/shared/models/staging/users_base.ff.sql")
+    assert nodes["users_git.ff"]["package"] == "git_shared"
+    assert "package" not in nodes["mart_labels.ff"]
 
     selected = run_fft("run", str(project), "--select", "tag:pkg:git_shared", "--cache", "off")
     assert selected.returncode == 0, selected.output
