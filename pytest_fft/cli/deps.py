@@ -287,5 +287,8 @@ def _hint(stderr: str, action: str, spec: PackageSpec) -> str:
 
 
 def _last_line(stderr: str) -> str:
+    """What git said: its first ``fatal:`` or ``error:`` line (the lines after it are
+    general advice), else its last line."""
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "(no message)"
+    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return said[0] if said else lines[-1] if lines else "(no message)"
