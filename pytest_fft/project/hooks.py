@@ -128,9 +128,9 @@ def _parse_entry(when: When, entry: Any, display: str, line: int | None) -> Hook
         raise ProjectFileError(f"{where}: hook {name!r}: params must be a mapping",
                                file=display, line=line_of(entry, "params") or line,
                                hint="params: {channel: '#data'}")
-    sql_line = line_of(entry, "sql")
-    if sql_line is not None and sql is not None and "\n" in sql.rstrip("\n"):
-        sql_line += 1  # a block scalar (sql: |) starts on the next line
+    sql_line = line_of(entry, "sql") if sql is not None else None
+    if sql_line is not None and sql is not None and sql.endswith("\n"):
+        sql_line += 1  # a block scalar (sql: |) starts on the line after its key
     return HookSpec(when=when, name=name.strip(), kind=kind, sql=sql,
                     select=select.strip() if select else None,
                     engines=_names(entry, "engines", where, display, line),

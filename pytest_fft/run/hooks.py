@@ -421,7 +421,8 @@ class RunHooks:
         from pytest_fft.errors import line_in_traceback
 
         spec = hook.spec
-        text = str(exc).strip() if isinstance(exc, FFTError) else \
+        # The warehouse's own words for SQL; the exception's type for Python.
+        text = str(exc).strip() if isinstance(exc, FFTError) or hook.fn is None else \
             f"{type(exc).__name__}: {str(exc).strip()}"
         if hook.fn is not None:
             found = line_in_traceback(exc, Path(self.project.root, hook.file))
