@@ -13,8 +13,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pytest_fft.project.ci_checks import CiIssue, CiSummary, model_list
+if TYPE_CHECKING:  # the module is read at every start of fft: its imports wait for the run
+    from pytest_fft.project.ci_checks import CiIssue, CiSummary
 
 HELP = ("check the project without a database: parse it, build the DAG, report missing "
         "refs, cycles and the loader's warnings, preview a selection (exit 1 on errors)")
@@ -101,6 +103,8 @@ def render_summary(summary: CiSummary, *, quiet: bool = False, verbose: bool = F
             mark = ok if chosen or not summary.selection else warn
             lines.append(f"{mark} {'selected:':<24} {chosen} of {total} models{asked}")
             if summary.selection and chosen and (verbose or chosen <= 20):
+                from pytest_fft.project.ci_checks import model_list
+
                 lines.append(f"    {model_list(summary.selected_nodes, 10**6 if verbose else 20)}")
     if summary.issues:
         lines.append(f"{bad if summary.errors else warn} issues ({len(summary.issues)})")

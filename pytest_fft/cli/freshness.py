@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from pytest_fft.cli.exit_codes import EXIT_DATA_QUALITY, EXIT_ERROR, EXIT_OK
 from pytest_fft.errors import FFTError
-from pytest_fft.redact import redact
 
 if TYPE_CHECKING:
     from pytest_fft.checks.freshness import FreshnessOutcome
@@ -134,6 +133,8 @@ def _print_summary(root: Path, resolved: ResolvedProfile, outcomes: list[Freshne
             f"{fmt_threshold(rule.error_after_minutes):>9}  "
             f"{'-' if o.loaded_at is None else o.loaded_at}")
         if o.status != "ok":
+            from pytest_fft.redact import redact
+
             lines.append(f"    ↳ {redact(o.message)}")
     tally = {s: sum(1 for o in outcomes if o.status == s) for s in ("ok", "warn", "error")}
     lines += ["", "Totals", "──────", f"✓ ok: {tally['ok']}", f"! warn: {tally['warn']}",

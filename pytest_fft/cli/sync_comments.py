@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from pytest_fft.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from pytest_fft.errors import FFTError
-from pytest_fft.redact import redact
 
 if TYPE_CHECKING:
     from pytest_fft.cli.db_comments import CommentPlan
@@ -38,6 +37,7 @@ def run_sync_comments(ns: argparse.Namespace) -> int:
     from pytest_fft.project.descriptions import collect_descriptions
     from pytest_fft.project.loader import load_project
     from pytest_fft.project.profiles import resolve_profile
+    from pytest_fft.redact import redact
 
     root = Path(ns.project)
     try:
@@ -142,6 +142,8 @@ def _counts(plan: CommentPlan) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
+    from pytest_fft.redact import redact
+
     text = str(exc).strip()
     return redact(text.splitlines()[0] if text else type(exc).__name__)
 
