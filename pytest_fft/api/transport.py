@@ -100,7 +100,11 @@ def send(method: str, url: str, *, params: Mapping[str, Any] | None,
          shown: str) -> Response:
     """Send a request with retries; the last answer, whatever its status, or an
     :class:`HttpError` when no answer came (``shown``: the URL with its secrets masked)."""
-    import httpx
+    try:
+        import httpx
+    except ImportError:
+        raise located(HttpError, f"GET {shown}: the HTTP helpers need httpx, which is not "
+                                 "installed", hint="pip install 'pytest-fft[http]'") from None
 
     def guard(request: httpx.Request) -> None:  # every request, redirects included
         check_host(str(request.url), settings, redact(str(request.url)))

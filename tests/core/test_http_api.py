@@ -479,3 +479,17 @@ def test_telemetry_is_per_context(server) -> None:
     with http_stats("idle") as idle:
         pass
     assert not idle.used and idle.as_dict()["requests"] == 0
+
+
+def test_without_httpx_the_first_request_says_which_extra_to_install(
+        server, monkeypatch) -> None:
+    import sys
+
+    server.route("/users", body=USERS)
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if the extra were not installed
+    with pytest.raises(HttpError) as caught:
+        http.get_json(f"{server.url}/users")
+    assert str(caught.value).startswith(
+        f"GET {server.url}/users: the HTTP helpers need httpx, which is not installed")
+    assert "fix: pip install 'pytest-fft[http]'" in str(caught.value)
+    assert server.hits("/users") == 0
