@@ -4,7 +4,7 @@
 Pure: nothing here runs git or opens a database. :func:`installed_packages` is what the
 loader reads: every package of ``packages.yml``, found where it is (a path package) or where
 ``fft deps`` fetched it (a git package, at the commit ``packages.lock.yml`` pins), with its
-manifest checked. Fetching is :mod:`pytest_fft.cli.deps`.
+manifest checked. Fetching is :mod:`pytest_fft.cli.package_fetch`.
 
 >>> satisfies("0.1.4", "^0.1.0"), satisfies("1.2.3", ">=1.0.0,<1.2.0")
 (True, False)
