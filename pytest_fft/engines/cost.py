@@ -21,7 +21,7 @@ case, ``_`` and ``,`` ignored). Unset or ``<= 0`` is no guard.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,21 +91,23 @@ def guard_message(engine_label: str, estimate: int, limit: QueryLimit) -> str:
             f"Increase {raise_it} or unset it to allow this query.")
 
 
-def plan_bytes(plan: Any, rows_key: str, width_key: str) -> int | None:
-    """The largest rows times row width of any node of a JSON query plan (its scans and its
-    result); None when no node says both."""
-    best: int | None = None
+def plan_nodes(plan: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping of a JSON query plan, however the engine nests them (lists of nodes,
+    children under any key)."""
     stack = [plan]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        rows, width = node.get(rows_key), node.get(width_key)
-        if isinstance(rows, (int, float)) and isinstance(width, (int, float)):
-            size = int(rows * width)
-            best = size if best is None else max(best, size)
-        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-    return best
+        elif isinstance(node, dict):
+            yield node
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+
+
+def plan_bytes(plan: Any, rows_key: str, width_key: str) -> int | None:
+    """The largest rows times row width of any node of a JSON query plan (its scans and its
+    result); None when no node says both."""
+    sizes = [int(node[rows_key] * node[width_key]) for node in plan_nodes(plan)
+             if isinstance(node.get(rows_key), (int, float))
+             and isinstance(node.get(width_key), (int, float))]
+    return max(sizes, default=None)

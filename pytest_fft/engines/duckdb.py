@@ -276,21 +276,15 @@ class DuckDBEngine(SqlChanges):
         string). Best effort; None when DuckDB cannot plan the query."""
         import json
 
+        from pytest_fft.engines.cost import plan_nodes
+
         cur = self._cursor()
         try:
             plan = json.loads(cur.execute(f"explain (format json) {select_sql}").fetchall()[0][1])
         except (self._duckdb.Error, ValueError, IndexError, TypeError):
             return None
         total, found = 0, False
-        stack: list[Any] = [plan]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list):
-                stack.extend(node)
-                continue
-            if not isinstance(node, dict):
-                continue
-            stack.extend(node.get("children") or [])
+        for node in plan_nodes(plan):
             info = node.get("extra_info")
             if "SCAN" not in str(node.get("name", "")).upper() or not isinstance(info, dict):
                 continue
