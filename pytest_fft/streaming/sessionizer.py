@@ -32,18 +32,14 @@ def sessionize(events: Any, gap_minutes: float = 30,
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in SESSION_COLUMNS})
     frame = _assign_sessions(frame, pd.Timedelta(minutes=gap_minutes), open_sessions or {})
-    frame["is_view"] = (frame["event_type"] == "page_view").astype("int64")
-    frame["spent"] = frame["amount"].where(frame["event_type"] == "purchase", 0.0).fillna(0.0)
-    grouped = frame.sort_values("event_ts").groupby("session_id", sort=True)
-    out = pd.DataFrame({
-        "user_id": grouped["user_id"].first(),
-        "source": grouped["source"].first(),
-        "session_start": grouped["event_ts"].min(),
-        "session_end": grouped["event_ts"].max(),
-        "pageviews": grouped["is_view"].sum().astype("int64"),
-        "revenue": grouped["spent"].sum().astype("float64"),
-    }).reset_index()
-    return out[list(SESSION_COLUMNS)]
+    events = pd.DataFrame({
+        "session_id": frame["session_id"], "user_id": frame["user_id"],
+        "source": frame["source"], "session_start": frame["event_ts"],
+        "session_end": frame["event_ts"],
+        "pageviews": (frame["event_type"] == "page_view").astype("int64"),
+        "revenue": frame["amount"].where(frame["event_type"] == "purchase", 0.0).fillna(0.0),
+    }).sort_values("session_start")
+    return _per_session(events)
 
 
 def combine(older: Any, newer: Any) -> Any:
@@ -52,9 +48,15 @@ def combine(older: Any, newer: Any) -> Any:
     import pandas as pd
 
     both = pd.concat([older, newer], ignore_index=True)
-    if both.empty:
-        return newer
-    grouped = both.groupby("session_id", sort=True)
+    return newer if both.empty else _per_session(both)
+
+
+def _per_session(rows: Any) -> Any:
+    """Rows of :data:`SESSION_COLUMNS` (events, or sessions of several batches) folded into
+    one row per session id."""
+    import pandas as pd
+
+    grouped = rows.groupby("session_id", sort=True)
     out = pd.DataFrame({
         "user_id": grouped["user_id"].first(),
         "source": grouped["source"].first(),
