@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -349,18 +349,21 @@ SEED_METADATA_COLUMNS = ("_ff_loaded_at", "_ff_seed_id", "_ff_seed_file")
 
 def _reads_seed_metadata(root: Path, models: Mapping[str, Model]) -> bool:
     """Whether the project names one of FastFlowTransform's seed metadata columns (in a model,
-    sources.yml, project.yml or a custom check): then its seeds are loaded with them."""
-    texts = [m.raw_sql or m.sql or "" for m in models.values()]
-    for model in models.values():
-        if model.kind == "python":
-            texts.append(read_project_text(model.path, model.rel_path))
-    for name in ("sources.yml", "project.yml"):
-        if (root / name).is_file():
-            texts.append(read_project_text(root / name, name))
-    tests = root / "tests"
-    if tests.is_dir():
-        texts.extend(read_project_text(p, _rel(p, root)) for p in sorted(tests.rglob("*.ff.*")))
-    return any(column in text for text in texts for column in SEED_METADATA_COLUMNS)
+    sources.yml, project.yml or a custom check): then its seeds are loaded with them. The
+    texts in memory come first; files are read only until one names a column."""
+
+    def texts() -> Iterator[str]:
+        yield from (m.raw_sql or m.sql or "" for m in models.values())
+        yield from (read_project_text(root / name, name)
+                    for name in ("sources.yml", "project.yml") if (root / name).is_file())
+        python = {m.path: m.rel_path for m in models.values() if m.kind == "python"}
+        yield from (read_project_text(path, shown) for path, shown in python.items())
+        tests = root / "tests"
+        if tests.is_dir():
+            yield from (read_project_text(p, _rel(p, root))
+                        for p in sorted(tests.rglob("*.ff.*")))
+
+    return any(column in text for text in texts() for column in SEED_METADATA_COLUMNS)
 
 
 def _source_seeds(seeds: list[Seed]) -> dict[str, list[Seed]]:
