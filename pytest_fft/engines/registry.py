@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 # A name the warehouse would accept unquoted: only such a name is folded as an unquoted one.
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
@@ -77,6 +78,10 @@ class EngineSpec:
     # Whether `fft sync-db-comments` writes comments here: COMMENT ON statements, the catalog
     # in the standard information_schema, and an engine that ships.
     comments: bool = False
+    # A third-party engine's profile block: a pydantic model (a subclass of
+    # pytest_fft.sdk.EngineSettings) of the keys under ``<name>:`` in profiles.yml. None: the
+    # block has no keys. The built-in engines' models are in project/profile_models.py.
+    settings: Any = None
 
     @property
     def install_hint(self) -> str:
@@ -214,28 +219,82 @@ _BY_ALIAS: Mapping[str, str] = MappingProxyType(
     {alias: spec.name for spec in ENGINES.values() for alias in spec.aliases})
 
 
+ENTRY_POINT_GROUP = "pytest_fft.engines"
+"""The entry point group through which an installed package adds an engine: each entry point
+is named like the engine and names its :class:`EngineSpec` (``fft_sqlite:SPEC``)."""
+
+
 def engine_names() -> tuple[str, ...]:
-    """The engine names a profile may use."""
-    return tuple(ENGINES)
+    """The engine names a profile may use: the built-in ones, then the installed ones."""
+    return (*ENGINES, *installed_engines())
+
+
+@cache
+def installed_engines() -> Mapping[str, EngineSpec]:
+    """The engines that installed packages add through :data:`ENTRY_POINT_GROUP`, by name.
+
+    Read once per process, and only when a name is not a built-in engine's: a run on DuckDB
+    or PostgreSQL never scans the installed packages. A package whose entry point does not
+    load, names no EngineSpec, or claims a built-in engine's name is an
+    :class:`~pytest_fft.errors.EngineNotInstalledError` naming the package and the fix.
+    """
+    from importlib.metadata import entry_points
+
+    found: dict[str, EngineSpec] = {}
+    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        package = point.dist.name if point.dist is not None else "an installed package"
+        try:
+            spec = point.load()
+        except Exception as exc:
+            raise _plugin_error(f"the engine {point.name!r} of {package} does not load "
+                                f"({point.value}): {type(exc).__name__}: {exc}",
+                                f"reinstall {package}, or uninstall it") from exc
+        if not isinstance(spec, EngineSpec):
+            raise _plugin_error(
+                f"the entry point {point.name!r} of {package} in group {ENTRY_POINT_GROUP!r} "
+                f"names a {type(spec).__name__}, not an EngineSpec",
+                f"point it at a pytest_fft.sdk.EngineSpec ({point.value} is not one)")
+        if spec.name != point.name or spec.name in ENGINES or spec.name in _BY_ALIAS:
+            taken = spec.name in ENGINES or spec.name in _BY_ALIAS
+            raise _plugin_error(
+                f"the engine {spec.name!r} of {package} "
+                + ("has the name of a built-in engine" if taken
+                   else f"is registered under the entry point name {point.name!r}"),
+                "give the engine a name of its own, the same in its EngineSpec and in "
+                "its entry point")
+        found[spec.name] = spec
+    return MappingProxyType(found)
+
+
+def _plugin_error(message: str, hint: str) -> Exception:
+    from pytest_fft.errors import EngineNotInstalledError  # this module imports no package
+
+    return EngineNotInstalledError(message, hint=hint)
 
 
 DEFAULT_ENGINE = "duckdb"
+"""The engine of a run that names none (embedded: nothing to install or start)."""
 
 AUDIT_TABLE = "_ff_meta"
 """The audit table's name, in the engine's target schema: no seed or model may build it."""
-"""The engine of a run that names none (embedded: nothing to install or start)."""
 
 
 def find_engine_spec(name: str) -> EngineSpec | None:
-    """The spec of an engine name or alias; None for a name no engine has (a test's fake)."""
-    return ENGINES.get(_BY_ALIAS.get(name, name))
+    """The spec of an engine name or alias, built-in or installed (:func:`installed_engines`);
+    None for a name no engine has (a test's fake)."""
+    spec = ENGINES.get(_BY_ALIAS.get(name, name))
+    if spec is not None:
+        return spec
+    installed = installed_engines()
+    return installed.get(name) or next(
+        (spec for spec in installed.values() if name in spec.aliases), None)
 
 
 def engine_spec(name: str) -> EngineSpec:
     """The spec of an engine name or alias; KeyError naming the known ones otherwise."""
     spec = find_engine_spec(name)
     if spec is None:
-        raise KeyError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+        raise KeyError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
     return spec
 
 

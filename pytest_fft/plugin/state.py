@@ -143,6 +143,10 @@ class FFTState:
                        engine_override=self.options.engine)
         if cache is not None and profile is not None:
             run.store = PytestCacheStore.for_project(cache, root, profile.env_name)
+        if self.config is not None:
+            from pytest_fft.plugin.sdk_events import PluginEvents
+
+            run.events = PluginEvents(self.config, run.hook_errors)
         run_dir = getattr(self.config, "workerinput", {}).get("fft_run_dir")
         if run_dir and profile is not None:
             from pytest_fft.run.shared_dir import SharedRunDir

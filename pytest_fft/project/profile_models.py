@@ -143,9 +143,52 @@ MEMBERS: dict[str, type[_Profile]] = {
 }
 
 
+EngineSettings = _Strict
+"""The base of an engine's settings block (``pytest_fft.sdk.EngineSettings``): unknown keys
+are errors, an empty optional value is unset, secrets are masked in its repr."""
+
+
+def member_of(engine: str) -> type[_Profile] | None:
+    """The profile class of ``engine``: a built-in one of :data:`MEMBERS`, or one made for an
+    installed engine from its spec's ``settings`` model; None for a name no engine has."""
+    member = MEMBERS.get(engine)
+    if member is not None:
+        return member
+    from pytest_fft.engines.registry import installed_engines
+
+    spec = installed_engines().get(engine)
+    return _installed_member(spec) if spec is not None else None
+
+
+_INSTALLED: dict[str, type[_Profile]] = {}
+
+
+def _installed_member(spec: Any) -> type[_Profile]:
+    member = _INSTALLED.get(spec.name)
+    if member is None:
+        from pydantic import create_model
+
+        settings = spec.settings or create_model(f"{spec.name}_settings", __base__=_Strict)
+        if not (isinstance(settings, type) and issubclass(settings, _Strict)):
+            from pytest_fft.errors import EngineNotInstalledError
+
+            raise EngineNotInstalledError(
+                f"the settings of engine {spec.name!r} are a {settings!r}, not a subclass of "
+                "pytest_fft.sdk.EngineSettings",
+                hint="derive the engine's settings model from pytest_fft.sdk.EngineSettings")
+        required = any(f.is_required() for f in settings.model_fields.values())
+        fields: dict[str, Any] = {
+            "engine": (Literal[spec.name], ...),
+            spec.name: (settings, ... if required else settings()),
+        }
+        member = create_model(f"{spec.name}_profile", __base__=_Profile, **fields)
+        _INSTALLED[spec.name] = member
+    return member
+
+
 def settings_class(engine: str) -> type[_Strict] | None:
     """The settings block model of ``engine`` (``DuckDBSettings`` for ``duckdb``)."""
-    member = MEMBERS.get(engine)
+    member = member_of(engine)
     if member is None:
         return None
     annotation = member.model_fields[engine].annotation

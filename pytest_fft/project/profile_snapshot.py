@@ -48,7 +48,8 @@ class ProfileView:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         for key, value in data.items():
-            block = isinstance(value, Mapping) and key in ENGINES
+            # The engine's settings block (an installed engine's is named by "engine").
+            block = isinstance(value, Mapping) and (key in ENGINES or key == data.get("engine"))
             object.__setattr__(self, key, ProfileView(value) if block else value)
 
     def __setattr__(self, key: str, value: Any) -> None:

@@ -30,9 +30,16 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pytest_fft.engines.registry import ENGINES as ENGINE_SPECS
+from pytest_fft.engines.registry import engine_names, find_engine_spec
 from pytest_fft.errors import ProfileError
 from pytest_fft.project.dotenv import DEFAULT_ENV, EffectiveEnvironment, effective_environment
-from pytest_fft.project.profile_models import MEMBERS, Profile, keys_of, settings_class
+from pytest_fft.project.profile_models import (
+    MEMBERS,
+    Profile,
+    keys_of,
+    member_of,
+    settings_class,
+)
 from pytest_fft.project.profile_template import render_profiles
 from pytest_fft.project.resolved_profile import ResolvedProfile
 from pytest_fft.project.yaml_io import line_of, load_yaml_text
@@ -55,10 +62,18 @@ def validate_profile(data: Mapping[str, Any]) -> Any:
     """``data`` as a member of :data:`Profile`: the member its ``engine`` names, validated
     alone; anything else through the whole union, for pydantic's message about the tag."""
     engine = data.get("engine")
-    member = MEMBERS.get(engine) if isinstance(engine, str) else None
+    member = member_of(engine) if isinstance(engine, str) else None
     if member is not None:
         return member.model_validate(data)
     return TypeAdapter(Profile).validate_python(data)
+
+
+def _env_overrides(block: Any) -> dict[str, tuple[str, str]]:
+    """The ``FF_*`` overrides of the engine block ``block`` (an installed engine's too)."""
+    spec = find_engine_spec(block) if isinstance(block, str) and block not in MEMBERS else None
+    if spec is not None and spec.name == block:
+        return {var: (block, key) for var, key in spec.env_overrides}
+    return {var: where for var, where in _ENV_OVERRIDES.items() if where[0] == block}
 
 
 def env_override_var(setting: tuple[str, ...]) -> str | None:
@@ -135,16 +150,16 @@ def resolve_layered(project_dir: Path, layered: EffectiveEnvironment, *,
     wanted = engine or environ.get("FF_ENGINE") or None
     if wanted and wanted != data.get("engine"):
         problem.switched = f"--engine {engine}" if engine else f"FF_ENGINE={wanted}"
-        if wanted not in ENGINES:
+        if member_of(wanted) is None:
             raise ProfileError(f"Unknown engine {wanted!r}",
-                               hint=f"use one of: {', '.join(ENGINES)}")
+                               hint=f"use one of: {', '.join(engine_names())}")
         kept = {key: data[key] for key in ("vars",) if key in data}
         data = {"engine": wanted, wanted: dict(data.get(wanted) or {}), **kept}
     block = data.get("engine")
     if isinstance(block, str) and isinstance(data.get(block), dict):
         data[block] = problem.canonical(block, data[block])
-    for var, (owner, key) in _ENV_OVERRIDES.items():
-        if owner == block and environ.get(var):  # an empty variable counts as unset
+    for var, (owner, key) in _env_overrides(block).items():
+        if environ.get(var):  # an empty variable counts as unset
             settings = settings_class(owner)
             key = settings.aliases.get(key, key) if settings is not None else key
             data.setdefault(owner, {})[key] = environ[var]
@@ -215,7 +230,7 @@ class _Problem:
         first = exc.errors()[0]
         loc = [str(p) for p in first["loc"]]
         engine = data.get("engine")
-        if loc and loc[0] == engine and engine not in MEMBERS:
+        if loc and loc[0] == engine and member_of(str(engine)) is None:
             loc = loc[1:]  # drop pydantic's union tag: it is not a key of profiles.yml
         if first["type"] == "extra_forbidden" and loc:
             return self._unknown_key(loc, data)

@@ -177,6 +177,7 @@ class Executor:
         full_refresh: bool = False,
         snapshots: SnapshotOptions | None = None,
         hooks: RunHooks | None = None,
+        on_start: Callable[[str], None] | None = None,
     ) -> None:
         self.project = project
         self.hooks = hooks  # before_model / after_model hooks of the models it builds
@@ -188,6 +189,7 @@ class Executor:
         self.jobs = max(1, int(jobs))
         self.fail_fast = fail_fast
         self.on_result = on_result
+        self.on_start = on_start  # called on the building thread as a node starts
         self.board = board or ResultBoard()
         self.env_name = env_name
         self.skip = skip or set()  # nodes the build cache found unchanged
@@ -380,6 +382,8 @@ class Executor:
                     continue
                 self._running[name] = threading.get_ident()
             try:
+                if self.on_start is not None:
+                    self.on_start(name)
                 result = self._build(name)
             except BaseException:
                 with queue.cond:  # an interrupt inside a build: the others stop, too

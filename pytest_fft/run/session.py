@@ -11,7 +11,7 @@ import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from pytest_fft.run import plan
 from pytest_fft.run.building import SnapshotOptions
 from pytest_fft.run.cache_policy import CachePolicy
 from pytest_fft.run.cache_store import FingerprintStore, MemoryStore
+from pytest_fft.run.events import RunEvents, RunInfo, run_status
 from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
 from pytest_fft.run.fingerprint import SqlNormalizer
 from pytest_fft.run.shared_dir import FileBoard, SharedRunDir
@@ -75,6 +76,8 @@ class BuildRun:
     _listening: threading.Lock = field(default_factory=threading.Lock)
     hooks: Any = None  # run.hooks.RunHooks of this run, when the project has hooks
     hook_errors: list[FFTError] = field(default_factory=list)  # run-level hooks that failed
+    events: RunEvents | None = None  # the plugin SDK's listeners (None: nobody listens)
+    _run_info: RunInfo | None = None  # what events were told when the build started
 
     @property
     def root(self) -> Path:
@@ -133,6 +136,14 @@ class BuildRun:
             refused = self._start_hooks()
             if refused is None:
                 self._unclaim(skip, blocked)
+            on_start = None
+            if self.events is not None:
+                info = self._run_info = RunInfo(
+                    self.project, self.profile.env_name, self.profile.engine,
+                    tuple(n for n in self.project.dag.order if n in set(self.nodes)),
+                    self.settings.jobs)
+                self.events.run_started(info)
+                on_start = partial(self.events.node_started, info)
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
@@ -140,7 +151,7 @@ class BuildRun:
                 env_name=self.profile.env_name, skip=set(skip), blocked=blocked,
                 on_result=self._on_result,
                 # Users' tests (and other workers) may read the warehouse once it is built.
-                on_done=self._settle, hooks=self.hooks,
+                on_done=self._settle, hooks=self.hooks, on_start=on_start,
             )
             if refused is not None:  # every node is skipped with the reason
                 self._executor.stop_starting(refused)
@@ -356,6 +367,8 @@ class BuildRun:
             with self._listening:
                 for listener in self._listeners:
                     listener(result)
+        if self.events is not None and self._run_info is not None:
+            self.events.node_finished(self._run_info, result)
         fingerprint = self.fingerprints.get(result.name)
         if (result.status == "success" and fingerprint is not None
                 and self.settings.cache.writes and self._warming is None
@@ -530,6 +543,10 @@ class BuildRun:
                 f"could not write the artifacts of the run under {self.root}: "
                 f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")),
                 stacklevel=2)
+        if self.events is not None and self._run_info is not None:
+            results = self.board.all()
+            self.events.run_finished(self._run_info, results,
+                                     run_status(results, run_errors=len(self.hook_errors)))
         if self._builder_lock is not None:
             self._builder_lock.release()
 
