@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import jinja2
 
@@ -100,17 +101,33 @@ def _mermaid_text(text: str) -> str:
 
 def render_html(project_name: str, nodes: list[DagNode], columns: Columns | None,
                 note: str | None = None) -> str:
+    """The page of ``nodes``: :func:`page_context` rendered by :func:`render_page`."""
+    return render_page(page_context(project_name, nodes, columns, note))
+
+
+def page_context(project_name: str, nodes: list[DagNode], columns: Columns | None,
+                 note: str | None = None, statuses: Mapping[str, str] | None = None
+                 ) -> dict[str, Any]:
+    """What the page is rendered from. Plugins see it in ``pytest_fft_docs_context``:
+    ``statuses`` (node -> its status in the run that just finished) and ``sections`` (a list
+    of ``{"title", "text"}`` shown at the end of the page, escaped) are theirs to add to."""
     by_name = {node.name: node for node in nodes}
     edges = [(by_name[p], node) for node in nodes for p in node.parents if p in by_name]
     width = max((n.x for n in nodes), default=0) + _BOX_W + 2 * _PAD
     height = max((n.y for n in nodes), default=0) + _BOX_H + 2 * _PAD
-    return _TEMPLATE.render(
-        project=project_name, nodes=nodes, edges=edges, width=width, height=height,
-        box_w=_BOX_W, box_h=_BOX_H, columns=columns or {}, note=note,
-        paths=[_edge_path(parent, child) for parent, child in edges],
-        mermaid=mermaid(nodes), anchor={n.name: n.anchor for n in nodes},
-        children={n.name: [c.name for p, c in edges if p is n] for n in nodes},
-    )
+    return {
+        "project": project_name, "nodes": nodes, "edges": edges, "width": width,
+        "height": height, "box_w": _BOX_W, "box_h": _BOX_H, "columns": columns or {},
+        "note": note, "paths": [_edge_path(parent, child) for parent, child in edges],
+        "mermaid": mermaid(nodes), "anchor": {n.name: n.anchor for n in nodes},
+        "children": {n.name: [c.name for p, c in edges if p is n] for n in nodes},
+        "statuses": dict(statuses or {}), "sections": [],
+    }
+
+
+def render_page(context: Mapping[str, Any]) -> str:
+    """The HTML of a :func:`page_context` (every value escaped)."""
+    return _TEMPLATE.render(**context)
 
 
 def _edge_path(parent: DagNode, child: DagNode) -> str:
@@ -166,6 +183,7 @@ pre { background: #f3f5f9; padding: .6rem; border-radius: 6px; overflow: auto; }
 <tr><th>relation</th><td><code>{{ node.relation }}</code></td></tr>
 <tr><th>file</th><td><code>{{ node.file }}</code></td></tr>
 <tr><th>level</th><td>{{ node.level }}</td></tr>
+{% if statuses.get(node.name) %}<tr><th>last run</th><td>{{ statuses[node.name] }}</td></tr>{% endif %}
 <tr><th>reads</th><td>{% for p in node.parents %}<a href="#{{ anchor[p] }}">{{ p }}</a>{% if not loop.last %}, {% endif %}{% else %}—{% endfor %}</td></tr>
 <tr><th>read by</th><td>{% for c in children[node.name] %}<a href="#{{ anchor[c] }}">{{ c }}</a>{% if not loop.last %}, {% endif %}{% else %}—{% endfor %}</td></tr>
 {% if node.tags %}<tr><th>tags</th><td>{{ node.tags|join(', ') }}</td></tr>{% endif %}
@@ -173,6 +191,10 @@ pre { background: #f3f5f9; padding: .6rem; border-radius: 6px; overflow: auto; }
 </table>
 {% if node.sql %}<details><summary>SQL</summary><pre>{{ node.sql }}</pre></details>{% endif %}
 </div>
+{% endfor %}
+{% for section in sections %}
+<h2>{{ section["title"] }}</h2>
+<pre>{{ section["text"] }}</pre>
 {% endfor %}
 <h2>Mermaid</h2>
 <details><summary>The graph in Mermaid syntax</summary><pre>{{ mermaid }}</pre></details>

@@ -57,6 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_fft.plugin.unit_items import UnitCacheRecorder
 
         config.pluginmanager.register(UnitCacheRecorder(config), "fft-utest-cache")
+    if options.active and config.option.fft_docs:
+        from pytest_fft.plugin.docs_output import DocsWriter
+
+        config.pluginmanager.register(DocsWriter(config, config.option.fft_docs),
+                                      "fft-docs-writer")
     if options.active and hasattr(config, "workerinput"):
         from pytest_fft.plugin.item_facts import WorkerItemFacts
 

@@ -86,6 +86,9 @@ def add_options(parser: pytest.Parser) -> None:
                     default=0.0,
                     help="wait for a database another process is building into "
                          "(default: fail at once; without a value: up to 600 s)")
+    group.addoption("--fft-docs", metavar="DIR", default=None,
+                    help="after the run, write the project's DAG page with this run's "
+                         "statuses to DIR/index.html")
     group.addoption("--fft-tb", action="store_true",
                     help="show Python tracebacks of failures (same as FFT_TRACE=1)")
     parser.addini("fft_project", "FastFlowTransform project folders (relative to rootdir)",

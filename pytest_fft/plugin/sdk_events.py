@@ -64,14 +64,14 @@ class PluginEvents:
         except Exception as exc:
             node = kwargs.get("node") or kwargs.get("check")
             error = HookError(f"the plugin hook {name} raised {type(exc).__name__}: {exc}"
-                              f"{_where(exc)}", node=node.name if node is not None else None,
+                              f"{raised_at(exc)}", node=node.name if node is not None else None,
                               hint="fix the plugin, or leave it out with -p no:<plugin>")
             error.__cause__ = exc
             with self._lock:
                 self.errors.append(error)
 
 
-def _where(exc: BaseException) -> str:
+def raised_at(exc: BaseException) -> str:
     """`` at file:line`` of the innermost frame of the traceback outside pluggy."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if "/pluggy/" not in f.filename.replace("\\", "/")]

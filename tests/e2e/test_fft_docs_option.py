@@ -1,0 +1,95 @@
+"""``pytest --fft-docs DIR``: the DAG page with the run's statuses, and plugins adding to it
+through ``pytest_fft_docs_context``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCS_PLUGIN = """
+import pytest
+
+
+@pytest.hookimpl
+def pytest_fft_docs_context(project, context):
+    context["sections"].append(
+        {"title": "Owners", "text": "<script>x()</script> team-data owns " + project.config.name})
+"""
+
+RAISING_PLUGIN = """
+import pytest
+
+
+@pytest.hookimpl
+def pytest_fft_docs_context(context):
+    raise RuntimeError("no owners file")
+"""
+
+
+def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FF_", "FFT_"))}
+    return subprocess.run([sys.executable, "-m", "pytest", str(project), "-q",
+                           "-p", "no:randomly", "-p", "no:cacheprovider", *args],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=180,
+                          check=False)
+
+
+def _statuses(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<h3>([^<]+)</h3>.*?last run</th><td>([a-z]+)<', page, re.S))
+
+
+def test_the_page_shows_the_run_and_what_plugins_add(simple_project: Path) -> None:
+    (simple_project / "conftest.py").write_text(DOCS_PLUGIN)
+    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-docs", "site")
+    assert run.returncode == 0, run.stdout + run.stderr
+    page = (simple_project / "site" / "index.html").read_text()
+    assert _statuses(page) == {
+        "seed_orders": "success", "seed_users": "success", "orders.ff": "success",
+        "users.ff": "success", "users_enriched": "success", "mart_orders_enriched": "success",
+        "mart_users.ff": "success"}
+    # The plugin's section is there, escaped: text, never markup.
+    assert ("<h2>Owners</h2>\n<pre>&lt;script&gt;x()&lt;/script&gt; team-data owns "
+            "simple_duckdb</pre>") in page
+    assert "<script>" not in page
+
+
+def test_a_failed_model_and_its_skipped_children_show_as_such(simple_project: Path) -> None:
+    (simple_project / "models" / "users.ff.sql").write_text("select * from no_such_table\n")
+    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-docs", "site")
+    assert run.returncode == 1
+    statuses = _statuses((simple_project / "site" / "index.html").read_text())
+    assert statuses["users.ff"] == "error"
+    assert statuses["mart_users.ff"] == "skipped"
+    assert statuses["orders.ff"] == "success"
+
+
+def test_under_xdist_the_building_worker_writes_it(simple_project: Path) -> None:
+    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-docs", "site", "-n", "2")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert set(_statuses((simple_project / "site" / "index.html").read_text()).values()) == {
+        "success"}
+
+
+def test_a_raising_docs_hook_fails_the_session_and_names_itself(
+        simple_project: Path) -> None:
+    (simple_project / "conftest.py").write_text(RAISING_PLUGIN)
+    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-docs", "site")
+    assert run.returncode == 1
+    out = run.stdout + run.stderr
+    assert ("error --fft-docs: the plugin hook pytest_fft_docs_context raised RuntimeError: "
+            "no owners file at ") in out
+    assert f"{simple_project / 'conftest.py'}:7" in out
+    assert "Traceback" not in out
+    assert not (simple_project / "site" / "index.html").exists()
+
+
+@pytest.mark.parametrize("args", [["--fft-utest"], []])
+def test_without_a_build_nothing_is_written(simple_project: Path, args: list[str]) -> None:
+    run = _pytest(simple_project, *args, "--fft-docs", "site")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not (simple_project / "site").exists()
