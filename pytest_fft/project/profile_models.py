@@ -37,6 +37,11 @@ class _Strict(BaseModel):
     aliases: ClassVar[Mapping[str, str]] = {}
     """Other spellings of keys, accepted in ``profiles.yml``: ``{"schema": "db_schema"}``."""
 
+    path_keys: ClassVar[tuple[str, ...]] = ()
+    """Keys whose value is a file path: a relative one is resolved against the project
+    directory when the profile is resolved (``~`` expanded); a value like ``:memory:`` or
+    ``md:db`` (a colon after two or more characters, or first) is not a path and stays."""
+
     @model_validator(mode="before")
     @classmethod
     def _empty_is_unset(cls, data: Any) -> Any:
@@ -58,6 +63,7 @@ class _Strict(BaseModel):
 
 class DuckDBSettings(_Strict):
     aliases: ClassVar[Mapping[str, str]] = {"schema": "db_schema"}
+    path_keys: ClassVar[tuple[str, ...]] = ("path",)
     path: Text = ":memory:"
     db_schema: str | None = None
     catalog: str | None = None

@@ -23,6 +23,7 @@ remembered by :mod:`pytest_fft.redact`, so no message shows them.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -280,14 +281,26 @@ class _Problem:
             hint=f"the keys of {owner} are: {', '.join(known)}; {_DOCS_HINT}")
 
 
+# Not a file path: ``:memory:``, or a scheme such as ``md:`` (a drive letter, one character
+# before the colon, is a path).
+_NOT_A_PATH = re.compile(r":|[A-Za-z][A-Za-z0-9+.-]+:")
+
+
 def _resolve_paths(profile: Any, project_dir: Path) -> Any:
-    if profile.engine != "duckdb":
+    """The profile with the path keys of its engine block (``path_keys`` of the block's
+    model: DuckDB's ``path``, an installed engine's own) absolute, resolved against
+    ``project_dir``."""
+    settings = getattr(profile, str(profile.engine), None)
+    keys = getattr(settings, "path_keys", ())
+    update: dict[str, str] = {}
+    for key in keys:
+        raw = getattr(settings, key, None)
+        if not isinstance(raw, str) or not raw or _NOT_A_PATH.match(raw):
+            continue
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = project_dir / path
+        update[key] = str(path.resolve())
+    if not update or settings is None:
         return profile
-    raw = profile.duckdb.path
-    if raw == ":memory:" or raw.startswith("md:"):
-        return profile
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = project_dir / path
-    settings = profile.duckdb.model_copy(update={"path": str(path.resolve())})
-    return profile.model_copy(update={"duckdb": settings})
+    return profile.model_copy(update={profile.engine: settings.model_copy(update=update)})

@@ -125,10 +125,49 @@ def _postgres_target(request: pytest.FixtureRequest) -> Target:
     )
 
 
+def _sqlite_target(tmp_path: Path) -> Target:
+    """SQLite, the engine of the example package ``examples/plugin_sqlite`` (a third-party
+    engine through the plugin SDK), on a database file; its schema is the file (``main``):
+    another target schema is another file, another schema of one engine an attached one."""
+    import hashlib
+    import sys
+
+    package = Path(__file__).resolve().parents[2] / "examples" / "plugin_sqlite"
+    if str(package) not in sys.path:
+        sys.path.insert(0, str(package))
+    from fft_sqlite.engine import SQLiteEngine
+
+    def file_of(schema: str) -> str:
+        return str(tmp_path / f"{hashlib.sha1(schema.encode()).hexdigest()[:12]}.sqlite")
+
+    def attach(engine: Engine, name: str) -> None:
+        path = file_of(name).replace("'", "''")
+        engine.query(f"attach database '{path}' as {engine.quote(name)}")
+
+    def kind_of(engine: Engine, relation: str) -> str:
+        found = engine.query("select type from sqlite_master where lower(name) = "
+                             f"lower('{relation}')")
+        return str(found[0][0]) if found else "missing"
+
+    db = str(tmp_path / "contract.sqlite")
+    return Target(
+        open=lambda: SQLiteEngine(db),
+        open_in=lambda schema: SQLiteEngine(file_of(schema)),
+        schema="main",
+        create_schema=attach,
+        slow_select="with recursive c(x) as (select 1 union all select x + 1 from c "
+                    "where x < 100000000000) select count(*) as n from c",
+        kind_of=kind_of,
+        make_frame=pandas_frame,
+        frame_rows=pandas_rows,
+    )
+
+
 # Spark, Snowflake and BigQuery add their factory here.
 TARGETS: dict[str, Callable[[pytest.FixtureRequest], Target]] = {
     "duckdb": lambda request: _duckdb_target(request.getfixturevalue("tmp_path")),
     "postgres": _postgres_target,
+    "sqlite": lambda request: _sqlite_target(request.getfixturevalue("tmp_path")),
 }
 
 
