@@ -64,7 +64,9 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
 
 
 def dialect_for(engine: str) -> Dialect:
-    """The dialect of an engine name or alias; an unknown engine gets plain ANSI SQL without
-    regex."""
+    """The dialect of an engine name or alias (built-in, or an installed package's); an
+    unknown engine gets plain ANSI SQL without regex."""
     spec = find_engine_spec(engine)
-    return DIALECTS[spec.name] if spec is not None else Dialect(engine, generic_spec(engine))
+    if spec is None:
+        return Dialect(engine, generic_spec(engine))
+    return DIALECTS.get(spec.name) or Dialect(spec.name, spec)

@@ -1,0 +1,3 @@
+create table orders as
+select order_id, customer_id, amount, ordered_at
+from {{ source('shop', 'orders') }};
