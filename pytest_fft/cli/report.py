@@ -114,6 +114,7 @@ class CliReporter:
         self._flushed_at = self.started
         self.internal_error = False
         self.hook_errors: list[str] = []  # run-level hooks that failed: exit 1
+        self.budget_errors = 0  # error budgets of budgets.yml the run exceeded: exit 1
         self.abbrev = ""
         self._run_of: dict[str, Any] = {}  # nodeid -> the BuildRun of its node
         self._collected = False  # collection went through (a usage error stops it before)
@@ -432,6 +433,7 @@ class CliReporter:
         for text in self.hook_errors:
             self.err_console.print(f"\n[red bold]✗ a hook of the run failed[/]\n"
                                    f"{escape(_shown(text))}")
+        self._print_budgets(session)
         elapsed = time.perf_counter() - self.started
         if self.collect_errors:
             self.console.print(f"[red]Project error[/]: {len(self.collect_errors)} "
@@ -471,7 +473,24 @@ class CliReporter:
         if c["skipped"]:
             parts.append(f"[yellow]{c['skipped']} skipped[/]")
         self.console.print(f"Done: {', '.join(parts)} in {elapsed:.2f}s")
+        if self.budget_errors:
+            self.console.print(f"[red]Over budget[/]: the run exceeded {self.budget_errors} "
+                               f"error budget{'s' if self.budget_errors > 1 else ''} of "
+                               "budgets.yml (see above)")
         self._print_next_step()
+
+    def _print_budgets(self, session: pytest.Session) -> None:
+        """The run budgets of budgets.yml the build exceeded: a warning each (the exit code
+        stays), or an error (exit 1)."""
+        from pytest_fft.plugin.state import run_budget_findings
+
+        findings = run_budget_findings(session.config)
+        self.budget_errors = sum(1 for level, _ in findings if level == "error")
+        for level, text in findings:
+            if level == "error":
+                self.err_console.print(f"\n[red bold]✗ over budget[/]\n{escape(text)}")
+            else:
+                self.err_console.print(f"\n[yellow bold]! over budget[/]\n{escape(text)}")
 
     def _print_next_step(self) -> None:
         """After a run with failures: which failed, and what to do."""
@@ -584,7 +603,7 @@ class CliReporter:
             from pytest_fft.plugin.signals import terminated
 
             return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
-        if self.statuses.get("error") or self.hook_errors:
+        if self.statuses.get("error") or self.hook_errors or self.budget_errors:
             return EXIT_ERROR
         if pytest_code == pytest.ExitCode.USAGE_ERROR:
             return EXIT_ERROR

@@ -33,6 +33,7 @@ from pytest_fft.engines.capabilities import (
     ThreadInterrupt,
     foreign_audit_table,
 )
+from pytest_fft.engines.query_stats import in_engine
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import (
@@ -246,7 +247,9 @@ class DuckDBEngine(SqlChanges):
         return cur
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._cursor().execute(sql).fetchall()
+        cur = self._cursor()
+        with in_engine():
+            return cur.execute(sql).fetchall()
 
     # -- names -------------------------------------------------------------------------
     def quote(self, relation: str) -> str:
@@ -362,15 +365,18 @@ class DuckDBEngine(SqlChanges):
         (given the cursor and the statement's rows) may refuse the result by raising: the
         statement then runs in a transaction that the refusal rolls back."""
         cur = self._cursor()
-        try:
-            rows = self._replace_once(cur, statement, params, check)
-        except self._duckdb.CatalogException as exc:
-            if "is of type" not in str(exc):
-                raise
-            # The relation exists as the other kind (table <-> view): drop and create together.
-            other = "table" if kind == "view" else "view"
-            rows = self._replace_once(cur, statement, params, check,
-                                      drop=f"drop {other} if exists {self._full_name(relation)}")
+        with in_engine():
+            try:
+                rows = self._replace_once(cur, statement, params, check)
+            except self._duckdb.CatalogException as exc:
+                if "is of type" not in str(exc):
+                    raise
+                # The relation exists as the other kind (table <-> view): drop and create
+                # together.
+                other = "table" if kind == "view" else "view"
+                rows = self._replace_once(
+                    cur, statement, params, check,
+                    drop=f"drop {other} if exists {self._full_name(relation)}")
         if kind == "table" and rows and rows[0] and isinstance(rows[0][0], int):
             return int(rows[0][0])
         return None
@@ -402,10 +408,12 @@ class DuckDBEngine(SqlChanges):
     @contextlib.contextmanager
     def sql_transaction(self) -> Iterator[_DuckDBDelta]:
         cur = self._cursor()
-        cur.execute("begin transaction")
+        with in_engine():
+            cur.execute("begin transaction")
         try:
             yield _DuckDBDelta(cur)
-            cur.execute("commit")
+            with in_engine():
+                cur.execute("commit")
         except BaseException:
             cur.execute("rollback")
             raise
@@ -469,11 +477,13 @@ class DuckDBEngine(SqlChanges):
 
     def read_frame(self, relation: str) -> Any:
         # Through Arrow: about twice as fast as .df() on string columns, and columnar throughout.
-        return _arrow_table(self._cursor().sql(f"select * from {self._full_name(relation)}")
-                            ).to_pandas()
+        return self.select_frame(f"select * from {self._full_name(relation)}")
 
     def select_frame(self, sql: str) -> Any:
-        return _arrow_table(self._cursor().sql(sql)).to_pandas()
+        cur = self._cursor()
+        with in_engine():  # the query; making the pandas frame is the model's time
+            table = _arrow_table(cur.sql(sql))
+        return table.to_pandas()
 
     def is_frame(self, value: Any) -> bool:
         import pandas as pd
@@ -606,19 +616,22 @@ class _DuckDBDelta:
         self._cur = cur
 
     def run(self, sql: str) -> int:
-        result = self._cur.execute(sql)
-        rows = result.fetchall() if result.description else []
+        with in_engine():
+            result = self._cur.execute(sql)
+            rows = result.fetchall() if result.description else []
         return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else -1
 
     def scalar(self, sql: str) -> int:
-        return int(self._cur.execute(sql).fetchone()[0])
+        with in_engine():
+            return int(self._cur.execute(sql).fetchone()[0])
 
     def analyze(self, full_name: str) -> None:
         pass  # DuckDB keeps a table's statistics as it writes it
 
     def columns(self, full_name: str) -> list[tuple[str, str]]:
-        return [(str(row[0]), str(row[1])) for row in
-                self._cur.execute(f"describe {full_name}").fetchall()]
+        with in_engine():
+            found = self._cur.execute(f"describe {full_name}").fetchall()
+        return [(str(row[0]), str(row[1])) for row in found]
 
 
 def _arrow_table(relation: Any) -> Any:

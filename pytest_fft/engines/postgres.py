@@ -55,6 +55,7 @@ from pytest_fft.engines.capabilities import (
     foreign_audit_table,
 )
 from pytest_fft.engines.cost import plan_bytes
+from pytest_fft.engines.query_stats import in_engine
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import FILE, SeedFileError, SeedShape
@@ -229,8 +230,10 @@ class PostgresEngine(SqlChanges):
         return con
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        cur = self._writable().execute(sql)
-        return cur.fetchall() if cur.description is not None else []
+        con = self._writable()
+        with in_engine():
+            cur = con.execute(sql)
+            return cur.fetchall() if cur.description is not None else []
 
     # -- names -------------------------------------------------------------------------
     def quote(self, relation: str) -> str:
@@ -307,8 +310,9 @@ class PostgresEngine(SqlChanges):
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
         self._refuse_audit_table(relation)
         table = arrow_io.frame_table(frame)
+        data = _csv(table)  # before the engine's time starts (see _replace)
         return self._replace(relation, "table", lambda cur, target: self._copy(cur, target,
-                                                                              table))
+                                                                              table, data))
 
     def load_rows(self, relation: str, columns: tuple[str, ...],
                   rows: tuple[Mapping[str, Any], ...]) -> None:
@@ -317,7 +321,9 @@ class PostgresEngine(SqlChanges):
         from pytest_fft.engines.duckdb import arrow_table
 
         table = arrow_table(columns, rows)
-        self._replace(relation, "table", lambda cur, target: self._copy(cur, target, table))
+        data = _csv(table)
+        self._replace(relation, "table", lambda cur, target: self._copy(cur, target, table,
+                                                                       data))
 
     def load_seed(self, relation: str, path: str, fmt: str,
                   shape: SeedShape | None = None) -> int | None:
@@ -337,14 +343,17 @@ class PostgresEngine(SqlChanges):
                                      self._psycopg.errors.DuplicateSchema):
                 self._connection().execute(
                     f"create schema if not exists {quote_ident(relation.split('.')[-2])}")
+        data = _csv(table)
         return self._replace(relation, "table", lambda cur, target: self._copy(cur, target,
-                                                                              table))
+                                                                              table, data))
 
-    def _copy(self, cur: Any, target: str, table: Any) -> int:
+    def _copy(self, cur: Any, target: str, table: Any, data: bytes) -> int:
+        """``table`` as a new table ``target``: created, then its rows (``data``, the CSV
+        text of :func:`_csv`) sent with COPY."""
         cur.execute(f"create table {target} ({arrow_io.sql_columns(table, quote_ident)})")
-        if table.num_rows:
+        if data:
             with cur.copy(f"copy {target} from stdin (format csv)") as copy:
-                copy.write(arrow_io.csv_bytes(table))
+                copy.write(data)
         return int(table.num_rows)
 
     def _replace(self, relation: str, kind: str, build: Callable[[Any, str], int | None], *,
@@ -356,6 +365,11 @@ class PostgresEngine(SqlChanges):
         created in autocommit mode, see :meth:`_create_new`)."""
         schema, name = self._split(relation)
         con = self._writable()
+        with in_engine():  # every statement and the commit: the node's time in the engine
+            return self._replace_on(con, relation, schema, name, kind, build, one_statement)
+
+    def _replace_on(self, con: Any, relation: str, schema: str, name: str, kind: str,
+                    build: Callable[[Any, str], int | None], one_statement: bool) -> int | None:
         if self._present is not None:
             key = self.relation_key(relation)
             if key not in self._present:
@@ -436,8 +450,16 @@ class PostgresEngine(SqlChanges):
     @contextlib.contextmanager
     def sql_transaction(self) -> Iterator[_PostgresDelta]:
         con = self._writable()
-        with con.transaction(), con.cursor() as cur:
-            yield _PostgresDelta(cur)
+        commit = in_engine()  # the commit, as the transaction ends, is the engine's time too
+        committing = False
+        try:
+            with con.transaction(), con.cursor() as cur:
+                yield _PostgresDelta(cur)
+                commit.__enter__()
+                committing = True
+        finally:
+            if committing:
+                commit.__exit__(None, None, None)
 
     # A delta's staging table is temporary: private to the connection, written without WAL,
     # gone with the transaction if it fails (a stage of 10,000 rows cost about 15% less).
@@ -478,10 +500,12 @@ class PostgresEngine(SqlChanges):
     # -- reading -----------------------------------------------------------------------
     def _arrow_of(self, sql: str, params: Any = None) -> Any:
         with self._connection().cursor() as cur:
-            cur.execute(sql, params)
+            with in_engine():
+                cur.execute(sql, params)
+                rows = cur.fetchall()
             description = cur.description or []
             return arrow_io.table_of_rows([c.name for c in description],
-                                          [c.type_code for c in description], cur.fetchall())
+                                          [c.type_code for c in description], rows)
 
     def read_frame(self, relation: str) -> Any:
         return self._arrow_of(f"select * from {quote_relation(relation)}").to_pandas()
@@ -605,21 +629,31 @@ class _PostgresDelta:
         self._cur = cur
 
     def run(self, sql: str) -> int:
-        self._cur.execute(sql)
+        with in_engine():
+            self._cur.execute(sql)
         return int(self._cur.rowcount)
 
     def analyze(self, full_name: str) -> None:
         # Without statistics the planner takes a new staging table for a big one and hashes
         # the target instead (a delete from 1M rows took twice as long).
-        self._cur.execute(f"analyze {full_name}")
+        with in_engine():
+            self._cur.execute(f"analyze {full_name}")
 
     def scalar(self, sql: str) -> int:
-        self._cur.execute(sql)
-        return int(self._cur.fetchone()[0])
+        with in_engine():
+            self._cur.execute(sql)
+            return int(self._cur.fetchone()[0])
 
     def columns(self, full_name: str) -> list[tuple[str, str]]:
-        self._cur.execute(
-            "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-            "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped "
-            "order by a.attnum", [full_name])
-        return [(str(name), str(kind)) for name, kind in self._cur.fetchall()]
+        with in_engine():
+            self._cur.execute(
+                "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+                "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped "
+                "order by a.attnum", [full_name])
+            found = self._cur.fetchall()
+        return [(str(name), str(kind)) for name, kind in found]
+
+
+def _csv(table: Any) -> bytes:
+    """The rows of an Arrow table as COPY's CSV text (nothing for no rows)."""
+    return arrow_io.csv_bytes(table) if table.num_rows else b""

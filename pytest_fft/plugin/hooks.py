@@ -162,16 +162,24 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
-    """The run-level hooks that failed, each with its file and line."""
+    """The run-level hooks that failed, each with its file and line; the run budgets of
+    budgets.yml the build exceeded."""
     if active_state(config) is None:
         return
-    from pytest_fft.plugin.state import run_hook_errors
+    from pytest_fft.plugin.state import run_budget_findings, run_hook_errors
 
     errors = run_hook_errors(config)
     if errors:
         terminalreporter.section("fft hooks", sep="=", red=True, bold=True)
         for text in errors:
             terminalreporter.line(text, red=True)
+    findings = run_budget_findings(config)
+    if findings:
+        failed = any(level == "error" for level, _ in findings)
+        terminalreporter.section("fft budgets", sep="=", red=failed, yellow=not failed,
+                                 bold=True)
+        for level, text in findings:
+            terminalreporter.line(text, red=level == "error", yellow=level != "error")
 
 
 @pytest.hookimpl(trylast=True)
@@ -183,11 +191,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Also reached after Ctrl-C: finish() cancels a build that is still running.
     for run in state.build_runs():
         run.finish(cancel=cancel)
-    from pytest_fft.plugin.state import run_hook_errors
+    from pytest_fft.plugin.state import run_budget_findings, run_hook_errors
 
-    # A run-level hook that failed (on_run_start, on_run_end) is an error of the session.
-    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and \
-            run_hook_errors(session.config):
+    # A run-level hook that failed (on_run_start, on_run_end), or an error budget of
+    # budgets.yml the run exceeded, is an error of the session.
+    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and (
+            run_hook_errors(session.config)
+            or any(level == "error" for level, _ in run_budget_findings(session.config))):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if state.runs and not state.owned_by_fft:  # fft stays frozen until the clean-up
         from pytest_fft.run.gc_policy import freeze_for_cleanup

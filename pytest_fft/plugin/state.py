@@ -29,6 +29,10 @@ REMOTE_HOOK_ERRORS: pytest.StashKey[list[FFTError]] = pytest.StashKey()
 """Under pytest-xdist, on the controller: the run-level hooks that failed on the worker that
 built (read from the run directory by :mod:`pytest_fft.plugin.xdist`)."""
 
+REMOTE_BUDGET_FINDINGS: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()
+"""Under pytest-xdist, on the controller: ``(level, text)`` of each budget of budgets.yml the
+building worker's run exceeded (read from the run directory by :mod:`pytest_fft.plugin.xdist`)."""
+
 UTEST_CACHE_KEY = "fft/utest/fingerprints"
 """pytest-cache key: node id of a unit case -> fingerprint of its last pass (profile "utest").
 Node ids are relative to the rootdir, whose cache directory this is, so they are unique."""
@@ -217,6 +221,17 @@ def run_hook_errors(config: pytest.Config) -> list[str]:
             text = error_text(cause, True) + "\n" + text
         texts.append(text)
     return texts + [str(e) for e in config.stash.get(REMOTE_HOOK_ERRORS, [])]
+
+
+def run_budget_findings(config: pytest.Config) -> list[tuple[str, str]]:
+    """``(level, text)`` of each run budget of budgets.yml the session's builds exceeded
+    (``warn``: shown; ``error``: the session fails), from this process's runs or, under
+    pytest-xdist, from the worker that built."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return []
+    remote: list[tuple[str, str]] = config.stash.get(REMOTE_BUDGET_FINDINGS, [])
+    return [found for run in state.build_runs() for found in run.budget_texts()] + remote
 
 
 def state_of(config: pytest.Config) -> FFTState:

@@ -25,7 +25,7 @@ class XdistController:
     @pytest.hookimpl(tryfirst=True)  # before fft's reporter, which reports the hook errors
     def pytest_sessionfinish(self) -> None:
         from pytest_fft.errors import FFTError
-        from pytest_fft.plugin.state import REMOTE_HOOK_ERRORS
+        from pytest_fft.plugin.state import REMOTE_BUDGET_FINDINGS, REMOTE_HOOK_ERRORS
         from pytest_fft.run.cache_store import PytestCacheStore
         from pytest_fft.run.shared_dir import RemoteError
 
@@ -35,6 +35,11 @@ class XdistController:
             for path in sorted(self.run_dir.glob("*/hook_errors.json"))
             for e in json.loads(path.read_text(encoding="utf-8"))]
         self.config.stash[REMOTE_HOOK_ERRORS] = remote
+        # So are the budgets of budgets.yml its run exceeded.
+        self.config.stash[REMOTE_BUDGET_FINDINGS] = [
+            (str(level), str(text))
+            for path in sorted(self.run_dir.glob("*/budget_findings.json"))
+            for level, text in json.loads(path.read_text(encoding="utf-8"))]
         cache = getattr(self.config, "cache", None)
         for store in sorted(self.run_dir.glob("*/store.json")):
             saved = json.loads(store.read_text(encoding="utf-8"))

@@ -91,8 +91,11 @@ _RUN_STATUS = {"success": "success", "error": "error", "skipped": "skipped", "ca
 
 
 def run_results(project: Project, results: list[NodeResult], fingerprints: dict[str, str],
-                env_name: str, engine: str) -> dict[str, Any]:
-    """``run_results.json`` in FastFlowTransform's shape: metadata, then one entry per node."""
+                env_name: str, engine: str,
+                budgets: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``run_results.json`` in FastFlowTransform's shape: metadata, then one entry per node;
+    ``budgets``: the run budgets' findings (:func:`pytest_fft.run.budgets.summary`), when
+    ``budgets.yml`` has any."""
     entries = []
     for result in results:
         node = project.node(result.name)
@@ -105,13 +108,20 @@ def run_results(project: Project, results: list[NodeResult], fingerprints: dict[
                            .isoformat(timespec="milliseconds") if result.started_at else None),
             "duration_ms": round(result.duration * 1000, 3),
             "rows": result.rows,
+            # The build's query statistics (null where the engine cannot say; see
+            # engines.query_stats): bytes only where an estimate was made.
+            "bytes_scanned": result.bytes_scanned,
+            "query_duration_ms": result.query_duration_ms,
             "message": _shown(result),
             "fingerprint": fingerprints.get(result.name),
         })
         http = (result.metrics or {}).get("http") if node.kind == "python" else None
         if http is not None:  # a Python model's HTTP calls (requests, cache hits, bytes, ...)
             entries[-1]["http"] = http
-    return {"metadata": _metadata(env_name, engine), "results": entries}
+    out = {"metadata": _metadata(env_name, engine), "results": entries}
+    if budgets is not None:
+        out["budgets"] = budgets
+    return out
 
 
 def manifest(project: Project, fingerprints: dict[str, str], env_name: str,
@@ -139,8 +149,9 @@ def manifest(project: Project, fingerprints: dict[str, str], env_name: str,
 
 
 def write_run_artifacts(project: Project, results: list[NodeResult],
-                        fingerprints: dict[str, str], env_name: str, engine: str) -> None:
+                        fingerprints: dict[str, str], env_name: str, engine: str, *,
+                        budgets: dict[str, Any] | None = None) -> None:
     target = target_dir(project)
     write_json_atomic(target / "run_results.json",
-                      run_results(project, results, fingerprints, env_name, engine))
+                      run_results(project, results, fingerprints, env_name, engine, budgets))
     write_json_atomic(target / "manifest.json", manifest(project, fingerprints, env_name, engine))

@@ -49,6 +49,11 @@ class Limit:
 
     warn: int | None = None
     error: int | None = None
+    warn_line: int | None = field(default=None, compare=False)  # where budgets.yml sets it
+    error_line: int | None = field(default=None, compare=False)
+
+    def line(self, level: str) -> int | None:
+        return self.error_line if level == "error" else self.warn_line
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,17 @@ class Budgets:
     @property
     def has_run_budgets(self) -> bool:
         return bool(self.total or self.models or self.tags)
+
+    def wants_bytes(self, name: str, tags: Sequence[str] = ()) -> bool:
+        """Whether a budget counts the ``bytes_scanned`` of node ``name`` (with ``tags``):
+        the run's total, its own, or one of its tags' (the build then asks the engine for
+        an estimate of its query, which a plain run never does)."""
+        if "bytes_scanned" in self.total:
+            return True
+        own = self.models.get(name) or self.models.get(name.removesuffix(".ff"))
+        if own is not None and "bytes_scanned" in own:
+            return True
+        return any("bytes_scanned" in self.tags.get(tag, {}) for tag in tags)
 
     def query_limit(self, engine: str) -> QueryLimit | None:
         """The guard ``query_limits`` sets for ``engine`` (the engine's ``FF_*_MAX_BYTES``
@@ -87,6 +103,52 @@ class Finding:
     metric: str
     value: int
     limit: int
+    line: int | None = None  # of the budget in budgets.yml
+
+    @property
+    def kind(self) -> Literal["total", "model", "tag"]:
+        if self.scope == "total":
+            return "total"
+        return "tag" if self.scope.startswith("tag:") else "model"
+
+    @property
+    def name(self) -> str | None:
+        """The model or tag (None for the run's total)."""
+        kind = self.kind
+        return None if kind == "total" else self.scope.removeprefix("tag:") if kind == "tag" \
+            else self.scope
+
+    @property
+    def key(self) -> str:
+        """Where the budget is in budgets.yml: ``models.stg_users.ff.bytes_scanned.error``."""
+        kind = self.kind
+        where = "total" if kind == "total" else \
+            f"{'tags' if kind == 'tag' else 'models'}.{self.name}"
+        return f"{where}.{self.metric}.{self.level}"
+
+    @property
+    def location(self) -> str:
+        return f"{FILE}:{self.line}" if self.line else FILE
+
+    def text(self) -> str:
+        """The finding as the terminal shows it: what, where in budgets.yml, and the fix."""
+        shown = self._shown
+        what = {"total": "the run", "model": f"model {self.name}",
+                "tag": f"the models tagged {self.name}"}[self.kind]
+        work = "read less" if self.metric == "bytes_scanned" else "spend less time in the engine"
+        return (f"{self.location}: {self.level} budget exceeded: {self.metric} of {what} is "
+                f"{shown(self.value)}, over its limit {shown(self.limit)} ({self.key})\n"
+                f"  fix: make {what} {work}, or raise {self.key} in {FILE}")
+
+    def record(self) -> dict[str, Any]:
+        """The finding in ``run_results.json``'s ``budgets`` block."""
+        return {"level": self.level, "scope": self.kind, "name": self.name,
+                "metric": self.metric, "value": self.value, "limit": self.limit,
+                "key": self.key, "file": FILE, "line": self.line}
+
+    def _shown(self, count: int) -> str:
+        return f"{count} ({format_bytes(count)})" if self.metric == "bytes_scanned" \
+            else f"{count} ms"
 
     def describe(self) -> str:
         shown = (lambda n: f"{n} ({format_bytes(n)})") if self.metric == "bytes_scanned" \
@@ -189,9 +251,11 @@ def evaluate(budgets: Budgets, results: Sequence[Mapping[str, Any]],
             values = [e.get(metric) for e in entries]
             value = sum(int(v) for v in values if isinstance(v, (int, float)))
             if limit.error is not None and value > limit.error:
-                findings.append(Finding("error", scope, metric, value, limit.error))
+                findings.append(Finding("error", scope, metric, value, limit.error,
+                                        limit.error_line))
             elif limit.warn is not None and value > limit.warn:
-                findings.append(Finding("warn", scope, metric, value, limit.warn))
+                findings.append(Finding("warn", scope, metric, value, limit.warn,
+                                        limit.warn_line))
 
     entries = [e for e in results if isinstance(e, Mapping)]
     check("total", budgets.total, entries)
@@ -205,6 +269,14 @@ def evaluate(budgets: Budgets, results: Sequence[Mapping[str, Any]],
         if tagged:
             check(f"tag:{tag}", metrics, tagged)
     return findings
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, Any]:
+    """``run_results.json``'s ``budgets`` block: ``status`` (``ok``, ``warn`` or ``error``)
+    and each budget exceeded, for CI to read."""
+    status = ("error" if any(f.level == "error" for f in findings)
+              else "warn" if findings else "ok")
+    return {"file": FILE, "status": status, "findings": [f.record() for f in findings]}
 
 
 def _known(block: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
@@ -248,7 +320,8 @@ def _metrics(block: Any, where: str, parent: Any, key: Any) -> dict[str, Limit]:
                                    line=line_of(block, metric), hint="{warn: ..., error: ...}")
         _known(limits, ("warn", "error"), inner)
         read = _size if metric == "bytes_scanned" else _duration
-        out[str(metric)] = Limit(read(limits, "warn", inner), read(limits, "error", inner))
+        out[str(metric)] = Limit(read(limits, "warn", inner), read(limits, "error", inner),
+                                 line_of(limits, "warn"), line_of(limits, "error"))
     return out
 
 

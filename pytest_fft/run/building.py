@@ -201,19 +201,25 @@ def _build_sql(project: Project, engine: Engine, model: Model, target: Any) -> i
 def guard_query_cost(project: Project, engine: Engine, model: Model, sql: str) -> None:
     """Stop ``model`` before its query runs when the engine estimates it would scan more
     than the engine's guard allows (``FF_<ENGINE>_MAX_BYTES`` or ``budgets.yml``'s
-    ``query_limits``). Without a guard nothing is asked of the engine; an engine that
+    ``query_limits``). Without a guard nothing is asked of the engine (unless the node's
+    statistics want its bytes: a ``budgets.yml`` budget of ``bytes_scanned``, see
+    :mod:`pytest_fft.engines.query_stats`, which then records the estimate); an engine that
     cannot estimate (no :class:`~pytest_fft.engines.capabilities.CostEstimate`), or a query it
     cannot plan, runs as usual."""
     from pytest_fft.engines.capabilities import CostEstimate
     from pytest_fft.engines.cost import format_bytes, guard_message
+    from pytest_fft.engines.query_stats import current
     from pytest_fft.run.budgets import query_limit
 
     limit = query_limit(project.root, engine.name)
-    if limit is None:
-        return
+    stats = current()
+    if limit is None and (stats is None or not stats.want_bytes):
+        return  # no guard, and no budget that counts bytes: no EXPLAIN
     estimator = capability(engine, CostEstimate)
     estimate = estimator.estimate_bytes(sql) if estimator is not None else None
-    if estimate is None or estimate <= limit.max_bytes:
+    if stats is not None:  # the model's bytes_scanned in run_results.json
+        stats.add_bytes(estimate)
+    if limit is None or estimate is None or estimate <= limit.max_bytes:
         return
     variable = limit.variable or "the limit"
     raise ModelError(

@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pytest_fft.checks.runner import CheckRunner
 from pytest_fft.engines.base import Engine
+from pytest_fft.engines.query_stats import QueryStats, collecting
 from pytest_fft.errors import FFTError, ModelError, SelectionError
 from pytest_fft.project.records import Model, Project
 from pytest_fft.run.building import LEFT_ALONE, SnapshotOptions, build_node, build_snapshot
 from pytest_fft.run.node_logs import capture_node_logs
 
 if TYPE_CHECKING:
+    from pytest_fft.run.budgets import Budgets
     from pytest_fft.run.hooks import RunHooks
 
 Status = Literal["success", "error", "skipped", "cached", "fail", "warn"]
@@ -49,6 +51,9 @@ class NodeResult:
     metrics: Mapping[str, Any] | None = None  # checks: the numbers behind the verdict
     logs: tuple[str, ...] = ()  # log lines emitted while building this node
     note: str | None = None  # a success's short account (a snapshot: versions opened, ...)
+    # A built seed or model's query statistics (see engines.query_stats); None: not known.
+    bytes_scanned: int | None = None
+    query_duration_ms: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -178,6 +183,7 @@ class Executor:
         snapshots: SnapshotOptions | None = None,
         hooks: RunHooks | None = None,
         on_start: Callable[[str], None] | None = None,
+        budgets: Budgets | None = None,
     ) -> None:
         self.project = project
         self.hooks = hooks  # before_model / after_model hooks of the models it builds
@@ -202,6 +208,12 @@ class Executor:
         self._abandoned: dict[str, str] = {}  # node -> why its build no longer counts
         self.on_done = on_done  # called on the executor's thread once every node is done
         self._project_key = str(project.root)  # whose node logs (see run.node_logs)
+        # The models whose bytes_scanned a budget of budgets.yml counts: their queries are
+        # estimated even without a guard (a plain run sends no EXPLAIN).
+        self._want_bytes = frozenset(
+            n for n in self.nodes if n in project.models
+            and budgets.wants_bytes(n, project.models[n].tags)) if budgets is not None \
+            else frozenset()
         # Checks share queries where they can (see pytest_fft.checks.runner).
         self._checks = CheckRunner(
             (project.checks[n] for n in self.nodes
@@ -448,6 +460,7 @@ class Executor:
             blocked = SelectionError(self.blocked[name], file=node.rel_path, node=name)
             return NodeResult(name, "error", started, 0.0, message=blocked.message,
                               error=blocked)
+        query: QueryStats | None = None  # the build's statements, once it starts
         try:
             if node.kind == "check":  # by kind, not class: see plan.built_by
                 ran = self._checks.run(self.engine, node, self.env_name)
@@ -465,31 +478,40 @@ class Executor:
             if hooks is not None:
                 hooks.run_before(self.engine)
             t_build = time.perf_counter()
-            if snapshot:
-                assert self.snapshots is not None
-                rows, note = build_snapshot(self.project, self.engine, cast(Model, node),
-                                            self.snapshots)
-            elif node.kind == "python":
-                from pytest_fft.api.telemetry import http_stats
+            with collecting(want_bytes=name in self._want_bytes) as query:
+                if snapshot:
+                    assert self.snapshots is not None
+                    rows, note = build_snapshot(self.project, self.engine, cast(Model, node),
+                                                self.snapshots)
+                elif node.kind == "python":
+                    from pytest_fft.api.telemetry import http_stats
 
-                with http_stats(name, project_dir=self.project.root) as stats:
+                    with http_stats(name, project_dir=self.project.root) as stats:
+                        rows = build_node(self.project, self.engine, node,
+                                          full_refresh=self.full_refresh)
+                    if stats.used:  # run_results.json's "http" block of this model
+                        metrics = {"http": stats.as_dict()}
+                else:
                     rows = build_node(self.project, self.engine, node,
                                       full_refresh=self.full_refresh)
-                if stats.used:  # run_results.json's "http" block of this model
-                    metrics = {"http": stats.as_dict()}
-            else:
-                rows = build_node(self.project, self.engine, node,
-                                  full_refresh=self.full_refresh)
             if hooks is not None:
-                hooks.run_after(self.engine, rows, time.perf_counter() - t_build)
+                hooks.run_after(self.engine, rows, time.perf_counter() - t_build, query)
         except FFTError as exc:
-            return NodeResult(name, "error", started, time.perf_counter() - t0,
-                              message=exc.message, error=exc)
+            return _measured(NodeResult(name, "error", started, time.perf_counter() - t0,
+                                        message=exc.message, error=exc), query)
         except Exception as exc:
             err = ModelError(f"{name} failed: {type(exc).__name__}: {exc}",
                              file=node.rel_path, node=name)
             err.__cause__ = exc
-            return NodeResult(name, "error", started, time.perf_counter() - t0,
-                              message=err.message, error=err)
-        return NodeResult(name, "success", started, time.perf_counter() - t0, rows=rows,
-                          note=note, metrics=metrics)
+            return _measured(NodeResult(name, "error", started, time.perf_counter() - t0,
+                                        message=err.message, error=err), query)
+        return _measured(NodeResult(name, "success", started, time.perf_counter() - t0,
+                                    rows=rows, note=note, metrics=metrics), query)
+
+
+def _measured(result: NodeResult, query: QueryStats | None) -> NodeResult:
+    """``result`` with its build's statistics (as it is when the build never started)."""
+    if query is None:
+        return result
+    return replace(result, bytes_scanned=query.bytes_scanned,
+                   query_duration_ms=query.query_duration_ms)

@@ -30,6 +30,7 @@ from pytest_fft.project.hooks import HOOKS_DIR, HookSpec, When, hook_location, m
 
 if TYPE_CHECKING:
     from pytest_fft.engines.base import Engine
+    from pytest_fft.engines.query_stats import QueryStats
     from pytest_fft.project.records import Model, Project
 
 log = logging.getLogger("pytest_fft.hooks")
@@ -141,13 +142,20 @@ class ModelHooks:
             self.run.execute("before_model", self.before, engine, self.model,
                              self.run.model_context(self.model, "running"))
 
-    def run_after(self, engine: Engine, rows: int | None, seconds: float) -> None:
+    def run_after(self, engine: Engine, rows: int | None, seconds: float,
+                  query: QueryStats | None = None) -> None:
+        """``query``: the model's statements (:mod:`pytest_fft.engines.query_stats`):
+        ``model_stats``'s bytes (0 when no estimate was made) and time inside the engine."""
         if self.after:
             ctx = self.run.model_context(self.model, "success", rows=rows,
                                          elapsed_ms=int(seconds * 1000))
+            in_engine = query.query_duration_ms if query is not None else None
             self.run.execute("after_model", self.after, engine, self.model, ctx,
-                             model_stats={"rows": rows or 0, "bytes_scanned": 0,
-                                          "query_duration_ms": int(seconds * 1000)})
+                             model_stats={
+                                 "rows": rows or 0,
+                                 "bytes_scanned": (query.bytes_scanned or 0) if query else 0,
+                                 "query_duration_ms": int(seconds * 1000) if in_engine is None
+                                 else in_engine})
 
 
 @dataclass

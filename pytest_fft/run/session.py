@@ -78,6 +78,9 @@ class BuildRun:
     hook_errors: list[FFTError] = field(default_factory=list)  # run-level hooks that failed
     events: RunEvents | None = None  # the plugin SDK's listeners (None: nobody listens)
     _run_info: RunInfo | None = None  # what events were told when the build started
+    budgets: Any = None  # run.budgets.Budgets of budgets.yml, when it has run budgets
+    budget_findings: list[Any] = field(default_factory=list)  # run.budgets.Finding
+    budget_error: FFTError | None = None  # budgets.yml could not be read: the run fails
 
     @property
     def root(self) -> Path:
@@ -144,6 +147,7 @@ class BuildRun:
                     self.settings.jobs)
                 self.events.run_started(info)
                 on_start = partial(self.events.node_started, info)
+            self._read_budgets()
             self._executor = Executor(
                 self.project, self._engine, self.nodes, jobs=self.settings.jobs,
                 fail_fast=self.settings.fail_fast, board=self.board,
@@ -152,10 +156,49 @@ class BuildRun:
                 on_result=self._on_result,
                 # Users' tests (and other workers) may read the warehouse once it is built.
                 on_done=self._settle, hooks=self.hooks, on_start=on_start,
+                budgets=self.budgets,
             )
             if refused is not None:  # every node is skipped with the reason
                 self._executor.stop_starting(refused)
             self._executor.start()
+
+    def _read_budgets(self) -> None:
+        """``budgets.yml``'s run budgets (``total``, ``models``, ``tags``) of a run that builds
+        models; a file that cannot be read fails the run (see :meth:`_check_budgets`), its
+        models still build (those it guards report the same error)."""
+        if not any(n in self.project.models for n in self.nodes):
+            return
+        from pytest_fft.run.budgets import load_budgets
+
+        try:
+            budgets = load_budgets(self.root)
+        except FFTError as exc:
+            self.budget_error = exc
+            return
+        if budgets is not None and budgets.has_run_budgets:
+            self.budgets = budgets
+
+    def _check_budgets(self) -> None:
+        """After the build: the budgets its statistics exceed (warnings and errors)."""
+        if self.budgets is None:
+            return
+        from pytest_fft.run.budgets import evaluate
+
+        results = self.board.all()
+        built = [r for name in self.project.dag.order
+                 if (r := results.get(name)) is not None and name not in self.project.checks]
+        entries = [{"name": r.name, "bytes_scanned": r.bytes_scanned,
+                    "query_duration_ms": r.query_duration_ms} for r in built]
+        tags = {r.name: self.project.node(r.name).tags for r in built}
+        self.budget_findings = evaluate(self.budgets, entries, tags)
+
+    def budget_texts(self) -> list[tuple[str, str]]:
+        """``(level, text)`` of each budget this run exceeded, and of a budgets.yml that
+        could not be read (an error)."""
+        out = [(f.level, f.text()) for f in self.budget_findings]
+        if self.budget_error is not None:
+            out.append(("error", str(self.budget_error)))
+        return out
 
     def _start_hooks(self) -> str | None:
         """Prepare the hooks of a run that builds models and run ``on_run_start``; the
@@ -512,9 +555,12 @@ class BuildRun:
                 self._end_hooks()
                 _close_engine(self._engine)
                 self._engine = None
+                self._check_budgets()
             if self.shared is not None and self._builder_lock is not None:
                 if self.hook_errors:  # the controller reports them (plugin.xdist)
                     self.shared.write_hook_errors(self.hook_errors)
+                if self.budget_texts():  # so are the budgets exceeded
+                    self.shared.write_budget_findings(self.budget_texts())
                 self.shared.mark_done()
 
     def cancel(self) -> None:
@@ -545,8 +591,10 @@ class BuildRun:
                 stacklevel=2)
         if self.events is not None and self._run_info is not None:
             results = self.board.all()
+            errors = len(self.hook_errors) + sum(
+                1 for level, _ in self.budget_texts() if level == "error")
             self.events.run_finished(self._run_info, results,
-                                     run_status(results, run_errors=len(self.hook_errors)))
+                                     run_status(results, run_errors=errors))
         if self._builder_lock is not None:
             self._builder_lock.release()
 
@@ -600,8 +648,16 @@ class BuildRun:
         if checks:
             write_test_results(self.project, checks, self.profile.env_name, self.profile.engine)
         if builds:
+            budgets = None
+            if self.budgets is not None or self.budget_error is not None:
+                from pytest_fft.run.budgets import summary
+
+                budgets = summary(self.budget_findings)
+                if self.budget_error is not None:
+                    budgets["status"] = "error"
+                    budgets["error"] = self.budget_error.message
             write_run_artifacts(self.project, builds, self.fingerprints,
-                                self.profile.env_name, self.profile.engine)
+                                self.profile.env_name, self.profile.engine, budgets=budgets)
 
 
 

@@ -112,6 +112,11 @@ class SharedRunDir:
         _write(self.dir / "hook_errors.json", json.dumps(
             [{"text": e.render(), "message": e.message} for e in errors]))
 
+    def write_budget_findings(self, findings: list[tuple[str, str]]) -> None:
+        """The budgets of budgets.yml the build exceeded, ``(level, text)``: the controller
+        reports them (an error fails the session)."""
+        _write(self.dir / "budget_findings.json", json.dumps(findings))
+
     def save_store(self, key: str, data: dict[str, Any]) -> None:
         """What the controller should put in pytest's cache (it alone writes the cache)."""
         _write(self.store_path, json.dumps({"key": key, "data": data}))

@@ -1,4 +1,4 @@
-"""budgets.yml and the cost guards' values, without a warehouse."""
+"""budgets.yml, the cost guards' values and the query statistics of a build (DuckDB in memory)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.engines.cost import env_limit, format_bytes, parse_max_bytes, plan_bytes
+from pytest_fft.engines.query_stats import collecting, current, in_engine
 from pytest_fft.errors import ProfileError, ProjectFileError
-from pytest_fft.run.budgets import Budgets, Limit, evaluate, load_budgets, query_limit
+from pytest_fft.run.budgets import (
+    Budgets,
+    Limit,
+    evaluate,
+    load_budgets,
+    query_limit,
+    summary,
+)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -121,3 +129,108 @@ def test_evaluate_warns_and_errors() -> None:
                                    "the warn budget 100 (100 B) of budgets.yml")
     assert found[1].describe() == ("budget error: query_duration_ms of a.ff is 60 ms, over the "
                                    "error budget 50 ms of budgets.yml")
+
+
+def test_findings_name_their_line_scope_and_fix(tmp_path: Path) -> None:
+    (tmp_path / "budgets.yml").write_text(BUDGETS, encoding="utf-8")
+    budgets = load_budgets(tmp_path)
+    assert budgets is not None
+    results = [{"name": "stg_users.ff", "bytes_scanned": 20_000_000, "query_duration_ms": 5},
+               {"name": "orders.ff", "bytes_scanned": None, "query_duration_ms": 2000}]
+    found = evaluate(budgets, results, tags={"orders.ff": ["example:cache_demo"]})
+    assert [(f.level, f.kind, f.name, f.metric, f.value, f.limit, f.line, f.key)
+            for f in found] == [
+        ("warn", "total", None, "bytes_scanned", 20_000_000, 100, 8,
+         "total.bytes_scanned.warn"),
+        ("error", "model", "stg_users.ff", "bytes_scanned", 20_000_000, 10_000_000, 12,
+         "models.stg_users.ff.bytes_scanned.error"),
+        ("warn", "tag", "example:cache_demo", "query_duration_ms", 2000, 1000, 15,
+         "tags.example:cache_demo.query_duration_ms.warn")]
+    assert found[1].text() == (
+        "budgets.yml:12: error budget exceeded: bytes_scanned of model stg_users.ff is "
+        "20000000 (19.1 MB), over its limit 10000000 (9.5 MB) "
+        "(models.stg_users.ff.bytes_scanned.error)\n"
+        "  fix: make model stg_users.ff read less, or raise "
+        "models.stg_users.ff.bytes_scanned.error in budgets.yml")
+    assert found[2].text().splitlines()[1] == (
+        "  fix: make the models tagged example:cache_demo spend less time in the engine, or "
+        "raise tags.example:cache_demo.query_duration_ms.warn in budgets.yml")
+    assert summary(found)["status"] == "error"
+    assert summary(found[:1]) == {"file": "budgets.yml", "status": "warn", "findings": [{
+        "level": "warn", "scope": "total", "name": None, "metric": "bytes_scanned",
+        "value": 20_000_000, "limit": 100, "key": "total.bytes_scanned.warn",
+        "file": "budgets.yml", "line": 8}]}
+    assert summary([]) == {"file": "budgets.yml", "status": "ok", "findings": []}
+
+
+def test_which_models_a_budget_wants_the_bytes_of() -> None:
+    per_model = Budgets(models={"stg_users": {"bytes_scanned": Limit(warn=1)},
+                                "orders.ff": {"query_duration_ms": Limit(warn=1)}},
+                        tags={"finance": {"bytes_scanned": Limit(error=1)}})
+    assert per_model.wants_bytes("stg_users.ff")  # as evaluate finds it: with or without .ff
+    assert not per_model.wants_bytes("orders.ff")  # a duration budget needs no estimate
+    assert per_model.wants_bytes("other", ["finance"])
+    assert not per_model.wants_bytes("other", ["sales"])
+    assert Budgets(total={"bytes_scanned": Limit(warn=1)}).wants_bytes("anything")
+    assert not Budgets(total={"query_duration_ms": Limit(warn=1)}).wants_bytes("anything")
+
+
+def test_query_stats_time_the_engine_once_per_statement() -> None:
+    import time
+
+    assert current() is None
+    with in_engine():  # outside a node's build: nothing is kept
+        pass
+    with collecting() as stats:
+        assert current() is stats
+        assert stats.query_duration_ms is None  # nothing ran yet
+        with in_engine(), in_engine():  # nested: the outer block counts, once
+            time.sleep(0.02)
+        stats.add_bytes(None)
+        assert stats.bytes_scanned is None
+        stats.add_bytes(100)
+        stats.add_bytes(20)
+    assert current() is None
+    assert stats.bytes_scanned == 120
+    assert stats.want_bytes is False
+    assert isinstance(stats.query_duration_ms, int)
+    assert 20 <= stats.query_duration_ms < 1000
+
+
+def test_query_stats_are_per_thread() -> None:
+    import threading
+
+    seen: list[object] = []
+    with collecting(want_bytes=True) as stats:
+        worker = threading.Thread(target=lambda: seen.append(current()))
+        worker.start()
+        worker.join()
+        assert stats.want_bytes
+    assert seen == [None]  # another thread's statements do not count for this node
+
+
+def test_the_executor_records_the_statistics_of_each_build(tmp_path: Path) -> None:
+    from pytest_fft.engines.duckdb import DuckDBEngine
+    from pytest_fft.project.loader import load_project
+    from pytest_fft.run.executor import Executor
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "project.yml").write_text("name: p\n", encoding="utf-8")
+    (tmp_path / "profiles.yml").write_text("dev:\n  engine: duckdb\n", encoding="utf-8")
+    (tmp_path / "models/nums.ff.sql").write_text(
+        "select range as n from range(300)\n", encoding="utf-8")
+    (tmp_path / "models/copy.ff.sql").write_text(
+        "select n from {{ ref('nums.ff') }}\n", encoding="utf-8")
+    project = load_project(tmp_path)
+    engine = DuckDBEngine(":memory:")
+    try:
+        plain = Executor(project, engine, project.dag.order).run()
+        measured = Executor(project, engine, project.dag.order, budgets=Budgets(
+            models={"copy": {"bytes_scanned": Limit(warn=1)}})).run()
+    finally:
+        engine.close()
+    assert [(r.rows, r.bytes_scanned) for r in plain.values()] == [(300, None), (300, None)]
+    assert all(isinstance(r.query_duration_ms, int) and r.query_duration_ms >= 0
+               for r in plain.values())
+    assert measured["nums.ff"].bytes_scanned is None  # no budget counts its bytes
+    assert measured["copy.ff"].bytes_scanned == 300 * 8  # 300 BIGINTs
