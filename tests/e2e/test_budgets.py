@@ -204,3 +204,38 @@ def test_under_xdist_the_controller_reports_the_builder_s_budgets(
     entry = _by_name(project)["events_copy.ff"]
     assert (entry["rows"], entry["bytes_scanned"]) == (500, 12000)
     assert re.fullmatch(r"\d+", str(entry["query_duration_ms"]))
+
+
+STATS_HOOK = """
+import json
+from pathlib import Path
+
+from fastflowtransform.hooks.registry import fft_hook
+
+
+@fft_hook(name="py_stats", when="after_model")
+def stats(ctx):
+    log = Path(__file__).resolve().parents[1] / ".local" / "stats.jsonl"
+    with log.open("a") as f:
+        f.write(json.dumps([ctx["model"]["name"], ctx["model_stats"]]) + "\\n")
+"""
+
+
+def test_after_model_hooks_receive_the_model_s_statistics(make_project, run_fft) -> None:
+    root = make_project({
+        **FILES, "budgets.yml": "version: 1\nmodels:\n  events_copy:\n"
+                                "    bytes_scanned: {warn: 1GB}\n",
+        "project.yml": "name: shop\nhooks:\n  after_model:\n    - {name: py_stats, "
+                       "kind: python}\n",
+        "hooks/stats.py": STATS_HOOK})
+    assert run_fft("seed", str(root)).returncode == 0
+    ran = run_fft("run", str(root))
+    assert ran.returncode == 0, ran.output
+    lines = (root / ".local/stats.jsonl").read_text(encoding="utf-8").splitlines()
+    logged = dict(json.loads(line) for line in lines)
+    entries = _by_name(root)
+    for name in ("events_copy.ff", "small.ff", "py_kinds"):
+        assert logged[name]["rows"] == entries[name]["rows"]
+        assert logged[name]["query_duration_ms"] == entries[name]["query_duration_ms"]
+    assert logged["events_copy.ff"]["bytes_scanned"] == 12000  # its budget wants its bytes
+    assert logged["small.ff"]["bytes_scanned"] == 0  # not estimated
