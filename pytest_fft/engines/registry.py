@@ -82,6 +82,9 @@ class EngineSpec:
     # pytest_fft.sdk.EngineSettings) of the keys under ``<name>:`` in profiles.yml. None: the
     # block has no keys. The built-in engines' models are in project/profile_models.py.
     settings: Any = None
+    # The names a table, view or schema may have, when the warehouse restricts them (Spark's
+    # catalogs: letters, digits and _), as (regular expression, how to say it); None: any.
+    valid_name: tuple[str, str] | None = None
 
     @property
     def install_hint(self) -> str:
@@ -103,6 +106,12 @@ class EngineSpec:
         parts = (self.stored_name(part) for part in name.split("."))
         key = ".".join(parts)
         return key if self.quoted_keeps_case else key.casefold()
+
+    def name_problem(self, name: str) -> str | None:
+        """Why ``name`` (one name part) cannot name a relation or schema here; None: it can."""
+        if self.valid_name is None or re.fullmatch(self.valid_name[0], name):
+            return None
+        return f"{self.name} names {self.valid_name[1]}"
 
     def quote(self, name: str) -> str:
         """One name part quoted as this engine's SQL spells it (a double quote inside a
@@ -171,11 +180,14 @@ _BIGQUERY = EngineSpec(
 )
 
 _SPARK = EngineSpec(
-    name="databricks_spark", abbrev="SPK", sqlglot_dialect="databricks", engine_class=None,
+    name="databricks_spark", abbrev="SPK", sqlglot_dialect="databricks",
+    engine_class="pytest_fft.engines.spark:SparkEngine",
     extra="spark", aliases=("spark", "databricks"),
     quote_char="`", quote_escape="``",
-    # Spark's catalogs compare names without case (spark.sql.caseSensitive is off).
-    plain_names_fold="lower", quoted_keeps_case=False,
+    # Spark's catalogs compare names without case (spark.sql.caseSensitive is off) and keep
+    # them in lower case; they take only letters, digits and _.
+    plain_names_fold="lower", fold_plain_names_when_quoting=True, quoted_keeps_case=False,
+    valid_name=(r"[A-Za-z0-9_]+", "tables, views and schemas with letters, digits and _ only"),
     checks=CheckSpelling(
         regex_template="({expr} rlike {pattern})",
         minutes_template=(
@@ -188,7 +200,8 @@ _SPARK = EngineSpec(
                    ("FF_DBR_APPNAME", "app_name"), ("FF_SPARK_APP_NAME", "app_name"),
                    ("FF_DBR_WAREHOUSE_DIR", "warehouse_dir"),
                    ("FF_DBR_ENABLE_HIVE", "use_hive_metastore"),
-                   ("FF_DBR_DATABASE", "database"), ("FF_DBR_TABLE_FORMAT", "table_format")),
+                   ("FF_DBR_DATABASE", "database"), ("FF_DBR_TABLE_FORMAT", "table_format"),
+                   ("FF_DBR_CATALOG", "catalog"), ("FF_SPARK_REMOTE", "remote")),
     max_bytes_env="FF_SPK_MAX_BYTES",
 )
 

@@ -103,6 +103,7 @@ def load_project(
     if duplicate is not None:
         raise duplicate
     _refuse_audit_table_name(names, engine_spec.name_key)
+    _refuse_names_the_engine_cannot_hold(names, engine_spec)
 
     seed_by_relation = _source_seeds(seeds)
     missing: list[DependencyNotFoundError] = []
@@ -599,6 +600,20 @@ def _check_config_keys(cfg: Mapping[str, Any], name: str, display: str, raw: str
                 file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
                 hint=f"write {close[0]}= in config(...)",
             )
+
+
+def _refuse_names_the_engine_cannot_hold(names: _NodeNames, spec: Any) -> None:
+    """A relation name the engine's catalog refuses (a space on Spark) is an error of the
+    project, said when it loads rather than when the build reaches the node."""
+    for relation, name in names.by_relation.items():
+        for part in relation.split("."):
+            problem = spec.name_problem(part)
+            if problem is not None:
+                raise ProjectFileError(
+                    f"{name}: builds the relation {relation!r}, and {problem}",
+                    file=names.by_name[name], node=name,
+                    hint="rename the file (or its alias), or set config(alias=...) to a name "
+                         "of letters, digits and _")
 
 
 def _refuse_audit_table_name(names: _NodeNames, name_key: Callable[[str], str]) -> None:

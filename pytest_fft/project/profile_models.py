@@ -84,11 +84,17 @@ class BigQuerySettings(_Strict):
 
 
 class DatabricksSparkSettings(_Strict):
+    path_keys: ClassVar[tuple[str, ...]] = ("warehouse_dir",)
     master: Text = "local[*]"
     app_name: Text = "pytest-fft"
+    # Spark Connect: the cluster at sc://host:port runs everything (master is not used).
+    remote: str | None = None
     extra_conf: dict[str, ConfValue] | None = None
-    warehouse_dir: str | None = None
-    use_hive_metastore: bool = False
+    # Where a local session keeps its managed tables (relative: to the project).
+    warehouse_dir: str | None = ".local/spark_warehouse"
+    # None: a local session keeps its catalog in a Hive metastore next to its warehouse,
+    # so a later process finds what an earlier one built; false: Spark's in-memory catalog.
+    use_hive_metastore: bool | None = None
     catalog: str | None = None
     database: str | None = None
     table_format: str | None = None

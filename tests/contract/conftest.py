@@ -13,6 +13,7 @@ is written down in ``docs/engines.md``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from pytest_fft.engines.base import Engine
+from tests.conftest import skip_engine
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,68 @@ def _sqlite_target(tmp_path: Path) -> Target:
     )
 
 
-# Spark, Snowflake and BigQuery add their factory here.
+_spark_databases = itertools.count(1)
+
+
+def _spark_target(request: pytest.FixtureRequest) -> Target:
+    """Spark on a local session (``local[2]``) with its Hive metastore, as a project's
+    build uses it: one session for the test process, a database per test."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        skip_engine("databricks_spark", "pyspark is not installed (pip install "
+                                        "'pytest-fft[spark]')")
+    from pytest_fft.engines.spark import SparkEngine
+    from pytest_fft.engines.spark_session import SessionSettings
+
+    warehouse = request.getfixturevalue("spark_warehouse")
+    settings = SessionSettings(master="local[2]", app_name="pytest-fft-contract",
+                               warehouse_dir=str(warehouse), hive=True)
+    database = f"fft_contract_{next(_spark_databases)}"
+    opened: list[SparkEngine] = []
+
+    def open_in(name: str) -> Engine:
+        engine = SparkEngine(settings, database=name)
+        opened.append(engine)
+        return engine
+
+    def cleanup() -> None:
+        if opened:
+            spark = opened[0].spark
+            for db in {e.schema for e in opened} | {"fft_other"}:
+                if opened[0].spec.name_problem(db) is None:  # others were never made
+                    spark.sql(f"drop database if exists {opened[0].quote(db)} cascade")
+
+    request.addfinalizer(cleanup)
+
+    def make_frame(columns: dict[str, list[Any]]) -> Any:
+        from pytest_fft.engines.spark_session import session
+
+        # One partition: Spark promises no row order across the files of several.
+        return session(settings).createDataFrame(pandas_frame(columns)).coalesce(1)
+
+    return Target(
+        open=lambda: open_in(database),
+        open_in=lambda other: open_in(f"{database}_{other}"),
+        schema=database,
+        create_schema=lambda engine, name: engine.query(
+            f"create database if not exists {engine.quote(name)}"),
+        slow_select="select sum(a.id * b.id) as n from range(100000000) a, range(100000) b",
+        kind_of=lambda engine, relation: engine._kind(  # type: ignore[attr-defined]
+            engine.spark, *engine._split(relation)) or "missing",  # type: ignore[attr-defined]
+        make_frame=make_frame,
+        frame_rows=lambda frame: [tuple(row) for row in frame.collect()],
+    )
+
+
+@pytest.fixture(scope="session")
+def spark_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("spark") / "warehouse"
+
+
+# Snowflake and BigQuery add their factory here.
 TARGETS: dict[str, Callable[[pytest.FixtureRequest], Target]] = {
+    "databricks_spark": _spark_target,
     "duckdb": lambda request: _duckdb_target(request.getfixturevalue("tmp_path")),
     "postgres": _postgres_target,
     "sqlite": lambda request: _sqlite_target(request.getfixturevalue("tmp_path")),

@@ -260,6 +260,11 @@ AWKWARD = ["my table", 'say "hi"', "select", "Group"]
 @pytest.mark.parametrize("name", AWKWARD)
 def test_awkward_names_are_quoted(engine: Engine, target: Target, name: str) -> None:
     column = engine.spec.quote(name)
+    if engine.spec.name_problem(name) is not None:  # the catalog refuses it (Spark)
+        with pytest.raises(Exception):  # noqa: B017 - each engine raises its driver's error
+            engine.create_relation(name, f"select 1 as {column}", "table")
+        assert name not in engine.existing_relations()
+        return
     engine.create_relation(name, f"select 1 as {column}, 'x' as plain", "table")
     assert name in engine.existing_relations()
     assert rows(engine, f"select {column}, plain from {engine.quote(name)}") == [(1, "x")]
@@ -372,6 +377,14 @@ def test_an_unreadable_parquet_seed_keeps_the_old_table(engine: Engine,
 def test_a_target_schema_is_one_name(engine: Engine, target: Target, schema: str) -> None:
     build_old(engine)
     other = target.open_in(schema)
+    if engine.spec.name_problem(schema) is not None:  # the catalog refuses it (Spark)
+        try:
+            with pytest.raises(Exception):  # noqa: B017 - the driver's error
+                other.create_relation("t", "select 'new' as label", "table")
+        finally:
+            other.close()
+        assert_old(engine)
+        return
     try:
         other.create_relation("t", "select 'new' as label", "table")
         assert rows(other, f"select label from {other.quote('t')}") == [("new",)]

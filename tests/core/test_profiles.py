@@ -279,7 +279,7 @@ def test_invalid_profiles(tmp_path: Path, text: str, message: str, line: int) ->
         pytest.param("dev:\n  engine: databricks_spark\n  databricks_spark:\n"
                      "    extra_confs: {}\n", "databricks_spark.extra_confs",
                      "databricks_spark.extra_conf", 4,
-                     "the keys of databricks_spark are: master, app_name, extra_conf, "
+                     "the keys of databricks_spark are: master, app_name, remote, extra_conf, "
                      "warehouse_dir, use_hive_metastore, catalog, database, table_format, "
                      "table_options", id="spark"),
     ],
@@ -685,6 +685,8 @@ def test_every_ff_variable_sets_its_key(tmp_path: Path, engine: str, var: str, k
     value, expected = ("true", True) if "bool" in annotation else ("from-" + var, "from-" + var)
     if key == "path":
         value, expected = ":memory:", ":memory:"
+    if key in settings.path_keys and expected != ":memory:":  # resolved against the project
+        expected = str((root / str(expected)).resolve())
     resolved = resolve_profile(root, _SAMPLE[engine], environ={var: value})
     assert getattr(getattr(resolved.profile, engine), key) == expected
 

@@ -1,0 +1,455 @@
+"""Apache Spark and Databricks (``databricks_spark``) through PySpark: a local session, or a
+cluster over Spark Connect. The session is the process's one (:mod:`.spark_session`).
+
+Relations are managed tables and views of the profile's ``database`` (``default`` when the
+profile names none), in its ``table_format`` (``parquet`` unless the profile says ``delta``,
+``iceberg``, ...), with its ``table_options``.
+
+Replacing a relation: a table is built under a private name with ``CREATE TABLE ... AS``
+and only then swapped in (the old relation dropped, the new one renamed); a view is
+``CREATE OR REPLACE VIEW``, which Spark checks before it replaces anything. A failing or
+interrupted SELECT therefore leaves the old relation untouched. The swap itself is two
+catalog operations, not one transaction: a process killed between them leaves the new
+table under its private name and the old one gone, and the next run builds it again (the
+build cache dropped the node's claim before the build started).
+
+Frames are PySpark DataFrames (a Python model reads and returns them; a pandas frame it
+returns is converted through Arrow). Seeds are read by DuckDB's reader first
+(:func:`pytest_fft.engines.duckdb.read_seed`), so a seed has the same columns, types and
+errors as on the other engines.
+
+Each thread's statements carry a job tag of their own: :meth:`SparkEngine.interrupt`
+cancels this engine's jobs (never another engine's of the same session) and
+:meth:`SparkEngine.interrupt_thread` one thread's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pytest_fft.engines.capabilities import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    AuditTable,
+    FrameReader,
+    InlineInputs,
+    SelectFrame,
+    ThreadInterrupt,
+    foreign_audit_table,
+)
+from pytest_fft.engines.registry import engine_spec
+from pytest_fft.engines.relations import ExistingRelations
+from pytest_fft.engines.seed_files import FILE, SeedFileError, SeedShape
+from pytest_fft.engines.spark_session import SessionSettings, session
+
+SPEC = engine_spec("databricks_spark")
+quote_ident = SPEC.quote
+quote_relation = SPEC.quote_relation
+
+_new_names = itertools.count(1)
+_engine_ids = itertools.count(1)
+_scratch_ids = itertools.count(1)
+# "... SQLSTATE: 42703; line 3 pos 2" (Spark 3.4+), "line 3:2" (older parsers).
+_LINE = re.compile(r"\bline (\d+)(?:,? pos \d+|:\d+)")
+
+
+class SparkEngine:
+    name = SPEC.name
+    abbrev = SPEC.abbrev
+    spec = SPEC
+    capabilities: frozenset[Any] = frozenset({AuditTable, FrameReader, InlineInputs, SelectFrame,
+                                              ThreadInterrupt})
+
+    def __init__(self, settings: SessionSettings, *, database: str = "default",
+                 table_format: str | None = None,
+                 table_options: Mapping[str, Any] | None = None, scratch: bool = False,
+                 read_only: bool = False) -> None:
+        self.settings = settings
+        self.schema = database
+        self.table_format = table_format or "parquet"
+        self.table_options = {str(k): str(v) for k, v in (table_options or {}).items()}
+        # A Spark Connect cluster or a Hive metastore keeps the catalog; the in-memory one
+        # is gone with the process.
+        self.persistent = settings.remote is not None or settings.hive
+        self._scratch = scratch
+        self._read_only = read_only
+        self._id = next(_engine_ids)
+        self._lock = threading.Lock()
+        self._tags: dict[int, str] = {}  # thread ident -> the job tag of its statements
+        self._local = threading.local()
+        self._database_ready = False
+        self._spark_session: Any = None
+
+    @classmethod
+    def from_profile(cls, profile: Any, *, wait: float = 0.0,
+                     read_only: bool = False) -> SparkEngine:
+        """The engine of a ``databricks_spark`` profile (the session starts on first use)."""
+        settings = profile.databricks_spark
+        return cls(session_settings(settings), database=settings.database or "default",
+                   table_format=settings.table_format, table_options=settings.table_options,
+                   read_only=read_only)
+
+    @classmethod
+    def scratch(cls, profile: Any = None) -> SparkEngine:
+        """A private database for one unit case on the process's session (a local one when
+        the process has none, started with the profile's settings when given); ``close()``
+        drops it. Its inputs are temporary views: a case creates no table."""
+        if profile is not None and getattr(profile, "engine", None) == SPEC.name:
+            settings = session_settings(profile.databricks_spark)
+        else:
+            settings = SessionSettings(master="local[2]", app_name="pytest-fft-utest")
+        name = f"fft_utest_{os.getpid()}_{next(_scratch_ids)}_{os.urandom(3).hex()}"
+        return cls(settings, database=name, scratch=True)
+
+    @staticmethod
+    def warehouse_exists(profile: Any) -> bool:
+        settings = profile.databricks_spark
+        if getattr(settings, "remote", None):
+            return True  # only the cluster can tell
+        warehouse = settings.warehouse_dir
+        return warehouse is None or Path(warehouse).exists()
+
+    # -- the session -------------------------------------------------------------------
+    @property
+    def spark(self) -> Any:
+        """This engine's session, with this thread's job tag set: a session of its own on
+        the process's Spark (its current database, temporary views and settings are the
+        engine's alone), started on first use."""
+        spark = self._spark_session
+        if spark is None:
+            with self._lock:
+                if self._spark_session is None:
+                    self._spark_session = _own_session(session(self.settings))
+                    if self._read_only and self._spark_session.catalog.databaseExists(
+                            self.schema):
+                        self._spark_session.sql(f"use {quote_ident(self.schema)}")
+            spark = self._spark_session
+        if getattr(self._local, "tag", None) is None:
+            tag = f"fft-{os.getpid()}-{self._id}-{threading.get_ident()}"
+            spark.addTag(tag)
+            self._local.tag = tag
+            with self._lock:
+                self._tags[threading.get_ident()] = tag
+        return spark
+
+    def _writable(self) -> Any:
+        spark = self.spark
+        if not self._database_ready:
+            with self._lock:
+                if not self._database_ready:
+                    spark.sql(f"create database if not exists {quote_ident(self.schema)}")
+                    spark.sql(f"use {quote_ident(self.schema)}")  # unqualified names
+                    self._database_ready = True
+        return spark
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._writable().sql(sql).collect()]
+
+    # -- names -------------------------------------------------------------------------
+    def quote(self, relation: str) -> str:
+        return quote_relation(relation)
+
+    def relation_key(self, relation: str) -> str:
+        """``database.name`` folded to lower case (Spark's catalog ignores case); an
+        unqualified name is in the engine's database, a catalog qualifier is dropped."""
+        parts = relation.split(".")
+        if len(parts) == 1:
+            parts = [self.schema, *parts]
+        return ".".join(SPEC.name_key(part) for part in parts[-2:])
+
+    def _split(self, relation: str) -> tuple[str, str]:
+        parts = relation.split(".")
+        return (self.schema, parts[0]) if len(parts) == 1 else (parts[-2], parts[-1])
+
+    def _qualified(self, relation: str) -> str:
+        database, name = self._split(relation)
+        return f"{quote_ident(database)}.{quote_ident(name)}"
+
+    def _refuse_audit_table(self, relation: str) -> None:
+        if self.relation_key(relation) == self.relation_key(AUDIT_TABLE):
+            raise ValueError(f"{relation} is the audit table pytest-fft keeps in this database; "
+                             "no model may build it: rename the model")
+
+    def error_line(self, exc: BaseException) -> int | None:
+        """The line Spark's parser or analyser names (``line 3 pos 2``)."""
+        if not hasattr(exc, "getErrorClass") and type(exc).__module__.split(".")[0] != "pyspark":
+            return None
+        found = _LINE.search(str(exc))
+        return int(found.group(1)) if found else None
+
+    # -- building ----------------------------------------------------------------------
+    def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
+        self._refuse_audit_table(relation)
+        spark = self._writable()
+        target = self._qualified(relation)
+        database, name = self._split(relation)
+        self._ensure_database(spark, database)
+        if materialized == "view":
+            old = self._kind(spark, database, name)
+            if old != "table":  # Spark checks the SELECT before it replaces the view
+                spark.sql(f"create or replace view {target} as {select_sql}")
+                return None
+            new = self._new_name(database)
+            spark.sql(f"create view {new} as {select_sql}")
+            self._swap(spark, new, target, old, "view")
+            return None
+        new = self._new_name(database)
+        try:
+            # One line with the SELECT's first: Spark's error line is the SELECT's.
+            spark.sql(f"create table {new} using {self.table_format}{self._options()} as "
+                      f"{select_sql}")
+        except BaseException:
+            self._drop_quietly(spark, new)
+            raise
+        self._swap(spark, new, target, self._kind(spark, database, name), "table")
+        return None
+
+    def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
+        """A frame as table ``relation`` (also for ``materialized='view'``: a frame has no
+        query to keep); a pandas frame is converted through Arrow first."""
+        self._refuse_audit_table(relation)
+        spark = self._writable()
+        frame = self._spark_frame(spark, frame)
+        return self._write_table(spark, relation, frame)
+
+    def _write_table(self, spark: Any, relation: str, frame: Any,
+                     rows: int | None = None) -> int | None:
+        database, name = self._split(relation)
+        self._ensure_database(spark, database)
+        new = self._new_name(database)
+        try:
+            writer = frame.write.format(self.table_format)
+            if self.table_options:
+                writer = writer.options(**self.table_options)
+            writer.saveAsTable(new)
+        except BaseException:
+            self._drop_quietly(spark, new)
+            raise
+        self._swap(spark, new, self._qualified(relation), self._kind(spark, database, name),
+                   "table")
+        return rows
+
+    def load_seed(self, relation: str, path: str, fmt: str,
+                  shape: SeedShape | None = None) -> int | None:
+        """A seed as table ``relation``, read and checked by DuckDB's reader, written through
+        Arrow; the old table stays on any error."""
+        from pytest_fft.engines.duckdb import read_seed
+
+        if self.relation_key(relation) == self.relation_key(AUDIT_TABLE):
+            raise SeedFileError(
+                f"{relation} is the audit table pytest-fft keeps in this database; no seed may "
+                "replace it", hint=f"rename {FILE}: its file name is the name of its table")
+        table = read_seed(path, fmt, shape)
+        spark = self._writable()
+        frame = _arrow_frame(spark, table)
+        return self._write_table(spark, relation, frame, int(table.num_rows))
+
+    def _swap(self, spark: Any, new: str, target: str, old: str | None, kind: str) -> None:
+        """``new`` takes ``target``'s place: the old relation (kind ``old``) dropped, ``new``
+        renamed."""
+        if old is not None:
+            spark.sql(f"drop {old} if exists {target}")
+        spark.sql(f"alter {kind} {new} rename to {target}")
+
+    def _new_name(self, database: str) -> str:
+        return (f"{quote_ident(database)}."
+                f"{quote_ident(f'_fft_new_{os.getpid()}_{self._id}_{next(_new_names)}')}")
+
+    def _drop_quietly(self, spark: Any, relation: str) -> None:
+        with contextlib.suppress(Exception):  # the build's own error is the one to report
+            spark.sql(f"drop table if exists {relation}")
+
+    def _options(self) -> str:
+        if not self.table_options:
+            return ""
+        pairs = ", ".join(f"{_literal(k)} = {_literal(v)}" for k, v in self.table_options.items())
+        return f" options ({pairs})"
+
+    def _ensure_database(self, spark: Any, database: str) -> None:
+        if database != self.schema:
+            spark.sql(f"create database if not exists {quote_ident(database)}")
+
+    def _kind(self, spark: Any, database: str, name: str) -> str | None:
+        """``table``, ``view`` or None (missing) for ``database.name``."""
+        if not spark.catalog.tableExists(f"{quote_ident(database)}.{quote_ident(name)}"):
+            return None
+        try:
+            table = spark.catalog.getTable(f"{quote_ident(database)}.{quote_ident(name)}")
+        except Exception:
+            return "table"
+        return "view" if str(table.tableType).upper() == "VIEW" else "table"
+
+    # -- relations ---------------------------------------------------------------------
+    def existing_relations(self) -> ExistingRelations:
+        """Every table and view of every database of the catalog (one listing per database)."""
+        spark = self.spark
+        keys: set[str] = set()
+        for database in spark.catalog.listDatabases():
+            for row in spark.sql(f"show tables in {quote_ident(database.name)}").collect():
+                if not row.isTemporary:
+                    keys.add(f"{SPEC.name_key(database.name)}.{SPEC.name_key(row.tableName)}")
+        return ExistingRelations(frozenset(keys), self.relation_key)
+
+    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+        """The columns of every table and view of the engine's database."""
+        spark = self.spark
+        if not spark.catalog.databaseExists(self.schema):
+            return {}
+        out: dict[str, list[tuple[str, str]]] = {}
+        for row in spark.sql(f"show tables in {quote_ident(self.schema)}").collect():
+            if row.isTemporary:
+                continue
+            schema = spark.table(self._qualified(row.tableName)).schema
+            out[row.tableName] = [(f.name, f.dataType.simpleString()) for f in schema.fields]
+        return out
+
+    # -- frames ------------------------------------------------------------------------
+    def read_frame(self, relation: str) -> Any:
+        return self.spark.table(self._qualified(relation))
+
+    def select_frame(self, sql: str) -> Any:
+        return self.spark.sql(sql)
+
+    def is_frame(self, value: Any) -> bool:
+        from pyspark.sql import DataFrame
+
+        if isinstance(value, DataFrame):
+            return True
+        import pandas as pd
+
+        return isinstance(value, pd.DataFrame)
+
+    def _spark_frame(self, spark: Any, frame: Any) -> Any:
+        from pyspark.sql import DataFrame
+
+        if isinstance(frame, DataFrame):
+            return frame
+        import pyarrow as pa
+
+        # A frame from the driver's memory is small: one partition keeps its row order.
+        return _arrow_frame(spark, pa.Table.from_pandas(frame, preserve_index=False))
+
+    # -- unit-case inputs ----------------------------------------------------------------
+    def inline_rows(self, columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
+        """Inline rows as a DataFrame, each column typed from its values; ValueError when a
+        column's values have no single SQL type."""
+        from pytest_fft.engines.duckdb import arrow_table
+
+        return _arrow_frame(self.spark, arrow_table(columns, rows))
+
+    def select_with_inputs(self, sql: str, inputs: Mapping[str, Any],
+                           ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``sql`` with ``inputs`` as temporary views of this session, dropped afterwards."""
+        spark = self.spark
+        views = []
+        try:
+            for name, frame in inputs.items():
+                view = name.split(".")[-1]
+                self._spark_frame(spark, frame).createOrReplaceTempView(view)
+                views.append(view)
+            result = spark.sql(sql)
+            return list(result.columns), [tuple(row) for row in result.collect()]
+        finally:
+            for view in views:
+                spark.catalog.dropTempView(view)
+
+    def frame_of(self, rows: Any) -> Any:
+        return rows
+
+    # -- the audit table -----------------------------------------------------------------
+    def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:
+        """Upsert ``_ff_meta`` rows: the table is small, so it is written again with the new
+        rows in place of the old ones, swapped in as any table is."""
+        if not built:
+            return
+        spark = self._writable()
+        target = self._qualified(AUDIT_TABLE)
+        kept: list[tuple[Any, ...]] = []
+        if self._kind(spark, self.schema, AUDIT_TABLE) is not None:
+            columns = [f.name for f in spark.table(target).schema.fields]
+            foreign = foreign_audit_table(self.schema, columns)
+            if foreign is not None:
+                raise RuntimeError(foreign)
+            names = {row[0] for row in built}
+            kept = [tuple(r) for r in spark.table(target).collect() if r[0] not in names]
+        fresh = [(node, relation, fingerprint, self.name,
+                  datetime.fromtimestamp(at, UTC).replace(tzinfo=None))
+                 for node, relation, fingerprint, at in built]
+        schema = ", ".join(f"{c} {'timestamp_ntz' if c == 'built_at' else 'string'}"
+                           for c in AUDIT_COLUMNS)
+        frame = spark.createDataFrame(kept + fresh, schema=schema)
+        self._write_table(spark, AUDIT_TABLE, frame)
+
+    # -- stopping ------------------------------------------------------------------------
+    def interrupt_thread(self, thread: int) -> None:
+        with self._lock:
+            tag = self._tags.get(thread)
+        if tag is not None and self._spark_session is not None:
+            _interrupt(self._spark_session, tag)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            tags = list(self._tags.values())
+        for tag in tags:
+            if self._spark_session is not None:
+                _interrupt(self._spark_session, tag)
+
+    def close(self) -> None:
+        spark = self._spark_session
+        if spark is None:
+            return
+        if self._scratch and self._database_ready:
+            with contextlib.suppress(Exception):  # the session is going away: nothing to clean
+                spark.sql(f"drop database if exists {quote_ident(self.schema)} cascade")
+        tag = getattr(self._local, "tag", None)
+        if tag is not None:
+            with contextlib.suppress(Exception):
+                spark.removeTag(tag)
+
+
+def session_settings(settings: Any) -> SessionSettings:
+    """The session a ``databricks_spark`` settings block asks for."""
+    remote = getattr(settings, "remote", None)
+    hive = settings.use_hive_metastore
+    if hive is None:  # not said: a local session keeps its catalog next to its warehouse
+        hive = remote is None and settings.warehouse_dir is not None
+    conf = tuple((str(k), _conf_text(v)) for k, v in (settings.extra_conf or {}).items())
+    return SessionSettings(master=settings.master, app_name=settings.app_name, remote=remote,
+                           warehouse_dir=settings.warehouse_dir, hive=bool(hive), conf=conf)
+
+
+def _conf_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _own_session(spark: Any) -> Any:
+    """A session of its own on ``spark``'s Spark; Spark Connect sessions that cannot make
+    one share the process's."""
+    try:
+        return spark.newSession()
+    except Exception:  # Spark Connect before 4.0
+        return spark
+
+
+def _arrow_frame(spark: Any, table: Any) -> Any:
+    """An Arrow table (from the driver's memory, so small) as a DataFrame of one partition,
+    with the Arrow table's column types and its row order."""
+    return spark.createDataFrame(table).coalesce(1)
+
+
+def _interrupt(spark: Any, tag: str) -> None:
+    with contextlib.suppress(Exception):  # nothing running, or the session is gone
+        spark.interruptTag(tag)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
