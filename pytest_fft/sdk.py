@@ -21,12 +21,24 @@ Two ways to extend pytest-fft, both documented in ``docs/plugins.md``:
 
 The module that holds the spec is imported whenever the engine is looked up: keep the
 warehouse driver out of it.
+
+An engine module also finds here what it shares with the built-in engines, so it imports no
+private module of pytest-fft:
+
+* the audit table: its name :data:`AUDIT_TABLE` (``_ff_meta``, which no seed or model may
+  build), its columns :data:`AUDIT_COLUMNS` in order, and :func:`foreign_audit_table`, the
+  message for a table of that name that is not the audit table;
+* seeds: :func:`csv_layout` and :class:`SeedShape`; a :class:`SeedFileError` hint names the
+  seed file as :data:`FILE` (``{file}``), which pytest-fft replaces with the file's path;
+* errors: :class:`ProfileError` for a profile block the engine cannot use (a database path
+  that cannot be created), :class:`EngineNotInstalledError` for a driver that is missing.
 """
 
 from __future__ import annotations
 
 from pytest_fft.engines.base import Engine, EngineClass
 from pytest_fft.engines.capabilities import (
+    AUDIT_COLUMNS,
     AuditTable,
     CostEstimate,
     FrameReader,
@@ -37,19 +49,22 @@ from pytest_fft.engines.capabilities import (
     SnapshotTarget,
     ThreadInterrupt,
     capability,
+    foreign_audit_table,
 )
-from pytest_fft.engines.registry import ENTRY_POINT_GROUP, CheckSpelling, EngineSpec
+from pytest_fft.engines.registry import AUDIT_TABLE, ENTRY_POINT_GROUP, CheckSpelling, EngineSpec
 from pytest_fft.engines.relations import ExistingRelations
-from pytest_fft.engines.seed_files import CsvLayout, SeedFileError, SeedShape, csv_layout
+from pytest_fft.engines.seed_files import FILE, CsvLayout, SeedFileError, SeedShape, csv_layout
+from pytest_fft.errors import EngineNotInstalledError, ProfileError
 from pytest_fft.project.profile_models import EngineSettings
 from pytest_fft.project.records import Node, Project
 from pytest_fft.run.events import RunInfo
 from pytest_fft.run.executor import NodeResult
 
 __all__ = [
-    "ENTRY_POINT_GROUP", "AuditTable", "CheckSpelling", "CostEstimate", "CsvLayout", "Engine",
-    "EngineClass", "EngineSettings", "EngineSpec", "ExistingRelations", "FrameReader",
-    "IncrementalTarget", "InlineInputs", "Node", "NodeResult", "Project", "RowLoader",
-    "RunInfo", "SeedFileError", "SeedShape", "SelectFrame", "SnapshotTarget",
-    "ThreadInterrupt", "capability", "csv_layout",
+    "AUDIT_COLUMNS", "AUDIT_TABLE", "ENTRY_POINT_GROUP", "FILE", "AuditTable", "CheckSpelling",
+    "CostEstimate", "CsvLayout", "Engine", "EngineClass", "EngineNotInstalledError",
+    "EngineSettings", "EngineSpec", "ExistingRelations", "FrameReader", "IncrementalTarget",
+    "InlineInputs", "Node", "NodeResult", "ProfileError", "Project", "RowLoader", "RunInfo",
+    "SeedFileError", "SeedShape", "SelectFrame", "SnapshotTarget", "ThreadInterrupt",
+    "capability", "csv_layout", "foreign_audit_table",
 ]

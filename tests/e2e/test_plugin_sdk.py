@@ -253,8 +253,24 @@ def test_a_sqlite_profile_without_the_package_names_the_known_engines(project: P
     result = run(["pytest_fft", "run", str(project), "--env", "dev"], project.parent, [])
     assert result.returncode == 1, shown(result)
     out = shown(result)
-    assert "profile 'dev' is invalid at engine: Input tag 'sqlite'" in out
-    assert "profiles.yml:3" in out and "Traceback" not in out
+    assert "names the engine 'sqlite', which is neither built in nor installed" in out
+    assert "install the package that adds it, or use one of: duckdb, postgres" in out
+    assert "profiles.yml:3" in out and "Traceback" not in out and "expected tags" not in out
+
+
+def test_the_example_imports_only_the_sdk_of_pytest_fft() -> None:
+    """An engine package needs no private module: everything it imports of pytest-fft is
+    ``pytest_fft.sdk``."""
+    import ast
+
+    imported: set[str] = set()
+    for source in (PACKAGE / "fft_sqlite").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert {name for name in imported if name.split(".")[0] == "pytest_fft"} == {"pytest_fft.sdk"}
 
 
 # -- packages that break the rules --------------------------------------------------------------

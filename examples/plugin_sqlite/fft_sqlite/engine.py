@@ -47,18 +47,19 @@ from typing import Any
 
 from fft_sqlite import SPEC
 from pytest_fft.sdk import (
+    AUDIT_TABLE,
+    FILE,
     AuditTable,
     ExistingRelations,
+    ProfileError,
     SeedFileError,
     SeedShape,
     SelectFrame,
     csv_layout,
+    foreign_audit_table,
 )
 
-AUDIT_TABLE = "_ff_meta"  # pytest-fft's audit table: no seed or model may build it
-AUDIT_COLUMNS = ("node_name", "relation", "fingerprint", "engine", "built_at")
 METADATA_COLUMNS = ("_ff_loaded_at", "_ff_seed_id", "_ff_seed_file")  # seeds/schema.yml's
-FILE = "{file}"  # how a SeedFileError's hint names the seed file
 
 _new_names = itertools.count(1)
 _memory_ids = itertools.count(1)
@@ -180,9 +181,9 @@ class SQLiteEngine:
                 uri or path, timeout=timeout, uri=uri is not None, isolation_level=None,
                 check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES)
         except sqlite3.Error as exc:
-            raise _profile_error(f"cannot open SQLite database {path}: {exc}",
-                                 "check the sqlite path of the profile (or FF_SQLITE_PATH)"
-                                 ) from exc
+            raise ProfileError(f"cannot open SQLite database {path}: {exc}",
+                               hint="check the sqlite path of the profile (or FF_SQLITE_PATH)"
+                               ) from exc
         try:
             # A rename does not check or rewrite the views over the renamed table (they bind
             # by name, and read the new table once it has the old one's name).
@@ -192,9 +193,9 @@ class SQLiteEngine:
                 self._con.execute("select count(*) from sqlite_master").fetchall()
         except sqlite3.DatabaseError as exc:
             self._con.close()
-            raise _profile_error(f"{path} is not a SQLite database: {exc}",
-                                 "point the sqlite path of the profile (or FF_SQLITE_PATH) at "
-                                 "a SQLite file (created when missing)") from exc
+            raise ProfileError(f"{path} is not a SQLite database: {exc}",
+                               hint="point the sqlite path of the profile (or FF_SQLITE_PATH) "
+                                    "at a SQLite file (created when missing)") from exc
 
     # -- the ways to get one -------------------------------------------------------------------
     @classmethod
@@ -483,12 +484,9 @@ class SQLiteEngine:
             with self._lock:
                 columns = [str(row[1]) for row in self._con.execute(
                     f"pragma table_info({AUDIT_TABLE})")]
-            if columns and columns != list(AUDIT_COLUMNS):
-                raise RuntimeError(
-                    f"{AUDIT_TABLE} in schema main is not the audit table (its columns: "
-                    f"{', '.join(columns)}; the audit table's: {', '.join(AUDIT_COLUMNS)}); "
-                    f"rename the seed or model that builds {AUDIT_TABLE}, then drop the table"
-                ) from exc
+            foreign = foreign_audit_table("main", columns)
+            if foreign is not None:
+                raise RuntimeError(foreign) from exc
             raise
 
 
@@ -645,13 +643,7 @@ def _make_folder_of(path: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _profile_error(f"cannot use {path} as the SQLite database: its folder cannot "
-                             f"be created ({exc.strerror or exc})",
-                             "point the sqlite path of the profile (or FF_SQLITE_PATH) at a "
-                             "file in a folder, e.g. .local/dev.sqlite") from exc
-
-
-def _profile_error(message: str, hint: str) -> Exception:
-    from pytest_fft.errors import ProfileError
-
-    return ProfileError(message, hint=hint)
+        raise ProfileError(f"cannot use {path} as the SQLite database: its folder cannot be "
+                           f"created ({exc.strerror or exc})",
+                           hint="point the sqlite path of the profile (or FF_SQLITE_PATH) at a "
+                                "file in a folder, e.g. .local/dev.sqlite") from exc
