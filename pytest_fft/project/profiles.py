@@ -157,6 +157,8 @@ def resolve_layered(project_dir: Path, layered: EffectiveEnvironment, *,
         kept = {key: data[key] for key in ("vars",) if key in data}
         data = {"engine": wanted, wanted: dict(data.get(wanted) or {}), **kept}
     block = data.get("engine")
+    if isinstance(block, str) and block and member_of(block) is None:
+        raise problem.unknown_engine(block)
     if isinstance(block, str) and isinstance(data.get(block), dict):
         data[block] = problem.canonical(block, data[block])
     for var, (owner, key) in _env_overrides(block).items():
@@ -227,6 +229,20 @@ class _Problem:
                 settings[name] = settings.pop(alias)
         return settings
 
+    def unknown_engine(self, name: str) -> ProfileError:
+        """``engine: <name>`` names no engine, built in or installed: the known ones, and the
+        one meant when ``name`` is close to a built-in engine's name or another spelling."""
+        installed = [engine for engine in engine_names() if engine not in ENGINE_SPECS]
+        known = ", ".join(ENGINE_SPECS) + (
+            f" (built in); {', '.join(installed)} (installed)" if installed else "")
+        meant = _meant_engine(name)
+        guess = f" (did you mean {meant}?)" if meant else ""
+        where = f" in {self.path}" if self.path is not None else ""
+        return ProfileError(
+            f"profile {self.env_name!r}{where} names the engine {name!r}, which is neither "
+            f"built in nor installed{guess}", file=self.path, line=self.line("engine"),
+            hint=f"install the package that adds it, or use one of: {known}")
+
     def error(self, exc: ValidationError, data: Mapping[str, Any]) -> ProfileError:
         first = exc.errors()[0]
         loc = [str(p) for p in first["loc"]]
@@ -279,6 +295,17 @@ class _Problem:
             f"profile {self.env_name!r} in {self.path} has an unknown key {where}{guess}",
             file=self.path, line=self.line(*loc),
             hint=f"the keys of {owner} are: {', '.join(known)}; {_DOCS_HINT}")
+
+
+def _meant_engine(name: str) -> str | None:
+    """The built-in engine ``name`` misspells or spells otherwise, if any: ``postgre`` and
+    ``postgresql`` are ``postgres``, ``Spark`` is ``databricks_spark``."""
+    spellings = {alias: spec.name for spec in ENGINE_SPECS.values() for alias in spec.aliases}
+    spellings.update({engine: engine for engine in ENGINE_SPECS})
+    folded = name.casefold()
+    close = [folded] if folded in spellings else difflib.get_close_matches(
+        folded, list(spellings), n=1, cutoff=0.75)
+    return spellings[close[0]] if close else None
 
 
 # Not a file path: ``:memory:``, or a scheme such as ``md:`` (a drive letter, one character

@@ -230,6 +230,43 @@ def test_unknown_engine_name(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "meant"),
+    [("sqlite", None), ("postgre", "postgres"), ("postgresql", "postgres"), ("DuckDB", "duckdb"),
+     ("spark", "databricks_spark"), ("oracle", None)],
+)
+def test_an_unknown_engine_names_the_file_line_known_engines_and_fix(
+        tmp_path: Path, name: str, meant: str | None) -> None:
+    root = write_profiles(tmp_path / "p", f"x: 1\ndev:\n  engine: {name}\n  {name}: {{}}\n")
+    with pytest.raises(ProfileError) as info:
+        resolve_profile(root, "dev", environ={})
+    err = info.value
+    guess = f" (did you mean {meant}?)" if meant else ""
+    assert err.message == (f"profile 'dev' in {root / 'profiles.yml'} names the engine "
+                           f"{name!r}, which is neither built in nor installed{guess}")
+    assert (err.file, err.line) == (str(root / "profiles.yml"), 3)
+    assert err.hint == ("install the package that adds it, or use one of: duckdb, postgres, "
+                        "bigquery, databricks_spark, snowflake_snowpark")
+    assert "expected tags" not in str(err)
+
+
+def test_an_unknown_engine_lists_the_installed_engines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import MappingProxyType
+
+    from pytest_fft.engines import registry
+
+    spec = registry.EngineSpec(name="sqlite", abbrev="SQLT", sqlglot_dialect="sqlite",
+                               engine_class=None)
+    monkeypatch.setattr(registry, "installed_engines", lambda: MappingProxyType({"sqlite": spec}))
+    root = write_profiles(tmp_path / "p", "dev:\n  engine: sqlit\n")
+    with pytest.raises(ProfileError) as info:
+        resolve_profile(root, "dev", environ={})
+    assert info.value.hint == (
+        "install the package that adds it, or use one of: duckdb, postgres, bigquery, "
+        "databricks_spark, snowflake_snowpark (built in); sqlite (installed)")
+
+
+@pytest.mark.parametrize(
     ("text", "message", "line"),
     [
         pytest.param("dev:\n  engine: postgres\n", "is invalid at postgres: Field required", 1,
@@ -241,10 +278,6 @@ def test_unknown_engine_name(project: Path) -> None:
                      "unable to interpret input", 3, id="not-a-bool"),
         pytest.param("dev:\n  engine: bigquery\n  bigquery: {location: EU}\n",
                      "is invalid at bigquery.dataset: Field required", 3, id="missing-dataset"),
-        pytest.param("x: 1\ndev:\n  engine: sqlite\n",
-                     "is invalid at engine: Input tag 'sqlite' found using 'engine' does not "
-                     "match any of the expected tags: 'duckdb', 'postgres', 'bigquery', "
-                     "'databricks_spark', 'snowflake_snowpark'", 3, id="unknown-engine"),
         pytest.param("dev:\n  engine: postgres\n  postgres:\n    dsn: ''\n",
                      "is invalid at postgres.dsn: is empty", 4, id="empty-required"),
         pytest.param("dev:\n  engine: duckdb\n  duckdb:\n    path: ''\n",
