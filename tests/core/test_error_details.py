@@ -74,7 +74,10 @@ def test_profile_error_for_unknown_engine_names_the_engine_key(tmp_path: Path) -
     (tmp_path / "profiles.yml").write_text("dev:\n  engine: sqlite\n")
     with pytest.raises(ProfileError) as info:
         resolve_profile(tmp_path, "dev", environ={})
-    assert info.value.message.startswith("profile 'dev' is invalid at engine: ")
+    assert info.value.message.startswith("profile 'dev' in ")
+    assert "names the engine 'sqlite', which is neither built in nor installed" in (
+        info.value.message)
+    assert info.value.line == 2  # the line of engine:
 
 
 def test_missing_var_error_has_the_template_line(load: Load) -> None:
