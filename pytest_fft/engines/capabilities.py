@@ -105,6 +105,10 @@ class IncrementalTarget(Protocol):
         (a :class:`~pytest_fft.engines.incremental_sql.DeltaPlan`) says; rows written. A
         failure leaves the table as it was."""
 
+    def one_per_key(self, select_sql: str, plan: Any) -> str:
+        """``select_sql`` with one row per ``plan.unique_key``, the newest ``updated_at``
+        winning: a merging model's full build, so that no key is ever in its table twice."""
+
 
 @runtime_checkable
 class SnapshotTarget(Protocol):

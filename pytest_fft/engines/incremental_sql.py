@@ -112,15 +112,28 @@ def one_per_key(select_sql: str, spec: DeltaPlan, quote: Callable[[str], str]) -
             f"order by {keys}{newest}")
 
 
-def _follow_schema(session: DeltaSession, target: str, delta: list[tuple[str, str]],
-                   spec: DeltaPlan, quote: Callable[[str], str]) -> list[str]:
-    """Change the target's columns as ``on_schema_change`` says; the columns to insert."""
-    existing = session.columns(target)
+@dataclass(frozen=True)
+class SchemaChange:
+    """What ``on_schema_change`` does to a table whose delta has other columns."""
+
+    added: tuple[tuple[str, str], ...]  # (name, SQL type) of the delta's columns to add
+    dropped: tuple[str, ...]  # the table's columns to drop
+    columns: tuple[str, ...]  # the table's columns afterwards, in order
+
+
+def schema_change(existing: list[tuple[str, str]], delta: list[tuple[str, str]],
+                  policy: str) -> SchemaChange:
+    """How the table's columns (``existing``) follow the delta's under ``policy``;
+    :class:`SchemaChangeError` when they differ and the policy is ``fail``.
+
+    >>> schema_change([("id", "int"), ("v", "int")], [("id", "int"), ("x", "text")],
+    ...               "append_new_columns").columns
+    ('id', 'v', 'x')
+    """
     have = {name for name, _ in existing}
     delta_names = {name for name, _ in delta}
     new = [(name, kind) for name, kind in delta if name not in have]
     gone = [name for name, _ in existing if name not in delta_names]
-    policy = spec.on_schema_change
     if policy == "fail" and (new or gone):
         said = [f"new in the delta: {', '.join(n for n, _ in new)}" if new else "",
                 f"missing from the delta: {', '.join(gone)}" if gone else ""]
@@ -128,13 +141,21 @@ def _follow_schema(session: DeltaSession, target: str, delta: list[tuple[str, st
             f"the columns changed ({'; '.join(s for s in said if s)}) and on_schema_change is "
             "fail; run with --full-refresh to rebuild the table, or choose "
             "append_new_columns or sync_all_columns")
-    if policy in ("append_new_columns", "sync_all_columns"):
-        for name, kind in new:
-            session.run(f"alter table {target} add column {quote(name)} {kind}")
-        have |= {name for name, _ in new}
-    if policy == "sync_all_columns":
-        for name in gone:
-            session.run(f"alter table {target} drop column {quote(name)}")
+    added = tuple(new) if policy in ("append_new_columns", "sync_all_columns") else ()
+    dropped = tuple(gone) if policy == "sync_all_columns" else ()
+    columns = tuple(name for name, _ in existing if name not in dropped)
+    return SchemaChange(added, dropped, columns + tuple(name for name, _ in added))
+
+
+def _follow_schema(session: DeltaSession, target: str, delta: list[tuple[str, str]],
+                   spec: DeltaPlan, quote: Callable[[str], str]) -> list[str]:
+    """Change the target's columns as ``on_schema_change`` says; the columns to insert."""
+    change = schema_change(session.columns(target), delta, spec.on_schema_change)
+    for name, kind in change.added:
+        session.run(f"alter table {target} add column {quote(name)} {kind}")
+    for name in change.dropped:
+        session.run(f"alter table {target} drop column {quote(name)}")
+    have = set(change.columns)
     return [name for name, _ in delta if name in have]
 
 

@@ -35,11 +35,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pytest_fft.engines import spark_sql
 from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
     AuditTable,
     FrameReader,
+    IncrementalTarget,
     InlineInputs,
     SelectFrame,
     ThreadInterrupt,
@@ -65,8 +67,8 @@ class SparkEngine:
     name = SPEC.name
     abbrev = SPEC.abbrev
     spec = SPEC
-    capabilities: frozenset[Any] = frozenset({AuditTable, FrameReader, InlineInputs, SelectFrame,
-                                              ThreadInterrupt})
+    capabilities: frozenset[Any] = frozenset({AuditTable, FrameReader, IncrementalTarget,
+                                              InlineInputs, SelectFrame, ThreadInterrupt})
 
     def __init__(self, settings: SessionSettings, *, database: str = "default",
                  table_format: str | None = None,
@@ -287,6 +289,56 @@ class SparkEngine:
             return "table"
         return "view" if str(table.tableType).upper() == "VIEW" else "table"
 
+    # -- incremental models -------------------------------------------------------------
+    def relation_exists(self, relation: str) -> bool:
+        return self._kind(self.spark, *self._split(relation)) is not None
+
+    def one_per_key(self, select_sql: str, plan: Any) -> str:
+        """See :func:`pytest_fft.engines.spark_sql.one_per_key` (the SELECT's columns come
+        from Spark's analysis of it: no job runs)."""
+        columns = self._writable().sql(select_sql).columns
+        return spark_sql.one_per_key(select_sql, columns, plan, quote_ident)
+
+    def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
+        """Apply the delta as :mod:`pytest_fft.engines.spark_sql` says: an append by
+        ``INSERT INTO``, a merge by ``MERGE INTO`` on a format that has it, anything else by
+        building the table again and swapping it in. Rows written are not counted (that
+        would be another job)."""
+        from pytest_fft.engines.incremental_sql import schema_change
+
+        self._refuse_audit_table(relation)
+        spark = self._writable()
+        target = self._qualified(relation)
+        # Analysis only: a delta that cannot run fails here, before anything changes.
+        delta_columns = _columns(spark.sql(delta_sql))
+        existing = _columns(spark.table(target))
+        names = [name for name, _ in delta_columns]
+        missing = [k for k in plan.unique_key if k not in names]
+        if plan.strategy == "merge" and missing:
+            raise ValueError(f"the unique_key column {', '.join(missing)} is not among the "
+                             f"delta's columns ({', '.join(names)})")
+        change = schema_change(existing, delta_columns, plan.on_schema_change)
+        unchanged = not change.added and not change.dropped
+        if unchanged and plan.strategy == "append":
+            spark.sql(spark_sql.insert_into(
+                target, delta_sql, [c for c in change.columns if c in names], quote_ident))
+            return None
+        if unchanged and self.table_format in spark_sql.MERGE_FORMATS:
+            spark.sql(spark_sql.merge_into(target, delta_sql, names, plan, quote_ident))
+            return None
+        select = spark_sql.rebuilt_table(target, delta_sql, delta_columns, existing, change,
+                                         plan, quote_ident)
+        database, _ = self._split(relation)
+        new = self._new_name(database)
+        try:
+            spark.sql(f"create table {new} using {self.table_format}{self._options()} as "
+                      f"{select}")
+        except BaseException:
+            self._drop_quietly(spark, new)
+            raise
+        self._swap(spark, new, target, "table", "table")
+        return None
+
     # -- relations ---------------------------------------------------------------------
     def existing_relations(self) -> ExistingRelations:
         """Every table and view of every database of the catalog (one listing per database)."""
@@ -428,6 +480,11 @@ def session_settings(settings: Any) -> SessionSettings:
 
 def _conf_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _columns(frame: Any) -> list[tuple[str, str]]:
+    """``(name, Spark SQL type)`` of a DataFrame's columns."""
+    return [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]
 
 
 def _own_session(spark: Any) -> Any:

@@ -40,6 +40,12 @@ class SqlChanges:
                                delta_sql=delta_sql, spec=plan, quote=self.quote_part,
                                create_stage=self.create_stage)
 
+    def one_per_key(self, select_sql: str, plan: Any) -> str:
+        """See :func:`pytest_fft.engines.incremental_sql.one_per_key` (``DISTINCT ON``)."""
+        from pytest_fft.engines.incremental_sql import one_per_key
+
+        return one_per_key(select_sql, plan, self.quote_part)
+
     #: The statement that makes a staging table: ``create temporary table`` where the
     #: engine's temporary tables are private to the session and cost no log (PostgreSQL).
     create_stage = "create table"

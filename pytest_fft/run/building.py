@@ -15,7 +15,7 @@ from typing import Any
 from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
 from pytest_fft.engines.capabilities import IncrementalTarget, SelectFrame, capability
-from pytest_fft.engines.incremental_sql import DeltaPlan, one_per_key, stage_name
+from pytest_fft.engines.incremental_sql import DeltaPlan, stage_name
 from pytest_fft.engines.seed_files import SeedFileError, SeedShape
 from pytest_fft.errors import (
     CODE_ENDS_RUN_HINT,
@@ -109,6 +109,32 @@ def _merges(model: Model) -> bool:
     return spec is not None and spec.strategy == "merge" and bool(spec.unique_key)
 
 
+def _incremental(engine: Engine) -> Any:
+    """The engine as :class:`IncrementalTarget` (a merging model was refused on an engine
+    without it: see :func:`_incremental_target`)."""
+    target = capability(engine, IncrementalTarget)
+    assert target is not None, "an incremental model on an engine without incremental models"
+    return target
+
+
+def _write_one_per_key(engine: Engine, model: Model, frame: Any) -> int | None:
+    """A merging Python model's full build: its frame with one row per key. A pandas frame
+    is narrowed in memory; an engine's own frame (Spark) is staged and narrowed in SQL."""
+    import pandas as pd
+
+    plan = _delta_plan(model)
+    if isinstance(frame, pd.DataFrame):
+        return engine.write_frame(model.relation, _one_row_per_key(frame, plan), "table")
+    schema = model.relation.rpartition(".")[0]
+    stage = f"{schema}.{stage_name()}" if schema else stage_name()
+    engine.write_frame(stage, frame, "table")
+    try:
+        return engine.create_relation(model.relation, _incremental(engine).one_per_key(
+            f"select * from {engine.quote(stage)}", plan), "table")
+    finally:
+        engine.query(f"drop table if exists {engine.quote(stage)}")
+
+
 def _one_row_per_key(frame: Any, plan: DeltaPlan) -> Any:
     """A pandas frame with one row per unique key, the newest ``updated_at`` winning (a
     frame missing a key column is left for the engine to refuse)."""
@@ -186,7 +212,7 @@ def _build_sql(project: Project, engine: Engine, model: Model, target: Any) -> i
         sql_log.debug("-- %s (%s)%s\n%s", model.name, model.rel_path, what, sql)
     kind = "table" if model.materialized == "incremental" else model.materialized
     if target is None and _merges(model):  # the full build keeps one row per key too
-        sql = one_per_key(sql, _delta_plan(model), engine.spec.quote)
+        sql = _incremental(engine).one_per_key(sql, _delta_plan(model))
     guard_query_cost(project, engine, model, sql)
     try:
         if target is not None:
@@ -321,7 +347,7 @@ def _build_python(project: Project, engine: Engine, model: Model, target: Any) -
             return _apply_frame(engine, target, model, result)
         kind = "table" if model.materialized == "incremental" else model.materialized
         if _merges(model):  # the full build keeps one row per key too
-            result = _one_row_per_key(result, _delta_plan(model))
+            return _write_one_per_key(engine, model, result)
         return engine.write_frame(model.relation, result, kind)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
