@@ -26,14 +26,15 @@ cancels this engine's jobs (never another engine's of the same session) and
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pytest_fft.engines import spark_sql
 from pytest_fft.engines.capabilities import (
@@ -59,8 +60,54 @@ quote_relation = SPEC.quote_relation
 _new_names = itertools.count(1)
 _engine_ids = itertools.count(1)
 _scratch_ids = itertools.count(1)
-# "... SQLSTATE: 42703; line 3 pos 2" (Spark 3.4+), "line 3:2" (older parsers).
-_LINE = re.compile(r"\bline (\d+)(?:,? pos \d+|:\d+)")
+# "... SQLSTATE: 42703; line 3 pos 2" (the analyser), "== SQL (line 1, position 30) =="
+# (the parser), "line 3:2" (older parsers).
+_LINE = re.compile(r"\bline (\d+)(?:,? pos(?:ition)? \d+|:\d+)")
+
+
+class SparkSQLError(Exception):
+    """Spark refused or failed a statement: its message without the query plan and JVM
+    stack that follow it (the original is the ``__cause__``), and the line it names."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+# A Spark message goes on with the plan it could not analyse ('Project ..., +- ...), the SQL
+# it could not parse (== SQL ==) or the JVM's stack: only what comes before is the message.
+_DETAIL = re.compile(r"^(?:'|\+-|:?\s*\+-|== |\tat |JVM stacktrace)")
+
+
+def spark_error(exc: BaseException) -> SparkSQLError:
+    """A PySpark error as a :class:`SparkSQLError`."""
+    text = str(exc).strip()
+    lines = []
+    for line in text.splitlines():
+        if _DETAIL.match(line):
+            break
+        lines.append(line)
+    message = "\n".join(lines).strip() or type(exc).__name__
+    found = _LINE.search(text)
+    return SparkSQLError(message.rstrip(";").strip(), int(found.group(1)) if found else None)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _spark_errors(method: F) -> F:
+    """Errors of PySpark (and of Spark behind it) raised by ``method`` as SparkSQLError."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
+                raise
+            raise spark_error(exc) from exc
+
+    return cast(F, wrapper)
 
 
 class SparkEngine:
@@ -152,6 +199,7 @@ class SparkEngine:
                     self._database_ready = True
         return spark
 
+    @_spark_errors
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._writable().sql(sql).collect()]
 
@@ -182,12 +230,10 @@ class SparkEngine:
 
     def error_line(self, exc: BaseException) -> int | None:
         """The line Spark's parser or analyser names (``line 3 pos 2``)."""
-        if not hasattr(exc, "getErrorClass") and type(exc).__module__.split(".")[0] != "pyspark":
-            return None
-        found = _LINE.search(str(exc))
-        return int(found.group(1)) if found else None
+        return exc.line if isinstance(exc, SparkSQLError) else None
 
     # -- building ----------------------------------------------------------------------
+    @_spark_errors
     def create_relation(self, relation: str, select_sql: str, materialized: str) -> int | None:
         self._refuse_audit_table(relation)
         spark = self._writable()
@@ -214,6 +260,7 @@ class SparkEngine:
         self._swap(spark, new, target, self._kind(spark, database, name), "table")
         return None
 
+    @_spark_errors
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
         """A frame as table ``relation`` (also for ``materialized='view'``: a frame has no
         query to keep); a pandas frame is converted through Arrow first."""
@@ -239,6 +286,7 @@ class SparkEngine:
                    "table")
         return rows
 
+    @_spark_errors
     def load_seed(self, relation: str, path: str, fmt: str,
                   shape: SeedShape | None = None) -> int | None:
         """A seed as table ``relation``, read and checked by DuckDB's reader, written through
@@ -293,12 +341,14 @@ class SparkEngine:
     def relation_exists(self, relation: str) -> bool:
         return self._kind(self.spark, *self._split(relation)) is not None
 
+    @_spark_errors
     def one_per_key(self, select_sql: str, plan: Any) -> str:
         """See :func:`pytest_fft.engines.spark_sql.one_per_key` (the SELECT's columns come
         from Spark's analysis of it: no job runs)."""
         columns = self._writable().sql(select_sql).columns
         return spark_sql.one_per_key(select_sql, columns, plan, quote_ident)
 
+    @_spark_errors
     def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
         """Apply the delta as :mod:`pytest_fft.engines.spark_sql` says: an append by
         ``INSERT INTO``, a merge by ``MERGE INTO`` on a format that has it, anything else by
@@ -364,9 +414,11 @@ class SparkEngine:
         return out
 
     # -- frames ------------------------------------------------------------------------
+    @_spark_errors
     def read_frame(self, relation: str) -> Any:
         return self.spark.table(self._qualified(relation))
 
+    @_spark_errors
     def select_frame(self, sql: str) -> Any:
         return self.spark.sql(sql)
 
@@ -390,6 +442,7 @@ class SparkEngine:
         return _arrow_frame(spark, pa.Table.from_pandas(frame, preserve_index=False))
 
     # -- unit-case inputs ----------------------------------------------------------------
+    @_spark_errors
     def inline_rows(self, columns: tuple[str, ...], rows: tuple[Mapping[str, Any], ...]) -> Any:
         """Inline rows as a DataFrame, each column typed from its values; ValueError when a
         column's values have no single SQL type."""
@@ -397,6 +450,7 @@ class SparkEngine:
 
         return _arrow_frame(self.spark, arrow_table(columns, rows))
 
+    @_spark_errors
     def select_with_inputs(self, sql: str, inputs: Mapping[str, Any],
                            ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """``sql`` with ``inputs`` as temporary views of this session, dropped afterwards."""
@@ -491,9 +545,10 @@ def _own_session(spark: Any) -> Any:
     """A session of its own on ``spark``'s Spark; Spark Connect sessions that cannot make
     one share the process's."""
     try:
-        return spark.newSession()
-    except Exception:  # Spark Connect before 4.0
+        own = spark.newSession()
+    except Exception:  # Spark Connect clients that cannot
         return spark
+    return own if own is not None else spark  # a Spark Connect 4.0 client gives None
 
 
 def _arrow_frame(spark: Any, table: Any) -> Any:

@@ -7,6 +7,9 @@ catalog that names them is a Hive metastore in an embedded Derby database next t
 in-memory catalog: what a run builds is gone when the process ends). A Spark Connect
 ``remote`` (``sc://host:15002``) reaches a cluster instead; the cluster keeps the catalog.
 
+The JVM of a local session writes its output and Spark's log (errors only) to ``spark.log``
+beside the warehouse (:func:`log_path`), never to the terminal.
+
 Spark takes its settings when the session starts: the first engine of a process decides
 them, and later engines of the same process share that session (a unit case on a build's
 session, a second profile of the same run).
@@ -24,8 +27,8 @@ from typing import Any
 
 _LOG_CONFIG = Path(__file__).with_name("spark_log4j2.properties")
 _LOCK = threading.Lock()
-_SESSION: Any = None
-_SETTINGS: SessionSettings | None = None
+# The process's sessions: one local (key None), and one per Spark Connect remote.
+_SESSIONS: dict[str | None, tuple[Any, SessionSettings]] = {}
 
 
 @dataclass(frozen=True)
@@ -45,28 +48,53 @@ class SessionSettings:
 
 
 def session(settings: SessionSettings) -> Any:
-    """The process's SparkSession, started with ``settings`` when there is none yet."""
-    global _SESSION, _SETTINGS
+    """The process's SparkSession for ``settings``: its local one, or the one of its Spark
+    Connect ``remote``; started with ``settings`` when there is none yet."""
     with _LOCK:
-        if _SESSION is None:
-            _SESSION = _start(settings)
-            _SETTINGS = settings
-            atexit.register(stop)
-        return _SESSION
+        found = _SESSIONS.get(settings.remote)
+        if found is None:
+            if not _SESSIONS:
+                atexit.register(stop)
+            found = _SESSIONS[settings.remote] = (_started(settings), settings)
+        return found[0]
 
 
-def active_settings() -> SessionSettings | None:
-    """The settings the running session was started with (None: no session)."""
-    return _SETTINGS
+def _started(settings: SessionSettings) -> Any:
+    """:func:`_start`, its failure as one error saying where and what to check."""
+    from pytest_fft.errors import ProfileError
+
+    if (settings.remote is not None and None in _SESSIONS) or (
+            settings.remote is None and any(key is not None for key in _SESSIONS)):
+        raise ProfileError(
+            "one process cannot have a local Spark session and a Spark Connect session at "
+            "once", hint="run the projects of the two profiles in separate commands")
+    try:
+        return _start(settings)
+    except Exception as exc:
+        text = str(exc).strip().splitlines()
+        where = (f"Spark Connect at {settings.remote}" if settings.remote is not None
+                 else f"a local Spark session ({settings.master})")
+        hint = ("is the Spark Connect server running and reachable at that address?"
+                if settings.remote is not None else
+                f"is Java 17 or newer installed (java -version)? Spark's own output is in "
+                f"{log_path(settings)}")
+        raise ProfileError(f"could not start {where}: {text[0] if text else type(exc).__name__}",
+                           hint=hint) from exc
+
+
+def active_settings(remote: str | None = None) -> SessionSettings | None:
+    """The settings the running local session (or that of ``remote``) was started with."""
+    found = _SESSIONS.get(remote)
+    return found[1] if found is not None else None
 
 
 def stop() -> None:
-    """Stop the process's session, if any (at exit, or a test that needs a fresh one)."""
-    global _SESSION, _SETTINGS
+    """Stop the process's sessions (at exit, or a test that needs fresh ones)."""
     with _LOCK:
-        spark, _SESSION, _SETTINGS = _SESSION, None, None
-    if spark is not None:
-        with contextlib.suppress(Exception):  # a JVM already gone at exit: nothing left to stop
+        sessions = [spark for spark, _ in _SESSIONS.values()]
+        _SESSIONS.clear()
+    for spark in sessions:
+        with contextlib.suppress(Exception):  # a JVM already gone at exit
             spark.stop()
 
 
@@ -81,15 +109,29 @@ def _start(settings: SessionSettings) -> Any:
         return builder.getOrCreate()
     if settings.local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    defaults = _defaults(settings)
-    builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
-    for key, value in {**defaults, **conf}.items():
-        builder = builder.config(key, value)
-    if settings.hive:
-        builder = builder.enableHiveSupport()
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    spark_conf = SparkConf().setMaster(settings.master).setAppName(settings.app_name)
+    spark_conf.setAll(list({**_defaults(settings), **conf}.items()))
+    # The JVM's own output (its warnings, Spark's log) goes to a file, not the terminal:
+    # pytest-fft reports every failure itself.
+    log = log_path(settings)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": out, "stderr": out})
+    context = SparkContext(conf=spark_conf, gateway=gateway)
+    return SparkSession(context)
+
+
+def log_path(settings: SessionSettings) -> Path:
+    """Where a local session's JVM writes its output: ``spark.log`` beside the warehouse,
+    else in the temporary folder."""
+    if settings.warehouse_dir is not None:
+        return Path(settings.warehouse_dir).parent / "spark.log"
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"pytest-fft-spark-{os.getpid()}.log"
 
 
 def _defaults(settings: SessionSettings) -> dict[str, str]:
@@ -117,6 +159,5 @@ def _defaults(settings: SessionSettings) -> dict[str, str]:
             java_options += [f"-Dderby.system.home={warehouse.parent}",
                              f"-Dderby.stream.error.file={warehouse.parent / 'derby.log'}"]
     out["spark.driver.extraJavaOptions"] = " ".join(java_options)
-    if not settings.hive:
-        out["spark.sql.catalogImplementation"] = "in-memory"
+    out["spark.sql.catalogImplementation"] = "hive" if settings.hive else "in-memory"
     return out

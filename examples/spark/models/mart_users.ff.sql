@@ -1,0 +1,3 @@
+{{ config(materialized='table', tags=['mart']) }}
+select id, email, is_gmail
+from {{ ref('users_enriched') }}

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+select id, email
+from {{ source('crm', 'users') }}
