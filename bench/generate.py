@@ -2,6 +2,7 @@
 """Generate a synthetic FastFlowTransform project of N models, for benchmarking pytest-fft.
 
     python bench/generate.py --models 500 --out /tmp/bench_500 [--seed-rows 1000] [--verify]
+        [--python-share 0.1]
 
 What comes out (deterministic: the same arguments always write the same files)::
 
@@ -16,9 +17,10 @@ What comes out (deterministic: the same arguments always write the same files)::
     models/marts/         the last layer
     tests/unit/<model>.yml  unit-test specs of about 20% of the models (see below)
 
-About 10% of the models are Python (pandas: add columns, group by, merge two parents); the rest
-are SQL (projections with derived columns, left joins to lookups, aggregates, aggregate-then-join,
-window functions), in SQL that DuckDB and PostgreSQL both run unchanged. Every model is a table.
+About 10% of the models (``--python-share``; 0: none) are Python (pandas: add columns, group by,
+merge two parents); the rest are SQL (projections with derived columns, left joins to lookups,
+aggregates, aggregate-then-join, window functions), in SQL that DuckDB and PostgreSQL both run
+unchanged (not Spark SQL: see ``spark.py``). Every model is a table.
 
 The generator tracks each relation's columns (:class:`Column`, with what holds for their values:
 never NULL, never negative, the values of a dim) and its *grain*, a column that is unique in the
@@ -656,8 +658,10 @@ def layer_sizes(n: int, n_sources: int) -> list[int]:
 
 
 def build_spec(models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_SEED_ROWS,
-               random_seed: int = RANDOM_SEED) -> ProjectSpec:
-    """The whole project in memory; :func:`write_project` puts it on disk."""
+               random_seed: int = RANDOM_SEED,
+               python_share: float = PYTHON_SHARE) -> ProjectSpec:
+    """The whole project in memory; :func:`write_project` puts it on disk. ``python_share``:
+    the share of the models that are Python (pandas) models; 0 makes every model SQL."""
     rng = random.Random(random_seed)
     seeds = make_seeds(rng, seed_rows)
     sources = [
@@ -667,7 +671,7 @@ def build_spec(models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_SEED_ROWS,
     ]
     sizes = layer_sizes(models, len(sources))
     n_stage = sizes[0] if sizes else 0
-    n_python = min(round(models * PYTHON_SHARE), models - n_stage)
+    n_python = min(round(models * python_share), models - n_stage)
     python_slots = set(rng.sample(range(n_stage, models), k=n_python))
 
     layers: list[list[NodeSpec]] = []
@@ -1304,8 +1308,8 @@ def write_project(spec: ProjectSpec, out: Path) -> Path:
 
 
 def generate(out: Path, models: int = DEFAULT_MODELS, seed_rows: int = DEFAULT_SEED_ROWS,
-             random_seed: int = RANDOM_SEED) -> ProjectSpec:
-    spec = build_spec(models, seed_rows, random_seed)
+             random_seed: int = RANDOM_SEED, python_share: float = PYTHON_SHARE) -> ProjectSpec:
+    spec = build_spec(models, seed_rows, random_seed, python_share)
     write_project(spec, out)
     return spec
 
@@ -1426,6 +1430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"rows of the orders and events seeds (default {DEFAULT_SEED_ROWS})")
     parser.add_argument("--random-seed", type=int, default=RANDOM_SEED,
                         help=f"random seed (default {RANDOM_SEED})")
+    parser.add_argument("--python-share", type=float, default=PYTHON_SHARE, metavar="FLOAT",
+                        help=f"share of the models that are Python (pandas) models, 0 to 1 "
+                             f"(default {PYTHON_SHARE}); 0: SQL models only, for engines whose "
+                             f"Python models take other frames (Spark)")
     parser.add_argument("--verify", action="store_true",
                         help="then build it in memory with pytest-fft (seeds, models, checks) "
                              "and run its unit tests with pytest --fft-utest; fail unless "
@@ -1433,7 +1441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.models < 1 or args.seed_rows < 1:
         parser.error("--models and --seed-rows must be at least 1")
-    spec = generate(args.out, args.models, args.seed_rows, args.random_seed)
+    if not 0 <= args.python_share <= 1:
+        parser.error("--python-share must be between 0 and 1")
+    spec = generate(args.out, args.models, args.seed_rows, args.random_seed, args.python_share)
     print(f"wrote {args.out}: {describe(spec)}")
     if args.verify:
         ok, text = verify(args.out)
