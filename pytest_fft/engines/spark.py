@@ -249,6 +249,13 @@ class SparkEngine:
             spark.sql(f"create view {new} as {select_sql}")
             self._swap(spark, new, target, old, "view")
             return None
+        new = self._create_table(spark, database, select_sql)
+        self._swap(spark, new, target, self._kind(spark, database, name), "table")
+        return None
+
+    def _create_table(self, spark: Any, database: str, select_sql: str) -> str:
+        """A new table of ``select_sql`` under a private name in ``database`` (its name);
+        nothing is left when the SELECT fails or is interrupted."""
         new = self._new_name(database)
         try:
             # One line with the SELECT's first: Spark's error line is the SELECT's.
@@ -257,8 +264,7 @@ class SparkEngine:
         except BaseException:
             self._drop_quietly(spark, new)
             raise
-        self._swap(spark, new, target, self._kind(spark, database, name), "table")
-        return None
+        return new
 
     @_spark_errors
     def write_frame(self, relation: str, frame: Any, materialized: str) -> int | None:
@@ -378,14 +384,7 @@ class SparkEngine:
             return None
         select = spark_sql.rebuilt_table(target, delta_sql, delta_columns, existing, change,
                                          plan, quote_ident)
-        database, _ = self._split(relation)
-        new = self._new_name(database)
-        try:
-            spark.sql(f"create table {new} using {self.table_format}{self._options()} as "
-                      f"{select}")
-        except BaseException:
-            self._drop_quietly(spark, new)
-            raise
+        new = self._create_table(spark, self._split(relation)[0], select)
         self._swap(spark, new, target, "table", "table")
         return None
 
