@@ -51,7 +51,8 @@ from pytest_fft.engines.capabilities import (
 from pytest_fft.engines.registry import engine_spec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import FILE, SeedFileError, SeedShape
-from pytest_fft.engines.spark_session import SessionSettings, session
+from pytest_fft.engines.spark_record import RelationRecord, record_for
+from pytest_fft.engines.spark_session import SessionSettings, active_settings, session
 
 SPEC = engine_spec("databricks_spark")
 quote_ident = SPEC.quote
@@ -244,6 +245,7 @@ class SparkEngine:
             old = self._kind(spark, database, name)
             if old != "table":  # Spark checks the SELECT before it replaces the view
                 spark.sql(f"create or replace view {target} as {select_sql}")
+                self._made(target, "view")
                 return None
             new = self._new_name(database)
             spark.sql(f"create view {new} as {select_sql}")
@@ -313,7 +315,27 @@ class SparkEngine:
         renamed."""
         if old is not None:
             spark.sql(f"drop {old} if exists {target}")
+            self._made(target, None)
         spark.sql(f"alter {kind} {new} rename to {target}")
+        self._made(target, kind)
+
+    @property
+    def _record(self) -> RelationRecord | None:
+        """The record of the relations of the warehouse this engine's tables go to (that of
+        the process's session once it runs: the first engine of a process decides it): a
+        local warehouse with a metastore keeps one, so that a process that builds nothing
+        need not start Spark to know them (:mod:`pytest_fft.engines.spark_record`)."""
+        settings = active_settings(self.settings.remote) or self.settings
+        if settings.local and settings.hive and settings.warehouse_dir:
+            return record_for(settings.warehouse_dir)
+        return None
+
+    def _made(self, target: str, kind: str | None) -> None:
+        """The record of the warehouse's relations learns that ``target`` (quoted) is now a
+        ``kind``, or gone."""
+        record = self._record
+        if record is not None:  # names never hold a backtick (EngineSpec.valid_name)
+            record.made(self.relation_key(target.replace("`", "")), kind)
 
     def _new_name(self, database: str) -> str:
         return (f"{quote_ident(database)}."
@@ -390,14 +412,25 @@ class SparkEngine:
 
     # -- relations ---------------------------------------------------------------------
     def existing_relations(self) -> ExistingRelations:
-        """Every table and view of every database of the catalog (one listing per database)."""
+        """Every table and view of every database of the catalog (one listing per database).
+
+        Before this engine has started Spark, a local warehouse's record answers instead
+        (:mod:`pytest_fft.engines.spark_record`): a cached rerun starts no JVM."""
+        record = self._record
+        if self._spark_session is None and record is not None:
+            recorded = record.existing()
+            if recorded is not None:
+                return ExistingRelations(recorded, self.relation_key)
         spark = self.spark
-        keys: set[str] = set()
+        kinds: dict[str, str] = {}
         for database in spark.catalog.listDatabases():
-            for row in spark.sql(f"show tables in {quote_ident(database.name)}").collect():
-                if not row.isTemporary:
-                    keys.add(f"{SPEC.name_key(database.name)}.{SPEC.name_key(row.tableName)}")
-        return ExistingRelations(frozenset(keys), self.relation_key)
+            for table in spark.catalog.listTables(quote_ident(database.name)):
+                if not table.isTemporary:
+                    key = f"{SPEC.name_key(database.name)}.{SPEC.name_key(table.name)}"
+                    kinds[key] = "view" if str(table.tableType).upper() == "VIEW" else "table"
+        if record is not None:
+            record.replace_all(kinds)
+        return ExistingRelations(frozenset(kinds), self.relation_key)
 
     def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
         """The columns of every table and view of the engine's database."""

@@ -196,6 +196,19 @@ def test_the_fft_commands_find_what_earlier_ones_built(tmp_path: Path) -> None:
     checked = fft("test")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "✓ passed: 4" in checked.stdout
+    # A rerun with every model cached starts no Spark: the warehouse's record of its
+    # relations answers (the incremental model, which always applies its delta, left out).
+    log = dest / ".local" / "spark.log"
+    size = log.stat().st_size
+    cached = fft("run", "--exclude", "fct_orders.ff")
+    assert cached.returncode == 0, cached.stdout + cached.stderr
+    assert "Done: 0 ok, 5 cached" in cached.stdout
+    assert log.stat().st_size == size  # no JVM wrote to it
+    # A table dropped behind pytest-fft's back is not believed: it is built again.
+    shutil.rmtree(dest / ".local" / "spark_warehouse" / "spark_demo.db" / "mart_users")
+    rebuilt = fft("run", "--exclude", "fct_orders.ff")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "Done: 1 ok, 4 cached" in rebuilt.stdout
     # Spark's own output went to its log, not to the terminal.
     assert "WARN" not in built.stderr and "log4j" not in built.stderr
     assert (dest / ".local" / "spark.log").exists()
