@@ -141,9 +141,10 @@ class BuildRun:
                 self._unclaim(skip, blocked)
             on_start = None
             if self.events is not None:
+                wanted = set(self.nodes)
                 info = self._run_info = RunInfo(
                     self.project, self.profile.env_name, self.profile.engine,
-                    tuple(n for n in self.project.dag.order if n in set(self.nodes)),
+                    tuple(n for n in self.project.dag.order if n in wanted),
                     self.settings.jobs)
                 self.events.run_started(info)
                 on_start = partial(self.events.node_started, info)
