@@ -423,11 +423,25 @@ class SparkEngine:
                 return ExistingRelations(recorded, self.relation_key)
         spark = self.spark
         kinds: dict[str, str] = {}
-        for database in spark.catalog.listDatabases():
-            for table in spark.catalog.listTables(quote_ident(database.name)):
-                if not table.isTemporary:
-                    key = f"{SPEC.name_key(database.name)}.{SPEC.name_key(table.name)}"
-                    kinds[key] = "view" if str(table.tableType).upper() == "VIEW" else "table"
+        try:
+            for database in spark.catalog.listDatabases():
+                for table in spark.catalog.listTables(quote_ident(database.name)):
+                    if not table.isTemporary:
+                        key = f"{SPEC.name_key(database.name)}.{SPEC.name_key(table.name)}"
+                        kinds[key] = ("view" if str(table.tableType).upper() == "VIEW"
+                                      else "table")
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
+                raise
+            from pytest_fft.errors import ProfileError
+
+            where = (f"the catalog at {self.settings.remote}" if self.settings.remote
+                     else "Spark's catalog")
+            raise ProfileError(
+                f"could not read {where}: {spark_error(exc)}",
+                hint="a local warehouse's metastore (embedded Derby) admits one process at a "
+                     "time: wait for the other command on this project, or give this one "
+                     "its own warehouse_dir") from exc
         if record is not None:
             record.replace_all(kinds)
         return ExistingRelations(frozenset(kinds), self.relation_key)
