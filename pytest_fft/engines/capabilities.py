@@ -111,6 +111,21 @@ class IncrementalTarget(Protocol):
 
 
 @runtime_checkable
+class PartitionedTables(Protocol):
+    """Lays a table out in partitions of some of its columns (Spark's ``PARTITIONED BY``):
+    the tables of models with a ``partition_by``. Engines without it build those models'
+    tables as any other (PostgreSQL and DuckDB have no such layout)."""
+
+    def create_partitioned(self, relation: str, select_sql: str,
+                           partition_by: tuple[str, ...]) -> int | None:
+        """``create_relation(relation, select_sql, 'table')``, partitioned."""
+
+    def write_partitioned(self, relation: str, frame: Any,
+                          partition_by: tuple[str, ...]) -> int | None:
+        """``write_frame(relation, frame, 'table')``, partitioned."""
+
+
+@runtime_checkable
 class SnapshotTarget(Protocol):
     """Keeps snapshot tables (type-2 history, see :mod:`pytest_fft.engines.snapshot_sql`)."""
 
@@ -160,5 +175,6 @@ def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
 
 
 ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
-                                      IncrementalTarget, SelectFrame, SnapshotTarget,
+                                      IncrementalTarget, PartitionedTables, SelectFrame,
+                                      SnapshotTarget,
                                       ThreadInterrupt, CostEstimate)

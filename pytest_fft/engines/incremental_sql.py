@@ -12,8 +12,10 @@ Inside one transaction of the engine's (a failure anywhere leaves the table as i
    are left out, missing ones stay NULL), ``append_new_columns`` (added to the target),
    ``sync_all_columns`` (added, and the target's columns the delta lacks dropped),
    ``fail`` (an error naming the columns);
-3. ``merge``: the target's rows whose key is in the delta are deleted; then the delta's rows
-   are inserted (``append``: inserted only);
+3. ``merge``: the target's rows whose key is in the delta are deleted; ``insert_overwrite``:
+   the target's rows in a partition the delta has rows for (the same values of its
+   ``partition_by`` columns, NULLs equal) are deleted, all of them without ``partition_by``;
+   then the delta's rows are inserted (``append``: inserted only);
 4. the staging table is dropped.
 """
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,10 +34,23 @@ _stage_ids = itertools.count(1)
 class DeltaPlan:
     """How a delta is applied (the engine's view of a model's incremental configuration)."""
 
-    strategy: str  # append | merge
+    strategy: str  # append | merge | insert_overwrite
     unique_key: tuple[str, ...] = ()
     updated_at: tuple[str, ...] = ()  # the columns that say which row is newer
     on_schema_change: str = "ignore"  # ignore | append_new_columns | sync_all_columns | fail
+    partition_by: tuple[str, ...] = ()  # the partitions insert_overwrite replaces
+
+    def missing_columns(self, names: Collection[str]) -> list[str]:
+        """The columns the strategy matches on (the unique key of a merge, the partition
+        columns of an overwrite) that the delta's columns ``names`` lack."""
+        wanted = (self.unique_key if self.strategy == "merge"
+                  else self.partition_by if self.strategy == "insert_overwrite" else ())
+        return [c for c in wanted if c not in names]
+
+    def missing_message(self, missing: list[str], names: Sequence[str]) -> str:
+        what = "unique_key" if self.strategy == "merge" else "partition_by"
+        return (f"the {what} column {', '.join(missing)} is not among the delta's columns "
+                f"({', '.join(names)})")
 
 
 class DeltaSession(Protocol):
@@ -70,8 +85,10 @@ def apply_delta(session: DeltaSession, *, target: str, stage: Callable[[], str],
     session.run(f"{create_stage} {staged} as select * from (\n{delta_sql}\n) as fft_delta")
     delta_columns = session.columns(staged)
     names = {c for c, _ in delta_columns}
-    missing = [k for k in spec.unique_key if k not in names]
-    if spec.strategy == "merge" and spec.unique_key and not missing \
+    missing = spec.missing_columns(names)
+    if missing:
+        raise ValueError(spec.missing_message(missing, [c for c, _ in delta_columns]))
+    if spec.strategy == "merge" and spec.unique_key \
             and _repeats_a_key(session, staged, spec, quote):
         first, staged = staged, stage()
         session.run(f"{create_stage} {staged} as "
@@ -80,12 +97,16 @@ def apply_delta(session: DeltaSession, *, target: str, stage: Callable[[], str],
     session.analyze(staged)
     columns = _follow_schema(session, target, delta_columns, spec, quote)
     if spec.strategy == "merge":
-        if missing:
-            raise ValueError(f"the unique_key column {', '.join(missing)} is not among the "
-                             f"delta's columns ({', '.join(c for c, _ in delta_columns)})")
         matches = " and ".join(f"{target}.{quote(k)} = {staged}.{quote(k)}"
                                for k in spec.unique_key)
         session.run(f"delete from {target} using {staged} where {matches}")
+    elif spec.strategy == "insert_overwrite" and spec.partition_by:
+        same = " and ".join(f"{target}.{quote(c)} is not distinct from {staged}.{quote(c)}"
+                            for c in spec.partition_by)
+        session.run(f"delete from {target} where exists (select 1 from {staged} "
+                    f"where {same})")
+    elif spec.strategy == "insert_overwrite":
+        session.run(f"delete from {target}")
     names_sql = ", ".join(quote(c) for c in columns)
     written = session.run(f"insert into {target} ({names_sql}) select {names_sql} "
                           f"from {staged}")

@@ -44,6 +44,7 @@ from pytest_fft.engines.capabilities import (
     FrameReader,
     IncrementalTarget,
     InlineInputs,
+    PartitionedTables,
     SelectFrame,
     ThreadInterrupt,
     foreign_audit_table,
@@ -116,7 +117,8 @@ class SparkEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({AuditTable, FrameReader, IncrementalTarget,
-                                              InlineInputs, SelectFrame, ThreadInterrupt})
+                                              InlineInputs, PartitionedTables, SelectFrame,
+                                              ThreadInterrupt})
 
     def __init__(self, settings: SessionSettings, *, database: str = "default",
                  table_format: str | None = None,
@@ -255,14 +257,29 @@ class SparkEngine:
         self._swap(spark, new, target, self._kind(spark, database, name), "table")
         return None
 
-    def _create_table(self, spark: Any, database: str, select_sql: str) -> str:
+    @_spark_errors
+    def create_partitioned(self, relation: str, select_sql: str,
+                           partition_by: tuple[str, ...]) -> int | None:
+        """Table ``relation`` of ``select_sql``, partitioned by ``partition_by``."""
+        self._refuse_audit_table(relation)
+        spark = self._writable()
+        database, name = self._split(relation)
+        self._ensure_database(spark, database)
+        new = self._create_table(spark, database, select_sql, partition_by)
+        self._swap(spark, new, self._qualified(relation), self._kind(spark, database, name),
+                   "table")
+        return None
+
+    def _create_table(self, spark: Any, database: str, select_sql: str,
+                      partition_by: tuple[str, ...] = ()) -> str:
         """A new table of ``select_sql`` under a private name in ``database`` (its name);
         nothing is left when the SELECT fails or is interrupted."""
         new = self._new_name(database)
+        layout = spark_sql.partitioned_by(partition_by, quote_ident)
         try:
             # One line with the SELECT's first: Spark's error line is the SELECT's.
-            spark.sql(f"create table {new} using {self.table_format}{self._options()} as "
-                      f"{select_sql}")
+            spark.sql(f"create table {new} using {self.table_format}{layout}{self._options()} "
+                      f"as {select_sql}")
         except BaseException:
             self._drop_quietly(spark, new)
             raise
@@ -277,13 +294,24 @@ class SparkEngine:
         frame = self._spark_frame(spark, frame)
         return self._write_table(spark, relation, frame)
 
+    @_spark_errors
+    def write_partitioned(self, relation: str, frame: Any,
+                          partition_by: tuple[str, ...]) -> int | None:
+        """A frame as table ``relation``, partitioned by ``partition_by``."""
+        self._refuse_audit_table(relation)
+        spark = self._writable()
+        return self._write_table(spark, relation, self._spark_frame(spark, frame),
+                                 partition_by=partition_by)
+
     def _write_table(self, spark: Any, relation: str, frame: Any,
-                     rows: int | None = None) -> int | None:
+                     rows: int | None = None, partition_by: tuple[str, ...] = ()) -> int | None:
         database, name = self._split(relation)
         self._ensure_database(spark, database)
         new = self._new_name(database)
         try:
             writer = frame.write.format(self.table_format)
+            if partition_by:
+                writer = writer.partitionBy(*partition_by)
             if self.table_options:
                 writer = writer.options(**self.table_options)
             writer.saveAsTable(new)
@@ -379,9 +407,10 @@ class SparkEngine:
     @_spark_errors
     def apply_delta(self, relation: str, delta_sql: str, plan: Any) -> int | None:
         """Apply the delta as :mod:`pytest_fft.engines.spark_sql` says: an append by
-        ``INSERT INTO``, a merge by ``MERGE INTO`` on a format that has it, anything else by
-        building the table again and swapping it in. Rows written are not counted (that
-        would be another job)."""
+        ``INSERT INTO``, a merge by ``MERGE INTO`` on a format that has it, an overwrite of
+        partitions by ``INSERT OVERWRITE`` on a table partitioned by ``partition_by``,
+        anything else by building the table again and swapping it in. Rows written are not
+        counted (that would be another job)."""
         from pytest_fft.engines.incremental_sql import schema_change
 
         self._refuse_audit_table(relation)
@@ -391,24 +420,35 @@ class SparkEngine:
         delta_columns = _columns(spark.sql(delta_sql))
         existing = _columns(spark.table(target))
         names = [name for name, _ in delta_columns]
-        missing = [k for k in plan.unique_key if k not in names]
-        if plan.strategy == "merge" and missing:
-            raise ValueError(f"the unique_key column {', '.join(missing)} is not among the "
-                             f"delta's columns ({', '.join(names)})")
+        missing = plan.missing_columns(names)
+        if missing:
+            raise ValueError(plan.missing_message(missing, names))
         change = schema_change(existing, delta_columns, plan.on_schema_change)
         unchanged = not change.added and not change.dropped
         if unchanged and plan.strategy == "append":
             spark.sql(spark_sql.insert_into(
                 target, delta_sql, [c for c in change.columns if c in names], quote_ident))
             return None
-        if unchanged and self.table_format in spark_sql.MERGE_FORMATS:
+        if unchanged and plan.strategy == "insert_overwrite" and plan.partition_by \
+                and self._partitions(spark, target) == list(plan.partition_by):
+            spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+            spark.sql(spark_sql.insert_overwrite(
+                target, delta_sql, [c for c in change.columns if c in names], quote_ident))
+            return None
+        if unchanged and plan.strategy == "merge" \
+                and self.table_format in spark_sql.MERGE_FORMATS:
             spark.sql(spark_sql.merge_into(target, delta_sql, names, plan, quote_ident))
             return None
         select = spark_sql.rebuilt_table(target, delta_sql, delta_columns, existing, change,
                                          plan, quote_ident)
-        new = self._create_table(spark, self._split(relation)[0], select)
+        new = self._create_table(spark, self._split(relation)[0], select, plan.partition_by)
         self._swap(spark, new, target, "table", "table")
         return None
+
+    @staticmethod
+    def _partitions(spark: Any, target: str) -> list[str]:
+        """The partition columns of table ``target``, in order."""
+        return [c.name for c in spark.catalog.listColumns(target) if c.isPartition]
 
     # -- relations ---------------------------------------------------------------------
     def existing_relations(self) -> ExistingRelations:

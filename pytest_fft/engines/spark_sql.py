@@ -9,6 +9,11 @@ Spark's own tables (``parquet``, ``orc``, ...) have no ``MERGE``, ``DELETE`` or
   one, never a half-applied delta;
 * ``append``: ``INSERT INTO`` (Spark commits the new files at the end of the job), or a
   rebuild as above when the columns change;
+* ``insert_overwrite``: a table partitioned by the model's ``partition_by`` takes an
+  ``INSERT OVERWRITE`` in dynamic partition mode (:func:`insert_overwrite`: only the
+  partitions the delta has rows for are replaced, when the job commits); otherwise (a
+  table partitioned differently, changed columns, no ``partition_by``) the rebuild keeps
+  the table's rows of the other partitions (none without ``partition_by``);
 * ``on_schema_change`` decides the new table's columns (a column the delta lacks is NULL).
 
 Tables that do keep versions (``delta``, ``iceberg``) take a ``MERGE INTO`` instead: see
@@ -62,6 +67,13 @@ def rebuilt_table(target: str, delta_sql: str, delta_columns: Sequence[tuple[str
                           for k in plan.unique_key)
         kept = (f"select {table_side} from {target} as fft_table left anti join "
                 f"({delta_rows}) as fft_delta on {on}")
+    elif plan.strategy == "insert_overwrite" and not plan.partition_by:
+        return f"select {delta_side} from ({delta_rows}) as fft_new"
+    elif plan.strategy == "insert_overwrite":
+        on = " and ".join(f"fft_table.{quote(c)} <=> fft_delta.{quote(c)}"
+                          for c in plan.partition_by)
+        kept = (f"select {table_side} from {target} as fft_table left anti join "
+                f"({delta_rows}) as fft_delta on {on}")
     else:
         kept = f"select {table_side} from {target}"
     return f"{kept}\nunion all\nselect {delta_side} from ({delta_rows}) as fft_new"
@@ -71,6 +83,22 @@ def insert_into(target: str, delta_sql: str, columns: Sequence[str], quote: Quot
     """An append of the delta's ``columns`` (the table's own, in its order)."""
     names = ", ".join(quote(c) for c in columns)
     return f"insert into {target} ({names}) select {names} from ({delta_sql}) as fft_delta"
+
+
+def insert_overwrite(target: str, delta_sql: str, columns: Sequence[str], quote: Quote) -> str:
+    """The delta's rows in place of the partitions they fall in, for a table partitioned by
+    the model's ``partition_by`` (the session's ``partitionOverwriteMode`` is ``dynamic``;
+    a column the delta lacks is NULL, as Spark fills an omitted column)."""
+    names = ", ".join(quote(c) for c in columns)
+    return (f"insert overwrite table {target} ({names}) select {names} "
+            f"from ({delta_sql}) as fft_delta")
+
+
+def partitioned_by(partition_by: Sequence[str], quote: Quote) -> str:
+    """The ``PARTITIONED BY`` clause of a new table (empty without partition columns)."""
+    if not partition_by:
+        return ""
+    return f" partitioned by ({', '.join(quote(c) for c in partition_by)})"
 
 
 def merge_into(target: str, delta_sql: str, delta_columns: Sequence[str], plan: DeltaPlan,

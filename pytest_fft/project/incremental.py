@@ -16,7 +16,9 @@ leave open; a model's own config wins over ``project.yml``):
 Strategies: ``append`` (``insert``) adds the delta's rows; ``merge`` (``delete+insert``,
 the default with a ``unique_key``) replaces the target's rows whose key is in the delta and
 adds the rest, the delta deduplicated by key first (the row with the latest ``updated_at``
-wins); ``full_refresh`` rebuilds every run.
+wins); ``insert_overwrite`` replaces the table's partitions the delta has rows for (those
+of its ``partition_by`` columns; without ``partition_by``, the whole table) with the delta's
+rows, as dbt-spark's strategy of that name does; ``full_refresh`` rebuilds every run.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from typing import Any
 from pytest_fft.errors import ProjectFileError
 
 STRATEGIES = {"append": "append", "insert": "append", "merge": "merge",
-              "delete+insert": "merge", "upsert": "merge", "full_refresh": "full_refresh"}
+              "delete+insert": "merge", "upsert": "merge", "insert_overwrite": "insert_overwrite",
+              "full_refresh": "full_refresh"}
 SCHEMA_CHANGES = ("ignore", "append_new_columns", "sync_all_columns", "fail")
 
 # The keys of the incremental dictionary (and of project.yml's overlay), by what they mean.
@@ -40,6 +43,7 @@ _KEYS = {
     "updated_at_columns": "updated_at", "delta_columns": "updated_at",
     "delta_sql": "delta_sql", "delta": "delta", "delta_config": "delta_config",
     "on_schema_change": "on_schema_change", "schema_change": "on_schema_change",
+    "partition_by": "partition_by",
     "materialized": "materialized", "incremental": "incremental",
 }
 
@@ -48,12 +52,13 @@ _KEYS = {
 class IncrementalSpec:
     """How an incremental model applies what changed."""
 
-    strategy: str = "merge"  # append | merge | full_refresh
+    strategy: str = "merge"  # append | merge | insert_overwrite | full_refresh
     unique_key: tuple[str, ...] = ()
     updated_at: tuple[str, ...] = ()  # the columns that say which row is newer
     on_schema_change: str = "ignore"
     delta_sql: str | None = None  # a template with ref()/this, from the config
     delta_config: str | None = None  # a YAML file (relative to the project) with ``sql:``
+    partition_by: tuple[str, ...] = ()  # the columns ``insert_overwrite`` replaces by
 
 
 class _Where:
@@ -85,7 +90,7 @@ def incremental_spec(config: Mapping[str, Any], meta: Mapping[str, Any],
         layers.append(_keys_of(legacy, where, "meta"))
     top = {k: v for k, v in config.items() if k in ("unique_key", "incremental_strategy",
                                                     "on_schema_change", "updated_at",
-                                                    "delta_sql")}
+                                                    "delta_sql", "partition_by")}
     if top:
         layers.append(_keys_of(top, where, "config"))
     if isinstance(config.get("incremental"), Mapping):
@@ -127,7 +132,30 @@ def incremental_spec(config: Mapping[str, Any], meta: Mapping[str, Any],
     return IncrementalSpec(
         strategy=STRATEGIES[strategy], unique_key=unique_key,
         updated_at=_names(merged.get("updated_at"), where, "updated_at"),
-        on_schema_change=change, delta_sql=delta_sql, delta_config=delta_config)
+        on_schema_change=change, delta_sql=delta_sql, delta_config=delta_config,
+        partition_by=partition_columns(merged.get("partition_by"), where))
+
+
+def partition_columns(value: Any, where: _Where) -> tuple[str, ...]:
+    """The columns of a ``partition_by``: a name, a list of names, or dbt-bigquery's
+    ``{'field': 'day', 'data_type': 'date'}``."""
+    if isinstance(value, Mapping):
+        value = value.get("field")
+        if not isinstance(value, str) or not value:
+            raise where.error("partition_by as a dictionary needs a 'field'",
+                              "write partition_by={'field': 'day'} or partition_by=['day']")
+    return _names(value, where, "partition_by")
+
+
+def model_partitions(config: Mapping[str, Any], meta: Mapping[str, Any],
+                     incremental: IncrementalSpec | None, *, node: str, display: str,
+                     line: int | None = None) -> tuple[str, ...]:
+    """The columns a model's table is partitioned by (``partition_by`` of its config, its
+    ``meta`` or its incremental configuration); engines without partitions ignore them."""
+    if incremental is not None and incremental.partition_by:
+        return incremental.partition_by
+    where = _Where(node, display, line)
+    return partition_columns(config.get("partition_by", meta.get("partition_by")), where)
 
 
 def _keys_of(block: Mapping[str, Any], where: _Where, what: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from pytest_fft.project.incremental import (
     IncrementalSpec,
     default_delta,
     incremental_spec,
+    model_partitions,
     overlay_for,
 )
 from pytest_fft.project.modules import import_file
@@ -537,6 +538,8 @@ def _load_sql_model(
         sql_line=body.line if same_lines else 0,
         sql=body.select, raw_sql=raw, config=dict(cfg),
         incremental=incremental, delta_sql=delta_sql, snapshot=snapshot,
+        partition_by=model_partitions(cfg, dict(cfg.get("meta") or {}), incremental,
+                                      node=name, display=display, line=1),
         package=package.name if package is not None else None,
     )
 
@@ -731,6 +734,8 @@ def _load_python_model(
         materialized=_check_materialized(materialized, spec.name, display, line),
         tags=spec.tags, meta=spec.meta, line=line, func=spec.func,
         requires=spec.requires,
+        partition_by=model_partitions({}, spec.meta, incremental, node=spec.name,
+                                      display=display, line=line),
         config={"materialized": spec.materialized, "tags": list(spec.tags), "kind": spec.kind},
         package=package.name if package is not None else None,
     )

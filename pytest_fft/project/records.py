@@ -37,6 +37,8 @@ class Model:
     incremental: Any = None  # pytest_fft.project.incremental.IncrementalSpec
     delta_sql: str | None = None
     snapshot: Any = None  # pytest_fft.project.snapshot.SnapshotSpec (materialized 'snapshot')
+    #: The columns its table is partitioned by, where the engine partitions tables (Spark).
+    partition_by: tuple[str, ...] = ()
     package: str | None = None  # the package (packages.yml) whose file defines it, if any
 
     @property

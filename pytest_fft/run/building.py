@@ -14,7 +14,12 @@ from typing import Any
 
 from pytest_fft.atomic import write_atomic
 from pytest_fft.engines.base import Engine
-from pytest_fft.engines.capabilities import IncrementalTarget, SelectFrame, capability
+from pytest_fft.engines.capabilities import (
+    IncrementalTarget,
+    PartitionedTables,
+    SelectFrame,
+    capability,
+)
 from pytest_fft.engines.incremental_sql import DeltaPlan, stage_name
 from pytest_fft.engines.seed_files import SeedFileError, SeedShape
 from pytest_fft.errors import (
@@ -124,15 +129,32 @@ def _write_one_per_key(engine: Engine, model: Model, frame: Any) -> int | None:
 
     plan = _delta_plan(model)
     if isinstance(frame, pd.DataFrame):
-        return engine.write_frame(model.relation, _one_row_per_key(frame, plan), "table")
+        return _write_frame(engine, model, _one_row_per_key(frame, plan), "table")
     schema = model.relation.rpartition(".")[0]
     stage = f"{schema}.{stage_name()}" if schema else stage_name()
     engine.write_frame(stage, frame, "table")
     try:
-        return engine.create_relation(model.relation, _incremental(engine).one_per_key(
+        return _create(engine, model, _incremental(engine).one_per_key(
             f"select * from {engine.quote(stage)}", plan), "table")
     finally:
         engine.query(f"drop table if exists {engine.quote(stage)}")
+
+
+def _create(engine: Engine, model: Model, sql: str, kind: str) -> int | None:
+    """``model``'s relation of ``sql``: a table partitioned by its ``partition_by`` where
+    the engine lays tables out in partitions."""
+    partitioned = capability(engine, PartitionedTables) if model.partition_by else None
+    if partitioned is not None and kind == "table":
+        return partitioned.create_partitioned(model.relation, sql, model.partition_by)
+    return engine.create_relation(model.relation, sql, kind)
+
+
+def _write_frame(engine: Engine, model: Model, frame: Any, kind: str) -> int | None:
+    """``model``'s frame as its table (partitioned as :func:`_create` says)."""
+    partitioned = capability(engine, PartitionedTables) if model.partition_by else None
+    if partitioned is not None:
+        return partitioned.write_partitioned(model.relation, frame, model.partition_by)
+    return engine.write_frame(model.relation, frame, kind)
 
 
 def _one_row_per_key(frame: Any, plan: DeltaPlan) -> Any:
@@ -149,7 +171,8 @@ def _one_row_per_key(frame: Any, plan: DeltaPlan) -> Any:
 
 def _delta_plan(model: Model) -> DeltaPlan:
     spec = model.incremental
-    return DeltaPlan(spec.strategy, spec.unique_key, spec.updated_at, spec.on_schema_change)
+    return DeltaPlan(spec.strategy, spec.unique_key, spec.updated_at, spec.on_schema_change,
+                     spec.partition_by)
 
 
 def engine_failure(project: Project, engine: Engine, model: Node, exc: Exception,
@@ -217,7 +240,7 @@ def _build_sql(project: Project, engine: Engine, model: Model, target: Any) -> i
     try:
         if target is not None:
             return _rows(target.apply_delta(model.relation, sql, _delta_plan(model)))
-        return engine.create_relation(model.relation, sql, kind)
+        return _create(engine, model, sql, kind)
     except Exception as exc:
         # The delta's statements do not start with its SELECT: no line of it to point at.
         raise engine_failure(project, engine, model, exc, sql,
@@ -348,7 +371,7 @@ def _build_python(project: Project, engine: Engine, model: Model, target: Any) -
         kind = "table" if model.materialized == "incremental" else model.materialized
         if _merges(model):  # the full build keeps one row per key too
             return _write_one_per_key(engine, model, result)
-        return engine.write_frame(model.relation, result, kind)
+        return _write_frame(engine, model, result, kind)
     except Exception as exc:
         raise engine_failure(project, engine, model, exc) from exc
 

@@ -540,6 +540,65 @@ def test_a_schema_change_fails_when_the_policy_says_so(engine: Engine) -> None:
     assert len(rows(engine, "select * from events")) == 3
 
 
+def _days(engine: Engine, partitioned: bool) -> None:
+    """Table ``days``: two rows of day 1, one of day 2, one of no day (NULL); partitioned by
+    ``day`` where the engine lays tables out in partitions and ``partitioned`` says so."""
+    from pytest_fft.engines.capabilities import PartitionedTables
+
+    text = engine.spec.checks.string_type
+    sql = (f"select 1 as id, cast('d1' as {text}) as day union all select 2, 'd1' "
+           f"union all select 3, 'd2' union all select 4, cast(null as {text})")
+    layout = capability(engine, PartitionedTables)
+    if partitioned and layout is not None:
+        layout.create_partitioned("days", sql, ("day",))
+    else:
+        engine.create_relation("days", sql, "table")
+
+
+@pytest.mark.parametrize("partitioned", [True, False], ids=["partitioned", "plain-table"])
+def test_insert_overwrite_replaces_the_partitions_of_the_delta(engine: Engine,
+                                                               partitioned: bool) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _days(engine, partitioned)
+    plan = DeltaPlan("insert_overwrite", partition_by=("day",))
+    text = engine.spec.checks.string_type
+    # Day 1 gets one row in place of two, day 3 is new; the NULL day is replaced too.
+    target.apply_delta("days", f"select 5 as id, cast('d1' as {text}) as day union all "
+                               f"select 6, 'd3' union all select 7, cast(null as {text})", plan)
+    assert sorted(rows(engine, "select id, day from days"), key=repr) == sorted(
+        [(5, "d1"), (3, "d2"), (6, "d3"), (7, None)], key=repr)
+    assert sorted(r for r in engine.existing_relations() if "_fft_" in r) == []
+
+
+def test_insert_overwrite_without_partitions_replaces_the_table(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _events(engine)
+    target.apply_delta("events", "select 4 as id, 40 as v, 5 as updated_at",
+                       DeltaPlan("insert_overwrite"))
+    assert rows(engine, "select id, v from events") == [(4, 40)]
+
+
+def test_a_failing_overwrite_or_a_missing_partition_column_keeps_the_table(
+        engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _days(engine, True)
+    plan = DeltaPlan("insert_overwrite", partition_by=("day",))
+    with pytest.raises(ValueError, match=r"the partition_by column day is not among the "
+                                         r"delta's columns \(id\)"):
+        target.apply_delta("days", "select 5 as id", plan)
+    with pytest.raises(Exception):  # noqa: B017 - each engine raises its driver's error
+        target.apply_delta("days", "select 1 / (select count(*) - 4 from days) as id, "
+                                   "day from days", plan)
+    assert sorted(rows(engine, "select id from days")) == [(1,), (2,), (3,), (4,)]
+    assert sorted(r for r in engine.existing_relations() if "_fft_" in r) == []
+
+
 # -- snapshots --------------------------------------------------------------------------------------
 
 

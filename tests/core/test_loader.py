@@ -340,9 +340,39 @@ def test_project_yml_makes_a_model_incremental(load: Load) -> None:
     assert (model.materialized, model.incremental.strategy) == ("incremental", "append")
 
 
+@pytest.mark.parametrize(("config", "partitions"), [
+    ("materialized='incremental', incremental_strategy='insert_overwrite', partition_by='day'",
+     ("day",)),
+    (("materialized='incremental', incremental={'strategy': 'insert_overwrite', "
+     "'partition_by': ['day', 'region']}"), ("day", "region")),
+    ("materialized='table', partition_by={'field': 'day', 'data_type': 'date'}", ("day",)),
+    ("materialized='table'", ()),
+])
+def test_partition_by_in_every_spelling(load: Load, config: str,
+                                        partitions: tuple[str, ...]) -> None:
+    model = load({"models/x.ff.sql": f"{{{{ config({config}) }}}}select 1 as id"}
+                 ).models["x.ff"]
+    assert model.partition_by == partitions
+    if model.incremental is not None:
+        assert (model.incremental.strategy, model.incremental.partition_by) == (
+            "insert_overwrite", partitions)
+
+
+def test_a_python_model_is_partitioned_through_its_meta(load: Load) -> None:
+    project = load({"models/p.ff.py": "from pytest_fft import model\n\n\n"
+                                      "@model(name='p', meta={'partition_by': ['day']})\n"
+                                      "def p():\n    return None\n"})
+    assert project.models["p"].partition_by == ("day",)
+
+
 @pytest.mark.parametrize(("config", "message"), [
     ("materialized='incremental', incremental_strategy='merge'",
      "x.ff: the merge strategy needs a unique_key"),
+    ("materialized='table', partition_by=3",
+     "x.ff: partition_by must be a column name or a list of them, not 3"),
+    (("materialized='incremental', incremental_strategy='insert_overwrite', "
+     "partition_by={'data_type': 'date'}"),
+     "x.ff: partition_by as a dictionary needs a 'field'"),
     ("materialized='incremental', incremental={'stratgy': 'merge'}",
      "x.ff: unknown key 'stratgy' in incremental; did you mean 'strategy'?"),
     ("materialized='incremental', unique_key='id', on_schema_change='explode'",

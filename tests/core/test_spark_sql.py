@@ -9,7 +9,14 @@ import sqlglot
 
 from pytest_fft.engines.incremental_sql import DeltaPlan, schema_change
 from pytest_fft.engines.registry import engine_spec
-from pytest_fft.engines.spark_sql import insert_into, merge_into, one_per_key, rebuilt_table
+from pytest_fft.engines.spark_sql import (
+    insert_into,
+    insert_overwrite,
+    merge_into,
+    one_per_key,
+    partitioned_by,
+    rebuilt_table,
+)
 
 Q = engine_spec("databricks_spark").quote
 PLAN = DeltaPlan("merge", ("id",), ("updated_at",))
@@ -69,3 +76,27 @@ def test_a_rebuilt_append_keeps_every_row() -> None:
 def test_insert_into_names_the_columns() -> None:
     assert insert_into("t", "select 1 as id", ["id", "v"], Q) == (
         "insert into t (`id`, `v`) select `id`, `v` from (select 1 as id) as fft_delta")
+
+
+def test_insert_overwrite_names_the_columns_and_a_new_table_its_partitions() -> None:
+    sql = insert_overwrite("`db`.`t`", "select 1 as id", ["id", "day"], Q)
+    assert sql == ("insert overwrite table `db`.`t` (`id`, `day`) select `id`, `day` from "
+                   "(select 1 as id) as fft_delta")
+    sqlglot.parse_one(sql, read="databricks")
+    assert partitioned_by(("day", "region"), Q) == " partitioned by (`day`, `region`)"
+    assert partitioned_by((), Q) == ""
+
+
+def test_a_rebuilt_overwrite_keeps_the_other_partitions_or_nothing() -> None:
+    existing = [("id", "int"), ("day", "date")]
+    change = schema_change(existing, existing, "ignore")
+    plan = DeltaPlan("insert_overwrite", partition_by=("day",))
+    sql = rebuilt_table("t", "select 1", existing, existing, change, plan, Q)
+    first, _ = sql.split("\nunion all\n")
+    assert first == ("select `id`, `day` from t as fft_table left anti join (select * from "
+                     "(select 1) as fft_delta) as fft_delta on fft_table.`day` <=> "
+                     "fft_delta.`day`")
+    sqlglot.parse_one(sql, read="databricks")
+    whole = rebuilt_table("t", "select 1", existing, existing, change,
+                          DeltaPlan("insert_overwrite"), Q)
+    assert whole == "select `id`, `day` from (select * from (select 1) as fft_delta) as fft_new"

@@ -1,5 +1,5 @@
-"""Incremental models through ``fft run``, on DuckDB and on PostgreSQL: every spelling applies
-only what changed, never duplicates a key, and leaves rows outside the delta alone."""
+"""Incremental models through ``fft run``, on DuckDB, PostgreSQL and Spark: every spelling
+applies only what changed, never duplicates a key, and leaves rows outside the delta alone."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
+
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
 
 EVENTS = ("event_id,updated_at,value\n1,2024-01-01 10:00:00,10\n2,2024-01-01 10:05:00,20\n"
           "3,2024-01-01 10:10:00,30\n")
@@ -194,3 +196,35 @@ def test_a_table_that_reads_an_incremental_model_sees_its_new_rows(
     later = run_fft("run", str(root), "--select", "fct.ff+")
     assert later.returncode == 0, later.output
     assert warehouse.rows(root, "select events, total from fct_total") == [(4, 100)]
+
+
+def test_insert_overwrite_replaces_the_partitions_the_delta_has_rows_for(
+        make_project: Callable[..., Path], warehouse: Warehouse, run_fft: Any) -> None:
+    root = _project(make_project, warehouse, "incremental_dict")
+    (root / "models" / "fct.ff.sql").write_text(
+        "{{ config(materialized='incremental', incremental_strategy='insert_overwrite', "
+        "partition_by=['day']) }}\n"
+        "select event_id, cast(updated_at as date) as day, value "
+        "from {{ ref('events_base.ff') }}\n"
+        "{% if is_incremental() %}\n"
+        "where cast(updated_at as date) >= (select max(day) from {{ this }})\n"
+        "{% endif %}\n")
+    assert run_fft("seed", str(root)).returncode == 0
+    first = run_fft("run", str(root))
+    assert first.returncode == 0, first.output
+    # By hand: a row of a day the delta will have rows for (replaced), one of an older day
+    # (kept).
+    warehouse.execute(root, "insert into fct (event_id, day, value) values "
+                            "(98, cast('2024-01-01' as date), 980), "
+                            "(99, cast('2023-12-31' as date), 990)")
+    (root / "seeds" / "seed_events.csv").write_text(EVENTS_LATER)
+    assert run_fft("seed", str(root)).returncode == 0
+    later = run_fft("run", str(root))
+    assert later.returncode == 0, later.output
+    assert warehouse.rows(root, "select event_id, cast(day as varchar(10)), value from fct "
+                                "order by 1") == [
+        (1, "2024-01-01", 10), (2, "2024-01-02", 21), (3, "2024-01-01", 30),
+        (4, "2024-01-02", 40), (99, "2023-12-31", 990)]
+    if "databricks_spark" in warehouse.profile:  # laid out in partitions of the day
+        assert warehouse.rows(root, "show partitions fct") == [
+            ("day=2023-12-31",), ("day=2024-01-01",), ("day=2024-01-02",)]

@@ -30,31 +30,10 @@ pytestmark = pytest.mark.spark
 _databases = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def spark() -> Any:
+@pytest.fixture
+def spark(spark_session: Any) -> Any:
     """The test process's local Spark session (the one the in-process runs use)."""
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        skip_engine("databricks_spark", "pyspark is not installed (pip install "
-                                        "'pytest-fft[spark]')")
-    # Imported before pytester's first run: pytester forgets the modules a run imported, and
-    # a second import of DuckDB's or Spark's in one process would abort it or start a JVM.
-    import duckdb  # noqa: F401
-    import pyarrow  # noqa: F401
-
-    import pytest_fft.engines.duckdb
-    import pytest_fft.engines.spark  # noqa: F401
-    from pytest_fft.engines.spark_session import active_settings, session
-
-    settings = active_settings()
-    if settings is None:
-        from pytest_fft.engines.spark_session import SessionSettings
-
-        warehouse = Path(os.environ.get("TMPDIR", "/tmp"), f"fft-spark-e2e-{os.getpid()}")
-        settings = SessionSettings(master="local[2]", warehouse_dir=str(warehouse / "wh"),
-                                   hive=True)
-    return session(settings)
+    return spark_session
 
 
 @pytest.fixture
