@@ -120,11 +120,11 @@ def create_snapshot(session: SnapshotSession, *, target: str, select_sql: str,
         f"cast(null as timestamp) as _ff_valid_to, true as _ff_is_current, "
         f"{_updated(plan, 'fft_src', now, quote)} as _ff_updated_at "
         f"from ({_one_per_key(select_sql, plan, quote)}) as fft_src")
-    _require_columns(plan, [name for name, _ in session.columns(target)])
+    require_columns(plan, [name for name, _ in session.columns(target)])
     return written
 
 
-def _require_columns(plan: SnapshotPlan, columns: list[str]) -> None:
+def require_columns(plan: SnapshotPlan, columns: list[str]) -> None:
     """ValueError unless the SELECT has the columns the plan names (its transaction is then
     rolled back, on the first run as on later ones)."""
     missing = [c for c in (*plan.unique_key, *plan.check_cols,
@@ -143,7 +143,7 @@ def update_snapshot(session: SnapshotSession, *, target: str, stage: str, select
     session.run(f"create table {stage} as {_one_per_key(select_sql, plan, quote)}")
     columns = [name for name, _ in session.columns(stage)]
     have = {name for name, _ in session.columns(target)}
-    _require_columns(plan, columns)
+    require_columns(plan, columns)
     same_key = " and ".join(f"{stage}.{quote(k)} = {target}.{quote(k)}" for k in plan.unique_key)
     if plan.strategy == "timestamp":
         assert plan.updated_at is not None

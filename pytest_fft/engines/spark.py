@@ -46,6 +46,7 @@ from pytest_fft.engines.capabilities import (
     InlineInputs,
     PartitionedTables,
     SelectFrame,
+    SnapshotTarget,
     ThreadInterrupt,
     foreign_audit_table,
 )
@@ -118,7 +119,7 @@ class SparkEngine:
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({AuditTable, FrameReader, IncrementalTarget,
                                               InlineInputs, PartitionedTables, SelectFrame,
-                                              ThreadInterrupt})
+                                              SnapshotTarget, ThreadInterrupt})
 
     def __init__(self, settings: SessionSettings, *, database: str = "default",
                  table_format: str | None = None,
@@ -273,13 +274,23 @@ class SparkEngine:
     def _create_table(self, spark: Any, database: str, select_sql: str,
                       partition_by: tuple[str, ...] = ()) -> str:
         """A new table of ``select_sql`` under a private name in ``database`` (its name);
-        nothing is left when the SELECT fails or is interrupted."""
+        nothing is left when the SELECT fails or is interrupted. The SELECT is analysed on
+        its own first, so the line of an error is the SELECT's."""
+        return self._new_table(spark, database, spark.sql(select_sql), partition_by)
+
+    def _new_table(self, spark: Any, database: str, frame: Any,
+                   partition_by: tuple[str, ...] = ()) -> str:
+        """A DataFrame as a new table under a private name in ``database``, in the profile's
+        format and options, its timestamps without a time zone (:func:`_zoneless`);
+        nothing is left when writing fails or is interrupted."""
         new = self._new_name(database)
-        layout = spark_sql.partitioned_by(partition_by, quote_ident)
         try:
-            # One line with the SELECT's first: Spark's error line is the SELECT's.
-            spark.sql(f"create table {new} using {self.table_format}{layout}{self._options()} "
-                      f"as {select_sql}")
+            writer = _zoneless(frame).write.format(self.table_format)
+            if partition_by:
+                writer = writer.partitionBy(*partition_by)
+            if self.table_options:
+                writer = writer.options(**self.table_options)
+            writer.saveAsTable(new)
         except BaseException:
             self._drop_quietly(spark, new)
             raise
@@ -307,17 +318,7 @@ class SparkEngine:
                      rows: int | None = None, partition_by: tuple[str, ...] = ()) -> int | None:
         database, name = self._split(relation)
         self._ensure_database(spark, database)
-        new = self._new_name(database)
-        try:
-            writer = frame.write.format(self.table_format)
-            if partition_by:
-                writer = writer.partitionBy(*partition_by)
-            if self.table_options:
-                writer = writer.options(**self.table_options)
-            writer.saveAsTable(new)
-        except BaseException:
-            self._drop_quietly(spark, new)
-            raise
+        new = self._new_table(spark, database, frame, partition_by)
         self._swap(spark, new, self._qualified(relation), self._kind(spark, database, name),
                    "table")
         return rows
@@ -444,6 +445,54 @@ class SparkEngine:
         new = self._create_table(spark, self._split(relation)[0], select, plan.partition_by)
         self._swap(spark, new, target, "table", "table")
         return None
+
+    # -- snapshots ---------------------------------------------------------------------
+    @_spark_errors
+    def apply_snapshot(self, relation: str, select_sql: str, plan: Any, run_at: Any, *,
+                       keep_last: int | None = None, dry_run: bool = False) -> Any:
+        """A snapshot run as :mod:`pytest_fft.engines.spark_snapshot_sql` says: the table
+        built again with the changed versions closed and the new ones added (pruned to
+        ``keep_last`` versions per key unless ``dry_run``), then swapped in; a run that
+        changes nothing writes nothing. Counting the versions is a job of its own."""
+        from pytest_fft.engines import spark_snapshot_sql as snap
+        from pytest_fft.engines.snapshot_sql import (
+            META_COLUMNS,
+            SnapshotOutcome,
+            require_columns,
+        )
+
+        self._refuse_audit_table(relation)
+        spark = self._writable()
+        database, name = self._split(relation)
+        self._ensure_database(spark, database)
+        target = self._qualified(relation)
+        source = list(spark.sql(select_sql).columns)  # analysis only: fails before any job
+        require_columns(plan, source)
+        old = self._kind(spark, database, name)
+        if old is None:
+            versions = snap.first_versions(select_sql, source, plan, run_at, quote_ident)
+            columns = [*source, *META_COLUMNS]
+            opened, closed = -1, 0
+        else:
+            table = _columns(spark.table(target))
+            columns = [column for column, _ in table]
+            pairs = snap.paired(target, select_sql, source, plan, quote_ident)
+            opened, closed = (int(n) for n in spark.sql(snap.counts(pairs)).first())
+            versions = snap.next_versions(target, table, source, pairs, plan, run_at,
+                                          quote_ident)
+        pruned = 0
+        if keep_last is not None:
+            pruned = int(spark.sql(snap.count_pruned(versions, columns, plan, keep_last,
+                                                     quote_ident)).first()[0])
+            if not dry_run and pruned:
+                versions = snap.pruned(versions, columns, plan, keep_last, quote_ident)
+        if old is not None and not opened and not closed and (dry_run or not pruned):
+            return SnapshotOutcome(0, 0, pruned, dry_run)  # nothing to write
+        new = self._create_table(spark, database, versions)
+        if opened < 0:
+            opened = int(spark.table(new).count())
+        self._swap(spark, new, target, old, "table")
+        return SnapshotOutcome(opened, closed, pruned, dry_run and keep_last is not None)
 
     @staticmethod
     def _partitions(spark: Any, target: str) -> list[str]:
@@ -635,6 +684,26 @@ def _own_session(spark: Any) -> Any:
     except Exception:  # Spark Connect clients that cannot
         return spark
     return own if own is not None else spark  # a Spark Connect 4.0 client gives None
+
+
+def _zoneless(frame: Any) -> Any:
+    """``frame`` with its ``timestamp`` (session time zone) columns as ``timestamp_ntz``
+    (the session's time zone is UTC, so the values read the same). The session's timestamps
+    are those without a time zone, as DuckDB's and PostgreSQL's are; a table with a zoned
+    column (``current_timestamp()``, a zoned pandas column) would be kept in the Hive
+    metastore as ``timestamp``, read back as ``timestamp_ntz`` and could then not be
+    renamed (Spark's own limitation), so no table gets one."""
+    from pyspark.sql.types import TimestampType
+
+    fields = frame.schema.fields
+    if not any(isinstance(f.dataType, TimestampType) for f in fields):
+        return frame
+    from pyspark.sql import functions as F
+
+    return frame.select(*[
+        F.col(quote_ident(f.name)).cast("timestamp_ntz").alias(f.name)
+        if isinstance(f.dataType, TimestampType) else F.col(quote_ident(f.name))
+        for f in fields])
 
 
 def _arrow_frame(spark: Any, table: Any) -> Any:

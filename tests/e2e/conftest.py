@@ -57,7 +57,7 @@ def run_fft(request: pytest.FixtureRequest) -> Callable[..., CommandResult]:
 
 
 @pytest.fixture(scope="session")
-def spark_session() -> Any:
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The test process's local Spark session (``local[2]``, a Hive metastore in Derby), on
     which every in-process build of this process runs."""
     try:
@@ -76,9 +76,8 @@ def spark_session() -> Any:
 
     settings = active_settings()
     if settings is None:
-        warehouse = Path(os.environ.get("TMPDIR", "/tmp"), f"fft-spark-e2e-{os.getpid()}")
-        settings = SessionSettings(master="local[2]", warehouse_dir=str(warehouse / "wh"),
-                                   hive=True)
+        warehouse = tmp_path_factory.mktemp("spark") / "wh"
+        settings = SessionSettings(master="local[2]", warehouse_dir=str(warehouse), hive=True)
     return session(settings)
 
 

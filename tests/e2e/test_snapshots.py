@@ -1,6 +1,6 @@
 """Snapshots through ``fft snapshot run``, ``fft build`` and ``pytest --fft-snapshot``, on
-DuckDB and PostgreSQL: history grows by what changed, ``fft run`` leaves snapshots alone, and
-pruning keeps the newest versions."""
+DuckDB, PostgreSQL and Spark: history grows by what changed, ``fft run`` leaves snapshots
+alone, and pruning keeps the newest versions."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
+
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
 
 FILES = {
     "seeds/seed_users.csv": "user_id,email,updated_at\n1,a@x.org,2024-01-01\n"
@@ -84,6 +88,7 @@ def test_pruning_keeps_the_newest_versions(make_project: Callable[..., Path],
     assert "--prune needs --keep-last N" in wrong.output and "--fft-" not in wrong.output
 
 
+@pytest.mark.warehouses("duckdb", "postgres")  # pytest in a subprocess: a JVM of its own
 def test_pytest_takes_snapshots_with_its_own_flag(make_project: Callable[..., Path],
                                                   warehouse: Warehouse) -> None:
     root = make_project({**FILES, "profiles.yml": warehouse.profile}, name="snap")
