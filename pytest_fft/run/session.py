@@ -7,6 +7,7 @@ runs, and items wait for their own node's result.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import warnings
 from collections.abc import Mapping
@@ -29,6 +30,14 @@ from pytest_fft.run.events import RunEvents, RunInfo, run_status
 from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
 from pytest_fft.run.fingerprint import SqlNormalizer
 from pytest_fft.run.shared_dir import FileBoard, SharedRunDir
+
+
+def unexpected_start_error(exc: Exception) -> FFTError:
+    """An error nobody foresaw while the run started (opening the engine, listing its
+    relations, reading the build cache), as one clear error instead of a traceback."""
+    text = str(exc).strip() or type(exc).__name__
+    return FFTError(f"the run could not start: {type(exc).__name__}: {text}",
+                    hint="set FFT_TRACE=1 to see the traceback")
 
 
 @dataclass
@@ -120,16 +129,19 @@ class BuildRun:
             assert self.profile is not None, "builds resolve the profile when collecting"
             try:
                 self._open_engine()
-            except FFTError as exc:
-                self.startup_error = exc
-                self.board.close()
-                if self.shared is not None:  # the other pytest-xdist workers learn it
-                    self.shared.write_startup_error(exc)
-                    self.shared.mark_done()
-                return
-            try:
                 skip = self._cache_decisions()
-            except BaseException as exc:
+            except FFTError as exc:
+                self._refuse_start(exc)
+                return
+            except Exception as exc:
+                if os.environ.get("FFT_TRACE") != "1":
+                    self._refuse_start(unexpected_start_error(exc))
+                    return
+                if keep_failure:
+                    self._start_failure = exc
+                    return
+                raise
+            except BaseException as exc:  # KeyboardInterrupt: the early start's thread keeps it
                 if keep_failure:
                     self._start_failure = exc
                     return
@@ -162,6 +174,14 @@ class BuildRun:
             if refused is not None:  # every node is skipped with the reason
                 self._executor.stop_starting(refused)
             self._executor.start()
+
+    def _refuse_start(self, exc: FFTError) -> None:
+        """The run cannot start: every node of it fails with ``exc``."""
+        self.startup_error = exc
+        self.board.close()
+        if self.shared is not None:  # the other pytest-xdist workers learn it
+            self.shared.write_startup_error(exc)
+            self.shared.mark_done()
 
     def _read_budgets(self) -> None:
         """``budgets.yml``'s run budgets (``total``, ``models``, ``tags``) of a run that builds
