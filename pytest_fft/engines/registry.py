@@ -190,8 +190,12 @@ _SPARK = EngineSpec(
     valid_name=(r"[A-Za-z0-9_]+", "tables, views and schemas with letters, digits and _ only"),
     checks=CheckSpelling(
         regex_template="({expr} rlike {pattern})",
+        # timestamp_ltz: a timestamp without a time zone (the session's kind, see
+        # engines/spark_session.py) is read in the session's time zone; unix_millis takes
+        # zoned timestamps only.
         minutes_template=(
-            "(unix_millis(current_timestamp()) - unix_millis(cast({ts} as timestamp))) / 60000.0"
+            "(unix_millis(current_timestamp()) - unix_millis(cast({ts} as timestamp_ltz)))"
+            " / 60000.0"
         ),
         string_type="string", backslash_strings=True,
     ),

@@ -180,10 +180,13 @@ class SparkEngine:
         if spark is None:
             with self._lock:
                 if self._spark_session is None:
-                    self._spark_session = _own_session(session(self.settings))
-                    if self._read_only and self._spark_session.catalog.databaseExists(
-                            self.schema):
-                        self._spark_session.sql(f"use {quote_ident(self.schema)}")
+                    own = _own_session(session(self.settings))
+                    # Unqualified names (an ephemeral model's SQL a Python model reads) are
+                    # the database's from the start, not only once something was written.
+                    if own.catalog.databaseExists(self.schema):
+                        own.sql(f"use {quote_ident(self.schema)}")
+                        self._database_ready = not self._read_only
+                    self._spark_session = own
             spark = self._spark_session
         if getattr(self._local, "tag", None) is None:
             tag = f"fft-{os.getpid()}-{self._id}-{threading.get_ident()}"

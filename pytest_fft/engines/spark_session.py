@@ -98,8 +98,36 @@ def stop() -> None:
             spark.stop()
 
 
+# The loggers through which PySpark reports an error's query context (the JVM's stack trace
+# in JSON) as it raises it, to stderr unless told otherwise.
+_CONTEXT_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+def _quiet_context_loggers(log: Path) -> None:
+    """PySpark's query-context loggers write to ``log`` instead of the terminal: the engine
+    reports each error itself (its message and line), the stack trace stays in the log."""
+    import logging
+
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # a PySpark without them
+        return
+    for name in _CONTEXT_LOGGERS:
+        logger = PySparkLogger.getLogger(name)
+        if any(getattr(h, "_fft_log", False) for h in logger.handlers):
+            continue
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        handler = logging.FileHandler(log, delay=True)
+        handler._fft_log = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def _start(settings: SessionSettings) -> Any:
     from pyspark.sql import SparkSession
+
+    _quiet_context_loggers(log_path(settings))
 
     conf = dict(settings.conf)
     if settings.remote is not None:

@@ -48,10 +48,27 @@ def test_a_start_that_dies_raises_on_pytests_thread_instead_of_hanging(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(BuildRun, "_cache_decisions", boom)
+    monkeypatch.setenv("FFT_TRACE", "1")  # the exception as it is, traceback and all
     assert run.start_early(seed=False, run=True, test=False, select=(), exclude=())
     for name in ("a.ff", "b.ff"):  # each item asks, each gets it (an internal error: exit 99)
         with pytest.raises(RuntimeError, match="disk on fire"):
             run.result(name)
+    run.finish()
+
+
+def test_without_fft_trace_a_start_that_dies_is_one_error_of_the_run(
+        run: BuildRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(self: BuildRun) -> set[str]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(BuildRun, "_cache_decisions", boom)
+    monkeypatch.delenv("FFT_TRACE", raising=False)
+    assert run.start_early(seed=False, run=True, test=False, select=(), exclude=())
+    first, second = run.result("a.ff"), run.result("b.ff")
+    assert first is not None and second is not None
+    assert (first.status, first.message) == (
+        "error", "the run could not start: RuntimeError: disk on fire")
+    assert second.status == "skipped" and "reported on a.ff" in (second.message or "")
     run.finish()
 
 

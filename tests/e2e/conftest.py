@@ -34,6 +34,24 @@ class Warehouse:
     execute: Callable[[Path, str], None]
     #: How the test's ``fft`` commands run (None: in a subprocess, as a user runs them).
     run: Callable[..., CommandResult] | None = None
+    engine: str = "duckdb"  # duckdb | postgres | spark
+
+    def relation_names(self, root: Path) -> set[str]:
+        """The names of the tables and views in the warehouse."""
+        if self.engine == "spark":  # no information_schema in its Hive catalog
+            return {str(r[1]) for r in self.rows(root, "show tables")}
+        return {str(r[0]) for r in self.rows(root, "select table_name from "
+                                                   "information_schema.tables")}
+
+    def column_types(self, root: Path, schema: str, table: str) -> list[tuple[str, str]]:
+        """``(name, type)`` of a table's columns, in order, as the warehouse names types."""
+        if self.engine == "spark":
+            return [(str(r[0]), str(r[1])) for r in self.rows(
+                root, f"describe table {schema}.{table}") if r[0] and not r[0].startswith("#")]
+        return [(str(r[0]), str(r[1])) for r in self.rows(
+            root, "select column_name, data_type from information_schema.columns where "
+                  f"table_schema = '{schema}' and table_name = '{table}' "
+                  "order by ordinal_position")]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -123,9 +141,15 @@ def _spark_warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     def spark_execute(_: Path, sql: str) -> None:
         reader().sql(sql)
 
+    from pytest_fft.engines.spark_session import active_settings
+
+    started = active_settings()
+    assert started is not None and started.warehouse_dir is not None
+    # The session's warehouse: the one the builds of this process go to.
     yield Warehouse(f"dev:\n  engine: databricks_spark\n  databricks_spark: "
-                    f"{{master: 'local[2]', database: {database}}}\n",
-                    spark_rows, spark_execute, _fft_in_process(monkeypatch))
+                    f"{{master: 'local[2]', database: {database}, "
+                    f"warehouse_dir: '{started.warehouse_dir}'}}\n",
+                    spark_rows, spark_execute, _fft_in_process(monkeypatch), "spark")
     spark.sql(f"drop database if exists {database} cascade")
 
 
@@ -168,4 +192,4 @@ def _warehouse(request: pytest.FixtureRequest, query: Callable[..., Any]) -> War
             con.execute(sql)
 
     return Warehouse(f"dev:\n  engine: postgres\n  postgres: {{dsn: '{dsn}', db_schema: {schema}}}\n",
-                     pg_rows, pg_execute)
+                     pg_rows, pg_execute, engine="postgres")

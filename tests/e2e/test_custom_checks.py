@@ -13,8 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
+
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
 
 FILES = {
     "seeds/seed_customers.csv": "customer_id,name,status\n1,Ann,active\n2,Bob,inactive\n"
@@ -26,7 +30,7 @@ FILES = {
     "models/staging/customers.ff.sql":
         "select customer_id, name, status from {{ source('shop', 'customers') }}\n",
     "models/staging/orders.ff.sql":
-        "select order_id, customer_id, cast(amount as double precision) as amount,\n"
+        "select order_id, customer_id, cast(amount as decimal(10, 2)) as amount,\n"
         "       cast(order_day as date) as order_day\nfrom {{ source('shop', 'orders') }}\n",
     "models/staging/schema.yml": """\
         version: 2
@@ -211,6 +215,7 @@ def _pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           env={**env, "COLUMNS": "250"})
 
 
+@pytest.mark.warehouses("duckdb", "postgres")  # pytest in a subprocess: a JVM of its own
 def test_pytest_fft_test_gives_each_check_its_node_id(make_project: Callable[..., Path],
                                                       warehouse: Warehouse,
                                                       run_fft: Any) -> None:

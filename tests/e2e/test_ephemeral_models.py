@@ -1,4 +1,4 @@
-"""Ephemeral models through ``fft run``, on DuckDB and PostgreSQL: inlined into the SQL of
+"""Ephemeral models through ``fft run``, on DuckDB, PostgreSQL and Spark: inlined into the SQL of
 their dependents (also ephemerals of ephemerals, and a dependent with its own WITH), given to
 Python models as frames, and never created in the warehouse."""
 
@@ -8,8 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
+
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
 
 FILES = {
     "seeds/seed_users.csv": "id,email\n1,A@x.org\n2,b@gmail.com\n",
@@ -24,7 +28,11 @@ FILES = {
                            "join {{ ref('stg_gmail.ff') }} g on g.id = u.id\n",
     "models/py_users.ff.py": "from fastflowtransform import model\n\n"
                              "@model(name='py_users', deps=['stg_users.ff'])\n"
-                             "def build(df):\n    return df.assign(n=len(df))\n",
+                             "def build(df):\n"
+                             "    # Spark gives a PySpark DataFrame; a pandas frame is "
+                             "written back too\n"
+                             "    df = df.toPandas() if hasattr(df, 'toPandas') else df\n"
+                             "    return df.assign(n=len(df))\n",
 }
 
 
@@ -39,8 +47,7 @@ def test_ephemeral_models_are_inlined_and_never_built(make_project: Callable[...
         (1, "a@x.org", False), (2, "b@gmail.com", True)]
     assert warehouse.rows(root, "select id, email, n from py_users order by id") == [
         (1, "a@x.org", 2), (2, "b@gmail.com", 2)]
-    names = {r[0] for r in warehouse.rows(
-        root, "select table_name from information_schema.tables")}
+    names = warehouse.relation_names(root)
     assert {"users", "py_users"} <= names and not names & {"stg_users", "stg_gmail"}
     # A change to an ephemeral model rebuilds what reads it.
     (root / "models" / "stg_users.ff.sql").write_text(

@@ -225,6 +225,6 @@ def test_insert_overwrite_replaces_the_partitions_the_delta_has_rows_for(
                                 "order by 1") == [
         (1, "2024-01-01", 10), (2, "2024-01-02", 21), (3, "2024-01-01", 30),
         (4, "2024-01-02", 40), (99, "2023-12-31", 990)]
-    if "databricks_spark" in warehouse.profile:  # laid out in partitions of the day
+    if warehouse.engine == "spark":  # laid out in partitions of the day
         assert warehouse.rows(root, "show partitions fct") == [
             ("day=2023-12-31",), ("day=2024-01-01",), ("day=2024-01-02",)]

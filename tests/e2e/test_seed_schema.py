@@ -15,15 +15,18 @@ import pytest
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
 
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
+
 USERS = "user_id,email,signup\n1,a@x.org,2024-01-05\n2,b@x.org,2024-02-01\n"
 
 
 @pytest.fixture
 def target(warehouse: Warehouse) -> Iterator[str]:
-    """A schema of this test's own (PostgreSQL's schemas are shared by parallel tests)."""
+    """A schema of this test's own (PostgreSQL's schemas and Spark's databases are shared by
+    parallel tests)."""
     name = f"raw_{uuid.uuid4().hex[:8]}"
     yield name
-    if "postgres" in warehouse.profile:
+    if warehouse.engine in ("postgres", "spark"):
         warehouse.execute(Path("."), f"drop schema if exists {name} cascade")
 
 
@@ -50,10 +53,8 @@ def test_seed_is_placed_renamed_and_typed_and_its_source_follows_it(
                                 "order by user_id")
     assert [(r[0], r[1], str(r[2])) for r in rows] == [
         (1, "a@x.org", "2024-01-05 00:00:00"), (2, "b@x.org", "2024-02-01 00:00:00")]
-    types = warehouse.rows(root, "select column_name, data_type from information_schema.columns"
-                                 f" where table_schema = '{target}' and table_name = 'seed_users'"
-                                 " order by ordinal_position")
-    assert types[0][1].lower() == "integer"
+    types = warehouse.column_types(root, target, "seed_users")
+    assert types[0][1].lower() in ("integer", "int")
     assert [name for name, _ in types] == ["user_id", "email", "signup"]  # no metadata
     assert "timestamp" in types[2][1].lower()
     assert warehouse.rows(root, "select count(*) from users") == [(2,)]
