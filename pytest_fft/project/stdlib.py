@@ -184,13 +184,14 @@ _NUMERIC = ("numeric", "number", "decimal")
 def safe_cast(expr: str, target_type: str, default: str | None = None, *,
               engine: str | None = None) -> str:
     """``try_cast`` (DuckDB), ``SAFE_CAST`` (BigQuery), ``TRY_CAST`` (Spark), else ``CAST``;
-    ``numeric``/``number``/``decimal`` become ``NUMERIC`` (``NUMBER(38,10)`` on Snowflake);
-    ``default`` (SQL text) wraps it in ``COALESCE(..., default)``."""
+    ``numeric``/``number``/``decimal`` become ``NUMERIC`` (``NUMBER(38,10)`` on Snowflake,
+    ``DECIMAL(38,10)`` on Spark, whose ``NUMERIC`` is ``DECIMAL(10,0)`` and would round
+    ``10.5`` to ``11``); ``default`` (SQL text) wraps it in ``COALESCE(..., default)``."""
     sql = _sql_text(expr, "the expression", "ff_safe_cast")
     kind = _sql_text(target_type, "the type", "ff_safe_cast")
     eng = normalize_engine(engine)
     if kind.lower() in _NUMERIC:
-        kind = "NUMBER(38,10)" if eng == "snowflake" else "NUMERIC"
+        kind = {"snowflake": "NUMBER(38,10)", "spark": "DECIMAL(38,10)"}.get(eng, "NUMERIC")
     function = {"duckdb": "try_cast", "bigquery": "SAFE_CAST", "spark": "TRY_CAST"}.get(
         eng, "CAST")
     inner = f"{function}({sql} AS {kind})"

@@ -62,7 +62,7 @@ GOLDEN: list[tuple[str, dict[str, str]]] = [
         "postgres": "COALESCE(CAST(amount AS NUMERIC), 0)",
         "bigquery": "COALESCE(SAFE_CAST(amount AS NUMERIC), 0)",
         "snowflake_snowpark": "COALESCE(CAST(amount AS NUMBER(38,10)), 0)",
-        "databricks_spark": "COALESCE(TRY_CAST(amount AS NUMERIC), 0)",
+        "databricks_spark": "COALESCE(TRY_CAST(amount AS DECIMAL(38,10)), 0)",
         "generic": "COALESCE(CAST(amount AS NUMERIC), 0)",
     }),
     ("{{ ff_safe_cast('col', 'INT64') }}", {

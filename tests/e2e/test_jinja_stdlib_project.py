@@ -13,8 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
+
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
 
 FILES = {
     "seeds/seed_orders.csv": "order_id,amount,order_ts,ds\n"
@@ -37,13 +41,21 @@ FILES = {
           {{ label('Stdlib  Demo') }} as label,
           '{{ this.relation }}' as rel
         from {{ source('shop', 'orders') }}
-        where {{ ff_partition_in("cast(ds as varchar)", var("days", ["2025-10-01", "2025-10-02"])) }}
+        where {{ ff_partition_in("cast(ds as " ~ ("string" if engine() == "databricks_spark" else "varchar") ~ ")", var("days", ["2025-10-01", "2025-10-02"])) }}
           and {{ ff_partition_filter("order_id", 1, var("max_id", 100)) }}
         """,
     "models/engines/duckdb/flavor.ff.sql": "{{ config(engines=['duckdb']) }}\n"
                                            "select 'duck' as flavor\n",
     "models/engines/postgres/flavor.ff.sql": "{{ config(engines=['Postgres']) }}\n"
                                              "select 'pg' as flavor\n",
+    "models/engines/spark/flavor.ff.sql": "{{ config(engines=['databricks_spark']) }}\n"
+                                          "select 'spark' as flavor\n",
+    "models/engines/spark/probe.ff.py": (
+        "from fastflowtransform import engine_model\n\n"
+        "@engine_model(only='databricks_spark', name='probe', deps=['stg_orders.ff'])\n"
+        "def build(df):  # a PySpark DataFrame in, one out\n"
+        "    return df.sparkSession.createDataFrame([('databricks_spark', df.count())],\n"
+        "                                           'who string, n long')\n"),
     "models/engines/duckdb/probe.ff.py": (
         "import pandas as pd\nfrom fastflowtransform import engine_model\n\n"
         "@engine_model(only='duckdb', name='probe', deps=['stg_orders.ff'])\n"
@@ -69,12 +81,16 @@ FILES = {
 
 
 def _expected(engine: str) -> list[tuple[Any, ...]]:
-    key = {"duckdb": "duckdb", "postgres": "postgres"}[engine]
+    key = {"databricks_spark": "spark"}.get(engine, engine)
+    if engine == "databricks_spark":  # date_add gives a date there, as FastFlowTransform says
+        next_days: tuple[Any, ...] = (dt.date(2025, 10, 2), dt.date(2025, 10, 3))
+    else:
+        next_days = (dt.datetime(2025, 10, 2, 10), dt.datetime(2025, 10, 3, 23, 30))
     return [
-        (1, 10.5, dt.datetime(2025, 10, 1), dt.datetime(2025, 10, 2, 10), engine, key,
-         "stdlib-demo", "stg_orders"),
-        (2, 3.0, dt.datetime(2025, 10, 1), dt.datetime(2025, 10, 3, 23, 30), engine, key,
-         "stdlib-demo", "stg_orders"),
+        (1, 10.5, dt.datetime(2025, 10, 1), next_days[0], engine, key, "stdlib-demo",
+         "stg_orders"),
+        (2, 3.0, dt.datetime(2025, 10, 1), next_days[1], engine, key, "stdlib-demo",
+         "stg_orders"),
     ]
 
 
@@ -87,14 +103,14 @@ def _rows(warehouse: Warehouse, root: Path) -> list[tuple[Any, ...]]:
 def test_stdlib_project_through_fft(make_project: Callable[..., Path], warehouse: Warehouse,
                                     run_fft: Any) -> None:
     root = make_project({**FILES, "profiles.yml": warehouse.profile}, name="stdlib")
-    engine = "duckdb" if "duckdb" in warehouse.profile else "postgres"
+    engine = {"spark": "databricks_spark"}.get(warehouse.engine, warehouse.engine)
     assert run_fft("seed", str(root)).returncode == 0
     built = run_fft("run", str(root))
     assert built.returncode == 0, built.output
     assert "Done: 4 ok" in built.stdout, built.output
     assert _rows(warehouse, root) == _expected(engine)
     assert warehouse.rows(root, "select flavor from flavor") == [
-        ("duck" if engine == "duckdb" else "pg",)]
+        ({"duckdb": "duck", "postgres": "pg"}.get(engine, "spark"),)]
     assert warehouse.rows(root, "select who, n from probe") == [(engine, 2)]
     assert warehouse.rows(root, "select got_none from constants") == [(True,)]
     # var() values from the command line become literals of the engine's dialect.
@@ -104,6 +120,7 @@ def test_stdlib_project_through_fft(make_project: Callable[..., Path], warehouse
     assert [r[0] for r in _rows(warehouse, root)] == [3]
 
 
+@pytest.mark.warehouses("duckdb", "postgres")  # pytest in a subprocess: a JVM of its own
 def test_stdlib_project_through_pytest(make_project: Callable[..., Path],
                                        warehouse: Warehouse) -> None:
     root = make_project({**FILES, "profiles.yml": warehouse.profile}, name="stdlib_pytest")

@@ -18,6 +18,8 @@ import pytest
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
 
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
+
 FILES = {
     "seeds/seed_users.csv": "id,email\n1,a@x\n2,b@y\n",
     "models/stg_users.ff.sql": "{{ config(tags=['x']) }}\nselect * from {{ ref('seed_users') }}\n",
@@ -209,6 +211,7 @@ def test_fft_source_freshness(sourced: Path, run_fft) -> None:
     assert none.stdout == "No freshness rules found matching --select/--exclude.\n"
 
 
+@pytest.mark.warehouses("duckdb", "postgres")  # pytest in a subprocess: a JVM of its own
 def test_pytest_source_freshness_items(sourced: Path) -> None:
     collected = _pytest(sourced, "--fft-source-freshness", "--collect-only", "-q")
     assert _ids(collected) == ["sources.yml::crm.fresh", "sources.yml::crm.late",
