@@ -1,4 +1,6 @@
-"""``fft dag``: the project's DAG printed by level, or written as one HTML page.
+"""``fft dag``: the project's DAG printed by level and written as a Mermaid graph
+(``dag.mmd``), with ``--html`` also as one HTML page (``index.html``), both in the docs folder
+(``--out``, else project.yml's ``docs.dag_dir``, else ``<project>/docs``).
 
 It runs nothing, so it needs no pytest session: it resolves the profile (an unknown ``--env``
 or ``--engine`` is an error, as for every command), loads the project for that engine,
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from pytest_fft.errors import FFTError
 
 def run_dag(ns: argparse.Namespace) -> int:
     from pytest_fft.docs.dag_site import dag_nodes, render_html, render_text
+    from pytest_fft.docs.mermaid import mermaid
     from pytest_fft.project.loader import load_project
     from pytest_fft.project.profiles import resolve_profile
     from pytest_fft.project.selection import select_nodes
@@ -35,21 +39,43 @@ def run_dag(ns: argparse.Namespace) -> int:
 
         print(f"error {fft_spelling(str(err))}", file=sys.stderr)
         return 1
+    out_dir = docs_dir(root, project.config.docs, ns.out)
     if not ns.html:
         print(render_text(nodes) if nodes else "Nothing to show: no node matched.")
-        return 0
-    columns, note = _columns(resolved) if ns.with_schema else (None, None)
-    out = root / "docs" / "index.html"
-    page = render_html(project.config.name or root.resolve().name, nodes, columns, note)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, page)  # a browser reloading it never sees half a page
-    except OSError as exc:
-        print(f"error cannot write {out}: {exc.strerror or exc}\n"
-              f"  fix: make {out.parent} a folder you can write to", file=sys.stderr)
+    written = [_write(out_dir / "dag.mmd", mermaid(nodes))]
+    if ns.html:
+        columns, note = _columns(resolved) if ns.with_schema else (None, None)
+        page = render_html(project.config.name or root.resolve().name, nodes, columns, note)
+        written.append(_write(out_dir / "index.html", page))
+    if any(path is None for path in written):
         return 1
-    print(f"wrote {out} ({len(nodes)} nodes)")
+    what = " and ".join(str(path) for path in written)
+    print(f"wrote {what} ({len(nodes)} nodes)")
     return 0
+
+
+def docs_dir(root: Path, docs: Any, out: str | None) -> Path:
+    """Where the docs go: ``--out`` (relative to the working folder), else project.yml's
+    ``docs.dag_dir`` (relative to the project), else ``<project>/docs``."""
+    if out:
+        return Path(out)
+    configured = docs.get("dag_dir") if isinstance(docs, Mapping) else None
+    if isinstance(configured, str) and configured.strip():
+        return root / configured.strip()
+    return root / "docs"
+
+
+def _write(path: Path, text: str) -> Path | None:
+    """``text`` as ``path`` in one piece (a browser reloading it never sees half a page);
+    None, with the error said, when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except OSError as exc:
+        print(f"error cannot write {path}: {exc.strerror or exc}\n"
+              f"  fix: make {path.parent} a folder you can write to", file=sys.stderr)
+        return None
+    return path
 
 
 def project_vars(items: list[str], resolved: Any = None) -> dict[str, Any] | None:

@@ -146,7 +146,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_project_options(dag)
     _add_selection_options(dag, "show these nodes and what they depend on")
     dag.add_argument("--html", action="store_true",
-                     help="write <project>/docs/index.html instead of printing the levels")
+                     help="write the HTML page (index.html) beside dag.mmd")
+    dag.add_argument("--out", metavar="DIR", default=None,
+                     help="the folder dag.mmd and index.html go to (default: project.yml's "
+                          "docs.dag_dir, else <project>/docs)")
     dag.add_argument("--with-schema", dest="with_schema", action="store_true", default=True,
                      help="with --html: list each relation's columns from the warehouse "
                           "(default)")
@@ -223,7 +226,8 @@ VERBOSE_HELP["seed"] = "-v also the pytest command and a summary per DAG level"
 VERBOSE_HELP["build"] = VERBOSE_HELP["run"]
 VERBOSE_HELP["snapshot"] = "-v also the pytest command; -vv also each snapshot's SQL"
 
-DAG_HELP = "show the DAG of a project (seeds and models by level), or write it as HTML"
+DAG_HELP = ("show the DAG of a project (seeds and models by level) and write it as a Mermaid "
+            "graph (dag.mmd), with --html as an HTML page too")
 
 
 def pytest_args_for(ns: argparse.Namespace) -> list[str]:

@@ -360,10 +360,17 @@ def test_a_sql_error_after_lines_jinja_removed_points_at_the_compiled_line(
 def test_dag_prints_the_levels_and_writes_the_html_page(simple_project: Path, run_fft) -> None:
     result = run_fft("dag", str(simple_project), "--select", "users_enriched")
     assert result.returncode == 0, result.output
+    mmd = simple_project / "docs" / "dag.mmd"
     assert result.stdout.splitlines() == [
         "level 0", "  seed_users (seed)",
         "level 1", "  users.ff (sql, table) <- seed_users",
-        "level 2", "  users_enriched (python, table) <- users.ff"]
+        "level 2", "  users_enriched (python, table) <- users.ff",
+        f"wrote {mmd} (3 nodes)"]
+    assert mmd.read_text().splitlines()[:7] == [
+        "flowchart LR", '  n_seed_users[("seed_users")]', '  n_users_ff["users.ff"]',
+        '  n_users_enriched["users_enriched"]', "  n_seed_users --> n_users_ff",
+        "  n_users_ff --> n_users_enriched", ("  classDef python fill:#fff8e1,stroke:#f9a825,"
+        "color:#6d4c00")]
     page = simple_project / "docs" / "index.html"
     result = run_fft("dag", str(simple_project), "--env", "dev", "--html")  # as `make dag`
     assert result.returncode == 0, result.output
@@ -376,6 +383,24 @@ def test_dag_prints_the_levels_and_writes_the_html_page(simple_project: Path, ru
     assert "<code>is_gmail</code> BOOLEAN" in page.read_text()
     assert run_fft("dag", str(simple_project), "--html", "--no-schema").returncode == 0
     assert "<code>is_gmail</code> BOOLEAN" not in page.read_text()
+
+
+def test_dag_writes_where_docs_dag_dir_or_out_says(simple_project: Path, run_fft,
+                                                   tmp_path: Path) -> None:
+    project_yml = simple_project / "project.yml"
+    project_yml.write_text(project_yml.read_text() + "docs:\n  dag_dir: site/dag\n")
+    result = run_fft("dag", str(simple_project), "--html", "--no-schema")
+    assert result.returncode == 0, result.output
+    site = simple_project / "site" / "dag"
+    assert result.stdout.splitlines()[-1] == (
+        f"wrote {site / 'dag.mmd'} and {site / 'index.html'} (7 nodes)")  # 2 seeds, 5 models
+    assert "mart_users.ff" in (site / "index.html").read_text()
+    assert not (simple_project / "docs" / "index.html").exists()
+    out = tmp_path / "elsewhere"
+    result = run_fft("dag", str(simple_project), "--out", str(out))
+    assert result.returncode == 0, result.output
+    assert (out / "dag.mmd").read_text().startswith("flowchart LR\n")
+    assert not (out / "index.html").exists()  # without --html, the Mermaid graph only
 
 
 def test_dag_of_a_broken_project_exits_1_without_traceback(make_project, run_fft) -> None:
