@@ -21,9 +21,9 @@ from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import FFTError
 
 
-def run_dag(ns: argparse.Namespace) -> int:
-    from pytest_fft.docs.dag_site import dag_nodes, render_html, render_text
-    from pytest_fft.docs.mermaid import mermaid
+def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str]] | None:
+    """``(resolved profile, project, selected node names)`` of a command that runs no pytest
+    session; None, with the error said, when the profile or the project is wrong."""
     from pytest_fft.project.loader import load_project
     from pytest_fft.project.profiles import resolve_profile
     from pytest_fft.project.selection import select_nodes
@@ -33,20 +33,33 @@ def run_dag(ns: argparse.Namespace) -> int:
         resolved = resolve_profile(root, ns.env, engine=ns.engine)
         project = load_project(root, engine=resolved.engine,
                                vars=project_vars(ns.vars, resolved))
-        nodes = dag_nodes(project, select_nodes(project, ns.select, ns.exclude))
+        names = list(select_nodes(project, ns.select, ns.exclude))
     except FFTError as err:
         from pytest_fft.cli.spelling import fft_spelling
 
         print(f"error {fft_spelling(str(err))}", file=sys.stderr)
+        return None
+    return resolved, project, names
+
+
+def run_dag(ns: argparse.Namespace) -> int:
+    from pytest_fft.docs.dag_site import dag_nodes, render_html, render_text
+    from pytest_fft.docs.mermaid import mermaid
+
+    found = loaded(ns)
+    if found is None:
         return 1
+    resolved, project, names = found
+    root = Path(ns.project)
+    nodes = dag_nodes(project, names)
     out_dir = docs_dir(root, project.config.docs, ns.out)
     if not ns.html:
         print(render_text(nodes) if nodes else "Nothing to show: no node matched.")
-    written = [_write(out_dir / "dag.mmd", mermaid(nodes))]
+    written = [write(out_dir / "dag.mmd", mermaid(nodes))]
     if ns.html:
-        columns, note = _columns(resolved) if ns.with_schema else (None, None)
+        columns, note = warehouse_columns(resolved) if ns.with_schema else (None, None)
         page = render_html(project.config.name or root.resolve().name, nodes, columns, note)
-        written.append(_write(out_dir / "index.html", page))
+        written.append(write(out_dir / "index.html", page))
     if any(path is None for path in written):
         return 1
     what = " and ".join(str(path) for path in written)
@@ -65,7 +78,7 @@ def docs_dir(root: Path, docs: Any, out: str | None) -> Path:
     return root / "docs"
 
 
-def _write(path: Path, text: str) -> Path | None:
+def write(path: Path, text: str) -> Path | None:
     """``text`` as ``path`` in one piece (a browser reloading it never sees half a page);
     None, with the error said, when it cannot be written."""
     try:
@@ -95,7 +108,7 @@ def project_vars(items: list[str], resolved: Any = None) -> dict[str, Any] | Non
         raise SystemExit(f"fft: error: {exc}") from None
 
 
-def _columns(resolved: Any) -> tuple[dict[str, list[tuple[str, str]]] | None, str | None]:
+def warehouse_columns(resolved: Any) -> tuple[dict[str, list[tuple[str, str]]] | None, str | None]:
     """The relations' columns from the profile's warehouse, opened read-only; ``(None, why
     not)`` when it has no database yet or cannot be read (the page is written without)."""
     from pytest_fft.engines import create_engine, warehouse_exists

@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fft",
         description="FastFlowTransform on pytest: build, seed and test data projects.",
-        epilog="Every command but dag, ci-check, deps, source freshness and sync-db-comments "
-               "is a pytest run; add pytest options after `--`.\n\n"
+        epilog="Every command but dag, docgen, ci-check, deps, source freshness and "
+               "sync-db-comments is a pytest run; add pytest options after `--`.\n\n"
                "  fft seed . --env dev && fft run . --env dev && fft test . --env dev\n"
                "  fft build . --env dev            the same in one run\n"
                "  fft utest .                      the model unit tests\n"
@@ -157,6 +157,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --html: never open the warehouse")
     dag.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
     dag.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
+    from pytest_fft.cli import docgen as docgen_command
+
+    docgen = docgen_command.add_parser(sub)
+    _COMMAND_PARSERS["docgen"] = docgen
+    _add_project_options(docgen)
+    _add_selection_options(docgen, "document these nodes and what they depend on")
+    docgen.add_argument("-q", "--quiet", action="count", default=0, help=argparse.SUPPRESS)
+    docgen.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
     from pytest_fft.cli import ci_check, freshness, sync_comments
     from pytest_fft.cli import deps as deps_command
 
@@ -321,6 +329,10 @@ def _run(ns: argparse.Namespace) -> int:
         from pytest_fft.cli.dag import run_dag
 
         return run_dag(ns)
+    if ns.command == "docgen":
+        from pytest_fft.cli.docgen import run_docgen
+
+        return run_docgen(ns)
     if ns.command == "ci-check":
         from pytest_fft.cli.ci_check import run_ci_check
 

@@ -1,0 +1,192 @@
+"""What the docs say of each node: one :class:`NodeDoc` per seed and model, with its
+description, its columns (type from the warehouse, description, lineage), what it reads and
+what reads it. The site, the JSON manifest and plugins read this one model.
+
+Where each part comes from:
+
+* the project: kind, materialization, relation, file, tags, SQL, parents and children;
+* the descriptions (:mod:`pytest_fft.project.descriptions`): project.yml's ``docs:`` and the
+  Markdown pages, Markdown first;
+* the warehouse's columns (``schema``: relation -> ``(column, type)``), when it was asked;
+  without them a model's columns are those its lineage or its descriptions name;
+* lineage (:mod:`pytest_fft.docs.lineage`, :mod:`pytest_fft.docs.python_lineage`), with the
+  ``lineage:`` overrides of project.yml's ``docs: models: <model>:`` on top. Lineage never
+  fails the docs: what cannot be traced is unknown, a malformed override a warning.
+
+Pure: no database, no output; the caller passes what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_fft.docs.lineage import ColumnLineage
+from pytest_fft.project.descriptions import Descriptions
+from pytest_fft.project.names import relation_for
+from pytest_fft.project.records import Model, Project
+
+Schema = Mapping[str, Sequence[tuple[str, str]]]  # relation -> [(column, type)]
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    name: str
+    dtype: str | None = None  # None: the warehouse was not asked, or has no such table
+    nullable: bool | None = None
+    description: str | None = None
+    lineage: ColumnLineage | None = None  # None: not traced (a seed, an unknown column)
+
+
+@dataclass(frozen=True)
+class NodeDoc:
+    name: str
+    kind: str  # seed | sql | python
+    relation: str
+    path: str  # the file, relative to the project
+    materialized: str = ""
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+    columns: tuple[ColumnDoc, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    used_by: tuple[str, ...] = ()
+    sql: str | None = None  # a SQL model's rendered SELECT
+    level: int = 0
+    package: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    project: str
+    nodes: tuple[NodeDoc, ...]
+    #: Lineage overrides that could not be used, as ``project.yml: ...`` texts to warn of.
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    def node(self, name: str) -> NodeDoc | None:
+        return next((n for n in self.nodes if n.name == name), None)
+
+
+def build_catalog(project: Project, names: Iterable[str], descriptions: Descriptions, *,
+                  schema: Schema | None = None, dialect: str = "duckdb",
+                  lineage: bool = True) -> Catalog:
+    """The docs of the seeds and models among ``names``, in DAG order."""
+    wanted = set(names)
+    shown = [n for n in project.dag.order
+             if n in wanted and (n in project.models or n in project.seeds)]
+    columns_by_relation = _columns_by_relation(schema)
+    problems: list[str] = []
+    nodes: list[NodeDoc] = []
+    for name in shown:
+        parents = tuple(p for p in project.dag.parents[name] if p in wanted)
+        children = tuple(c for c in project.dag.children.get(name, ())
+                         if c in wanted and c not in project.checks)
+        level = project.dag.level_of(name)
+        if name in project.seeds:
+            seed = project.seeds[name]
+            described = descriptions.relations.get(seed.relation)
+            nodes.append(NodeDoc(
+                name, "seed", seed.relation, seed.rel_path, "seed", seed.tags,
+                described.text if described else None,
+                _columns(seed.relation, columns_by_relation, descriptions, ()),
+                parents, children, level=level))
+            continue
+        model = project.models[name]
+        traced: tuple[ColumnLineage, ...] = ()
+        if lineage:
+            traced, found = _lineage(project, model, columns_by_relation, dialect)
+            problems.extend(found)
+        described = descriptions.relations.get(model.relation)
+        nodes.append(NodeDoc(
+            name, model.kind, model.relation, model.rel_path, model.materialized, model.tags,
+            described.text if described else None,
+            _columns(model.relation, columns_by_relation, descriptions, traced),
+            parents, children, model.sql if model.kind == "sql" else None, level,
+            model.package))
+    return Catalog(project.config.name or project.root.resolve().name, tuple(nodes),
+                   tuple(problems))
+
+
+def _columns_by_relation(schema: Schema | None) -> dict[str, list[tuple[str, str]]]:
+    """The warehouse's columns by relation name, folded to lower case (the warehouse's
+    spelling of a name and the project's may differ in case)."""
+    if not schema:
+        return {}
+    return {relation.lower(): list(columns) for relation, columns in schema.items()}
+
+
+def _columns(relation: str, schema: Mapping[str, list[tuple[str, str]]],
+             descriptions: Descriptions, traced: Sequence[ColumnLineage]
+             ) -> tuple[ColumnDoc, ...]:
+    """A relation's columns: the warehouse's, in its order; else the traced ones; then any
+    column only a description names. Each with its description and lineage."""
+    described = descriptions.columns_of(relation)
+    by_name = {entry.column.lower(): entry for entry in traced}
+    listed = schema.get(relation.lower())
+    if listed is None:
+        listed = [(entry.column, "") for entry in traced]
+    out: list[ColumnDoc] = []
+    seen: set[str] = set()
+    texts = {column.lower(): text.text for column, text in described.items()}
+    for column, dtype in listed:
+        seen.add(column.lower())
+        out.append(ColumnDoc(column, dtype or None, None, texts.get(column.lower()),
+                             by_name.get(column.lower())))
+    for column, text in described.items():
+        if column.lower() not in seen:
+            out.append(ColumnDoc(column, None, None, text.text, by_name.get(column.lower())))
+    return tuple(out)
+
+
+def _lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],
+             dialect: str) -> tuple[tuple[ColumnLineage, ...], list[str]]:
+    """The model's column lineage, computed and then overridden by project.yml; never
+    raises (lineage is best effort)."""
+    from pytest_fft.docs.lineage import merge_overrides
+
+    computed: tuple[ColumnLineage, ...] = ()
+    try:
+        computed = _computed_lineage(project, model, schema, dialect)
+    except Exception:  # a tracer's bug must not fail the docs
+        computed = ()
+    overrides = _overrides_of(project, model)
+    if overrides is None:
+        return computed, []
+    merged, problems = merge_overrides(computed, overrides)
+    return merged, [f"project.yml docs.models.{model.name}.lineage: {p}" for p in problems]
+
+
+def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],
+                      dialect: str) -> tuple[ColumnLineage, ...]:
+    if model.kind == "sql" and model.sql:
+        from pytest_fft.docs.lineage import sql_lineage
+
+        names = {relation: [column for column, _ in columns]
+                 for relation, columns in schema.items()}
+        return sql_lineage(model.sql, dialect=dialect, schema=names or None) or ()
+    if model.kind == "python" and model.func is not None:
+        from pytest_fft.docs.python_lineage import python_lineage
+
+        function = getattr(model.func, "__name__", None)
+        if not function:
+            return ()
+        source = model.path.read_text(encoding="utf-8")
+        # By dependency, in order: the runner gives the frames in this order (one frame, one
+        # per parameter, or a dict by relation).
+        inputs = {relation_for(dep): relation_for(dep) for dep in model.deps}
+        names = {relation: [column for column, _ in columns]
+                 for relation, columns in schema.items()}
+        return python_lineage(source, function, inputs, schema=names or None)
+    return ()
+
+
+def _overrides_of(project: Project, model: Model) -> Mapping[str, Any] | None:
+    """``docs: models: <model or relation>: lineage:`` of project.yml, if any."""
+    docs = project.config.raw.get("docs")
+    models = docs.get("models") if isinstance(docs, Mapping) else None
+    if not isinstance(models, Mapping):
+        return None
+    entry = models.get(model.name, models.get(model.relation))
+    if not isinstance(entry, Mapping) or "lineage" not in entry:
+        return None
+    return entry["lineage"]  # merge_overrides checks its shape

@@ -1,0 +1,104 @@
+"""``fft docgen``: the DAG page, the Mermaid graph and the docs manifest of a project, with
+descriptions (Markdown over project.yml), the warehouse's column types and column lineage
+traced through SQL and pandas models, YAML overrides on top."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DOCS = """
+docs:
+  models:
+    users.ff:
+      description: "Users from the CRM (YAML)."
+      columns:
+        email: "E-mail as typed."
+    mart_users.ff:
+      description: "One row per user, with flags."
+      lineage:
+        is_gmail:
+          from: [{table: users, column: email}]
+          transformed: true
+        email: "not a mapping"
+"""
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def _models(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["name"]: m for m in document["models"]}
+
+
+def test_docgen_writes_the_site_and_the_manifest(simple_project: Path, run_fft) -> None:
+    (simple_project / "project.yml").write_text(
+        (simple_project / "project.yml").read_text() + DOCS)
+    (simple_project / "docs" / "models").mkdir(parents=True)
+    (simple_project / "docs" / "models" / "users.ff.md").write_text(
+        "---\ntitle: ignored\n---\nUsers, **one row each** (Markdown).\n")
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    assert run_fft("run", str(simple_project)).returncode == 0
+    out = simple_project / "site" / "docs"
+    result = run_fft("docgen", str(simple_project), "--out", str(out), "--emit-json",
+                     str(out / "docs_manifest.json"))
+    assert result.returncode == 0, result.output
+    assert result.stdout.strip() == (f"wrote {out / 'dag.mmd'} and {out / 'index.html'} and "
+                                     f"{out / 'docs_manifest.json'} (7 nodes)")
+    # The malformed override is a warning naming its place; the rest of it is used.
+    assert "warning project.yml docs.models.mart_users.ff.lineage: email" in result.stderr
+    assert (out / "dag.mmd").read_text().startswith("flowchart LR\n")
+    assert "mart_users.ff" in (out / "index.html").read_text()
+
+    document = _manifest(out / "docs_manifest.json")
+    assert document["project"] == "simple_duckdb"
+    models = _models(document)
+    assert list(models) == ["seed_orders", "seed_users", "orders.ff", "users.ff",
+                            "users_enriched", "mart_orders_enriched", "mart_users.ff"]
+    users = models["users.ff"]
+    assert users["description"] == "Users, **one row each** (Markdown)."  # Markdown wins
+    assert (users["relation"], users["materialized"], users["kind"]) == ("users", "table", "sql")
+    assert users["depends_on"] == ["seed_users"]
+    assert users["used_by"] == ["users_enriched"]  # checks are not models
+    assert users["columns"] == [
+        {"name": "id", "dtype": "BIGINT", "nullable": None, "description": None,
+         "lineage": {"from": [{"table": "seed_users", "column": "id"}], "transformed": False}},
+        {"name": "email", "dtype": "VARCHAR", "nullable": None,
+         "description": "E-mail as typed.",
+         "lineage": {"from": [{"table": "seed_users", "column": "email"}],
+                     "transformed": False}},
+    ]
+    # A pandas model: is_gmail comes from email, transformed.
+    enriched = {c["name"]: c["lineage"] for c in models["users_enriched"]["columns"]}
+    assert enriched["is_gmail"] == {"from": [{"table": "users", "column": "email"}],
+                                    "transformed": True}
+    # The YAML override replaces what was traced (users_enriched.is_gmail, as it is).
+    mart = {c["name"]: c["lineage"] for c in models["mart_users.ff"]["columns"]}
+    assert mart["is_gmail"] == {"from": [{"table": "users", "column": "email"}],
+                                "transformed": True}
+    assert mart["email"] == {"from": [{"table": "users_enriched", "column": "email"}],
+                             "transformed": False}
+    assert models["seed_users"]["materialized"] == "seed"
+
+
+def test_docgen_without_schema_opens_no_database(simple_project: Path, run_fft) -> None:
+    out = simple_project / "site"
+    result = run_fft("docgen", str(simple_project), "--no-schema", "--out", str(out),
+                     "--emit-json", str(out / "m.json"), "--select", "mart_users")
+    assert result.returncode == 0, result.output
+    assert not (simple_project / ".local").exists()
+    models = _models(_manifest(out / "m.json"))
+    assert list(models) == ["seed_users", "users.ff", "users_enriched", "mart_users.ff"]
+    # No types without the warehouse; the columns are those the lineage found.
+    assert [(c["name"], c["dtype"]) for c in models["mart_users.ff"]["columns"]] == [
+        ("id", None), ("email", None), ("is_gmail", None)]
+    assert models["mart_users.ff"]["used_by"] == []
+
+
+def test_open_source_without_a_browser_is_harmless(simple_project: Path, run_fft) -> None:
+    result = run_fft("docgen", str(simple_project), "--no-schema", "--open-source",
+                     env={"BROWSER": "false", "DISPLAY": ""})
+    assert result.returncode == 0, result.output
+    assert (simple_project / "docs" / "index.html").exists()
