@@ -21,26 +21,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import clean_env  # noqa: E402
+from run import timed_command  # noqa: E402
 
 TARGET_SECONDS = 5.0
 TARGET_BYTES = 2 * 1024 * 1024
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[float, str]:
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=clean_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    return seconds, proc.stdout + proc.stderr
+    return timed_command(cmd, cwd, timeout)
 
 
 def main() -> None:

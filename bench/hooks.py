@@ -18,13 +18,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import clean_env, fresh_state  # noqa: E402
+from run import fresh_state, timed_command  # noqa: E402
 
 TARGET = 1.2
 
@@ -80,13 +79,7 @@ hooks:
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=clean_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    return seconds
+    return timed_command(cmd, cwd, timeout)[0]
 
 
 def main() -> None:

@@ -145,6 +145,18 @@ def clean_env() -> dict[str, str]:
             and k not in ("PYTEST_ADDOPTS", "PYTHONDONTWRITEBYTECODE")}
 
 
+def timed_command(cmd: list[str], cwd: Path, timeout: float) -> tuple[float, str]:
+    """``(seconds, output)`` of ``cmd`` as a whole process in ``cwd``; the benchmark stops
+    with the command's output when it fails."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=clean_env(), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    return seconds, proc.stdout + proc.stderr
+
+
 def console_script(name: str) -> list[str] | None:
     """The script installed next to this interpreter (skips pyenv/asdf shims), else PATH."""
     local = Path(sys.executable).parent / name

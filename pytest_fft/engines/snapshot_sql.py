@@ -145,12 +145,8 @@ def update_snapshot(session: SnapshotSession, *, target: str, stage: str, select
     have = {name for name, _ in session.columns(target)}
     require_columns(plan, columns)
     same_key = " and ".join(f"{stage}.{quote(k)} = {target}.{quote(k)}" for k in plan.unique_key)
-    if plan.strategy == "timestamp":
-        assert plan.updated_at is not None
-        changed = f"{stage}.{quote(plan.updated_at)} > {target}._ff_updated_at"
-    else:
-        changed = " or ".join(f"{stage}.{quote(c)} is distinct from {target}.{quote(c)}"
-                              for c in plan.check_cols)
+    changed = changed_condition(plan, stage, target, quote,
+                                lambda new, old: f"{new} is distinct from {old}")
     closed = session.run(
         f"update {target} set _ff_valid_to = {now}, _ff_is_current = false "
         f"where _ff_is_current and exists (select 1 from {stage} where {same_key} "
@@ -165,6 +161,18 @@ def update_snapshot(session: SnapshotSession, *, target: str, stage: str, select
         f"{target} where {target}._ff_is_current and {same_key})")
     session.run(f"drop table {stage}")
     return SnapshotOutcome(opened=max(opened, 0), closed=max(closed, 0))
+
+
+def changed_condition(plan: SnapshotPlan, new: str, current: str, quote: Callable[[str], str],
+                      differs: Callable[[str, str], str]) -> str:
+    """When the SELECT's row (``new``, a table or alias) is a new version of the ``current``
+    one: ``timestamp``, a later ``updated_at``; ``check``, one of ``check_cols`` ``differs``
+    (the engine's NULL-safe comparison of two expressions)."""
+    if plan.strategy == "timestamp":
+        assert plan.updated_at is not None
+        return f"{new}.{quote(plan.updated_at)} > {current}._ff_updated_at"
+    return " or ".join(differs(f"{new}.{quote(c)}", f"{current}.{quote(c)}")
+                       for c in plan.check_cols)
 
 
 def prune_snapshot(session: SnapshotSession, *, target: str, plan: SnapshotPlan,

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from pytest_fft.engines.incremental_sql import DeltaPlan
-from pytest_fft.engines.snapshot_sql import META_COLUMNS, SnapshotPlan
+from pytest_fft.engines.snapshot_sql import META_COLUMNS, SnapshotPlan, changed_condition
 from pytest_fft.engines.spark_sql import one_per_key
 
 Quote = Callable[[str], str]
@@ -63,12 +63,8 @@ def paired(target: str, select_sql: str, columns: Sequence[str], plan: SnapshotP
     """The SELECT's rows (one per key) with ``fft_has_current`` (true, or NULL when the key
     has no current version) and ``fft_changed`` (whether it differs from that version)."""
     same_key = " and ".join(f"fft_src.{quote(k)} = fft_cur.{quote(k)}" for k in plan.unique_key)
-    if plan.strategy == "timestamp":
-        assert plan.updated_at is not None
-        changed = f"fft_src.{quote(plan.updated_at)} > fft_cur._ff_updated_at"
-    else:
-        changed = " or ".join(f"not (fft_src.{quote(c)} <=> fft_cur.{quote(c)})"
-                              for c in plan.check_cols)
+    changed = changed_condition(plan, "fft_src", "fft_cur", quote,
+                                lambda new, old: f"not ({new} <=> {old})")
     return (f"select fft_src.*, fft_cur._ff_is_current as fft_has_current, "
             f"coalesce({changed}, false) as fft_changed "
             f"from ({source_rows(select_sql, columns, plan, quote)}) as fft_src "
