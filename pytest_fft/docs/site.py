@@ -39,6 +39,7 @@ CheckResult = tuple[str, str, "str | None"]  # (check or unit case, status, mess
 _TEMPLATES = Path(__file__).parent / "templates"
 _KIND_LABELS = {"seed": "seed", "sql": "SQL model", "python": "Python model",
                 "snapshot": "snapshot", "ephemeral": "ephemeral"}
+_SHORT_KINDS = {"sql": "SQL", "python": "Python"}  # the table's narrow Kind column
 _MAX_USED_BY = 12  # downstream columns listed under one column before "and N more"
 
 
@@ -133,8 +134,7 @@ def _environment() -> jinja2.Environment:
 @functools.cache
 def _assets() -> dict[str, Any]:
     """The inline CSS and scripts, and the policy that lets exactly these scripts run."""
-    css = (_TEMPLATES / "site.css").read_text(encoding="utf-8")
-    css = re.sub(r"\s*\n\s*", "\n", re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)).strip()
+    css = _minified(_TEMPLATES / "site.css")
     scripts = {name: (_TEMPLATES / f"{name}.js").read_text(encoding="utf-8").strip()
                for name in ("theme", "site", "index")}
     hashes = " ".join(
@@ -144,6 +144,22 @@ def _assets() -> dict[str, Any]:
            "img-src data:; base-uri 'none'; form-action 'none'")
     return {"css": _Verbatim(css), "csp": csp,
             **{f"{name}_js": _Verbatim(text) for name, text in scripts.items()}}
+
+
+_DARK = re.compile(r':root\[data-theme="dark"\]\{([^}]*)\}')
+
+
+def _minified(path: Path) -> str:
+    """The stylesheet without comments and spaces, its dark palette also applied when the
+    system is dark and the reader has not chosen light."""
+    css = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    css = re.sub(r"\s*([{};,>])\s*", r"\1", re.sub(r"\s+", " ", css)).strip()
+    css = re.sub(r"(?<=[{;])([\w-]+): ", r"\1:", css)  # "color: red" -> "color:red"
+    dark = _DARK.search(css)
+    if dark:
+        css += ('@media (prefers-color-scheme: dark){:root:not([data-theme="light"]){'
+                + dark.group(1) + "}}")
+    return css
 
 
 class _Site:
@@ -241,7 +257,7 @@ class _Site:
         outcome = Counter(status_class(status) for _, status, _ in results)
         return {
             "i": graph_index, "name": node.name, "url": self.paths[node.name],
-            "style": _style(node), "kind": _KIND_LABELS.get(node.kind, node.kind),
+            "style": _style(node), "kind": _SHORT_KINDS.get(node.kind, node.kind),
             "materialized": node.materialized if node.kind != "seed" else "",
             "tags": node.tags, "relation": node.relation,
             "summary": self.descriptions[node.name].first_line,

@@ -149,8 +149,9 @@ def test_the_table_shows_kind_materialization_tags_relation_and_the_first_line()
     assert row is not None
     cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
              for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(), re.DOTALL)]
-    assert cells == ["users.ff", "SQL model", "table", "core", "users",
-                     "Users"]  # the heading is the description's first line
+    assert [" ".join(c.split()) for c in cells] == [
+        "users.ff", "SQL table", "core", "users",
+        "Users"]  # the heading is the description's first line
 
 
 def test_the_mermaid_text_is_embedded_escaped_with_a_copy_button() -> None:
@@ -320,6 +321,12 @@ def test_every_inline_script_is_ours_and_allowed_by_the_page_policy() -> None:
                 continue
             digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
             assert f"'sha256-{digest}'" in policy, path
+
+
+def test_every_page_follows_the_systems_dark_mode_and_has_a_toggle() -> None:
+    for path, text in site(shop()).items():
+        assert "@media (prefers-color-scheme: dark)" in text, path
+        assert ':root[data-theme="dark"]' in text and 'id="theme"' in text, path
 
 
 def test_the_sites_own_templates_and_scripts_need_no_defanging() -> None:
