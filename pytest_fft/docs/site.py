@@ -227,10 +227,9 @@ class _Site:
         graph_index = {b.name: b.index for b in graph.boxes}
         rows = [self._row(node, graph_index.get(node.name, -1)) for node in self.catalog.nodes]
         kinds = Counter(box.style for box in graph.boxes)
-        legend = [(style, _KIND_LABELS.get(style, style), kinds[style])
-                  for style in ("seed", "sql", "python", "snapshot", "ephemeral", *sorted(kinds))
-                  if kinds.get(style)]
-        legend = list(dict.fromkeys(legend))
+        known = list(_KIND_LABELS)
+        legend = [(style, _KIND_LABELS.get(style, style), kinds[style]) for style in
+                  sorted(kinds, key=lambda s: (known.index(s) if s in known else len(known), s))]
         statuses = Counter(status_class(runs[n.name].status) for n in self.catalog.nodes
                            if n.name in runs)
         context = {
