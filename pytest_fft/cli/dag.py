@@ -43,7 +43,7 @@ def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str]] | None:
 
 
 def run_dag(ns: argparse.Namespace) -> int:
-    from pytest_fft.docs.dag_site import dag_nodes, render_html, render_text
+    from pytest_fft.docs.dag_site import dag_nodes, render_text
     from pytest_fft.docs.mermaid import mermaid
 
     found = loaded(ns)
@@ -51,19 +51,57 @@ def run_dag(ns: argparse.Namespace) -> int:
         return 1
     resolved, project, names = found
     root = Path(ns.project)
-    nodes = dag_nodes(project, names)
     out_dir = docs_dir(root, project.config.docs, ns.out)
-    if not ns.html:
-        print(render_text(nodes) if nodes else "Nothing to show: no node matched.")
-    written = [write(out_dir / "dag.mmd", mermaid(nodes))]
     if ns.html:
-        columns, note = warehouse_columns(resolved) if ns.with_schema else (None, None)
-        page = render_html(project.config.name or root.resolve().name, nodes, columns, note)
-        written.append(write(out_dir / "index.html", page))
-    if any(path is None for path in written):
+        return write_docs(ns, resolved, project, names, out_dir)
+    nodes = dag_nodes(project, names)
+    print(render_text(nodes) if nodes else "Nothing to show: no node matched.")
+    written = write(out_dir / "dag.mmd", mermaid(nodes))
+    if written is None:
         return 1
-    what = " and ".join(str(path) for path in written)
-    print(f"wrote {what} ({len(nodes)} nodes)")
+    print(f"wrote {written} ({len(nodes)} nodes)")
+    return 0
+
+
+def write_docs(ns: argparse.Namespace, resolved: Any, project: Any, names: list[str],
+               out_dir: Path) -> int:
+    """The docs site of ``names`` in ``out_dir`` (``fft dag --html``, ``fft docgen``): its
+    pages and ``dag.mmd``, with the warehouse's columns unless ``--no-schema``; 1 when the
+    descriptions are wrong or a file cannot be written."""
+    from pytest_fft.docs.site_files import site_files, write_site
+    from pytest_fft.engines.registry import generic_spec
+
+    columns, note = warehouse_columns(resolved) if ns.with_schema else (None, None)
+    if note:
+        print(note)
+    try:
+        files, catalog = site_files(project, names, schema=columns,
+                                    dialect=generic_spec(project.engine).sqlglot_dialect)
+    except FFTError as err:
+        print(f"error {err}", file=sys.stderr)
+        return 1
+    for problem in catalog.problems:
+        print(f"warning {problem}", file=sys.stderr)
+    try:
+        write_site(out_dir, files)
+    except OSError as exc:
+        print(f"error cannot write the docs to {out_dir}: {exc.strerror or exc}\n"
+              f"  fix: make {out_dir} a folder you can write to", file=sys.stderr)
+        return 1
+    if getattr(ns, "emit_json", None):
+        import json
+        from datetime import UTC, datetime
+
+        from pytest_fft.docs.manifest import manifest
+
+        target = Path(ns.emit_json)
+        document = json.dumps(manifest(catalog, datetime.now(UTC)), indent=2) + "\n"
+        if write(target, document) is None:
+            return 1
+        print(f"wrote {target}")
+    pages = sum(1 for path in files if path.startswith("nodes/"))
+    print(f"wrote {out_dir / 'index.html'}, {pages} pages and {out_dir / 'dag.mmd'} "
+          f"({len(catalog.nodes)} nodes)")
     return 0
 
 

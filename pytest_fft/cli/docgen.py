@@ -1,7 +1,7 @@
-"""``fft docgen``: the docs of a project in one command: the DAG page and the Mermaid graph
-(as ``fft dag --html`` writes them), and with ``--emit-json`` the manifest of every selected
-seed and model with its description, columns and column lineage
-(:mod:`pytest_fft.docs.manifest`).
+"""``fft docgen``: the docs site of a project in one command, as ``fft dag --html`` writes it
+(an index with the DAG, a page per seed and model, ``dag.mmd``), and with ``--emit-json``
+the manifest of every selected seed and model with its description, columns and column
+lineage (:mod:`pytest_fft.docs.manifest`).
 
 It runs nothing, like ``fft dag``: the warehouse is only read (``--with-schema``, the
 default) for the columns of the relations that exist, and never created.
@@ -10,15 +10,12 @@ default) for the columns of the relations that exist, and never created.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
-from pytest_fft.errors import FFTError
-
-HELP = ("write the docs of a project: the DAG page (index.html), the Mermaid graph (dag.mmd) "
-        "and, with --emit-json, a manifest of models, columns, descriptions and lineage")
+HELP = ("write the docs site of a project (index.html with the DAG, a page per model, "
+        "dag.mmd) and, with --emit-json, a manifest of models, columns, descriptions and "
+        "lineage")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -38,43 +35,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_docgen(ns: argparse.Namespace) -> int:
-    from pytest_fft.cli.dag import docs_dir, loaded, warehouse_columns, write
-    from pytest_fft.docs.catalog import build_catalog
-    from pytest_fft.docs.dag_site import dag_nodes, render_html
-    from pytest_fft.docs.manifest import manifest
-    from pytest_fft.docs.mermaid import mermaid
-    from pytest_fft.engines.registry import generic_spec
-    from pytest_fft.project.descriptions import collect_descriptions
+    from pytest_fft.cli.dag import docs_dir, loaded, write_docs
 
     found = loaded(ns)
     if found is None:
         return 1
     resolved, project, names = found
-    root = Path(ns.project)
-    try:
-        descriptions = collect_descriptions(project)
-    except FFTError as err:
-        print(f"error {err}", file=sys.stderr)
-        return 1
-    columns, note = warehouse_columns(resolved) if ns.with_schema else (None, None)
-    catalog = build_catalog(project, names, descriptions, schema=columns,
-                            dialect=generic_spec(project.engine).sqlglot_dialect)
-    for problem in catalog.problems:
-        print(f"warning {problem}", file=sys.stderr)
-    nodes = dag_nodes(project, names)
-    out_dir = docs_dir(root, project.config.docs, ns.out)
-    title = project.config.name or root.resolve().name
-    written = [write(out_dir / "dag.mmd", mermaid(nodes)),
-               write(out_dir / "index.html", render_html(title, nodes, columns, note))]
-    if ns.emit_json:
-        document = manifest(catalog, datetime.now(UTC))
-        written.append(write(Path(ns.emit_json), json.dumps(document, indent=2) + "\n"))
-    if any(path is None for path in written):
-        return 1
-    print(f"wrote {' and '.join(str(p) for p in written)} ({len(catalog.nodes)} nodes)")
-    if ns.open_source:
+    out_dir = docs_dir(Path(ns.project), project.config.docs, ns.out)
+    code = write_docs(ns, resolved, project, names, out_dir)
+    if code == 0 and ns.open_source:
         _open(out_dir / "index.html")
-    return 0
+    return code
 
 
 def _open(page: Path) -> None:

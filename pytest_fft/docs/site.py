@@ -59,19 +59,21 @@ def render_site(catalog: Catalog, nodes: Sequence[DagNode], *, mermaid_text: str
                 checks: Mapping[str, Sequence[CheckResult]] | None = None,
                 generated_at: str | None = None,
                 extra_sections: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+                index_sections: Sequence[tuple[str, str]] = (),
                 ) -> dict[str, str]:
-    """Every file of the site: ``{"index.html": ..., "models/users.ff.html": ...}``.
+    """Every file of the site: ``{"index.html": ..., "nodes/users.ff.html": ...}``.
 
     ``nodes`` are the DAG as :func:`pytest_fft.docs.dag_site.dag_nodes` places them (the
     index draws them by level; their x and y are not used). ``sources`` gives the source of
     Python models (node -> text); ``runs`` the last run of each node; ``checks`` the checks
     and unit-test cases that cover a node with their last status and message (a status of
     ``""`` when they have not run); ``extra_sections`` plain-text sections plugins add to a
-    node's page. Names the catalog does not know are ignored.
+    node's page, ``index_sections`` those they add to the index (``pytest_fft_docs_context``).
+    Names the catalog does not know are ignored.
     """
     paths = page_paths(n.name for n in catalog.nodes)
     site = _Site(catalog, paths, runs or {}, checks, generated_at)
-    files = {"index.html": site.index(nodes, mermaid_text)}
+    files = {"index.html": site.index(nodes, mermaid_text, index_sections)}
     for node in catalog.nodes:
         files[paths[node.name]] = site.node_page(
             node, (sources or {}).get(node.name), (extra_sections or {}).get(node.name, ()))
@@ -192,8 +194,8 @@ class _Site:
         return found or self.by_name.get(relation)
 
     def page_link(self, node: NodeDoc) -> str:
-        """The address of ``node``'s page from another node's page (both in ``models/``)."""
-        return self.paths[node.name].removeprefix("models/")
+        """The address of ``node``'s page from another node's page (both in ``nodes/``)."""
+        return self.paths[node.name].removeprefix("nodes/")
 
     def column_link(self, node: NodeDoc, column: str) -> str:
         """:meth:`page_link` at ``column``'s row when the page lists it (lineage may name a
@@ -217,7 +219,8 @@ class _Site:
 
     # --- index ---
 
-    def index(self, nodes: Sequence[DagNode], mermaid_text: str) -> str:
+    def index(self, nodes: Sequence[DagNode], mermaid_text: str,
+              sections: Sequence[tuple[str, str]] = ()) -> str:
         graph = layout(nodes)
         runs, checks = self.runs, self.checks or {}
         boxes = [{"x": b.x, "y": b.y, "name": b.name, "label": b.label, "style": b.style,
@@ -246,7 +249,7 @@ class _Site:
                               for n in self.catalog.nodes),
             "statuses": [(css, count) for css in ("ok", "cache", "skip", "warn", "err", "other")
                          if (count := statuses.get(css))],
-            "edge_count": len(graph.edges),
+            "edge_count": len(graph.edges), "sections": list(sections),
         }
         return _environment().get_template("index.html").render(context)
 

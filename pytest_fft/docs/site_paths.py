@@ -1,4 +1,4 @@
-"""Where the docs site puts things: a file per node (``models/<safe name>.html``) and an
+"""Where the docs site puts things: a file per node (``nodes/<safe name>.html``) and an
 anchor per column (``#col-email``), so that links between pages, and lineage links to a
 parent's column, are computed in one place.
 
@@ -24,9 +24,9 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
 
 
 def page_paths(names: Iterable[str]) -> dict[str, str]:
-    """``models/<safe name>.html`` per node name: letters, digits, ``.``, ``_`` and ``-``
+    """``nodes/<safe name>.html`` per node name: letters, digits, ``.``, ``_`` and ``-``
     only, never hidden, never a Windows device name, and unique even on a file system that
-    ignores case (``users.ff`` -> ``models/users.ff.html``; ``a/b`` -> ``models/a_b.html``;
+    ignores case (``users.ff`` -> ``nodes/users.ff.html``; ``a/b`` -> ``nodes/a_b.html``;
     names that would share a file get a short hash of the name). Depends only on the set
     of names, so a page keeps its address from run to run."""
     slugs = {name: _slug(name) for name in names}
@@ -42,7 +42,7 @@ def page_paths(names: Iterable[str]) -> dict[str, str]:
             n += 1
             candidate = f"{slug}-{n}"
         used.add(candidate.lower())
-        out[name] = f"models/{candidate}.html"
+        out[name] = f"nodes/{candidate}.html"
     return out
 
 

@@ -1,5 +1,7 @@
-"""``--fft-docs DIR``: the DAG page of each project of the session, with the statuses of the
-run that just finished, written when the session ends.
+"""``--fft-docs DIR``: the docs site of each project of the session (the index with the DAG,
+a page per seed and model, ``dag.mmd``), with the statuses of the run that just finished and
+its checks' results, written when the session ends. The columns come from lineage and the
+descriptions (the session does not list the warehouse's columns for the docs).
 
 It is written by the process that built (under pytest-xdist, the worker that won the build):
 that process holds the results. Plugins add to the page through ``pytest_fft_docs_context``.
@@ -32,7 +34,7 @@ class DocsWriter:
         for run in runs:
             folder = self.folder / run.project.config.name if len(runs) > 1 else self.folder
             try:
-                write_page(self.config, run, folder / "index.html")
+                write_docs(self.config, run, folder)
             except OSError as exc:
                 from pytest_fft.errors import ArtifactWarning
 
@@ -50,24 +52,29 @@ class _HookFailed(Exception):
     """A ``pytest_fft_docs_context`` implementation raised: the page is not written."""
 
 
-def write_page(config: pytest.Config, run: Any, path: Path) -> None:
-    """The DAG page of ``run``'s project with its results, after the docs-context hook."""
-    from pytest_fft.atomic import write_atomic
-    from pytest_fft.docs.dag_site import dag_nodes, page_context, render_page
+def write_docs(config: pytest.Config, run: Any, folder: Path) -> None:
+    """The docs site of ``run``'s project with its results, after the docs-context hook."""
+    from pytest_fft.docs.site_files import check_results, run_facts, site_files, write_site
+    from pytest_fft.engines.registry import generic_spec
 
     project = run.project
     results = run.board.all()
-    nodes = dag_nodes(project, project.dag.order)
-    context = page_context(project.config.name or project.root.name, nodes, None,
-                           statuses={name: r.status for name, r in results.items()})
+    context: dict[str, Any] = {
+        "project_name": project.config.name or project.root.name,
+        "statuses": {name: r.status for name, r in results.items()}, "sections": []}
     try:
         config.hook.pytest_fft_docs_context(config=config, project=project, context=context)
     except Exception as exc:
         from pytest_fft.plugin.sdk_events import raised_at
 
         raise _HookFailed(f"error --fft-docs: the plugin hook pytest_fft_docs_context raised "
-                          f"{type(exc).__name__}: {exc}{raised_at(exc)}; {path} was not "
+                          f"{type(exc).__name__}: {exc}{raised_at(exc)}; {folder} was not "
                           "written\n  fix: fix the plugin, or leave it out with "
                           "-p no:<plugin>") from exc
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render_page(context))
+    sections = [(str(s.get("title", "")), str(s.get("text", "")))
+                for s in context.get("sections", []) if isinstance(s, dict)]
+    files, _ = site_files(project, project.dag.order,
+                          dialect=generic_spec(project.engine).sqlglot_dialect,
+                          runs=run_facts(results),
+                          checks=check_results(project, results), index_sections=sections)
+    write_site(folder, files)

@@ -1,4 +1,4 @@
-"""``fft docgen``: the DAG page, the Mermaid graph and the docs manifest of a project, with
+"""``fft docgen``: the docs site, the Mermaid graph and the docs manifest of a project, with
 descriptions (Markdown over project.yml), the warehouse's column types and column lineage
 traced through SQL and pandas models, YAML overrides on top."""
 
@@ -45,8 +45,14 @@ def test_docgen_writes_the_site_and_the_manifest(simple_project: Path, run_fft) 
     result = run_fft("docgen", str(simple_project), "--out", str(out), "--emit-json",
                      str(out / "docs_manifest.json"))
     assert result.returncode == 0, result.output
-    assert result.stdout.strip() == (f"wrote {out / 'dag.mmd'} and {out / 'index.html'} and "
-                                     f"{out / 'docs_manifest.json'} (7 nodes)")
+    assert result.stdout.splitlines() == [
+        f"wrote {out / 'docs_manifest.json'}",
+        f"wrote {out / 'index.html'}, 7 pages and {out / 'dag.mmd'} (7 nodes)"]
+    # The model pages: the Markdown description rendered, lineage linked to the parent.
+    users = (out / "nodes" / "users.ff.html").read_text()
+    assert "<strong>one row each</strong>" in users and "title: ignored" not in users
+    mart = (out / "nodes" / "mart_users.ff.html").read_text()
+    assert 'href="users_enriched.html#col-email"' in mart
     # The malformed override is a warning naming its place; the rest of it is used.
     assert "warning project.yml docs.models.mart_users.ff.lineage: email" in result.stderr
     assert (out / "dag.mmd").read_text().startswith("flowchart LR\n")

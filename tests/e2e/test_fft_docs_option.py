@@ -1,5 +1,5 @@
-"""``pytest --fft-docs DIR``: the DAG page with the run's statuses, and plugins adding to it
-through ``pytest_fft_docs_context``."""
+"""``pytest --fft-docs DIR``: the docs site with the run's statuses (the index, a page per
+seed and model, dag.mmd), and plugins adding to it through ``pytest_fft_docs_context``."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _statuses(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<h3>([^<]+)</h3>.*?last run</th><td>([a-z]+)<', page, re.S))
+    """Each row of the index's table: the node's name and its status in the run."""
+    return dict(re.findall(r'<td class="name"><a href="[^"]+">([^<]+)</a></td>.*?'
+                           r'<span class="status st-[a-z]+">([a-z]+)</span>', page))
 
 
 def test_the_page_shows_the_run_and_what_plugins_add(simple_project: Path) -> None:
@@ -53,9 +55,15 @@ def test_the_page_shows_the_run_and_what_plugins_add(simple_project: Path) -> No
         "users.ff": "success", "users_enriched": "success", "mart_orders_enriched": "success",
         "mart_users.ff": "success"}
     # The plugin's section is there, escaped: text, never markup.
-    assert ("<h2>Owners</h2>\n<pre>&lt;script&gt;x()&lt;/script&gt; team-data owns "
-            "simple_duckdb</pre>") in page
-    assert "<script>" not in page
+    assert re.search(r"<h2>Owners</h2>\s*<pre class=\"plain\">&lt;script&gt;x\(\)&lt;/script&gt; "
+                     r"team-data owns simple_duckdb</pre>", page)
+    assert "<script>x()" not in page
+    # A page per seed and model, and the Mermaid graph.
+    pages = sorted(p.name for p in (simple_project / "site" / "nodes").iterdir())
+    assert pages == ["mart_orders_enriched.html", "mart_users.ff.html", "orders.ff.html",
+                     "seed_orders.html", "seed_users.html", "users.ff.html",
+                     "users_enriched.html"]
+    assert (simple_project / "site" / "dag.mmd").read_text().startswith("flowchart LR")
 
 
 def test_a_failed_model_and_its_skipped_children_show_as_such(simple_project: Path) -> None:

@@ -143,8 +143,8 @@ def test_profile_vars_reach_var_in_models(make_project, run_fft, query) -> None:
     # fft dag renders the models with the same vars (its SQL view shows them).
     html = run_fft("dag", str(root), "--html", "--vars", "label=dag")
     assert html.returncode == 0, html.output
-    page = (root / "docs" / "index.html").read_text()
-    assert "where id &lt;= 2" in page and "dag" in page
+    page = (root / "docs" / "nodes" / "limited.ff.html").read_text()
+    assert "where id &lt;= 2" in page and "&#39;dag&#39; as label" in page
 
 
 def test_a_malformed_dotenv_line_is_a_project_error(templated: Path, run_fft) -> None:

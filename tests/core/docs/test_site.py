@@ -176,10 +176,10 @@ def test_run_facts_and_checks_are_shown_when_given() -> None:
     for shown in ("success", "0.31 s", "1,200", "error", "1 min 01 s", "skipped", "1 failing"):
         assert shown in index
     assert 'class="n s-python st-err"' in index  # the failed node is marked in the graph
-    users = files["models/users.ff.html"]
+    users = files["nodes/users.ff.html"]
     assert "not_null(users.id)" in users and "expected 2 rows, got 3" in users
     assert 'class="status st-err">failed' in users
-    enriched = files["models/users_enriched.html"]
+    enriched = files["nodes/users_enriched.html"]
     assert "Binder Error: no column x" in enriched and "1 min 01 s" in enriched
     assert "No check or unit test covers" in enriched  # checks were given, none cover it
 
@@ -187,8 +187,8 @@ def test_run_facts_and_checks_are_shown_when_given() -> None:
 def test_without_runs_or_checks_nothing_is_said_of_them() -> None:
     files = site(shop())
     assert "Last run" not in files["index.html"] and "Duration" not in files["index.html"]
-    assert "Checks and unit tests" not in files["models/users.ff.html"]
-    assert "Last run" not in files["models/users.ff.html"]
+    assert "Checks and unit tests" not in files["nodes/users.ff.html"]
+    assert "Last run" not in files["nodes/users.ff.html"]
 
 
 # --- a node's page -------------------------------------------------------------------------
@@ -196,40 +196,40 @@ def test_without_runs_or_checks_nothing_is_said_of_them() -> None:
 def test_a_model_page_shows_its_description_code_and_neighbours() -> None:
     files = site(shop(), sources={"users_enriched": "def build(users):\n    return users\n"},
                  extra_sections={"users.ff": [("Owner", "data <team>")]})
-    users = files["models/users.ff.html"]
+    users = files["nodes/users.ff.html"]
     assert "<h1>Users</h1>" in users and "<strong>CRM</strong>" in users
     assert "models/users.ff.sql" in users
     assert 'data-lang="sql">select id, lower(email) as email from seed_users</code>' in users
     assert '<a href="seed_users.html">seed_users</a>' in users  # upstream
     assert '<a href="users_enriched.html">users_enriched</a>' in users  # downstream
     assert "Owner" in users and "data &lt;team&gt;" in users
-    enriched = files["models/users_enriched.html"]
+    enriched = files["nodes/users_enriched.html"]
     assert 'data-lang="python">def build(users):' in enriched
     assert "Python source" in enriched
-    mart = files["models/mart_users.ff.html"]
+    mart = files["nodes/mart_users.ff.html"]
     assert "No description yet" in mart
 
 
 def test_a_python_model_without_its_source_points_to_its_file() -> None:
-    page = site(shop())["models/users_enriched.html"]
+    page = site(shop())["nodes/users_enriched.html"]
     assert 'data-lang="' not in page and "models/users_enriched.ff.py" in page
 
 
 def test_lineage_links_land_on_the_parents_column_row() -> None:
     files = site(shop())
-    users = "models/users.ff.html"
-    for page in (users, "models/users_enriched.html", "models/mart_users.ff.html"):
+    users = "nodes/users.ff.html"
+    for page in (users, "nodes/users_enriched.html", "nodes/mart_users.ff.html"):
         for href in _Page(files[page]).hrefs():
             target, fragment = resolve(page, href)
-            if target.startswith("models/"):
+            if target.startswith("nodes/"):
                 assert target in files, href
                 if fragment:
                     assert fragment in _Page(files[target]).ids(), href
     text = files[users]
     assert '<a href="seed_users.html#col-email">seed_users.email</a>' in text
-    assert 'id="col-email"' in files["models/seed_users.html"]
+    assert 'id="col-email"' in files["nodes/seed_users.html"]
     # A schema-qualified source resolves to its node; one outside the project stays text.
-    mart = files["models/mart_users.ff.html"]
+    mart = files["nodes/mart_users.ff.html"]
     assert '<a href="users_enriched.html#col-id">users_enriched.id</a>' in mart
     assert '<span class="ext">raw.crm.contacts.ext</span>' in mart
     # The parent's page says which columns read each of its columns.
@@ -245,13 +245,13 @@ def _lineage_cell(page: str, column: str) -> str:
 
 def test_unknown_constant_transformed_and_seed_columns_are_told_apart() -> None:
     files = site(shop())
-    enriched = files["models/users_enriched.html"]
+    enriched = files["nodes/users_enriched.html"]
     assert _lineage_cell(enriched, "score") == "unknown"
     assert _lineage_cell(enriched, "note") == "unknown"  # a model's column nobody traced
     assert _lineage_cell(enriched, "is_gmail") == "users.ff.email transformed"
     assert _lineage_cell(enriched, "id") == "users.ff.id"
-    assert _lineage_cell(files["models/mart_users.ff.html"], "one") == "constant"
-    assert _lineage_cell(files["models/seed_users.html"], "id") == "source data"
+    assert _lineage_cell(files["nodes/mart_users.ff.html"], "one") == "constant"
+    assert _lineage_cell(files["nodes/seed_users.html"], "id") == "source data"
 
 
 # --- untrusted text ----------------------------------------------------------------------
@@ -284,14 +284,14 @@ def test_hostile_project_text_never_becomes_markup() -> None:
         extra_sections={evil: [(HOSTILE, HOSTILE)]})
     benign = site(shop())
     own_scripts = {p: benign[p].count("<script") for p in ("index.html",
-                                                           "models/users.ff.html")}
+                                                           "nodes/users.ff.html")}
     for path, text in files.items():
         lower = text.lower()
         assert "javascript:" not in lower, path
         assert "onerror=" not in lower and "onclick=" not in lower, path
         assert "<img" not in lower, path
         expected = own_scripts["index.html" if path == "index.html" else
-                               "models/users.ff.html"]
+                               "nodes/users.ff.html"]
         assert text.count("<script") == expected, path
         page = _Page(text)
         for tag, attributes in page.elements:
@@ -359,16 +359,16 @@ def test_page_names_are_safe_unique_and_stable_for_odd_node_names() -> None:
     paths = page_paths(ODD_NAMES)
     assert paths["users.ff"] != paths["Users.ff"]
     assert paths == page_paths(reversed(ODD_NAMES))
-    files = [p.removeprefix("models/") for p in paths.values()]
+    files = [p.removeprefix("nodes/") for p in paths.values()]
     assert len({f.lower() for f in files}) == len(ODD_NAMES)
     for name, path in paths.items():
-        file = path.removeprefix("models/")
-        assert path.startswith("models/") and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.html",
+        file = path.removeprefix("nodes/")
+        assert path.startswith("nodes/") and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.html",
                                                             file), (name, path)
         assert len(file) < 100
         assert file.split(".")[0].lower() not in {"con", "nul", "prn", "aux"}
-    assert page_paths(["users.ff", "a/b"]) == {"users.ff": "models/users.ff.html",
-                                               "a/b": "models/a_b.html"}
+    assert page_paths(["users.ff", "a/b"]) == {"users.ff": "nodes/users.ff.html",
+                                               "a/b": "nodes/a_b.html"}
 
 
 def test_a_site_of_odd_names_links_each_page() -> None:
