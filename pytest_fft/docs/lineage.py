@@ -367,8 +367,7 @@ class _Tracer:
         if isinstance(query, exp.SetOperation):  # each branch at the same position
             if _star_until(query, index):
                 return _UNKNOWN  # an unexpanded star shifts the positions
-            return _combine((self.at(branch, index) for branch in scope.set_operation_scopes),
-                            False)
+            return _combine((self.at(branch, index) for branch in _branches(scope)), False)
         if isinstance(query, exp.Subquery):
             inner = [s for s in scope.sources.values() if isinstance(s, Scope)]
             return self.at(inner[0], index) if len(inner) == 1 else _UNKNOWN
@@ -451,3 +450,11 @@ class _Tracer:
         if inner is None or not isinstance(query, exp.Query):
             return _UNKNOWN
         return _combine((self.at(inner, i) for i in range(len(query.selects))), True)
+
+
+def _branches(scope: Scope) -> list[Scope]:
+    """The scopes of a set operation's branches (``union_scopes`` before sqlglot 30.1x)."""
+    found = getattr(scope, "set_operation_scopes", None)
+    if found is None:
+        found = getattr(scope, "union_scopes", [])
+    return list(found)
