@@ -161,8 +161,11 @@ def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[
     if model.kind == "sql" and model.sql:
         from pytest_fft.docs.lineage import sql_lineage
 
+        # Only the relations the SQL may name: sqlglot builds its schema of what it is given
+        # for every model, and a warehouse has hundreds of tables.
+        text = model.sql.lower()
         names = {relation: [column for column, _ in columns]
-                 for relation, columns in schema.items()}
+                 for relation, columns in schema.items() if relation.rpartition(".")[2] in text}
         return sql_lineage(model.sql, dialect=dialect, schema=names or None) or ()
     if model.kind == "python" and model.func is not None:
         from pytest_fft.docs.python_lineage import python_lineage
@@ -174,8 +177,8 @@ def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[
         # By dependency, in order: the runner gives the frames in this order (one frame, one
         # per parameter, or a dict by relation).
         inputs = {relation_for(dep): relation_for(dep) for dep in model.deps}
-        names = {relation: [column for column, _ in columns]
-                 for relation, columns in schema.items()}
+        names = {relation: [column for column, _ in schema[relation.lower()]]
+                 for relation in inputs if relation.lower() in schema}
         return python_lineage(source, function, inputs, schema=names or None)
     return ()
 
