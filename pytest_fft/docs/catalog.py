@@ -63,9 +63,6 @@ class Catalog:
     #: Lineage overrides that could not be used, as ``project.yml: ...`` texts to warn of.
     problems: tuple[str, ...] = field(default_factory=tuple)
 
-    def node(self, name: str) -> NodeDoc | None:
-        return next((n for n in self.nodes if n.name == name), None)
-
 
 def build_catalog(project: Project, names: Iterable[str], descriptions: Descriptions, *,
                   schema: Schema | None = None, dialect: str = "duckdb",
@@ -152,8 +149,8 @@ def _lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str
     overrides = _overrides_of(project, model)
     if overrides is None:
         return computed, []
-    merged, problems = merge_overrides(computed, overrides)
-    return merged, [f"project.yml docs.models.{model.name}.lineage: {p}" for p in problems]
+    merged, problems = merge_overrides(computed, overrides, model=model.name)
+    return merged, [f"project.yml {p}" for p in problems]
 
 
 def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],

@@ -257,9 +257,8 @@ class SparkEngine:
             spark.sql(f"create view {new} as {select_sql}")
             self._swap(spark, new, target, old, "view")
             return None
-        new = self._create_table(spark, database, select_sql)
-        self._swap(spark, new, target, self._kind(spark, database, name), "table")
-        return None
+        # The SELECT is analysed on its own: the line of an error is the SELECT's.
+        return self._write_table(spark, relation, spark.sql(select_sql))
 
     @_spark_errors
     def create_partitioned(self, relation: str, select_sql: str,
@@ -267,12 +266,8 @@ class SparkEngine:
         """Table ``relation`` of ``select_sql``, partitioned by ``partition_by``."""
         self._refuse_audit_table(relation)
         spark = self._writable()
-        database, name = self._split(relation)
-        self._ensure_database(spark, database)
-        new = self._create_table(spark, database, select_sql, partition_by)
-        self._swap(spark, new, self._qualified(relation), self._kind(spark, database, name),
-                   "table")
-        return None
+        return self._write_table(spark, relation, spark.sql(select_sql),
+                                 partition_by=partition_by)
 
     def _create_table(self, spark: Any, database: str, select_sql: str,
                       partition_by: tuple[str, ...] = ()) -> str:

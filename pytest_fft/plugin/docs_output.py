@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from pytest_fft.errors import FFTError
 from pytest_fft.plugin.state import active_state
 
 
@@ -41,8 +42,10 @@ class DocsWriter:
                 warnings.warn(ArtifactWarning(
                     f"--fft-docs: could not write {folder / 'index.html'}: "
                     f"{exc.strerror or exc}"), stacklevel=1)
-            except _HookFailed as failed:
-                self.config.get_terminal_writer().line(str(failed), red=True)
+            except (_HookFailed, FFTError) as failed:  # a hook raised, a description is wrong
+                self.config.get_terminal_writer().line(
+                    str(failed) if isinstance(failed, _HookFailed) else f"error --fft-docs: "
+                    f"{failed}", red=True)
                 if session.exitstatus == pytest.ExitCode.OK:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return result

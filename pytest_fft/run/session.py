@@ -133,15 +133,13 @@ class BuildRun:
             except FFTError as exc:
                 self._refuse_start(exc)
                 return
-            except Exception as exc:
-                if os.environ.get("FFT_TRACE") != "1":
+            except BaseException as exc:
+                # Anything else is one error of the run, unless FFT_TRACE=1 asks for the
+                # traceback; a KeyboardInterrupt always goes on (the early start's thread
+                # keeps it for the next item to raise).
+                if isinstance(exc, Exception) and os.environ.get("FFT_TRACE") != "1":
                     self._refuse_start(unexpected_start_error(exc))
                     return
-                if keep_failure:
-                    self._start_failure = exc
-                    return
-                raise
-            except BaseException as exc:  # KeyboardInterrupt: the early start's thread keeps it
                 if keep_failure:
                     self._start_failure = exc
                     return

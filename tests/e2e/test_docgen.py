@@ -54,7 +54,7 @@ def test_docgen_writes_the_site_and_the_manifest(simple_project: Path, run_fft) 
     mart = (out / "nodes" / "mart_users.ff.html").read_text()
     assert 'href="users_enriched.html#col-email"' in mart
     # The malformed override is a warning naming its place; the rest of it is used.
-    assert "warning project.yml docs.models.mart_users.ff.lineage: email" in result.stderr
+    assert "warning project.yml docs.models.mart_users.ff.lineage.email: " in result.stderr
     assert (out / "dag.mmd").read_text().startswith("flowchart LR\n")
     assert "mart_users.ff" in (out / "index.html").read_text()
 

@@ -96,6 +96,17 @@ def test_a_raising_docs_hook_fails_the_session_and_names_itself(
     assert not (simple_project / "site" / "index.html").exists()
 
 
+def test_a_wrong_description_fails_the_session_with_its_place(simple_project: Path) -> None:
+    project_yml = simple_project / "project.yml"
+    project_yml.write_text(project_yml.read_text() + "docs:\n  models:\n    mart_userz: x\n")
+    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-docs", "site")
+    assert run.returncode == 1
+    out = run.stdout + run.stderr
+    assert "error --fft-docs: " in out and "mart_userz" in out and "project.yml:" in out
+    assert "Traceback" not in out and "INTERNALERROR" not in out
+    assert not (simple_project / "site" / "index.html").exists()
+
+
 @pytest.mark.parametrize("args", [["--fft-utest"], []])
 def test_without_a_build_nothing_is_written(simple_project: Path, args: list[str]) -> None:
     run = _pytest(simple_project, *args, "--fft-docs", "site")

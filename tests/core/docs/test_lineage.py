@@ -10,27 +10,12 @@ import pytest
 from pytest_fft.docs import lineage as lineage_module
 from pytest_fft.docs.lineage import (
     ColumnLineage,
-    ColumnSource,
     merge_overrides,
     sql_lineage,
     to_manifest,
     unknown,
 )
-
-
-def _sources(*names: str) -> tuple[ColumnSource, ...]:
-    return tuple(ColumnSource(*name.rsplit(".", 1)) for name in names)
-
-
-def plain(column: str, *sources: str) -> ColumnLineage:
-    """A column copied (maybe renamed) from its source."""
-    return ColumnLineage(column, _sources(*sources), transformed=False)
-
-
-def changed(column: str, *sources: str) -> ColumnLineage:
-    """A column an expression computes from its sources."""
-    return ColumnLineage(column, _sources(*sources), transformed=True)
-
+from tests.core.docs.lineage_builders import changed, plain
 
 U = unknown
 

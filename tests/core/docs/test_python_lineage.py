@@ -10,22 +10,12 @@ from pathlib import Path
 import pytest
 
 from pytest_fft.docs import python_lineage as python_lineage_module
-from pytest_fft.docs.lineage import ColumnLineage, ColumnSource, unknown
+from pytest_fft.docs.lineage import ColumnLineage, unknown
 from pytest_fft.docs.python_lineage import python_lineage
+from tests.core.docs.lineage_builders import changed, plain
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
-
-def _sources(*names: str) -> tuple[ColumnSource, ...]:
-    return tuple(ColumnSource(*name.rsplit(".", 1)) for name in names)
-
-
-def plain(column: str, *sources: str) -> ColumnLineage:
-    return ColumnLineage(column, _sources(*sources), transformed=False)
-
-
-def changed(column: str, *sources: str) -> ColumnLineage:
-    return ColumnLineage(column, _sources(*sources), transformed=True)
 
 
 U = unknown
