@@ -3,7 +3,8 @@ and plain text escaped, so that nothing a project writes runs in a reader's brow
 
 A description, a model's name or its SQL comes from whoever wrote the project. Markdown is
 rendered by markdown-it with raw HTML off (``<script>`` stays text), images off (a page
-never loads anything from the network), and links only to ``http``, ``https``, ``mailto``
+never loads anything from the network: ``![alt](url)`` reads as ``!`` and a link to the
+image), and links only to ``http``, ``https``, ``mailto``
 or a relative address (``javascript:`` and ``data:`` links stay text). On top of escaping,
 :func:`defang` writes the ``:`` of ``javascript:`` and the ``=`` of ``onerror=`` in text
 as character references: the page reads the same, and a scanner that greps the files for
@@ -64,7 +65,7 @@ def safe_text(value: object) -> Markup:
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.disable("image")  # a page loads nothing: an image stays its Markdown text
+    md.disable("image")  # a page loads nothing: an image is a link to it
     md.validateLink = link_allowed  # type: ignore[method-assign]
     return md
 
