@@ -95,6 +95,29 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The docs site (``--no-schema``) of a project of 1,000 SQL models in 20 levels of 50,
+    each reading two models of the level before."""
+    root = tmp_path_factory.mktemp("browser") / "big"
+    (root / "models").mkdir(parents=True)
+    (root / "project.yml").write_text("name: big\nversion: 1\n")
+    (root / "profiles.yml").write_text(
+        "dev:\n  engine: duckdb\n  duckdb: {path: .local/dev.duckdb}\n")
+    for level in range(20):
+        for k in range(50):
+            if level == 0:
+                sql = f"select {k} as id, 'x' as label"
+            else:
+                a, b = f"m{level - 1:02d}_{k:02d}", f"m{level - 1:02d}_{(k * 7 + 3) % 50:02d}"
+                sql = (f"select a.id, b.label from {{{{ ref('{a}.ff') }}}} a "
+                       f"join {{{{ ref('{b}.ff') }}}} b using (id)")
+            (root / "models" / f"m{level:02d}_{k:02d}.ff.sql").write_text(sql + "\n")
+    result = _run_fft("docgen", str(root), "--out", str(root / "site"), "--no-schema")
+    assert result.returncode == 0, result.output
+    return root / "site"
+
+
 @dataclass
 class Tab:
     """A page of its own browser context, offline, with what it asked for and what went
@@ -265,4 +288,28 @@ def test_copy_buttons_copy(site: Path, tab: Tab) -> None:
     page.wait_for_function(
         "document.querySelector('button[data-copy=relation]').textContent === 'Copied'")
     assert page.evaluate("navigator.clipboard.readText()") == "users"
+    tab.assert_stayed_local()
+
+
+def test_a_thousand_models_stay_readable_in_focus_mode(big_site: Path, tab: Tab) -> None:
+    tab.open(big_site / "index.html")
+    page = tab.page
+    assert page.locator("#nodes > a").count() == 1000
+    assert page.locator("#edges > path").count() == 19 * 50 * 2
+    page.fill("#focus", "m10_00.ff")
+    page.press("#focus", "Enter")
+    shown = _graph_nodes(page, ":not(.hidden)")
+    assert "m10_00.ff" in shown and "m00_00.ff" in shown and len(shown) < 1000
+    # The neighbourhood spans all 20 levels: too wide to show whole at a readable size, so
+    # the focused node is in the middle of the graph, its label at least 9 px high.
+    graph = page.locator("#graph").bounding_box()
+    node = page.locator('#nodes > a[data-name="m10_00.ff"] rect').bounding_box()
+    assert node["height"] >= 26 / 1.35 - 0.5
+    middle = graph["x"] + graph["width"] / 2
+    assert abs(node["x"] + node["width"] / 2 - middle) < 2
+    label = page.locator('#nodes > a[data-name="m10_00.ff"] text').bounding_box()
+    assert label["height"] >= 9
+    # Fit shows the whole neighbourhood.
+    page.click("#fit")
+    assert page.locator('#nodes > a[data-name="m00_00.ff"] rect').bounding_box()["x"] >= graph["x"]
     tab.assert_stayed_local()

@@ -9,6 +9,7 @@
   var nodes = svg ? Array.prototype.slice.call(svg.querySelectorAll("#nodes > a")) : [];
   var paths = svg ? Array.prototype.slice.call(svg.querySelectorAll("#edges > path")) : [];
   var BOX_W = 180, BOX_H = 26, ROW_H = 36, GAP = 72, PAD = 16;
+  var READABLE = 1.35;  // graph units per pixel at which a node's 12px label is still read
   var up = nodes.map(function () { return []; }), down = nodes.map(function () { return []; });
   data.e.forEach(function (e) { down[e[0]].push(e[1]); up[e[1]].push(e[0]); });
   var byName = {}, home = [], originalPaths = paths.map(function (p) { return p.getAttribute("d"); });
@@ -51,6 +52,16 @@
     return x0 === Infinity ? null : { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
   }
   function fitShown() { var b = shownBounds(); if (b) fit(b.x, b.y, b.w, b.h); }
+  // A focused neighbourhood too big to read whole: the focused node in the middle, at a
+  // scale its labels can be read at; the rest is a drag away.
+  function fitFocus(i) {
+    var b = shownBounds(), s = size();
+    if (!b) return;
+    if (Math.max((b.w + 2 * PAD) / s.w, (b.h + 2 * PAD) / s.h) <= READABLE) { fit(b.x, b.y, b.w, b.h); return; }
+    view = { w: s.w * READABLE, h: s.h * READABLE, x: 0, y: 0 };
+    view.x = where[i].x + BOX_W / 2 - view.w / 2; view.y = where[i].y + BOX_H / 2 - view.h / 2;
+    draw();
+  }
 
   if (svg && box) {
     box.classList.add("live");
@@ -152,7 +163,7 @@
     focusSet = around(i, +$("depth").value);
     where = compact(focusSet);
     place();
-    fitShown();
+    fitFocus(i);
     $("focus").value = nodes[i].getAttribute("data-name");
     $("clear-focus").disabled = false;
     filter();
