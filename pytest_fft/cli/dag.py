@@ -25,14 +25,19 @@ def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str]] | None:
     """``(resolved profile, project, selected node names)`` of a command that runs no pytest
     session; None, with the error said, when the profile or the project is wrong."""
     from pytest_fft.project.loader import load_project
+    from pytest_fft.project.parse_cache import ParseCache, load_project_cached
     from pytest_fft.project.profiles import resolve_profile
     from pytest_fft.project.selection import select_nodes
 
     root = Path(ns.project)
     try:
         resolved = resolve_profile(root, ns.env, engine=ns.engine)
-        project = load_project(root, engine=resolved.engine,
-                               vars=project_vars(ns.vars, resolved))
+        # Through the parse cache the runs use (pytest's, in the project): a project that
+        # `fft run` or an earlier command loaded is not read and rendered again.
+        folder = cache_folder(root, "fft-parse")
+        project, _ = load_project_cached(
+            root, ParseCache(folder) if folder is not None else None, load_project,
+            engine=resolved.engine, vars=project_vars(ns.vars, resolved))
         names = list(select_nodes(project, ns.select, ns.exclude))
     except FFTError as err:
         from pytest_fft.cli.spelling import fft_spelling
@@ -68,15 +73,19 @@ def write_docs(ns: argparse.Namespace, resolved: Any, project: Any, names: list[
     """The docs site of ``names`` in ``out_dir`` (``fft dag --html``, ``fft docgen``): its
     pages and ``dag.mmd``, with the warehouse's columns unless ``--no-schema``; 1 when the
     descriptions are wrong or a file cannot be written."""
+    from pytest_fft.docs.lineage_cache import LineageCache
     from pytest_fft.docs.site_files import site_files, write_site
     from pytest_fft.engines.registry import generic_spec
 
     columns, note = warehouse_columns(resolved) if ns.with_schema else (None, None)
     if note:
         print(note)
+    folder = cache_folder(Path(ns.project), "fft-docs")
     try:
-        files, catalog = site_files(project, names, schema=columns,
-                                    dialect=generic_spec(project.engine).sqlglot_dialect)
+        files, catalog = site_files(
+            project, names, schema=columns,
+            dialect=generic_spec(project.engine).sqlglot_dialect,
+            lineage_cache=LineageCache.in_folder(folder) if folder is not None else None)
     except FFTError as err:
         print(f"error {err}", file=sys.stderr)
         return 1
@@ -103,6 +112,51 @@ def write_docs(ns: argparse.Namespace, resolved: Any, project: Any, names: list[
     print(f"wrote {out_dir / 'index.html'}, {pages} pages and {out_dir / 'dag.mmd'} "
           f"({len(catalog.nodes)} nodes)")
     return 0
+
+
+_README = """\
+# pytest cache directory #
+
+This directory contains data from the pytest's cache plugin, and the caches of pytest-fft's
+commands (fft-parse: loaded projects; fft-docs: column lineage).
+
+**Do not** commit this to version control.
+"""
+_CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                 b"# This file is a cache directory tag.\n"
+                 b"# For information about cache directory tags, see:\n"
+                 b"#\thttps://bford.info/cachedir/spec.html\n")
+
+
+def cache_folder(root: Path, name: str) -> Path | None:
+    """``<root>/.pytest_cache/d/<name>``: where pytest keeps a plugin's cache folder when it
+    runs the project (the ``fft`` commands give it the project as rootdir), for the commands
+    that run no pytest session. ``.pytest_cache`` is made as pytest makes it, ignored by git
+    and tagged as a cache, when it is not there; None when it cannot be made (a read-only
+    project: no cache then)."""
+    base = root / ".pytest_cache"
+    if not base.is_dir():
+        import contextlib
+        import os
+        import tempfile
+
+        try:
+            with tempfile.TemporaryDirectory(prefix="pytest-cache-files-", dir=root) as tmp:
+                made = Path(tmp)
+                umask = os.umask(0o022)  # the default permissions, as pytest gives them
+                os.umask(umask)
+                made.chmod(0o777 - umask)
+                (made / "README.md").write_text(_README, encoding="utf-8")
+                (made / ".gitignore").write_text("# Created by pytest-fft automatically.\n*\n",
+                                                 encoding="utf-8")
+                (made / "CACHEDIR.TAG").write_bytes(_CACHEDIR_TAG)
+                with contextlib.suppress(OSError):  # another process made it first
+                    made.rename(base)
+        except OSError:
+            return None
+        if not base.is_dir():
+            return None
+    return base / "d" / name
 
 
 def docs_dir(root: Path, docs: Any, out: str | None) -> Path:

@@ -18,14 +18,18 @@ Pure: no database, no output; the caller passes what it read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_fft.docs.lineage import ColumnLineage
 from pytest_fft.project.descriptions import Descriptions
 from pytest_fft.project.names import relation_for
 from pytest_fft.project.records import Model, Project
+
+if TYPE_CHECKING:
+    from pytest_fft.docs.lineage_cache import LineageCache
 
 Schema = Mapping[str, Sequence[tuple[str, str]]]  # relation -> [(column, type)]
 
@@ -66,8 +70,9 @@ class Catalog:
 
 def build_catalog(project: Project, names: Iterable[str], descriptions: Descriptions, *,
                   schema: Schema | None = None, dialect: str = "duckdb",
-                  lineage: bool = True) -> Catalog:
-    """The docs of the seeds and models among ``names``, in DAG order."""
+                  lineage: bool = True, lineage_cache: LineageCache | None = None) -> Catalog:
+    """The docs of the seeds and models among ``names``, in DAG order. ``lineage_cache``
+    answers for SQL models traced before (the caller saves it)."""
     wanted = set(names)
     shown = [n for n in project.dag.order
              if n in wanted and (n in project.models or n in project.seeds)]
@@ -91,7 +96,8 @@ def build_catalog(project: Project, names: Iterable[str], descriptions: Descript
         model = project.models[name]
         traced: tuple[ColumnLineage, ...] = ()
         if lineage:
-            traced, found = _lineage(project, model, columns_by_relation, dialect)
+            traced, found = _lineage(project, model, columns_by_relation, dialect,
+                                     lineage_cache)
             problems.extend(found)
         described = descriptions.relations.get(model.relation)
         nodes.append(NodeDoc(
@@ -109,7 +115,7 @@ def _columns_by_relation(schema: Schema | None) -> dict[str, list[tuple[str, str
     spelling of a name and the project's may differ in case)."""
     if not schema:
         return {}
-    return {relation.lower(): list(columns) for relation, columns in schema.items()}
+    return _Relations({relation.lower(): list(columns) for relation, columns in schema.items()})
 
 
 def _columns(relation: str, schema: Mapping[str, list[tuple[str, str]]],
@@ -136,14 +142,15 @@ def _columns(relation: str, schema: Mapping[str, list[tuple[str, str]]],
 
 
 def _lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],
-             dialect: str) -> tuple[tuple[ColumnLineage, ...], list[str]]:
+             dialect: str, cache: LineageCache | None = None,
+             ) -> tuple[tuple[ColumnLineage, ...], list[str]]:
     """The model's column lineage, computed and then overridden by project.yml; never
     raises (lineage is best effort)."""
     from pytest_fft.docs.lineage import merge_overrides
 
     computed: tuple[ColumnLineage, ...] = ()
     try:
-        computed = _computed_lineage(project, model, schema, dialect)
+        computed = _computed_lineage(project, model, schema, dialect, cache)
     except Exception:  # a tracer's bug must not fail the docs
         computed = ()
     overrides = _overrides_of(project, model)
@@ -154,15 +161,17 @@ def _lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str
 
 
 def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],
-                      dialect: str) -> tuple[ColumnLineage, ...]:
+                      dialect: str, cache: LineageCache | None = None,
+                      ) -> tuple[ColumnLineage, ...]:
     if model.kind == "sql" and model.sql:
         from pytest_fft.docs.lineage import sql_lineage
 
         # Only the relations the SQL may name: sqlglot builds its schema of what it is given
         # for every model, and a warehouse has hundreds of tables.
-        text = model.sql.lower()
-        names = {relation: [column for column, _ in columns]
-                 for relation, columns in schema.items() if relation.rpartition(".")[2] in text}
+        names = {relation: [column for column, _ in schema[relation]]
+                 for relation in _named_in(model.sql, schema)}
+        if cache is not None:
+            return cache.lineage(model.sql, dialect=dialect, schema=names or None) or ()
         return sql_lineage(model.sql, dialect=dialect, schema=names or None) or ()
     if model.kind == "python" and model.func is not None:
         from pytest_fft.docs.python_lineage import python_lineage
@@ -178,6 +187,40 @@ def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[
                  for relation in inputs if relation.lower() in schema}
         return python_lineage(source, function, inputs, schema=names or None)
     return ()
+
+
+_WORD = re.compile(r"\w+")
+
+
+class _Relations(dict[str, list[tuple[str, str]]]):
+    """The warehouse's columns by relation (lower case), indexed by the relation's table
+    name, so that finding the relations one SQL text may name costs a lookup per word of
+    it, not a search of it per relation."""
+
+    def __init__(self, columns: Mapping[str, list[tuple[str, str]]]) -> None:
+        super().__init__(columns)
+        self.position = {relation: i for i, relation in enumerate(self)}
+        self.by_word: dict[str, list[str]] = {}
+        self.others: list[tuple[str, str]] = []  # (table, relation): a name of several words
+        for relation in self:
+            table = relation.rpartition(".")[2]
+            if _WORD.fullmatch(table):
+                self.by_word.setdefault(table, []).append(relation)
+            else:
+                self.others.append((table, relation))
+
+
+def _named_in(sql: str, schema: Mapping[str, list[tuple[str, str]]]) -> list[str]:
+    """The relations of ``schema`` whose table name occurs in ``sql`` (in any case; a name
+    of one word as a word), in the schema's order: a superset of those it reads."""
+    if not schema:
+        return []
+    relations = schema if isinstance(schema, _Relations) else _Relations(schema)
+    text = sql.lower()
+    found = {relation for word in set(_WORD.findall(text))
+             for relation in relations.by_word.get(word, ())}
+    found.update(relation for table, relation in relations.others if table in text)
+    return sorted(found, key=relations.position.__getitem__)
 
 
 def _overrides_of(project: Project, model: Model) -> Mapping[str, Any] | None:

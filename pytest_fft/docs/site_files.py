@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_fft.docs.catalog import Catalog, Schema, build_catalog
 from pytest_fft.docs.site import CheckResult, RunFacts
 from pytest_fft.project.records import Project
+
+if TYPE_CHECKING:
+    from pytest_fft.docs.lineage_cache import LineageCache
 
 
 def site_files(project: Project, names: Iterable[str], *, dialect: str,
@@ -23,10 +26,12 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                runs: Mapping[str, RunFacts] | None = None,
                checks: Mapping[str, Sequence[CheckResult]] | None = None,
                index_sections: Sequence[tuple[str, str]] = (),
+               lineage_cache: LineageCache | None = None,
                ) -> tuple[dict[str, str], Catalog]:
     """``({relative path: text}, catalog)`` of the site of ``names`` (seeds and models; the
     checks among them are shown on the pages of what they check). ``dialect``: sqlglot's
-    name of the engine's SQL, for lineage."""
+    name of the engine's SQL, for lineage; ``lineage_cache``: the SQL models' lineage of
+    earlier builds (saved here when it gained entries)."""
     from pytest_fft.docs.dag_site import dag_nodes
     from pytest_fft.docs.mermaid import mermaid
     from pytest_fft.docs.site import render_site
@@ -34,7 +39,9 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
 
     names = list(names)
     catalog = build_catalog(project, names, collect_descriptions(project), schema=schema,
-                            dialect=dialect)
+                            dialect=dialect, lineage_cache=lineage_cache)
+    if lineage_cache is not None:
+        lineage_cache.save()
     nodes = dag_nodes(project, names)
     sources = {name: _source(model.path) for name, model in project.models.items()
                if model.kind == "python" and name in set(names)}
@@ -76,14 +83,21 @@ def check_results(project: Project, results: Mapping[str, Any]
 
 def write_site(folder: Path, files: Mapping[str, str]) -> list[Path]:
     """Write ``files`` under ``folder``, each in one piece (a browser reloading a page never
-    sees half of it), and remove the pages of nodes that are gone from ``nodes/``."""
+    sees half of it), and remove the pages of nodes that are gone from ``nodes/``.
+
+    Without an fsync per file: the site is made again by the next build, so a page that a
+    crash of the machine leaves empty costs nothing, and 1,000 fsyncs cost seconds on a busy
+    disk."""
     from pytest_fft.atomic import write_atomic
 
     written = []
+    made: set[Path] = set()
     for relative, text in files.items():
         path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        write_atomic(path, text, durable=False)
         written.append(path)
     pages = folder / "nodes"
     if pages.is_dir():

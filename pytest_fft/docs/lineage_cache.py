@@ -1,0 +1,174 @@
+"""The column lineage of SQL models, kept between docs builds: sqlglot's parse and qualify of
+every model (about 2 ms a model, 2 s of a 1,000-model ``fft docgen``) happen once per change.
+
+An entry is the result of :func:`~pytest_fft.docs.lineage.sql_lineage` for one call, keyed by
+a hash of everything that result depends on: the rendered SQL, the dialect, the columns of
+the relations it was given (in the order given), sqlglot's version, the Python version, and
+the code that traces (:data:`FORMAT`, pytest-fft's version and the bytes of
+:mod:`pytest_fft.docs.lineage` itself, so an edited tracer never reads an old answer). Any
+change to any of them is a miss; nothing is ever reused in part.
+
+All entries live in one JSON file (``<project>/.pytest_cache/d/fft-docs/sql-lineage.json``
+for ``fft docgen``): one read, and one write only when an entry was added. It is written
+atomically; two builds writing at once lose at most the other's new entries (misses next
+time, never wrong answers). A file that cannot be read, is not JSON or is of another format
+is treated as empty, and an entry of the wrong shape as a miss: the cache never fails the
+docs. JSON, not pickle: reading a file someone else put there runs no code.
+
+It keeps this build's entries and, after them, as many older ones (other selections, other
+envs), so the file stays about the size of the project.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_fft.docs.lineage import ColumnLineage, ColumnSource, sql_lineage
+
+FORMAT = "1"
+FILE_NAME = "sql-lineage.json"
+MIN_KEPT = 1000  # entries kept whatever the size of this build
+
+Lineage = tuple[ColumnLineage, ...] | None
+Tracer = Callable[..., Lineage]
+
+
+@functools.cache
+def code_digest() -> str:
+    """What identifies the tracing code: :data:`FORMAT`, pytest-fft's, sqlglot's and
+    Python's versions and the source of :mod:`pytest_fft.docs.lineage`."""
+    import sqlglot
+
+    from pytest_fft._version import __version__
+    from pytest_fft.docs import lineage
+
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{FORMAT}\0{__version__}\0{sqlglot.__version__}\0"
+                  f"{sys.version_info[:3]}\0".encode())
+    try:
+        digest.update(Path(lineage.__file__).read_bytes())
+    except (OSError, TypeError):  # no source beside it (a frozen build): the versions say it
+        digest.update(b"\0no source")
+    return digest.hexdigest()
+
+
+def entry_key(sql: str, dialect: str, schema: Mapping[str, Sequence[str]] | None) -> str:
+    """The key of ``sql_lineage(sql, dialect=dialect, schema=schema)``."""
+    given = [[str(relation), [str(c) for c in columns]]
+             for relation, columns in (schema or {}).items()]
+    text = json.dumps([code_digest(), dialect, sql, given], separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+class LineageCache:
+    """The entries of one file. :meth:`lineage` answers from it or traces; :meth:`save`
+    writes what this build added."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._old: dict[str, Any] | None = None  # the file's entries, read on first use
+        self._used: dict[str, Any] = {}  # this build's entries, encoded
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> LineageCache:
+        return cls(folder / FILE_NAME)
+
+    def lineage(self, sql: str, *, dialect: str,
+                schema: Mapping[str, Sequence[str]] | None = None,
+                trace: Tracer | None = None) -> Lineage:
+        """``sql_lineage(sql, dialect=dialect, schema=schema)``, from the file when it holds
+        the answer (``trace``: the function that computes it, for tests)."""
+        key = entry_key(sql, dialect, schema)
+        stored = self._entries().get(key, _ABSENT)
+        if stored is not _ABSENT:
+            try:
+                found = _decode(stored)
+            except (TypeError, ValueError):  # a damaged or foreign entry: a miss
+                pass
+            else:
+                self.hits += 1
+                self._used[key] = stored
+                return found
+        result = (trace or sql_lineage)(sql, dialect=dialect, schema=schema)
+        self.misses += 1
+        self._used[key] = _encode(result)
+        return result
+
+    def _entries(self) -> dict[str, Any]:
+        if self._old is None:
+            self._old = _read(self.path)
+        return self._old
+
+    def save(self) -> None:
+        """Write this build's entries, then older ones up to as many again, when this
+        build added one; a file that cannot be written is only not kept (no error)."""
+        if not self.misses:
+            return
+        old = self._entries()
+        kept = dict(self._used)
+        room = max(MIN_KEPT, 2 * len(kept))
+        for key, value in old.items():
+            if len(kept) >= room:
+                break
+            kept.setdefault(key, value)
+        from pytest_fft.atomic import write_atomic
+
+        document = json.dumps({"format": FORMAT, "entries": kept}, separators=(",", ":"))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # No fsync: a file a crash leaves unreadable is only a miss.
+            write_atomic(self.path, document, durable=False)
+        except OSError:
+            pass
+
+
+_ABSENT = object()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The entries of ``path``; none when it is absent, unreadable or not this format."""
+    try:
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return {}
+    entries = document.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _encode(result: Lineage) -> Any:
+    if result is None:
+        return None
+    return [[c.column, [[s.relation, s.column] for s in c.sources], c.transformed, c.known]
+            for c in result]
+
+
+def _decode(value: Any) -> Lineage:
+    """An entry back as lineage; TypeError or ValueError when it is not of that shape."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    out = []
+    for item in value:
+        column, sources, transformed, known = item
+        if not (isinstance(column, str) and isinstance(sources, list)
+                and isinstance(transformed, bool) and isinstance(known, bool)):
+            raise TypeError("not a column's lineage")
+        found = []
+        for source in sources:
+            relation, name = source
+            if not (isinstance(relation, str) and isinstance(name, str)):
+                raise TypeError("not a source column")
+            found.append(ColumnSource(relation, name))
+        out.append(ColumnLineage(column, tuple(found), transformed, known))
+    return tuple(out)
