@@ -57,6 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_fft.plugin.unit_items import UnitCacheRecorder
 
         config.pluginmanager.register(UnitCacheRecorder(config), "fft-utest-cache")
+    if options.utest and not hasattr(config, "workerinput"):
+        from pytest_fft.plugin.unit_results import UnitResults
+
+        config.pluginmanager.register(UnitResults(), "fft-unit-results")
     if options.active and config.option.fft_docs:
         from pytest_fft.plugin.docs_output import DocsWriter
 

@@ -27,6 +27,11 @@ def item_facts(item: Any) -> dict[str, Any]:
     }
     if run.startup_error is not None:  # the warehouse could not be opened: nothing ran
         facts["startup_error"] = run.startup_error.render()
+    case = getattr(item, "case", None)
+    if kind == "unit" and case is not None:  # for utest_results.json (see unit_results)
+        facts["unit"] = {"root": str(run.project.root.resolve()), "model": case.model,
+                         "case": case.name, "node_id": case.node_id, "file": case.rel_path,
+                         "line": case.line, "engine": item._engine_name()}
     name = getattr(item, "node_name", None)
     if kind == "check":
         check = run.project.checks.get(name)

@@ -31,7 +31,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 _RUN_ID = uuid.uuid4().hex  # one per process: every artifact of a run carries the same id
 
 
-def _metadata(env_name: str, engine: str) -> dict[str, Any]:
+def metadata(env_name: str, engine: str) -> dict[str, Any]:
     return {
         "tool": f"pytest-fft {__version__}",
         "run_id": _RUN_ID,
@@ -77,7 +77,7 @@ def test_results(project: Project, results: list[NodeResult], env_name: str,
         })
     totals = {status: sum(1 for e in entries if e["status"] == status)
               for status in ("pass", "fail", "warn", "error", "skipped")}
-    return {"metadata": _metadata(env_name, engine), "results": entries, "totals": totals}
+    return {"metadata": metadata(env_name, engine), "results": entries, "totals": totals}
 
 
 def write_test_results(project: Project, results: list[NodeResult], env_name: str,
@@ -118,7 +118,7 @@ def run_results(project: Project, results: list[NodeResult], fingerprints: dict[
         http = (result.metrics or {}).get("http") if node.kind == "python" else None
         if http is not None:  # a Python model's HTTP calls (requests, cache hits, bytes, ...)
             entries[-1]["http"] = http
-    out = {"metadata": _metadata(env_name, engine), "results": entries}
+    out = {"metadata": metadata(env_name, engine), "results": entries}
     if budgets is not None:
         out["budgets"] = budgets
     return out
@@ -143,7 +143,7 @@ def manifest(project: Project, fingerprints: dict[str, str], env_name: str,
         }
         if getattr(node, "package", None) is not None:  # a model of packages.yml's packages
             nodes[name]["package"] = node.package  # type: ignore[union-attr]
-    return {"metadata": _metadata(env_name, engine), "project": project.name,
+    return {"metadata": metadata(env_name, engine), "project": project.name,
             "nodes": nodes, "sources": {f"{s}.{t}": src.relation
                                         for (s, t), src in sorted(project.sources.items())}}
 

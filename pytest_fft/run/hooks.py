@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_fft.errors import FFTError, HookError
-from pytest_fft.project.hooks import HOOKS_DIR, HookSpec, When, hook_location, model_hooks
+from pytest_fft.project.hooks import (
+    HOOKS_DIR,
+    HookSpec,
+    When,
+    hook_location,
+    hook_models,
+    model_hooks,
+)
 
 if TYPE_CHECKING:
     from pytest_fft.engines.base import Engine
@@ -304,25 +311,16 @@ class RunHooks:
 
     def _selections(self, specs: list[HookSpec]) -> dict[int, set[str]]:
         """Per model-level spec: the models its ``select`` matches (all without one)."""
-        from pytest_fft.project.selection import match_token, split_tokens
-
         out: dict[int, set[str]] = {}
-        everything = set(self.project.models)
         for spec in specs:
             if spec.when not in ("before_model", "after_model"):
                 continue
-            if not spec.select:
-                out[id(spec)] = everything
-                continue
-            matched: set[str] = set()
             try:
-                for token in split_tokens([spec.select]):
-                    matched |= match_token(self.project, token)
+                out[id(spec)] = hook_models(self.project, spec)
             except FFTError as exc:
                 raise HookError(f"{spec.when} hook {spec.name!r}: select {spec.select!r}: "
                                 f"{exc.message}", file=spec.file, line=spec.line,
                                 hint=exc.hint) from exc
-            out[id(spec)] = matched & everything
         return out
 
     # -- running -------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""The last results the docs show: each node's last build, each check's and each unit case's
+last outcome, from the artifacts a run leaves in ``<project>/.fastflowtransform/target/``
+(``run_results.json``, ``test_results.json``, ``utest_results.json``) or from the results of
+the session that just finished.
+
+An artifact that is missing, unreadable or of another shape is no results, never an error:
+the docs describe the project first and the last run as far as it is known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_fft.docs.site import RunFacts
+
+TARGET = (".fastflowtransform", "target")
+
+Outcome = tuple[str, "str | None"]  # (status, message)
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """``runs``: node -> its last build; ``checks``: check name -> outcome; ``units``: unit
+    case node id (``tests/unit/x.yml::case``) -> outcome."""
+
+    runs: Mapping[str, RunFacts] = field(default_factory=dict)
+    checks: Mapping[str, Outcome] = field(default_factory=dict)
+    units: Mapping[str, Outcome] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.runs or self.checks or self.units)
+
+
+def read_last_run(root: Path) -> LastRun:
+    """What the artifacts of ``root``'s last runs say."""
+    target = root.joinpath(*TARGET)
+    runs = {}
+    for entry in _results(target / "run_results.json"):
+        duration = entry.get("duration_ms")
+        runs[str(entry["name"])] = RunFacts(
+            _text(entry.get("status")),
+            float(duration) / 1000 if isinstance(duration, int | float) else None,
+            entry.get("rows") if isinstance(entry.get("rows"), int) else None,
+            _text(entry.get("message")))
+    checks = {str(e["name"]): _outcome(e) for e in _results(target / "test_results.json")}
+    units = {str(e["node_id"]): _outcome(e) for e in _results(target / "utest_results.json")
+             if "node_id" in e}
+    return LastRun(runs, checks, units)
+
+
+def session_run(results: Mapping[str, Any], units: Mapping[str, Outcome]) -> LastRun:
+    """The results of the session that just finished: ``results`` by node name (builds and
+    checks, :class:`pytest_fft.run.results.NodeResult`-like), ``units`` by case node id."""
+    runs = {name: RunFacts(r.status, getattr(r, "duration", None), getattr(r, "rows", None),
+                           getattr(r, "message", None)) for name, r in results.items()}
+    checks = {name: (r.status, getattr(r, "message", None)) for name, r in results.items()}
+    return LastRun(runs, checks, dict(units))
+
+
+def _results(path: Path) -> list[dict[str, Any]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    entries = document.get("results") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)]
+
+
+def _outcome(entry: Mapping[str, Any]) -> Outcome:
+    return _text(entry.get("status")) or "", _text(entry.get("message"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
