@@ -25,23 +25,38 @@ def assigned_names(func: FunctionNode) -> frozenset[str]:
     return frozenset(names)
 
 
-def text(node: ast.AST | None) -> str | None:
-    """The string a literal is, else None."""
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+def module_constants(tree: ast.Module) -> dict[str, object]:
+    """The module's names bound once, at the top, to a literal (``KEEP = ["id", "email"]``)."""
+    found: dict[str, object] = {}
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
+                statement.targets[0], ast.Name) and counts[statement.targets[0].id] == 1:
+            try:
+                found[statement.targets[0].id] = ast.literal_eval(statement.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+    return found
 
 
-def texts(node: ast.AST | None) -> list[str] | None:
-    """``["a", "b"]`` (or a tuple, or one string) as names; None for anything else."""
-    single = text(node)
-    if single is not None:
-        return [single]
-    if isinstance(node, (ast.List, ast.Tuple)):
-        items = [text(e) for e in node.elts]
-        if all(i is not None for i in items):
-            return [i for i in items if i is not None]
-    return None
+def imports_pyspark(tree: ast.Module) -> bool:
+    """Whether the module imports pyspark anywhere (its frames are then Spark's)."""
+    for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [
+            node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        if any(n == "pyspark" or n.startswith("pyspark.") for n in names):
+            return True
+    return False
 
 
 def keyword(call: ast.Call, name: str) -> ast.expr | None:
     """The value of keyword argument ``name`` of ``call``, if given."""
     return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def is_true(node: ast.AST | None) -> bool:
+    """The literal ``True``."""
+    return isinstance(node, ast.Constant) and node.value is True

@@ -9,9 +9,11 @@ import ast
 from collections.abc import Mapping, Sequence
 
 from pytest_fft.docs.python_lineage.evaluator import Evaluator
+from pytest_fft.docs.python_lineage.frames import Frame
 from pytest_fft.docs.python_lineage.pandas_methods import frame_method
-from pytest_fft.docs.python_lineage.syntax import keyword, text, texts
-from pytest_fft.docs.python_lineage.values import OPAQUE, UNKNOWN, Frame, Frames, Value, combine
+from pytest_fft.docs.python_lineage.series import UNKNOWN, combine
+from pytest_fft.docs.python_lineage.syntax import is_true, keyword
+from pytest_fft.docs.python_lineage.values import OPAQUE, Frames, Literal, Value
 
 
 class Walker(Evaluator):
@@ -88,18 +90,34 @@ class Walker(Evaluator):
             if found is None:
                 return
             name, frame = found
-            names = texts(target.slice)
+            names = self.names_of(target.slice)
             if names is None:  # out[some_variable] = ...: which column is not known
                 self.env[name] = frame.opaque()
-            elif len(names) == 1 and text(target.slice) is not None:
+            elif len(names) == 1 and self.name_of(target.slice) is not None:
                 self.env[name] = frame.with_column(names[0], self.series(value))
             else:
                 self.env[name] = frame.with_unknown(names)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute):
             self.store_loc(target, value)
+        elif isinstance(target, ast.Attribute) and target.attr == "columns":
+            self.store_columns(target, value)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self.store(element, OPAQUE)
+
+    def store_columns(self, target: ast.Attribute, value: Value) -> None:
+        """``out.columns = ["a", "b"]``: the columns renamed by position."""
+        found = self.frame_named(target.value)
+        if found is None:
+            return
+        variable, frame = found
+        new = value.names() if isinstance(value, Literal) else None
+        old = frame.names()
+        if new is None or old is None or len(new) != len(old):
+            self.env[variable] = frame.opaque()
+        else:
+            self.env[variable] = frame.made({n: frame.get(o) for o, n in zip(old, new,
+                                                                             strict=True)})
 
     def store_loc(self, target: ast.Subscript, value: Value) -> None:
         """``out.loc[mask, "x"] = v``: x mixes what it held with ``v`` (transformed)."""
@@ -110,7 +128,7 @@ class Walker(Evaluator):
             return
         variable, frame = found
         key = target.slice
-        names = texts(key.elts[-1]) if isinstance(key, ast.Tuple) and len(key.elts) == 2 \
+        names = self.names_of(key.elts[-1]) if isinstance(key, ast.Tuple) and len(key.elts) == 2 \
             else None
         if names is None:
             self.env[variable] = frame.opaque()
@@ -126,7 +144,7 @@ class Walker(Evaluator):
     def delete(self, target: ast.expr) -> None:
         if isinstance(target, ast.Subscript):
             found = self.frame_named(target.value)
-            names = texts(target.slice)
+            names = self.names_of(target.slice)
             if found is not None:
                 variable, frame = found
                 self.env[variable] = frame.opaque() if names is None else frame.without(names)
@@ -141,25 +159,26 @@ class Walker(Evaluator):
             return
         assert isinstance(func, ast.Attribute)
         name, frame = found
-        inplace = keyword(call, "inplace")
-        column = text(call.args[1]) if func.attr == "insert" and len(call.args) >= 3 else None
-        if isinstance(inplace, ast.Constant) and inplace.value is True:
+        column = self.name_of(call.args[1]) if func.attr == "insert" and len(
+            call.args) >= 3 else None
+        if is_true(keyword(call, "inplace")):
             result = frame_method(self, frame, func.attr, call)
             self.env[name] = result if isinstance(result, Frame) else frame.opaque()
         elif column:
             self.env[name] = frame.with_column(column, self.series(self.value(call.args[2])))
-        elif func.attr == "pop" and call.args and text(call.args[0]):
-            self.env[name] = frame.without([text(call.args[0]) or ""])
+        elif func.attr == "pop" and call.args and self.name_of(call.args[0]):
+            self.env[name] = frame.without([self.name_of(call.args[0]) or ""])
         elif func.attr in ("update", "set_axis", "__setitem__"):
             self.env[name] = frame.opaque()
 
     def blind(self, node: ast.stmt) -> None:
         """A statement that may or may not run (or run many times): what it assigns is
         unknown afterwards."""
-        for inner in ast.walk(node):
+        for inner in ast.walk(node):  # first the names: ``for c in cols: out[c] = ...``
             if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
                 self.env[inner.id] = OPAQUE
-            elif isinstance(inner, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+        for inner in ast.walk(node):
+            if isinstance(inner, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
                 targets = inner.targets if isinstance(inner, (ast.Assign, ast.Delete)) \
                     else [inner.target]
                 for target in targets:
@@ -179,5 +198,5 @@ class Walker(Evaluator):
         if found is None:
             return
         variable, frame = found
-        names = texts(target.slice) if isinstance(target, ast.Subscript) else None
+        names = self.names_of(target.slice) if isinstance(target, ast.Subscript) else None
         self.env[variable] = frame.opaque() if names is None else frame.with_unknown(names)

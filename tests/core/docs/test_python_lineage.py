@@ -4,27 +4,19 @@
 from __future__ import annotations
 
 import doctest
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from pytest_fft.docs import python_lineage as python_lineage_module
-from pytest_fft.docs.lineage import ColumnLineage, unknown
+from pytest_fft.docs.lineage import unknown
 from pytest_fft.docs.python_lineage import python_lineage
 from tests.core.docs.lineage_builders import changed, plain
+from tests.core.docs.python_lineage_source import lineage
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
-
-
 U = unknown
-
-
-def lineage(body: str, inputs: dict[str, str], schema: dict[str, list[str]] | None = None,
-            function: str = "build") -> list[ColumnLineage]:
-    source = "import numpy as np\nimport pandas as pd\nLIMIT = 10\n\n" + textwrap.dedent(body)
-    return list(python_lineage(source, function, inputs, schema=schema))
 
 
 def test_rename_and_copied_columns_are_not_transformed() -> None:
@@ -141,10 +133,10 @@ def test_merge_needs_the_schema_to_tell_the_sides_apart() -> None:
 def test_a_column_both_sides_have_is_unknown() -> None:
     assert lineage('''
         def build(users, orders):
-            out = users.merge(orders, on="id")
+            out = users.merge(orders, left_on="id", right_on="user_id", suffixes=("", ""))
             return out[["id", "name", "total"]]
     ''', {"users": "users", "orders": "orders"},
-        {"users": ["id", "name"], "orders": ["id", "total"]}) == [
+        {"users": ["id", "name"], "orders": ["id", "user_id", "total"]}) == [
         U("id"), plain("name", "users.name"), plain("total", "orders.total")]
 
 
