@@ -1,7 +1,7 @@
 """The last results the docs show: each node's last build, each check's and each unit case's
-last outcome, from the artifacts a run leaves in ``<project>/.fastflowtransform/target/``
-(``run_results.json``, ``test_results.json``, ``utest_results.json``) or from the results of
-the session that just finished.
+last outcome, from the artifacts runs leave in ``<project>/.fastflowtransform/target/``
+(``run_results.json``, ``test_results.json``, ``utest_results.json``): ``fft docgen`` reads
+what the last runs left, ``pytest --fft-docs`` what the session that just finished wrote.
 
 An artifact that is missing, unreadable or of another shape is no results, never an error:
 the docs describe the project first and the last run as far as it is known.
@@ -15,11 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_fft.docs.site import RunFacts
-
 TARGET = (".fastflowtransform", "target")
 
 Outcome = tuple[str, "str | None"]  # (status, message)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the last run said of a node; every part optional."""
+
+    status: str | None = None  # success | error | skipped | cached | ...
+    duration_s: float | None = None
+    rows: int | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,15 +58,6 @@ def read_last_run(root: Path) -> LastRun:
     units = {str(e["node_id"]): _outcome(e) for e in _results(target / "utest_results.json")
              if "node_id" in e}
     return LastRun(runs, checks, units)
-
-
-def session_run(results: Mapping[str, Any], units: Mapping[str, Outcome]) -> LastRun:
-    """The results of the session that just finished: ``results`` by node name (builds and
-    checks, :class:`pytest_fft.run.results.NodeResult`-like), ``units`` by case node id."""
-    runs = {name: RunFacts(r.status, getattr(r, "duration", None), getattr(r, "rows", None),
-                           getattr(r, "message", None)) for name, r in results.items()}
-    checks = {name: (r.status, getattr(r, "message", None)) for name, r in results.items()}
-    return LastRun(runs, checks, dict(units))
 
 
 def _results(path: Path) -> list[dict[str, Any]]:

@@ -20,7 +20,6 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,12 +28,12 @@ import jinja2
 from markupsafe import Markup, escape
 
 from pytest_fft.docs.catalog import Catalog, ColumnDoc, NodeDoc
+from pytest_fft.docs.coverage import Covered, HookDoc
 from pytest_fft.docs.dag_site import DagNode
+from pytest_fft.docs.last_run import RunFacts
 from pytest_fft.docs.markdown_text import defang, render_inline, render_markdown
 from pytest_fft.docs.site_layout import BOX_H, BOX_W, layout
 from pytest_fft.docs.site_paths import column_anchors, page_paths
-
-CheckResult = tuple[str, str, "str | None"]  # (check or unit case, status, message)
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _KIND_LABELS = {"seed": "seed", "sql": "SQL model", "python": "Python model",
@@ -43,20 +42,13 @@ _SHORT_KINDS = {"sql": "SQL", "python": "Python"}  # the table's narrow Kind col
 _MAX_USED_BY = 12  # downstream columns listed under one column before "and N more"
 
 
-@dataclass(frozen=True)
-class RunFacts:
-    """What the last run said of a node; every part optional."""
-
-    status: str | None = None  # success | error | skipped | cached | ...
-    duration_s: float | None = None
-    rows: int | None = None
-    message: str | None = None
-
 
 def render_site(catalog: Catalog, nodes: Sequence[DagNode], *, mermaid_text: str,
                 sources: Mapping[str, str] | None = None,
                 runs: Mapping[str, RunFacts] | None = None,
-                checks: Mapping[str, Sequence[CheckResult]] | None = None,
+                covered: Mapping[str, Sequence[Covered]] | None = None,
+                hooks: Mapping[str, Sequence[HookDoc]] | None = None,
+                run_hooks: Sequence[HookDoc] = (),
                 generated_at: str | None = None,
                 extra_sections: Mapping[str, Sequence[tuple[str, str]]] | None = None,
                 index_sections: Sequence[tuple[str, str]] = (),
@@ -65,15 +57,16 @@ def render_site(catalog: Catalog, nodes: Sequence[DagNode], *, mermaid_text: str
 
     ``nodes`` are the DAG as :func:`pytest_fft.docs.dag_site.dag_nodes` places them (the
     index draws them by level; their x and y are not used). ``sources`` gives the source of
-    Python models (node -> text); ``runs`` the last run of each node; ``checks`` the checks
-    and unit-test cases that cover a node with their last status and message (a status of
-    ``""`` when they have not run); ``extra_sections`` plain-text sections plugins add to a
+    Python models (node -> text); ``runs`` the last run of each node; ``covered`` the checks
+    and unit cases that cover a node with their last status and message (a status of ``""``
+    when they have not run); ``hooks`` the hooks run around a model's build, ``run_hooks``
+    those around every run; ``extra_sections`` plain-text sections plugins add to a
     node's page, ``index_sections`` those they add to the index (``pytest_fft_docs_context``).
     Names the catalog does not know are ignored.
     """
     paths = page_paths(n.name for n in catalog.nodes)
-    site = _Site(catalog, paths, runs or {}, checks, generated_at)
-    files = {"index.html": site.index(nodes, mermaid_text, index_sections)}
+    site = _Site(catalog, paths, runs or {}, covered or {}, hooks or {}, generated_at)
+    files = {"index.html": site.index(nodes, mermaid_text, index_sections, run_hooks)}
     for node in catalog.nodes:
         files[paths[node.name]] = site.node_page(
             node, (sources or {}).get(node.name), (extra_sections or {}).get(node.name, ()))
@@ -168,13 +161,13 @@ class _Site:
     """What the pages share: the catalog's links between nodes and columns, and the run."""
 
     def __init__(self, catalog: Catalog, paths: Mapping[str, str],
-                 runs: Mapping[str, RunFacts],
-                 checks: Mapping[str, Sequence[CheckResult]] | None,
-                 generated_at: str | None) -> None:
+                 runs: Mapping[str, RunFacts], covered: Mapping[str, Sequence[Covered]],
+                 hooks: Mapping[str, Sequence[HookDoc]], generated_at: str | None) -> None:
         self.catalog = catalog
         self.paths = paths
         self.runs = runs
-        self.checks = checks
+        self.covered = covered
+        self.hooks = hooks
         self.generated_at = generated_at
         self.by_name = {node.name: node for node in catalog.nodes}
         self.anchors = {node.name: column_anchors(node) for node in catalog.nodes}
@@ -220,9 +213,10 @@ class _Site:
     # --- index ---
 
     def index(self, nodes: Sequence[DagNode], mermaid_text: str,
-              sections: Sequence[tuple[str, str]] = ()) -> str:
+              sections: Sequence[tuple[str, str]] = (),
+              run_hooks: Sequence[HookDoc] = ()) -> str:
         graph = layout(nodes)
-        runs, checks = self.runs, self.checks or {}
+        runs = self.runs
         boxes = [{"x": b.x, "y": b.y, "name": b.name, "label": b.label, "style": b.style,
                   "url": self.paths.get(b.name), "kind": _KIND_LABELS.get(b.style, b.style),
                   "status": status_class(runs[b.name].status) if b.name in runs else ""}
@@ -244,19 +238,21 @@ class _Site:
                            "l": [n.level for n in nodes]},
             "legend": legend, "mermaid": mermaid_text, "problems": self.catalog.problems,
             "show_runs": any(n.name in runs for n in self.catalog.nodes),
-            "show_checks": any(checks.get(n.name) for n in self.catalog.nodes),
+            "show_checks": any(c.status for n in self.catalog.nodes
+                               for c in self.covered.get(n.name, ())),
             "counts": Counter("seed" if n.kind == "seed" else "model"
                               for n in self.catalog.nodes),
             "statuses": [(css, count) for css in ("ok", "cache", "skip", "warn", "err", "other")
                          if (count := statuses.get(css))],
             "edge_count": len(graph.edges), "sections": list(sections),
+            "run_hooks": [_hook(h) for h in run_hooks],
         }
         return _environment().get_template("index.html").render(context)
 
     def _row(self, node: NodeDoc, graph_index: int) -> dict[str, Any]:
         run = self.runs.get(node.name)
-        results = (self.checks or {}).get(node.name, ())
-        outcome = Counter(status_class(status) for _, status, _ in results)
+        results = [c for c in self.covered.get(node.name, ()) if c.status]
+        outcome = Counter(status_class(c.status) for c in results)
         return {
             "i": graph_index, "name": node.name, "url": self.paths[node.name],
             "style": _style(node), "kind": _SHORT_KINDS.get(node.kind, node.kind),
@@ -287,11 +283,10 @@ class _Site:
             code = {"lang": "python" if node.kind == "python" else "text",
                     "title": "Python source" if node.kind == "python" else "Source",
                     "text": source}
-        checks = None
-        if self.checks is not None:
-            checks = [{"name": name, "status": status or "not run",
-                       "status_class": status_class(status), "message": message}
-                      for name, status, message in self.checks.get(node.name, ())]
+        checks = [{"name": c.name, "kind": "unit case" if c.kind == "unit" else c.kind,
+                   "where": c.where, "status": c.status or "not run",
+                   "status_class": status_class(c.status), "message": c.message}
+                  for c in self.covered.get(node.name, ())]
         context = {
             **self.common("../"), "node": node, "style": _style(node),
             "kind": _KIND_LABELS.get(node.kind, node.kind),
@@ -304,6 +299,7 @@ class _Site:
             "children": [self._neighbour(name) for name in node.used_by],
             "columns": [self._column(node, column, i) for i, column in enumerate(node.columns)],
             "code": code, "checks": checks, "sections": list(sections),
+            "hooks": [_hook(h) for h in self.hooks.get(node.name, ())],
             "has_types": any(c.dtype for c in node.columns),
             "has_nullable": any(c.nullable is not None for c in node.columns),
             "has_used_by": any((node.name, c.name.lower()) in self.used_by
@@ -350,6 +346,15 @@ class _Site:
         return {"state": "traced", "sources": sources, "transformed": lineage.transformed}
 
 
+_WHEN = {"before_model": "before the build", "after_model": "after the build",
+         "on_run_start": "at the start of a run", "on_run_end": "at the end of a run"}
+
+
+def _hook(hook: HookDoc) -> dict[str, str]:
+    return {"when": _WHEN.get(hook.when, hook.when), "label": hook.label, "where": hook.where,
+            "limits": hook.limits}
+
+
 def _style(node: NodeDoc) -> str:
     if node.materialized in ("snapshot", "ephemeral"):
         return node.materialized
@@ -369,5 +374,5 @@ def _relation_index(nodes: Sequence[NodeDoc]) -> dict[str, NodeDoc]:
     return out
 
 
-__all__ = ["CheckResult", "RunFacts", "column_anchors", "format_duration", "format_rows",
+__all__ = ["RunFacts", "column_anchors", "format_duration", "format_rows",
            "page_paths", "render_site", "status_class"]

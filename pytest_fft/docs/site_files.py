@@ -2,19 +2,22 @@
 the warehouse's columns, lineage), the DAG, the Mermaid text and the pages
 (:func:`pytest_fft.docs.site.render_site`); and writing them to a folder.
 
-``fft dag --html``, ``fft docgen`` and ``pytest --fft-docs`` all build the site here: the
-commands without a run, the pytest session with the statuses of the run that just finished.
+``fft dag --html``, ``fft docgen`` and ``pytest --fft-docs`` all build the site here, with
+the last results the project's run artifacts hold (:mod:`pytest_fft.docs.last_run`): for the
+commands, those of the last runs; for the pytest session, those of the run that just
+finished.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_fft.docs.catalog import Catalog, Schema, build_catalog
-from pytest_fft.docs.site import CheckResult, RunFacts
+from pytest_fft.docs.last_run import LastRun
 from pytest_fft.project.records import Project
 
 if TYPE_CHECKING:
@@ -23,16 +26,18 @@ if TYPE_CHECKING:
 
 def site_files(project: Project, names: Iterable[str], *, dialect: str,
                schema: Schema | None = None,
-               runs: Mapping[str, RunFacts] | None = None,
-               checks: Mapping[str, Sequence[CheckResult]] | None = None,
+               last: LastRun | None = None,
                index_sections: Sequence[tuple[str, str]] = (),
                lineage_cache: LineageCache | None = None,
                ) -> tuple[dict[str, str], Catalog]:
     """``({relative path: text}, catalog)`` of the site of ``names`` (seeds and models; the
-    checks among them are shown on the pages of what they check). ``dialect``: sqlglot's
-    name of the engine's SQL, for lineage; ``lineage_cache``: the SQL models' lineage of
-    earlier builds (saved here when it gained entries)."""
+    checks among them are shown on the pages of what they check, with the project's unit
+    cases). ``dialect``: sqlglot's name of the engine's SQL, for lineage; ``last``: the last
+    results to show (default: read from the project's run artifacts); ``lineage_cache``:
+    the SQL models' lineage of earlier builds (saved here when it gained entries)."""
+    from pytest_fft.docs.coverage import covering, model_hooks_by_node, run_hooks
     from pytest_fft.docs.dag_site import dag_nodes
+    from pytest_fft.docs.last_run import read_last_run
     from pytest_fft.docs.mermaid import mermaid
     from pytest_fft.docs.site import render_site
     from pytest_fft.project.descriptions import collect_descriptions
@@ -42,12 +47,18 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                             dialect=dialect, lineage_cache=lineage_cache)
     if lineage_cache is not None:
         lineage_cache.save()
+    cases, problem = _unit_cases(project)
+    if problem:
+        catalog = replace(catalog, problems=(*catalog.problems, problem))
+    last = last if last is not None else read_last_run(project.root)
     nodes = dag_nodes(project, names)
     sources = {name: _source(model.path) for name, model in project.models.items()
                if model.kind == "python" and name in set(names)}
     files = render_site(catalog, nodes, mermaid_text=mermaid(nodes),
                         sources={k: v for k, v in sources.items() if v is not None},
-                        runs=runs, checks=checks, index_sections=index_sections,
+                        runs=last.runs, covered=covering(project, last, cases),
+                        hooks=model_hooks_by_node(project), run_hooks=run_hooks(project),
+                        index_sections=index_sections,
                         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     files["dag.mmd"] = mermaid(nodes)
     return files, catalog
@@ -60,25 +71,16 @@ def _source(path: Path) -> str | None:
         return None
 
 
-def run_facts(results: Mapping[str, Any]) -> dict[str, RunFacts]:
-    """What the site shows of a run: each node's status, duration, rows and message."""
-    return {name: RunFacts(r.status, getattr(r, "duration", None), getattr(r, "rows", None),
-                           getattr(r, "message", None)) for name, r in results.items()}
+def _unit_cases(project: Project) -> tuple[tuple[Any, ...], str | None]:
+    """The project's unit cases, for the pages of the models they test; a spec file that
+    cannot be read lists none of them and is a warning, as ``fft utest`` would report it."""
+    from pytest_fft.errors import FFTError
+    from pytest_fft.utest.spec import load_unit_specs
 
-
-def check_results(project: Project, results: Mapping[str, Any]
-                  ) -> dict[str, list[CheckResult]]:
-    """The checks of each relation's node with their status in ``results`` (``""``: not
-    run), for the pages of the nodes they check."""
-    out: dict[str, list[CheckResult]] = {}
-    for name in project.checks:
-        result = results.get(name)
-        status = result.status if result is not None else ""
-        message = getattr(result, "message", None) if result is not None else None
-        for parent in project.dag.parents.get(name, ()):
-            if parent in project.models or parent in project.seeds:
-                out.setdefault(parent, []).append((name, status, message))
-    return out
+    try:
+        return load_unit_specs(project), None
+    except FFTError as err:
+        return (), f"unit tests not listed: {err.render()}"
 
 
 def write_site(folder: Path, files: Mapping[str, str]) -> list[Path]:

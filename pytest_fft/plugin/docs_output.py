@@ -1,11 +1,15 @@
 """``--fft-docs DIR``: the docs site of each project of the session (the index with the DAG,
-a page per seed and model, ``dag.mmd``), with the statuses of the run that just finished and
-its checks' results, written when the session ends. The columns come from lineage and the
-descriptions (the session does not list the warehouse's columns for the docs).
+a page per seed and model, ``dag.mmd``), with the statuses of the run that just finished, its
+checks' and unit cases' results, written when the session ends. The columns come from lineage
+and the descriptions (the session does not list the warehouse's columns for the docs).
 
-It is written by the process that built (under pytest-xdist, the worker that won the build):
-that process holds the results. Plugins add to the page through ``pytest_fft_docs_context``.
-One project is written to ``DIR/index.html``; several, each to ``DIR/<project>/index.html``.
+It is written where every report arrives, after the run's artifacts: by the single pytest
+process, or by pytest-xdist's controller once every worker has finished (the worker that
+built wrote ``run_results.json`` and ``test_results.json``; the controller
+``utest_results.json``); the results are read from those files. The controller learns the
+session's projects from the reports (see :mod:`pytest_fft.plugin.item_facts`) and loads them.
+Plugins add to the page through ``pytest_fft_docs_context``. One project is written to
+``DIR/index.html``; several, each to ``DIR/<project>/index.html``.
 """
 
 from __future__ import annotations
@@ -25,17 +29,19 @@ class DocsWriter:
     def __init__(self, config: pytest.Config, folder: str) -> None:
         self.config = config
         self.folder = Path(config.invocation_params.dir, folder)
+        self.roots: dict[str, None] = {}  # the projects the reports name, in order
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        facts = getattr(report, "fft_item", None)  # from a pytest-xdist worker
+        if isinstance(facts, dict) and isinstance(facts.get("root"), str):
+            self.roots.setdefault(facts["root"])
 
     @pytest.hookimpl(wrapper=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, Any]:
         result = yield  # after the build is finished and its artifacts are written
-        state = active_state(session.config)
-        runs = [run for run in (state.build_runs() if state is not None else [])
-                if run.profile is not None and run.board.all()]
-        for run in runs:
-            folder = self.folder / run.project.config.name if len(runs) > 1 else self.folder
+        for folder, project in self._projects(session):
             try:
-                write_docs(self.config, run, folder)
+                write_docs(self.config, project, folder)
             except OSError as exc:
                 from pytest_fft.errors import ArtifactWarning
 
@@ -50,21 +56,41 @@ class DocsWriter:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return result
 
+    def _projects(self, session: pytest.Session) -> list[tuple[Path, Any]]:
+        """``(folder, project)`` of each project of the session: those this process loaded,
+        else (pytest-xdist's controller) those the reports name, loaded here."""
+        state = active_state(session.config)
+        if state is None:
+            return []
+        projects = [run.project for run in state.build_runs()]
+        if not projects:
+            for root in self.roots:
+                try:
+                    projects.append(state.project_run(Path(root)).project)
+                except FFTError as err:  # the workers reported it already
+                    self.config.get_terminal_writer().line(
+                        f"error --fft-docs: {err.render()}", red=True)
+        many = len(projects) > 1
+        return [(self.folder / p.config.name if many else self.folder, p) for p in projects]
+
 
 class _HookFailed(Exception):
     """A ``pytest_fft_docs_context`` implementation raised: the page is not written."""
 
 
-def write_docs(config: pytest.Config, run: Any, folder: Path) -> None:
-    """The docs site of ``run``'s project with its results, after the docs-context hook."""
-    from pytest_fft.docs.site_files import check_results, run_facts, site_files, write_site
+def write_docs(config: pytest.Config, project: Any, folder: Path) -> None:
+    """The docs site of ``project`` with the results its run artifacts hold, after the
+    docs-context hook."""
+    from pytest_fft.docs.last_run import read_last_run
+    from pytest_fft.docs.site_files import site_files, write_site
     from pytest_fft.engines.registry import generic_spec
 
-    project = run.project
-    results = run.board.all()
+    last = read_last_run(project.root)
+    statuses = {name: facts.status for name, facts in last.runs.items() if facts.status}
+    statuses.update({name: outcome[0] for name, outcome in last.checks.items()})
     context: dict[str, Any] = {
         "project_name": project.config.name or project.root.name,
-        "statuses": {name: r.status for name, r in results.items()}, "sections": []}
+        "statuses": statuses, "sections": []}
     try:
         config.hook.pytest_fft_docs_context(config=config, project=project, context=context)
     except Exception as exc:
@@ -78,6 +104,5 @@ def write_docs(config: pytest.Config, run: Any, folder: Path) -> None:
                 for s in context.get("sections", []) if isinstance(s, dict)]
     files, _ = site_files(project, project.dag.order,
                           dialect=generic_spec(project.engine).sqlglot_dialect,
-                          runs=run_facts(results),
-                          checks=check_results(project, results), index_sections=sections)
+                          last=last, index_sections=sections)
     write_site(folder, files)

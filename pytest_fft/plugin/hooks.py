@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_fft.plugin.unit_results import UnitResults
 
         config.pluginmanager.register(UnitResults(), "fft-unit-results")
-    if options.active and config.option.fft_docs:
+    if options.active and config.option.fft_docs and not hasattr(config, "workerinput"):
         from pytest_fft.plugin.docs_output import DocsWriter
 
         config.pluginmanager.register(DocsWriter(config, config.option.fft_docs),

@@ -20,6 +20,7 @@ def item_facts(item: Any) -> dict[str, Any]:
     kind = getattr(item, "kind", "unit")
     facts: dict[str, Any] = {
         "project": run.project.name,
+        "root": str(run.project.root.resolve()),
         "env": run.profile.env_name if run.profile is not None else None,
         "engine": item.engine_abbrev if kind == "unit" else run.engine_abbrev,
         "jobs": run.settings.jobs,
@@ -29,7 +30,7 @@ def item_facts(item: Any) -> dict[str, Any]:
         facts["startup_error"] = run.startup_error.render()
     case = getattr(item, "case", None)
     if kind == "unit" and case is not None:  # for utest_results.json (see unit_results)
-        facts["unit"] = {"root": str(run.project.root.resolve()), "model": case.model,
+        facts["unit"] = {"root": facts["root"], "model": case.model,
                          "case": case.name, "node_id": case.node_id, "file": case.rel_path,
                          "line": case.line, "engine": item._engine_name()}
     name = getattr(item, "node_name", None)

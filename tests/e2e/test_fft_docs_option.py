@@ -76,11 +76,30 @@ def test_a_failed_model_and_its_skipped_children_show_as_such(simple_project: Pa
     assert statuses["orders.ff"] == "success"
 
 
-def test_under_xdist_the_building_worker_writes_it(simple_project: Path) -> None:
-    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-docs", "site", "-n", "2")
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert set(_statuses((simple_project / "site" / "index.html").read_text()).values()) == {
-        "success"}
+def _covered(page: str) -> dict[str, str]:
+    """The checks and unit cases on a node's page: name -> last result."""
+    return dict(re.findall(r'<tr><td class="name">([^<]+)</td><td><span class="pill">[^<]+'
+                           r'</span></td><td><span class="status st-[a-z]+">([a-z ]+)</span>',
+                           page))
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_the_pages_show_checks_and_unit_cases_with_their_results(
+        simple_project: Path, workers: list[str]) -> None:
+    """Under pytest-xdist the controller writes the site, once every worker has finished:
+    the build, the checks and the unit cases may each have run on another worker."""
+    unit = simple_project / "tests" / "unit" / "users_enriched.yml"
+    unit.write_text(unit.read_text().replace('is_gmail: true}\n', 'is_gmail: false}\n', 1))
+    run = _pytest(simple_project, "--fft-seed", "--fft-run", "--fft-test", "--fft-utest",
+                  "--fft-docs", "site", *workers)
+    assert run.returncode == 1, run.stdout + run.stderr  # the broken unit case
+    site = simple_project / "site"
+    assert set(_statuses((site / "index.html").read_text()).values()) == {"success"}
+    assert _covered((site / "nodes" / "users.ff.html").read_text()) == {
+        "not_null[users.email]": "pass", "unique[users.id]": "pass"}
+    enriched = (site / "nodes" / "users_enriched.html").read_text()
+    assert _covered(enriched) == {"basic_gmail_flag": "fail", "override_inputs": "pass"}
+    assert "row 2 (id=2): is_gmail expected False, got True" in enriched
 
 
 def test_a_raising_docs_hook_fails_the_session_and_names_itself(
@@ -107,8 +126,11 @@ def test_a_wrong_description_fails_the_session_with_its_place(simple_project: Pa
     assert not (simple_project / "site" / "index.html").exists()
 
 
-@pytest.mark.parametrize("args", [["--fft-utest"], []])
-def test_without_a_build_nothing_is_written(simple_project: Path, args: list[str]) -> None:
-    run = _pytest(simple_project, *args, "--fft-docs", "site")
+def test_without_a_build_the_site_shows_the_last_results(simple_project: Path) -> None:
+    assert _pytest(simple_project, "--fft-seed", "--fft-run").returncode == 0
+    run = _pytest(simple_project, "--fft-utest", "--fft-docs", "site")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert not (simple_project / "site").exists()
+    site = simple_project / "site"
+    assert set(_statuses((site / "index.html").read_text()).values()) == {"success"}
+    assert _covered((site / "nodes" / "mart_users.ff.html").read_text()) == {
+        "passthrough_columns": "pass"}

@@ -19,6 +19,7 @@ import pytest
 
 from pytest_fft import load_project
 from pytest_fft.docs.catalog import Catalog, ColumnDoc, NodeDoc, build_catalog
+from pytest_fft.docs.coverage import Covered, HookDoc
 from pytest_fft.docs.dag_site import DagNode, dag_nodes
 from pytest_fft.docs.lineage import ColumnLineage, ColumnSource, unknown
 from pytest_fft.docs.markdown_text import defang, link_allowed, render_markdown
@@ -169,26 +170,41 @@ def test_run_facts_and_checks_are_shown_when_given() -> None:
     runs = {"users.ff": RunFacts("success", 0.3127, 1200),
             "users_enriched": RunFacts("error", 61.0, None, "Binder Error: no column x"),
             "mart_users.ff": RunFacts("skipped")}
-    checks = {"users.ff": [("not_null(users.id)", "passed", None),
-                           ("unit: users.ff::lowercases", "failed", "expected 2 rows, got 3")]}
-    files = site(shop(), runs=runs, checks=checks)
+    covered = {"users.ff": [
+        Covered("check", "not_null(users.id)", "project.yml:3", "passed", None),
+        Covered("unit", "lowercases", "tests/unit/users.yml:4", "failed",
+                "expected 2 rows, got 3"),
+        Covered("unit", "new_case", "tests/unit/users.yml:9")]}
+    hooks = {"users.ff": [HookDoc("after_model", "sql:grant", "project.yml:12",
+                                  "engines: postgres")]}
+    files = site(shop(), runs=runs, covered=covered, hooks=hooks,
+                 run_hooks=[HookDoc("on_run_start", "python:banner", "project.yml:8")])
     index = files["index.html"]
     for shown in ("success", "0.31 s", "1,200", "error", "1 min 01 s", "skipped", "1 failing"):
         assert shown in index
     assert 'class="n s-python st-err"' in index  # the failed node is marked in the graph
+    assert "<td>at the start of a run</td><td class=\"name\">python:banner</td>" in index
     users = files["nodes/users.ff.html"]
     assert "not_null(users.id)" in users and "expected 2 rows, got 3" in users
     assert 'class="status st-err">failed' in users
+    assert ('<td class="name">new_case</td><td><span class="pill">unit case</span></td>'
+            '<td><span class="status st-none">not run</span></td>') in users
+    assert "<code>tests/unit/users.yml:4</code>" in users
+    assert ('<td>after the build</td><td class="name">sql:grant</td>'
+            '<td class="muted">engines: postgres</td><td><code>project.yml:12</code></td>'
+            ) in users
     enriched = files["nodes/users_enriched.html"]
     assert "Binder Error: no column x" in enriched and "1 min 01 s" in enriched
-    assert "No check or unit test covers" in enriched  # checks were given, none cover it
+    assert "No check or unit test covers this model" in enriched
 
 
-def test_without_runs_or_checks_nothing_is_said_of_them() -> None:
+def test_without_runs_nothing_is_said_of_them() -> None:
     files = site(shop())
     assert "Last run" not in files["index.html"] and "Duration" not in files["index.html"]
-    assert "Checks and unit tests" not in files["nodes/users.ff.html"]
-    assert "Last run" not in files["nodes/users.ff.html"]
+    assert "Run hooks" not in files["index.html"]
+    users = files["nodes/users.ff.html"]
+    assert "Last run" not in users and "Hooks" not in users
+    assert "No check or unit test covers this model" in users
 
 
 # --- a node's page -------------------------------------------------------------------------
@@ -280,7 +296,9 @@ def test_hostile_project_text_never_becomes_markup() -> None:
     files = render_site(
         catalog, nodes, mermaid_text=f"flowchart LR\n  a[\"{HOSTILE}\"]",
         sources={evil: HOSTILE}, runs={evil: RunFacts(HOSTILE, 1.0, 2, HOSTILE)},
-        checks={evil: [(HOSTILE, HOSTILE, HOSTILE)]}, generated_at=HOSTILE,
+        covered={evil: [Covered(HOSTILE, HOSTILE, HOSTILE, HOSTILE, HOSTILE)]},
+        hooks={evil: [HookDoc(HOSTILE, HOSTILE, HOSTILE, HOSTILE)]},
+        run_hooks=[HookDoc(HOSTILE, HOSTILE, HOSTILE, HOSTILE)], generated_at=HOSTILE,
         extra_sections={evil: [(HOSTILE, HOSTILE)]})
     benign = site(shop())
     own_scripts = {p: benign[p].count("<script") for p in ("index.html",
