@@ -200,9 +200,10 @@ def project_vars(items: list[str], resolved: Any = None) -> dict[str, Any] | Non
         raise SystemExit(f"fft: error: {exc}") from None
 
 
-def warehouse_columns(resolved: Any) -> tuple[dict[str, list[tuple[str, str]]] | None, str | None]:
-    """The relations' columns from the profile's warehouse, opened read-only; ``(None, why
-    not)`` when it has no database yet or cannot be read (the page is written without)."""
+def warehouse_columns(resolved: Any) -> tuple[dict[str, list[Any]] | None, str | None]:
+    """The relations' columns (:class:`~pytest_fft.engines.base.Column`: name, type,
+    nullability) from the profile's warehouse, opened read-only; ``(None, why not)`` when it
+    has no database yet or cannot be read (the page is written without)."""
     from pytest_fft.engines import create_engine, warehouse_exists
 
     if not warehouse_exists(resolved.profile):

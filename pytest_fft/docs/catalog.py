@@ -7,7 +7,8 @@ Where each part comes from:
 * the project: kind, materialization, relation, file, tags, SQL, parents and children;
 * the descriptions (:mod:`pytest_fft.project.descriptions`): project.yml's ``docs:`` and the
   Markdown pages, Markdown first;
-* the warehouse's columns (``schema``: relation -> ``(column, type)``), when it was asked;
+* the warehouse's columns (``schema``: relation -> its columns' names, types and whether
+  they may be NULL: :class:`~pytest_fft.engines.base.Column`), when it was asked;
   without them a model's columns are those its lineage or its descriptions name;
 * lineage (:mod:`pytest_fft.docs.lineage`, :mod:`pytest_fft.docs.python_lineage`), with the
   ``lineage:`` overrides of project.yml's ``docs: models: <model>:`` on top. Lineage never
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_fft.docs.lineage import ColumnLineage
 from pytest_fft.project.descriptions import Descriptions
@@ -31,14 +32,36 @@ from pytest_fft.project.records import Model, Project
 if TYPE_CHECKING:
     from pytest_fft.docs.lineage_cache import LineageCache
 
-Schema = Mapping[str, Sequence[tuple[str, str]]]  # relation -> [(column, type)]
+# relation -> its columns as the engine listed them (Engine.relation_columns): Column records
+# (name, type, nullable), or the (name, type) pairs of an engine that cannot tell nullability.
+Schema = Mapping[str, Sequence[Sequence[Any]]]
+
+
+class Column(NamedTuple):
+    """A column as the warehouse listed it (engines.base.Column, read here without importing
+    the engines: docs depend on the project only)."""
+
+    name: str
+    dtype: str
+    nullable: bool | None = None
+
+
+def as_column(entry: Sequence[Any]) -> Column:
+    """``(name, type[, nullable])`` as a :class:`Column`; nullability unknown unless a bool."""
+    name, dtype, *rest = entry
+    nullable = rest[0] if rest else None
+    return Column(str(name), "" if dtype is None else str(dtype),
+                  nullable if isinstance(nullable, bool) else None)
+
+
+Columns = Mapping[str, list[Column]]
 
 
 @dataclass(frozen=True)
 class ColumnDoc:
     name: str
     dtype: str | None = None  # None: the warehouse was not asked, or has no such table
-    nullable: bool | None = None
+    nullable: bool | None = None  # None: not asked, or the engine cannot tell
     description: str | None = None
     lineage: ColumnLineage | None = None  # None: not traced (a seed, an unknown column)
 
@@ -110,15 +133,16 @@ def build_catalog(project: Project, names: Iterable[str], descriptions: Descript
                    tuple(problems))
 
 
-def _columns_by_relation(schema: Schema | None) -> dict[str, list[tuple[str, str]]]:
+def _columns_by_relation(schema: Schema | None) -> dict[str, list[Column]]:
     """The warehouse's columns by relation name, folded to lower case (the warehouse's
     spelling of a name and the project's may differ in case)."""
     if not schema:
         return {}
-    return _Relations({relation.lower(): list(columns) for relation, columns in schema.items()})
+    return _Relations({relation.lower(): [as_column(c) for c in columns]
+                       for relation, columns in schema.items()})
 
 
-def _columns(relation: str, schema: Mapping[str, list[tuple[str, str]]],
+def _columns(relation: str, schema: Columns,
              descriptions: Descriptions, traced: Sequence[ColumnLineage]
              ) -> tuple[ColumnDoc, ...]:
     """A relation's columns: the warehouse's, in its order; else the traced ones; then any
@@ -127,21 +151,22 @@ def _columns(relation: str, schema: Mapping[str, list[tuple[str, str]]],
     by_name = {entry.column.lower(): entry for entry in traced}
     listed = schema.get(relation.lower())
     if listed is None:
-        listed = [(entry.column, "") for entry in traced]
+        listed = [Column(entry.column, "") for entry in traced]
     out: list[ColumnDoc] = []
     seen: set[str] = set()
     texts = {column.lower(): text.text for column, text in described.items()}
-    for column, dtype in listed:
-        seen.add(column.lower())
-        out.append(ColumnDoc(column, dtype or None, None, texts.get(column.lower()),
-                             by_name.get(column.lower())))
-    for column, text in described.items():
-        if column.lower() not in seen:
-            out.append(ColumnDoc(column, None, None, text.text, by_name.get(column.lower())))
+    for column in listed:
+        key = column.name.lower()
+        seen.add(key)
+        out.append(ColumnDoc(column.name, column.dtype or None, column.nullable,
+                             texts.get(key), by_name.get(key)))
+    for name, text in described.items():
+        if name.lower() not in seen:
+            out.append(ColumnDoc(name, None, None, text.text, by_name.get(name.lower())))
     return tuple(out)
 
 
-def _lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],
+def _lineage(project: Project, model: Model, schema: Columns,
              dialect: str, cache: LineageCache | None = None,
              ) -> tuple[tuple[ColumnLineage, ...], list[str]]:
     """The model's column lineage, computed and then overridden by project.yml; never
@@ -160,7 +185,7 @@ def _lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str
     return merged, [f"project.yml {p}" for p in problems]
 
 
-def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[tuple[str, str]]],
+def _computed_lineage(project: Project, model: Model, schema: Columns,
                       dialect: str, cache: LineageCache | None = None,
                       ) -> tuple[ColumnLineage, ...]:
     if model.kind == "sql" and model.sql:
@@ -168,7 +193,7 @@ def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[
 
         # Only the relations the SQL may name: sqlglot builds its schema of what it is given
         # for every model, and a warehouse has hundreds of tables.
-        names = {relation: [column for column, _ in schema[relation]]
+        names = {relation: [column.name for column in schema[relation]]
                  for relation in _named_in(model.sql, schema)}
         if cache is not None:
             return cache.lineage(model.sql, dialect=dialect, schema=names or None) or ()
@@ -183,7 +208,7 @@ def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[
         # By dependency, in order: the runner gives the frames in this order (one frame, one
         # per parameter, or a dict by relation).
         inputs = {relation_for(dep): relation_for(dep) for dep in model.deps}
-        names = {relation: [column for column, _ in schema[relation.lower()]]
+        names = {relation: [column.name for column in schema[relation.lower()]]
                  for relation in inputs if relation.lower() in schema}
         return python_lineage(source, function, inputs, schema=names or None)
     return ()
@@ -192,12 +217,12 @@ def _computed_lineage(project: Project, model: Model, schema: Mapping[str, list[
 _WORD = re.compile(r"\w+")
 
 
-class _Relations(dict[str, list[tuple[str, str]]]):
+class _Relations(dict[str, list[Column]]):
     """The warehouse's columns by relation (lower case), indexed by the relation's table
     name, so that finding the relations one SQL text may name costs a lookup per word of
     it, not a search of it per relation."""
 
-    def __init__(self, columns: Mapping[str, list[tuple[str, str]]]) -> None:
+    def __init__(self, columns: Columns) -> None:
         super().__init__(columns)
         self.position = {relation: i for i, relation in enumerate(self)}
         self.by_word: dict[str, list[str]] = {}
@@ -210,7 +235,7 @@ class _Relations(dict[str, list[tuple[str, str]]]):
                 self.others.append((table, relation))
 
 
-def _named_in(sql: str, schema: Mapping[str, list[tuple[str, str]]]) -> list[str]:
+def _named_in(sql: str, schema: Columns) -> list[str]:
     """The relations of ``schema`` whose table name occurs in ``sql`` (in any case; a name
     of one word as a word), in the schema's order: a superset of those it reads."""
     if not schema:

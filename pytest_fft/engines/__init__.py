@@ -2,7 +2,8 @@
 
 * :mod:`.registry`: every engine as data (:class:`EngineSpec`): name, abbreviation, extra,
   sqlglot dialect, name rules, check spellings, ``FF_*`` overrides, engine class;
-* :mod:`.base`: the :class:`Engine` protocol; :mod:`.capabilities`: what some engines add;
+* :mod:`.base`: the :class:`Engine` protocol and the :class:`Column` it describes;
+  :mod:`.capabilities`: what some engines add;
 * :mod:`.relations`: relation identity; :mod:`.seed_files`: the seed CSV rules every engine
   loads by; :mod:`.duckdb`: DuckDB; :mod:`.fake`: an in-memory stand-in for tests of the
   executor (not a warehouse).
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
-from pytest_fft.engines.base import Engine, EngineClass
+from pytest_fft.engines.base import Column, Engine, EngineClass
 from pytest_fft.engines.capabilities import (
     AuditTable,
     FrameReader,
@@ -33,7 +34,7 @@ from pytest_fft.engines.registry import (
 from pytest_fft.engines.relations import ExistingRelations
 
 __all__ = [
-    "ENGINES", "AuditTable", "Engine", "EngineClass", "EngineSpec", "ExistingRelations",
+    "ENGINES", "AuditTable", "Column", "Engine", "EngineClass", "EngineSpec", "ExistingRelations",
     "FrameReader", "InlineInputs", "RowLoader", "capability", "create_engine",
     "create_unit_engine", "engine_spec", "find_engine_spec", "warehouse_exists",
 ]

@@ -12,11 +12,44 @@ every engine must show.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from pytest_fft.engines.registry import EngineSpec
 from pytest_fft.engines.relations import ExistingRelations
 from pytest_fft.engines.seed_files import SeedShape
+
+
+class Column(NamedTuple):
+    """One column of a relation as the warehouse describes it (:meth:`Engine.relation_columns`).
+
+    ``dtype`` is the warehouse's own spelling of the type (``INTEGER``, ``character
+    varying(20)``, ``bigint``); ``nullable`` is False when the warehouse guarantees no NULL
+    (a NOT NULL column), True when it may hold one, None when the engine cannot tell.
+
+    >>> Column("id", "INTEGER", False)
+    Column(name='id', dtype='INTEGER', nullable=False)
+    """
+
+    name: str
+    dtype: str
+    nullable: bool | None = None
+
+
+def as_column(entry: Column | Sequence[Any]) -> Column:
+    """An entry of :meth:`Engine.relation_columns` as a :class:`Column`: engines written
+    before nullability was part of the contract give ``(name, type)`` pairs, whose
+    nullability is unknown.
+
+    >>> as_column(("id", "INTEGER"))
+    Column(name='id', dtype='INTEGER', nullable=None)
+    """
+    if isinstance(entry, Column):
+        return entry
+    name, dtype, *rest = entry
+    nullable = rest[0] if rest else None
+    return Column(str(name), "" if dtype is None else str(dtype),
+                  nullable if isinstance(nullable, bool) else None)
 
 
 @runtime_checkable
@@ -69,9 +102,10 @@ class Engine(Protocol):
         """Every table and view the engine's unqualified and schema-qualified names reach,
         in one query; ``relation in existing`` compares by :meth:`relation_key`."""
 
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
-        """The columns (name, type) of every table and view in the target schema, by table
-        name, in one query (``fft dag`` shows them)."""
+    def relation_columns(self) -> dict[str, list[Column]]:
+        """The columns of every table and view in the target schema, by table name, each
+        with its type and whether it may be NULL, in one query where the warehouse allows
+        (``fft docgen`` shows them)."""
 
     def error_line(self, exc: BaseException) -> int | None:
         """The line of the statement an engine error points at (1-based), if it says."""

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pytest_fft.engines.base import Column
 from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS_SQL,
     AUDIT_TABLE,
@@ -530,14 +531,15 @@ class DuckDBEngine(SqlChanges):
             frozenset(f"{SPEC.name_key(schema)}.{SPEC.name_key(table)}" for schema, table in rows),
             self.relation_key)
 
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+    def relation_columns(self) -> dict[str, list[Column]]:
         rows = self.query(
-            "select table_name, column_name, data_type from information_schema.columns "
+            "select table_name, column_name, data_type, is_nullable = 'YES' "
+            "from information_schema.columns "
             "where table_schema = current_schema() order by table_name, ordinal_position"
         )
-        out: dict[str, list[tuple[str, str]]] = {}
-        for table, column, kind in rows:
-            out.setdefault(table, []).append((column, kind))
+        out: dict[str, list[Column]] = {}
+        for table, column, kind, nullable in rows:
+            out.setdefault(table, []).append(Column(column, kind, bool(nullable)))
         return out
 
     def record_builds(self, built: list[tuple[str, str, str, float]]) -> None:

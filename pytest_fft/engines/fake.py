@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pytest_fft.engines.base import Column
 from pytest_fft.engines.capabilities import AUDIT_TABLE, AuditTable
 from pytest_fft.engines.registry import generic_spec
 from pytest_fft.engines.relations import ExistingRelations
@@ -160,9 +161,13 @@ class FakeEngine:
             names = list(self.relations)
         return ExistingRelations(frozenset(map(self.relation_key, names)), self.relation_key)
 
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+    def relation_columns(self) -> dict[str, list[Column]]:
+        """The frames' columns, of type ``unknown``: nullable when a row holds a None there,
+        else not known (a frame declares no NOT NULL)."""
         with self._lock:
-            return {rel: [(c, "unknown") for c in payload.columns]
+            return {rel: [Column(c, "unknown", True if any(
+                            i < len(row) and row[i] is None for row in payload.rows) else None)
+                          for i, c in enumerate(payload.columns)]
                     for rel, (_, payload) in self.relations.items()
                     if isinstance(payload, FakeFrame)}
 

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pytest_fft.engines import arrow_io
+from pytest_fft.engines.base import Column
 from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS_SQL,
     AUDIT_TABLE,
@@ -485,16 +486,19 @@ class PostgresEngine(SqlChanges):
         self._present = set(keys)  # what a build may create directly (see _create_new)
         return ExistingRelations(keys, self.relation_key)
 
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
+    def relation_columns(self) -> dict[str, list[Column]]:
+        # attnotnull: a NOT NULL constraint (a primary key's columns included); a view's
+        # columns never have one.
         rows = self.query(
-            "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+            "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+            "not a.attnotnull "
             "from pg_attribute a join pg_class c on c.oid = a.attrelid "
             "join pg_namespace n on n.oid = c.relnamespace "
             "where n.nspname = current_schema() and a.attnum > 0 and not a.attisdropped "
             "and c.relkind in ('r', 'v', 'm', 'p', 'f') order by c.relname, a.attnum")
-        out: dict[str, list[tuple[str, str]]] = {}
-        for table, column, kind in rows:
-            out.setdefault(table, []).append((column, kind))
+        out: dict[str, list[Column]] = {}
+        for table, column, kind, nullable in rows:
+            out.setdefault(table, []).append(Column(column, kind, bool(nullable)))
         return out
 
     # -- reading -----------------------------------------------------------------------

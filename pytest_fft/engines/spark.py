@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pytest_fft.engines import spark_sql
+from pytest_fft.engines.base import Column
 from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
@@ -533,17 +534,22 @@ class SparkEngine:
             record.replace_all(kinds)
         return ExistingRelations(frozenset(kinds), self.relation_key)
 
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
-        """The columns of every table and view of the engine's database."""
+    def relation_columns(self) -> dict[str, list[Column]]:
+        """The columns of every table and view of the engine's database, one lookup per
+        relation: Spark 4.0's session catalog has no ``information_schema``, and ``show
+        table extended`` gives the schema only as text. ``nullable`` is Spark's own
+        (``StructField.nullable``): a parquet table of the session catalog keeps no NOT NULL,
+        so its columns are all nullable."""
         spark = self.spark
         if not spark.catalog.databaseExists(self.schema):
             return {}
-        out: dict[str, list[tuple[str, str]]] = {}
+        out: dict[str, list[Column]] = {}
         for row in spark.sql(f"show tables in {quote_ident(self.schema)}").collect():
             if row.isTemporary:
                 continue
             schema = spark.table(self._qualified(row.tableName)).schema
-            out[row.tableName] = [(f.name, f.dataType.simpleString()) for f in schema.fields]
+            out[row.tableName] = [Column(f.name, f.dataType.simpleString(), bool(f.nullable))
+                                  for f in schema.fields]
         return out
 
     # -- frames ------------------------------------------------------------------------

@@ -39,6 +39,11 @@ class Target:
     kind_of: Callable[[Engine, str], str]  # "table", "view" or "missing"
     make_frame: Callable[[dict[str, list[Any]]], Any]  # columns -> an engine-native frame
     frame_rows: Callable[[Any], list[tuple[Any, ...]]]  # a frame's rows as Python values
+    # Table ``nn`` of an integer ``id`` declared NOT NULL and a text ``label`` that is not,
+    # and what relation_columns says of them: (False, True) where the warehouse keeps the
+    # constraint; None where the engine cannot tell.
+    not_null_ddl: str = "create table nn (id integer not null, label varchar(20))"
+    nullability: tuple[bool | None, bool | None] = (False, True)
 
 
 # -- helpers shared by targets ------------------------------------------------------------------
@@ -162,6 +167,8 @@ def _sqlite_target(tmp_path: Path) -> Target:
         kind_of=kind_of,
         make_frame=pandas_frame,
         frame_rows=pandas_rows,
+        # The example engine gives (name, type) pairs: no nullability.
+        nullability=(None, None),
     )
 
 
@@ -216,6 +223,9 @@ def _spark_target(request: pytest.FixtureRequest) -> Target:
             engine.spark, *engine._split(relation)) or "missing",  # type: ignore[attr-defined]
         make_frame=make_frame,
         frame_rows=lambda frame: [tuple(row) for row in frame.collect()],
+        # The session catalog's parquet tables keep no NOT NULL: every column is nullable.
+        not_null_ddl="create table nn (id int not null, label string) using parquet",
+        nullability=(True, True),
     )
 
 

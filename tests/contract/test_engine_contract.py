@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_fft.engines import ENGINES, AuditTable, FrameReader, InlineInputs, capability
-from pytest_fft.engines.base import Engine
+from pytest_fft.engines.base import Column, Engine, as_column
 from pytest_fft.engines.capabilities import ALL_CAPABILITIES, AUDIT_TABLE
 from pytest_fft.engines.seed_files import SeedFileError
 
@@ -29,6 +29,13 @@ FRAME_COLUMNS: dict[str, list[Any]] = {
 }
 
 
+def columns_of(engine: Engine) -> dict[str, list[Column]]:
+    """``engine.relation_columns()``, each entry a Column (an engine written before
+    nullability was in the contract gives (name, type) pairs: see ``as_column``)."""
+    return {relation: [as_column(c) for c in found]
+            for relation, found in engine.relation_columns().items()}
+
+
 def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in engine.query(sql)]
 
@@ -41,7 +48,7 @@ def build_old(engine: Engine) -> None:
 def assert_old(engine: Engine) -> None:
     assert rows(engine, f"select id, label from {engine.quote('t')} order by id") == [
         (1, "old"), (2, "older")]
-    assert [c for c, _ in engine.relation_columns()["t"]] == ["id", "label"]
+    assert [c.name for c in columns_of(engine)["t"]] == ["id", "label"]
 
 
 # -- identity ---------------------------------------------------------------------------------------
@@ -184,8 +191,8 @@ def _family(sql_type: str) -> str:
 def test_frames_round_trip_with_their_types(engine: Engine, target: Target) -> None:
     frame = target.make_frame(FRAME_COLUMNS)
     engine.write_frame("frames", frame, "table")
-    columns = engine.relation_columns()["frames"]
-    assert [(name, _family(kind)) for name, kind in columns] == [
+    columns = columns_of(engine)["frames"]
+    assert [(c.name, _family(c.dtype)) for c in columns] == [
         ("i", "int"), ("f", "float"), ("s", "text"), ("b", "bool"), ("d", "date"),
         ("ts", "timestamp")]
     expected = list(zip(*FRAME_COLUMNS.values(), strict=True))
@@ -221,10 +228,20 @@ def test_existing_relations_and_their_columns(engine: Engine, target: Target) ->
     assert "t" in existing and "v" in existing
     assert {engine.relation_key("t"), engine.relation_key("v")} <= set(existing)
     assert existing.missing(["t", "nope", "v"]) == ["nope"]
-    columns = engine.relation_columns()
-    assert [name for name, _ in columns["t"]] == ["id", "label"]
-    assert [name for name, _ in columns["v"]] == ["label"]
-    assert [_family(kind) for _, kind in columns["t"]] == ["int", "text"]
+    columns = columns_of(engine)
+    assert [c.name for c in columns["t"]] == ["id", "label"]
+    assert [c.name for c in columns["v"]] == ["label"]
+    assert [_family(c.dtype) for c in columns["t"]] == ["int", "text"]
+
+
+def test_relation_columns_say_whether_a_column_may_be_null(engine: Engine,
+                                                          target: Target) -> None:
+    engine.query(target.not_null_ddl)
+    columns = columns_of(engine)[engine.spec.stored_name("nn")]
+    assert [c.name for c in columns] == ["id", "label"]
+    assert tuple(c.nullable for c in columns) == target.nullability
+    assert all(isinstance(c, Column) for c in engine.relation_columns()["nn"]) or (
+        target.nullability == (None, None))  # only an engine that cannot tell gives pairs
 
 
 def test_relation_identity_follows_the_warehouse(engine: Engine, target: Target) -> None:
@@ -268,7 +285,7 @@ def test_awkward_names_are_quoted(engine: Engine, target: Target, name: str) -> 
     engine.create_relation(name, f"select 1 as {column}, 'x' as plain", "table")
     assert name in engine.existing_relations()
     assert rows(engine, f"select {column}, plain from {engine.quote(name)}") == [(1, "x")]
-    assert [c for c, _ in engine.relation_columns()[engine.spec.stored_name(name)]] == [
+    assert [c.name for c in columns_of(engine)[engine.spec.stored_name(name)]] == [
         engine.spec.stored_name(name), "plain"]
     assert target.frame_rows(engine.read_frame(name)) == [(1, "x")]
 
@@ -322,7 +339,7 @@ def test_an_audit_table_in_the_way_is_named(engine: Engine) -> None:
 
 
 def seed_columns(engine: Engine, relation: str) -> list[str]:
-    return [c for c, _ in engine.relation_columns()[engine.spec.stored_name(relation)]]
+    return [c.name for c in columns_of(engine)[engine.spec.stored_name(relation)]]
 
 
 def test_a_seed_loads_as_its_header_and_rows_say(engine: Engine, tmp_path: Path) -> None:
@@ -388,7 +405,7 @@ def test_a_target_schema_is_one_name(engine: Engine, target: Target, schema: str
     try:
         other.create_relation("t", "select 'new' as label", "table")
         assert rows(other, f"select label from {other.quote('t')}") == [("new",)]
-        assert [c for c, _ in other.relation_columns()["t"]] == ["label"]
+        assert [c.name for c in columns_of(other)["t"]] == ["label"]
     finally:
         other.close()
     assert_old(engine)
@@ -523,7 +540,7 @@ def test_schema_changes_follow_the_policy(engine: Engine, policy: str, columns: 
     delta = ("select 4 as id, 2 as updated_at, 'x' as extra" if policy == "sync_all_columns"
              else "select 4 as id, 40 as v, 2 as updated_at, 'x' as extra")
     target.apply_delta("events", delta, DeltaPlan("merge", ("id",), ("updated_at",), policy))
-    assert [c for c, _ in engine.relation_columns()["events"]] == columns
+    assert [c.name for c in columns_of(engine)["events"]] == columns
     names = ", ".join(engine.spec.quote(c) for c in columns)
     assert rows(engine, f"select {names} from events where id = 4") == [row]
 
@@ -536,7 +553,7 @@ def test_a_schema_change_fails_when_the_policy_says_so(engine: Engine) -> None:
     with pytest.raises(SchemaChangeError, match="new in the delta: extra"):
         target.apply_delta("events", "select 4 as id, 40 as v, 2 as updated_at, 'x' as extra",
                            DeltaPlan("merge", ("id",), ("updated_at",), "fail"))
-    assert [c for c, _ in engine.relation_columns()["events"]] == ["id", "v", "updated_at"]
+    assert [c.name for c in columns_of(engine)["events"]] == ["id", "v", "updated_at"]
     assert len(rows(engine, "select * from events")) == 3
 
 

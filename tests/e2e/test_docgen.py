@@ -69,9 +69,9 @@ def test_docgen_writes_the_site_and_the_manifest(simple_project: Path, run_fft) 
     assert users["depends_on"] == ["seed_users"]
     assert users["used_by"] == ["users_enriched"]  # checks are not models
     assert users["columns"] == [
-        {"name": "id", "dtype": "BIGINT", "nullable": None, "description": None,
+        {"name": "id", "dtype": "BIGINT", "nullable": True, "description": None,
          "lineage": {"from": [{"table": "seed_users", "column": "id"}], "transformed": False}},
-        {"name": "email", "dtype": "VARCHAR", "nullable": None,
+        {"name": "email", "dtype": "VARCHAR", "nullable": True,
          "description": "E-mail as typed.",
          "lineage": {"from": [{"table": "seed_users", "column": "email"}],
                      "transformed": False}},
