@@ -96,12 +96,23 @@ class Evaluator:
             return self.call(node)
         if isinstance(node, ast.Lambda):
             return OPAQUE
+        if isinstance(node, ast.IfExp):
+            return self.either(self.value(node.body), self.value(node.orelse))
         parts = [self.value(child) for child in ast.iter_child_nodes(node)
                  if isinstance(child, ast.expr)]
         if isinstance(node, (ast.List, ast.Tuple, ast.Dict)) and all(
                 isinstance(p, Literal) for p in parts):
             return self.container(node, [p.value for p in parts if isinstance(p, Literal)])
         return self.mix(parts)
+
+    @staticmethod
+    def either(first: Value, second: Value) -> Value:
+        """``a if test else b``: the value both branches agree on, where a Spark frame and
+        the same frame as pandas (``df.toPandas() if spark else df``, the usual way to write
+        a model for several engines) agree; else opaque."""
+        if isinstance(first, Frame) and isinstance(second, Frame):
+            first, second = replace(first, spark=False), replace(second, spark=False)
+        return first if first == second else OPAQUE
 
     def named(self, name: str) -> Value:
         if name in self.env:

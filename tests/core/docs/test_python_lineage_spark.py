@@ -147,3 +147,24 @@ def test_what_spark_does_unseen_is_unknown(expression: str, expected: list[objec
         def build(df, name):
             return {expression}
     ''', {"df": "users"}, USERS) == expected
+
+
+def test_a_model_written_for_spark_and_pandas_alike() -> None:
+    """``df.toPandas() if ... else df``: both branches are the same frame."""
+    assert lineage('''
+        def build(df):
+            df = df.toPandas() if hasattr(df, "toPandas") else df
+            out = df.rename(columns={"email": "mail"})
+            out["domain"] = out["mail"].str.split("@").str[1]
+            return out
+    ''', {"users": "users"}, {"users": ["id", "email"]}) == [
+        plain("id", "users.id"), plain("mail", "users.email"),
+        changed("domain", "users.email")]
+
+
+def test_branches_that_differ_are_unknown() -> None:
+    assert lineage('''
+        def build(df):
+            df = df[["id"]] if LIMIT else df
+            return df
+    ''', {"users": "users"}, {"users": ["id", "email"]}) == []
