@@ -100,6 +100,11 @@ def build_catalog(project: Project, names: Iterable[str], descriptions: Descript
     shown = [n for n in project.dag.order
              if n in wanted and (n in project.models or n in project.seeds)]
     columns_by_relation = _columns_by_relation(schema)
+    if lineage and lineage_cache is not None:  # what the cache lacks, on every core at once
+        lineage_cache.prefetch(
+            (model.sql, dialect, _sql_schema(model.sql, columns_by_relation))
+            for model in (project.models[n] for n in shown if n in project.models)
+            if model.kind == "sql" and model.sql)
     problems: list[str] = []
     nodes: list[NodeDoc] = []
     for name in shown:
@@ -191,13 +196,10 @@ def _computed_lineage(project: Project, model: Model, schema: Columns,
     if model.kind == "sql" and model.sql:
         from pytest_fft.docs.lineage import sql_lineage
 
-        # Only the relations the SQL may name: sqlglot builds its schema of what it is given
-        # for every model, and a warehouse has hundreds of tables.
-        names = {relation: [column.name for column in schema[relation]]
-                 for relation in _named_in(model.sql, schema)}
+        names = _sql_schema(model.sql, schema)
         if cache is not None:
-            return cache.lineage(model.sql, dialect=dialect, schema=names or None) or ()
-        return sql_lineage(model.sql, dialect=dialect, schema=names or None) or ()
+            return cache.lineage(model.sql, dialect=dialect, schema=names) or ()
+        return sql_lineage(model.sql, dialect=dialect, schema=names) or ()
     if model.kind == "python" and model.func is not None:
         from pytest_fft.docs.python_lineage import python_lineage
 
@@ -212,6 +214,15 @@ def _computed_lineage(project: Project, model: Model, schema: Columns,
                  for relation in inputs if relation.lower() in schema}
         return python_lineage(source, function, inputs, schema=names or None)
     return ()
+
+
+def _sql_schema(sql: str, schema: Columns) -> dict[str, list[str]] | None:
+    """The columns of the relations ``sql`` may name, as sqlglot is given them (only those:
+    sqlglot builds its schema of what it is given for every model, and a warehouse has
+    hundreds of tables)."""
+    names = {relation: [column.name for column in schema[relation]]
+             for relation in _named_in(sql, schema)}
+    return names or None
 
 
 _WORD = re.compile(r"\w+")

@@ -24,8 +24,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ from pytest_fft.docs.lineage import ColumnLineage, ColumnSource, sql_lineage
 FORMAT = "1"
 FILE_NAME = "sql-lineage.json"
 MIN_KEPT = 1000  # entries kept whatever the size of this build
+# Misses below which one process traces them: forking a worker costs about as much as
+# tracing 20 models, and the answers come back pickled.
+MIN_PARALLEL = 64
+MAX_WORKERS = 8
 
 Lineage = tuple[ColumnLineage, ...] | None
 Tracer = Callable[..., Lineage]
@@ -66,14 +71,19 @@ def entry_key(sql: str, dialect: str, schema: Mapping[str, Sequence[str]] | None
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
+Request = tuple[str, str, Mapping[str, Sequence[str]] | None]  # (sql, dialect, schema)
+
+
 class LineageCache:
-    """The entries of one file. :meth:`lineage` answers from it or traces; :meth:`save`
-    writes what this build added."""
+    """The entries of one file. :meth:`lineage` answers from it or traces; :meth:`prefetch`
+    traces the misses of a whole build on every core first; :meth:`save` writes what this
+    build added."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._old: dict[str, Any] | None = None  # the file's entries, read on first use
         self._used: dict[str, Any] = {}  # this build's entries, encoded
+        self._fresh: dict[str, Lineage] = {}  # traced by prefetch, not asked for yet
         self.hits = 0
         self.misses = 0
 
@@ -87,20 +97,54 @@ class LineageCache:
         """``sql_lineage(sql, dialect=dialect, schema=schema)``, from the file when it holds
         the answer (``trace``: the function that computes it, for tests)."""
         key = entry_key(sql, dialect, schema)
-        stored = self._entries().get(key, _ABSENT)
-        if stored is not _ABSENT:
-            try:
-                found = _decode(stored)
-            except (TypeError, ValueError):  # a damaged or foreign entry: a miss
-                pass
-            else:
-                self.hits += 1
-                self._used[key] = stored
-                return found
+        if key in self._fresh:
+            result = self._fresh.pop(key)
+            self.misses += 1
+            self._used[key] = _encode(result)
+            return result
+        found = self._stored(key)
+        if found is not _ABSENT:
+            self.hits += 1
+            return found  # type: ignore[return-value]
         result = (trace or sql_lineage)(sql, dialect=dialect, schema=schema)
         self.misses += 1
         self._used[key] = _encode(result)
         return result
+
+    def _stored(self, key: str) -> Lineage | object:
+        """The lineage this build or the file holds under ``key``, else ``_ABSENT``."""
+        stored = self._used.get(key, _ABSENT)
+        if stored is _ABSENT:
+            stored = self._entries().get(key, _ABSENT)
+        if stored is _ABSENT:
+            return _ABSENT
+        try:
+            found = _decode(stored)
+        except (TypeError, ValueError):  # a damaged or foreign entry: a miss
+            return _ABSENT
+        self._used[key] = stored
+        return found
+
+    def prefetch(self, requests: Iterable[Request], *, workers: int | None = None) -> int:
+        """Trace the requests the file does not answer in worker processes, one per core,
+        when there are enough of them to pay for starting the workers (a cold build of a
+        large project: sqlglot's work is all Python, so threads would not help);
+        :meth:`lineage` then answers them. How many were traced; 0 when it was not worth
+        it or not possible, and :meth:`lineage` traces them one by one."""
+        misses: dict[str, Request] = {}
+        for sql, dialect, schema in requests:
+            key = entry_key(sql, dialect, schema)
+            if key not in misses and key not in self._fresh and (
+                    self._stored(key) is _ABSENT):
+                misses[key] = (sql, dialect, schema)
+        count = min(workers or _cores(), MAX_WORKERS)
+        if count < 2 or len(misses) < MIN_PARALLEL:
+            return 0
+        results = _trace_in_processes(list(misses.values()), count)
+        if results is None:
+            return 0
+        self._fresh.update(zip(misses, results, strict=True))
+        return len(results)
 
     def _entries(self) -> dict[str, Any]:
         if self._old is None:
@@ -172,3 +216,53 @@ def _decode(value: Any) -> Lineage:
             found.append(ColumnSource(relation, name))
         out.append(ColumnLineage(column, tuple(found), transformed, known))
     return tuple(out)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _may_fork() -> bool:
+    """Whether worker processes can be forked safely: on Linux, from a process that runs one
+    thread (a forked child of a process with other threads, a database driver's or a JVM
+    gateway's, may inherit a lock held forever). Forking is what makes workers cheap: they
+    start with sqlglot imported."""
+    import multiprocessing
+
+    if not sys.platform.startswith("linux") or "fork" not in (
+            multiprocessing.get_all_start_methods()):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _trace_in_processes(requests: list[Request], workers: int) -> list[Lineage] | None:
+    """``sql_lineage`` of each request, in order, traced by ``workers`` forked processes;
+    None when they cannot be used (the caller traces in this process)."""
+    if not _may_fork():
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Interleaved chunks, a few per worker: models of one kind (and cost) sit together.
+    count = min(len(requests), workers * 4)
+    chunks = [requests[i::count] for i in range(count)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            answers = list(pool.map(_trace_chunk, chunks))
+    except Exception:  # a worker that could not start or died: trace here instead
+        return None
+    results: list[Lineage] = [None] * len(requests)
+    for i, answer in enumerate(answers):
+        results[i::count] = answer
+    return results
+
+
+def _trace_chunk(requests: list[Request]) -> list[Lineage]:
+    return [sql_lineage(sql, dialect=dialect, schema=schema)
+            for sql, dialect, schema in requests]

@@ -194,3 +194,74 @@ def test_sqlglot_is_given_the_relations_the_sql_may_name() -> None:
     assert _named_in(sql, schema) == ["users", "analytics.orders", "odd name"]
     assert _named_in("select * from a$b", schema) == ["a$b"]
     assert _named_in("select 1", schema) == []
+
+
+# --- the misses of a build, on every core ------------------------------------------------------
+
+MANY = [f"select u.id, upper(u.email) as e{n}, o.amount * {n} as a from users u "
+        "join orders o on o.user_id = u.id" for n in range(12)]
+BOTH = {"users": ["id", "email"], "orders": ["user_id", "amount"]}
+
+
+def test_prefetch_traces_the_misses_in_worker_processes(tmp_path: Path) -> None:
+    # In a fresh interpreter: one that runs a single thread may fork (an xdist worker may
+    # not: it runs execnet's threads).
+    import subprocess
+    import sys
+
+    script = f"""
+import json
+from pathlib import Path
+from pytest_fft.docs import lineage_cache as m
+from pytest_fft.docs.lineage import sql_lineage
+m.MIN_PARALLEL = 4
+cache = m.LineageCache.in_folder(Path({str(tmp_path)!r}))
+first = cache.lineage({MANY[0]!r}, dialect="duckdb", schema={BOTH!r})
+traced = cache.prefetch([(sql, "duckdb", {BOTH!r}) for sql in {MANY!r}], workers=2)
+def never(*args, **kwargs):
+    raise AssertionError("traced again")
+same = all(cache.lineage(sql, dialect="duckdb", schema={BOTH!r}, trace=never)
+           == sql_lineage(sql, dialect="duckdb", schema={BOTH!r}) for sql in {MANY!r})
+cache.save()
+print(json.dumps([traced, same, cache.hits, cache.misses]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    # 11 traced by the workers (the first was traced already), each answered once.
+    assert json.loads(done.stdout) == [11, True, 1, 12]
+    again = LineageCache.in_folder(tmp_path)
+    assert again.prefetch([(sql, "duckdb", BOTH) for sql in MANY], workers=2) == 0
+    assert [again.lineage(sql, dialect="duckdb", schema=BOTH) for sql in MANY] == [
+        sql_lineage(sql, dialect="duckdb", schema=BOTH) for sql in MANY]
+    assert (again.hits, again.misses) == (12, 0)
+
+
+def test_prefetch_leaves_few_misses_or_one_core_to_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    requests = [(sql, "duckdb", BOTH) for sql in MANY]
+    cache = LineageCache.in_folder(tmp_path)
+    assert cache.prefetch(requests, workers=1) == 0
+    monkeypatch.setattr(cache_module, "MIN_PARALLEL", 100)
+    assert cache.prefetch(requests, workers=2) == 0
+    tracer = Counting()
+    assert [cache.lineage(s, dialect="duckdb", schema=BOTH, trace=tracer) for s in MANY] == [
+        sql_lineage(s, dialect="duckdb", schema=BOTH) for s in MANY]
+    assert tracer.calls == len(MANY)
+
+
+def test_workers_that_cannot_start_leave_the_tracing_to_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    class Broken:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise OSError("no more processes")
+
+    monkeypatch.setattr(cache_module, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(cache_module, "_may_fork", lambda: True)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
+    cache = LineageCache.in_folder(tmp_path)
+    assert cache.prefetch([(sql, "duckdb", BOTH) for sql in MANY], workers=2) == 0
+    assert cache.lineage(MANY[3], dialect="duckdb", schema=BOTH) == sql_lineage(
+        MANY[3], dialect="duckdb", schema=BOTH)
