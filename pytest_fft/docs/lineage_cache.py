@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -38,7 +37,6 @@ MIN_KEPT = 1000  # entries kept whatever the size of this build
 # Misses below which one process traces them: forking a worker costs about as much as
 # tracing 20 models, and the answers come back pickled.
 MIN_PARALLEL = 64
-MAX_WORKERS = 8
 
 Lineage = tuple[ColumnLineage, ...] | None
 Tracer = Callable[..., Lineage]
@@ -126,21 +124,23 @@ class LineageCache:
         return found
 
     def prefetch(self, requests: Iterable[Request], *, workers: int | None = None) -> int:
-        """Trace the requests the file does not answer in worker processes, one per core,
-        when there are enough of them to pay for starting the workers (a cold build of a
-        large project: sqlglot's work is all Python, so threads would not help);
-        :meth:`lineage` then answers them. How many were traced; 0 when it was not worth
-        it or not possible, and :meth:`lineage` traces them one by one."""
+        """Trace the requests the file does not answer on every core
+        (:func:`~pytest_fft.docs.forked.forked_map`; ``workers``: how many processes, this
+        one included), when there are enough of them to pay for starting the workers (a
+        cold build of a large project); :meth:`lineage` then answers them. How many were
+        traced; 0 when it was not worth it or not possible, and :meth:`lineage` traces them
+        one by one."""
         misses: dict[str, Request] = {}
         for sql, dialect, schema in requests:
             key = entry_key(sql, dialect, schema)
             if key not in misses and key not in self._fresh and (
                     self._stored(key) is _ABSENT):
                 misses[key] = (sql, dialect, schema)
-        count = min(workers or _cores(), MAX_WORKERS)
-        if count < 2 or len(misses) < MIN_PARALLEL:
+        if len(misses) < MIN_PARALLEL:
             return 0
-        results = _trace_in_processes(list(misses.values()), count)
+        from pytest_fft.docs.forked import forked_map
+
+        results = forked_map(_trace_chunk, None, list(misses.values()), workers=workers)
         if results is None:
             return 0
         self._fresh.update(zip(misses, results, strict=True))
@@ -218,51 +218,6 @@ def _decode(value: Any) -> Lineage:
     return tuple(out)
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _may_fork() -> bool:
-    """Whether worker processes can be forked safely: on Linux, from a process that runs one
-    thread (a forked child of a process with other threads, a database driver's or a JVM
-    gateway's, may inherit a lock held forever). Forking is what makes workers cheap: they
-    start with sqlglot imported."""
-    import multiprocessing
-
-    if not sys.platform.startswith("linux") or "fork" not in (
-            multiprocessing.get_all_start_methods()):
-        return False
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
-
-
-def _trace_in_processes(requests: list[Request], workers: int) -> list[Lineage] | None:
-    """``sql_lineage`` of each request, in order, traced by ``workers`` forked processes;
-    None when they cannot be used (the caller traces in this process)."""
-    if not _may_fork():
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Interleaved chunks, a few per worker: models of one kind (and cost) sit together.
-    count = min(len(requests), workers * 4)
-    chunks = [requests[i::count] for i in range(count)]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            answers = list(pool.map(_trace_chunk, chunks))
-    except Exception:  # a worker that could not start or died: trace here instead
-        return None
-    results: list[Lineage] = [None] * len(requests)
-    for i, answer in enumerate(answers):
-        results[i::count] = answer
-    return results
-
-
-def _trace_chunk(requests: list[Request]) -> list[Lineage]:
+def _trace_chunk(shared: None, requests: Sequence[Request]) -> list[Lineage]:
     return [sql_lineage(sql, dialect=dialect, schema=schema)
             for sql, dialect, schema in requests]

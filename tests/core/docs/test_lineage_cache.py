@@ -258,8 +258,10 @@ def test_workers_that_cannot_start_leave_the_tracing_to_this_process(
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             raise OSError("no more processes")
 
+    from pytest_fft.docs import forked
+
     monkeypatch.setattr(cache_module, "MIN_PARALLEL", 1)
-    monkeypatch.setattr(cache_module, "_may_fork", lambda: True)
+    monkeypatch.setattr(forked, "may_fork", lambda: True)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
     cache = LineageCache.in_folder(tmp_path)
     assert cache.prefetch([(sql, "duckdb", BOTH) for sql in MANY], workers=2) == 0
