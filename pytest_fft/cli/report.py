@@ -506,11 +506,13 @@ class CliReporter:
                            f"{'them' if len(failed) > 1 else 'it'}, then {again}")
 
     def _print_not_started(self) -> None:
-        """Each run whose warehouse could not be opened: its error once, with its fix."""
+        """Each run that could not start (its warehouse could not be opened, mostly): its
+        error once, with its fix."""
+        from pytest_fft.run.session import not_started
+
         for (_, env), (error, _) in self._not_started.items():
-            self.err_console.print(
-                f"\n[red bold]✗ the warehouse of env {escape(repr(env))} could not be opened[/]\n"
-                f"{escape(_shown(error))}")
+            self.err_console.print(f"\n[red bold]✗ {escape(not_started(error, env))}[/]\n"
+                                   f"{escape(_shown(error))}")
 
     def _print_level_summary(self) -> None:
         """``-v``: one line per DAG level: its nodes by outcome and its wall-clock span."""

@@ -31,13 +31,23 @@ from pytest_fft.run.executor import Executor, NodeResult, ResultBoard
 from pytest_fft.run.fingerprint import SqlNormalizer
 from pytest_fft.run.shared_dir import FileBoard, SharedRunDir
 
+START_FAILED = "the run could not start"
+
 
 def unexpected_start_error(exc: Exception) -> FFTError:
     """An error nobody foresaw while the run started (opening the engine, listing its
     relations, reading the build cache), as one clear error instead of a traceback."""
     text = str(exc).strip() or type(exc).__name__
-    return FFTError(f"the run could not start: {type(exc).__name__}: {text}",
+    return FFTError(f"{START_FAILED}: {type(exc).__name__}: {text}",
                     hint="set FFT_TRACE=1 to see the traceback")
+
+
+def not_started(error: str, env: str) -> str:
+    """What a run that could not start says of itself, given its error's text: its
+    warehouse could not be opened, or something else failed (:func:`unexpected_start_error`)."""
+    if error.startswith(START_FAILED):
+        return f"the run of env {env!r} could not start"
+    return f"the warehouse of env {env!r} could not be opened"
 
 
 @dataclass
@@ -478,9 +488,9 @@ class BuildRun:
 
     def _not_run(self, name: str, reported: str) -> NodeResult:
         env = self.profile.env_name if self.profile is not None else "?"
-        return NodeResult(name, "skipped", message=f"not run: the warehouse of env {env!r} "
-                                                   f"could not be opened (the error is "
-                                                   f"reported {reported})")
+        why = not_started(self.startup_error.message if self.startup_error else "", env)
+        return NodeResult(name, "skipped",
+                          message=f"not run: {why} (the error is reported {reported})")
 
     def rebuild(self, name: str) -> NodeResult | None:
         """Build ``name`` again (its item runs again after a failure); where another process

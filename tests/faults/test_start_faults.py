@@ -26,8 +26,10 @@ def test_fft_names_the_error_and_exits_1(simple_project: Path, faulty: dict[str,
     result = run_fft("run", str(simple_project), "--env", "dev", "--", "-p",
                      "fft_fault_plugin", env=faulty)
     assert result.returncode == 1, result.output
-    assert "the run could not start: RuntimeError: the catalog is gone" in result.output
+    assert ("✗ the run of env 'dev' could not start\n"
+            "the run could not start: RuntimeError: the catalog is gone") in result.stderr
     assert "fix: set FFT_TRACE=1 to see the traceback" in result.output
+    assert "could not be opened" not in result.output  # the warehouse opened
     assert "Traceback" not in result.output and "INTERNALERROR" not in result.output
 
 
@@ -36,10 +38,12 @@ def test_pytest_fails_the_run_with_it(simple_project: Path, faulty: dict[str, st
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", faulty["PYTHONPATH"])
     result = pytester.runpytest_subprocess(str(simple_project), "--fft-run", "--fft-env", "dev",
-                                           "-p", "no:randomly", "-p", "fft_fault_plugin")
+                                           "-p", "no:randomly", "-p", "fft_fault_plugin", "-rs")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(failed=1, skipped=4)  # as when the engine cannot open
     result.stdout.fnmatch_lines(["*the run could not start: RuntimeError: the catalog is gone*"])
+    skipped = "*not run: the run of env 'dev' could not start (the error is reported on *"
+    result.stdout.fnmatch_lines([skipped])
     assert "INTERNALERROR" not in result.stdout.str()
 
 
