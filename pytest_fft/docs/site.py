@@ -113,15 +113,40 @@ class _Verbatim(Markup):
 
 
 def _finalize(value: Any) -> Any:
-    """What every ``{{ }}`` writes: untrusted text escaped and defanged (markdown_text)."""
+    """What every ``{{ }}`` writes: untrusted text escaped and defanged (markdown_text).
+
+    Jinja escapes what this returns (autoescape), so text that defanging would not change
+    (no ``:``, no ``=``: most names, types and links) and numbers go back as they are, to be
+    escaped once there: a 1,000-model site writes 150,000 values."""
+    kind = type(value)
+    if kind is int or kind is float or (kind is str and ":" not in value and "=" not in value):
+        return value
     if isinstance(value, _Verbatim):
         return value
     return defang(escape("" if value is None else value))
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with ``record.key`` of the pages' dictionaries looked up
+    directly: Jinja tries the attribute first, and the AttributeError of each of 200,000
+    look-ups of a 1,000-model site costs a tenth of its rendering. The same answers: a key
+    that names a dict attribute (``items``) still gives the attribute."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    return _Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True, finalize=_finalize,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
