@@ -212,6 +212,8 @@ def _computed_lineage(project: Project, model: Model, schema: Columns,
         inputs = {relation_for(dep): relation_for(dep) for dep in model.deps}
         names = {relation: [column.name for column in schema[relation.lower()]]
                  for relation in inputs if relation.lower() in schema}
+        if cache is not None:
+            return cache.python(source, function, inputs, schema=names or None)
         return python_lineage(source, function, inputs, schema=names or None)
     return ()
 

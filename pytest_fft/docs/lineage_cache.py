@@ -1,12 +1,15 @@
-"""The column lineage of SQL models, kept between docs builds: sqlglot's parse and qualify of
-every model (about 2 ms a model, 2 s of a 1,000-model ``fft docgen``) happen once per change.
+"""The column lineage of models, kept between docs builds: sqlglot's parse and qualify of
+every SQL model (about 2 ms a model, 2 s of a 1,000-model ``fft docgen``), and the reading of
+every Python model's source, happen once per change.
 
-An entry is the result of :func:`~pytest_fft.docs.lineage.sql_lineage` for one call, keyed by
-a hash of everything that result depends on: the rendered SQL, the dialect, the columns of
-the relations it was given (in the order given), sqlglot's version, the Python version, and
-the code that traces (:data:`FORMAT`, pytest-fft's version and the bytes of
-:mod:`pytest_fft.docs.lineage` itself, so an edited tracer never reads an old answer). Any
-change to any of them is a miss; nothing is ever reused in part.
+An entry is the result of :func:`~pytest_fft.docs.lineage.sql_lineage` (or
+:func:`~pytest_fft.docs.python_lineage.python_lineage`) for one call, keyed by a hash of
+everything that result depends on: the rendered SQL (the Python source, the function and
+its inputs), the dialect, the columns of the relations it was given (in the order given),
+sqlglot's version, the Python version, and the code that traces (:data:`FORMAT`,
+pytest-fft's version and the bytes of :mod:`pytest_fft.docs.lineage` and
+:mod:`pytest_fft.docs.python_lineage` themselves, so an edited tracer never reads an old
+answer). Any change to any of them is a miss; nothing is ever reused in part.
 
 All entries live in one JSON file (``<project>/.pytest_cache/d/fft-docs/sql-lineage.json``
 for ``fft docgen``): one read, and one write only when an entry was added. It is written
@@ -45,7 +48,8 @@ Tracer = Callable[..., Lineage]
 @functools.cache
 def code_digest() -> str:
     """What identifies the tracing code: :data:`FORMAT`, pytest-fft's, sqlglot's and
-    Python's versions and the source of :mod:`pytest_fft.docs.lineage`."""
+    Python's versions and the source of :mod:`pytest_fft.docs.lineage` and of
+    :mod:`pytest_fft.docs.python_lineage` (every module of it)."""
     import sqlglot
 
     from pytest_fft._version import __version__
@@ -54,11 +58,25 @@ def code_digest() -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{FORMAT}\0{__version__}\0{sqlglot.__version__}\0"
                   f"{sys.version_info[:3]}\0".encode())
-    try:
-        digest.update(Path(lineage.__file__).read_bytes())
-    except (OSError, TypeError):  # no source beside it (a frozen build): the versions say it
-        digest.update(b"\0no source")
+    here = Path(lineage.__file__).parent
+    for path in tracer_sources():
+        try:
+            data = path.read_bytes()
+        except OSError:  # absent (a module, not a package, or the other way round)
+            data = b"\0absent"
+        name = path.relative_to(here).as_posix() if path.is_relative_to(here) else str(path)
+        digest.update(f"{name}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
+
+
+def tracer_sources() -> list[Path]:
+    """The files of the code that traces lineage."""
+    from pytest_fft.docs import lineage
+
+    here = Path(lineage.__file__).parent
+    python = here / "python_lineage"
+    return [here / "lineage.py", here / "python_lineage.py",
+            *(sorted(python.rglob("*.py")) if python.is_dir() else ())]
 
 
 def entry_key(sql: str, dialect: str, schema: Mapping[str, Sequence[str]] | None) -> str:
@@ -105,6 +123,27 @@ class LineageCache:
             self.hits += 1
             return found  # type: ignore[return-value]
         result = (trace or sql_lineage)(sql, dialect=dialect, schema=schema)
+        self.misses += 1
+        self._used[key] = _encode(result)
+        return result
+
+    def python(self, source: str, function: str, inputs: Mapping[str, str], *,
+               schema: Mapping[str, Sequence[str]] | None = None,
+               trace: Callable[..., tuple[ColumnLineage, ...]] | None = None,
+               ) -> tuple[ColumnLineage, ...]:
+        """``python_lineage(source, function, inputs, schema=schema)`` of a Python model,
+        from the file when it holds the answer (keyed as SQL is: by everything it reads)."""
+        given = [[str(k), str(v)] for k, v in inputs.items()]
+        key = entry_key(json.dumps(["python", source, function, given]), "python", schema)
+        found = self._stored(key)
+        if found is not _ABSENT and found is not None:
+            self.hits += 1
+            return found  # type: ignore[return-value]
+        if trace is None:
+            from pytest_fft.docs.python_lineage import python_lineage
+
+            trace = python_lineage
+        result = trace(source, function, inputs, schema=schema)
         self.misses += 1
         self._used[key] = _encode(result)
         return result

@@ -81,23 +81,27 @@ def test_new_tracing_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert traced(tmp_path)[1] == 1
 
 
-def test_the_key_covers_sqlglot_and_the_tracer_source() -> None:
+def test_the_key_covers_sqlglot_and_the_tracers_source(tmp_path: Path) -> None:
     import sqlglot
 
-    from pytest_fft.docs import lineage
-
+    tracer = tmp_path / "tracer.py"
+    tracer.write_text("v1")
+    sources = [*cache_module.tracer_sources(), tracer]
+    assert any(p.name == "lineage.py" for p in sources)
     cache_module.code_digest.cache_clear()
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache_module, "tracer_sources", lambda: sources)
         before = cache_module.code_digest()
+        tracer.write_text("v2")
+        cache_module.code_digest.cache_clear()
+        assert cache_module.code_digest() != before
+        tracer.write_text("v1")
+        cache_module.code_digest.cache_clear()
+        assert cache_module.code_digest() == before
         patch.setattr(sqlglot, "__version__", "0.0.0")
         cache_module.code_digest.cache_clear()
         assert cache_module.code_digest() != before
-        patch.undo()
-        patch.setattr(lineage, "__file__", str(Path(cache_module.__file__)))
-        cache_module.code_digest.cache_clear()
-        assert cache_module.code_digest() != before
     cache_module.code_digest.cache_clear()
-    assert cache_module.code_digest() == before
 
 
 @pytest.mark.parametrize("content", [
@@ -267,3 +271,41 @@ def test_workers_that_cannot_start_leave_the_tracing_to_this_process(
     assert cache.prefetch([(sql, "duckdb", BOTH) for sql in MANY], workers=2) == 0
     assert cache.lineage(MANY[3], dialect="duckdb", schema=BOTH) == sql_lineage(
         MANY[3], dialect="duckdb", schema=BOTH)
+
+
+# --- Python models -------------------------------------------------------------------------------
+
+PY = '''
+def build(df):
+    out = df.copy()
+    out["email_upper"] = df["email"].str.upper()
+    return out
+'''
+
+
+def test_a_python_models_lineage_is_kept_until_its_source_or_inputs_change(
+        tmp_path: Path) -> None:
+    from pytest_fft.docs.python_lineage import python_lineage
+
+    calls: list[tuple[Any, ...]] = []
+
+    def tracer(source: str, function: str, inputs: Any, *, schema: Any = None) -> Any:
+        calls.append((source, function))
+        return python_lineage(source, function, inputs, schema=schema)
+
+    def build(source: str = PY, inputs: Any = None, schema: Any = None) -> Any:
+        cache = LineageCache.in_folder(tmp_path)
+        found = cache.python(source, "build", inputs or {"df": "users"},
+                             schema=schema or {"users": ["id", "email"]}, trace=tracer)
+        cache.save()
+        return found
+
+    first = build()
+    assert first == python_lineage(PY, "build", {"df": "users"},
+                                   schema={"users": ["id", "email"]})
+    assert build() == first and len(calls) == 1
+    build(PY.replace("upper", "lower"))
+    build(inputs={"df": "customers"})
+    build(schema={"users": ["id", "email", "country"]})
+    assert len(calls) == 4
+    assert build() == first and len(calls) == 4
