@@ -108,3 +108,38 @@ def test_open_source_without_a_browser_is_harmless(simple_project: Path, run_fft
                      env={"BROWSER": "false", "DISPLAY": ""})
     assert result.returncode == 0, result.output
     assert (simple_project / "docs" / "index.html").exists()
+
+
+def test_a_second_docgen_reuses_what_is_unchanged_and_never_what_changed(
+        simple_project: Path, run_fft) -> None:
+    assert run_fft("seed", str(simple_project)).returncode == 0
+    assert run_fft("run", str(simple_project)).returncode == 0
+    out = simple_project / "site"
+    docgen = ["docgen", str(simple_project), "--out", str(out), "--emit-json",
+              str(out / "m.json")]
+    assert run_fft(*docgen).returncode == 0
+    cached = simple_project / ".pytest_cache" / "d" / "fft-docs" / "sql-lineage.json"
+    assert cached.is_file()
+    assert (simple_project / ".pytest_cache" / ".gitignore").read_text().endswith("*\n")
+    first = _models(_manifest(out / "m.json"))
+
+    # Unchanged: the same manifest (from the caches).
+    assert run_fft(*docgen).returncode == 0
+    again = _models(_manifest(out / "m.json"))
+    assert again == first
+
+    # A model's SQL changed: its lineage is traced again, the others' kept.
+    mart = simple_project / "models" / "mart_users.ff.sql"
+    mart.write_text(mart.read_text().replace("select id, email, is_gmail",
+                                             "select id, upper(email) as email, is_gmail"))
+    assert run_fft(*docgen).returncode == 0
+    changed = _models(_manifest(out / "m.json"))
+    email = {c["name"]: c["lineage"] for c in changed["mart_users.ff"]["columns"]}["email"]
+    assert email == {"from": [{"table": "users_enriched", "column": "email"}],
+                     "transformed": True}
+    assert changed["users.ff"] == first["users.ff"]
+
+    # A damaged cache is ignored, and the answer is the same.
+    cached.write_bytes(b"\x00not json")
+    assert run_fft(*docgen).returncode == 0
+    assert _models(_manifest(out / "m.json")) == changed
