@@ -143,3 +143,18 @@ def test_a_second_docgen_reuses_what_is_unchanged_and_never_what_changed(
     cached.write_bytes(b"\x00not json")
     assert run_fft(*docgen).returncode == 0
     assert _models(_manifest(out / "m.json")) == changed
+
+
+def test_the_commands_cache_folder_is_made_as_pytest_makes_it(tmp_path: Path) -> None:
+    from pytest_fft.cli.dag import cache_folder
+
+    base = tmp_path / ".pytest_cache"
+    assert cache_folder(tmp_path, "fft-docs") == base / "d" / "fft-docs"
+    assert (base / ".gitignore").read_text().endswith("\n*\n")  # never committed
+    assert (base / "CACHEDIR.TAG").read_bytes().startswith(
+        b"Signature: 8a477f597d28d172789f06886806bc55")  # skipped by backup tools
+    assert [p.name for p in tmp_path.iterdir()] == [".pytest_cache"]  # no leftovers
+    assert cache_folder(tmp_path, "fft-parse") == base / "d" / "fft-parse"  # kept as it is
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    assert cache_folder(not_a_folder, "fft-docs") is None  # no cache, no error
