@@ -21,9 +21,10 @@ from pytest_fft.atomic import write_atomic
 from pytest_fft.errors import FFTError
 
 
-def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str]] | None:
-    """``(resolved profile, project, selected node names)`` of a command that runs no pytest
-    session; None, with the error said, when the profile or the project is wrong."""
+def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str], tuple[Any, str]] | None:
+    """``(resolved profile, project, selected node names, (parse cache, the project's key
+    in it))`` of a command that runs no pytest session; None, with the error said, when the
+    profile or the project is wrong."""
     from pytest_fft.project.loader import load_project
     from pytest_fft.project.parse_cache import ParseCache, load_project_cached
     from pytest_fft.project.profiles import resolve_profile
@@ -35,16 +36,17 @@ def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str]] | None:
         # Through the parse cache the runs use (pytest's, in the project): a project that
         # `fft run` or an earlier command loaded is not read and rendered again.
         folder = cache_folder(root, "fft-parse")
-        project, _ = load_project_cached(
-            root, ParseCache(folder) if folder is not None else None, load_project,
-            engine=resolved.engine, vars=project_vars(ns.vars, resolved))
+        parse_cache = ParseCache(folder) if folder is not None else None
+        project, key = load_project_cached(root, parse_cache, load_project,
+                                           engine=resolved.engine,
+                                           vars=project_vars(ns.vars, resolved))
         names = list(select_nodes(project, ns.select, ns.exclude))
     except FFTError as err:
         from pytest_fft.cli.spelling import fft_spelling
 
         print(f"error {fft_spelling(str(err))}", file=sys.stderr)
         return None
-    return resolved, project, names
+    return resolved, project, names, (parse_cache, key)
 
 
 def run_dag(ns: argparse.Namespace) -> int:
@@ -54,11 +56,11 @@ def run_dag(ns: argparse.Namespace) -> int:
     found = loaded(ns)
     if found is None:
         return 1
-    resolved, project, names = found
+    resolved, project, names, parse_cache = found
     root = Path(ns.project)
     out_dir = docs_dir(root, project.config.docs, ns.out)
     if ns.html:
-        return write_docs(ns, resolved, project, names, out_dir)
+        return write_docs(ns, resolved, project, names, out_dir, parse_cache=parse_cache)
     nodes = dag_nodes(project, names)
     print(render_text(nodes) if nodes else "Nothing to show: no node matched.")
     written = write(out_dir / "dag.mmd", mermaid(nodes))
@@ -69,10 +71,11 @@ def run_dag(ns: argparse.Namespace) -> int:
 
 
 def write_docs(ns: argparse.Namespace, resolved: Any, project: Any, names: list[str],
-               out_dir: Path) -> int:
+               out_dir: Path, *, parse_cache: tuple[Any, str] = (None, "")) -> int:
     """The docs site of ``names`` in ``out_dir`` (``fft dag --html``, ``fft docgen``): its
     pages and ``dag.mmd``, with the warehouse's columns unless ``--no-schema``; 1 when the
-    descriptions are wrong or a file cannot be written."""
+    descriptions are wrong or a file cannot be written. ``parse_cache``: the one the project
+    was loaded through, with its key (:func:`loaded`)."""
     from pytest_fft.docs.lineage_cache import LineageCache
     from pytest_fft.docs.site_files import site_files, write_site
     from pytest_fft.engines.registry import generic_spec
@@ -85,7 +88,8 @@ def write_docs(ns: argparse.Namespace, resolved: Any, project: Any, names: list[
         files, catalog = site_files(
             project, names, schema=columns,
             dialect=generic_spec(project.engine).sqlglot_dialect,
-            lineage_cache=LineageCache.in_folder(folder) if folder is not None else None)
+            lineage_cache=LineageCache.in_folder(folder) if folder is not None else None,
+            parse_cache=parse_cache)
     except FFTError as err:
         print(f"error {err}", file=sys.stderr)
         return 1

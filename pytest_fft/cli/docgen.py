@@ -40,9 +40,9 @@ def run_docgen(ns: argparse.Namespace) -> int:
     found = loaded(ns)
     if found is None:
         return 1
-    resolved, project, names = found
+    resolved, project, names, parse_cache = found
     out_dir = docs_dir(Path(ns.project), project.config.docs, ns.out)
-    code = write_docs(ns, resolved, project, names, out_dir)
+    code = write_docs(ns, resolved, project, names, out_dir, parse_cache=parse_cache)
     if code == 0 and ns.open_source:
         _open(out_dir / "index.html")
     return code

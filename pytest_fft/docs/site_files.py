@@ -10,6 +10,7 @@ finished.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from pytest_fft.project.records import Project
 
 if TYPE_CHECKING:
     from pytest_fft.docs.lineage_cache import LineageCache
+    from pytest_fft.project.parse_cache import ParseCache
 
 
 def site_files(project: Project, names: Iterable[str], *, dialect: str,
@@ -29,12 +31,15 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                last: LastRun | None = None,
                index_sections: Sequence[tuple[str, str]] = (),
                lineage_cache: LineageCache | None = None,
+               parse_cache: tuple[ParseCache | None, str] = (None, ""),
                ) -> tuple[dict[str, str], Catalog]:
     """``({relative path: text}, catalog)`` of the site of ``names`` (seeds and models; the
     checks among them are shown on the pages of what they check, with the project's unit
     cases). ``dialect``: sqlglot's name of the engine's SQL, for lineage; ``last``: the last
     results to show (default: read from the project's run artifacts); ``lineage_cache``:
-    the SQL models' lineage of earlier builds (saved here when it gained entries)."""
+    the SQL models' lineage of earlier builds (saved here when it gained entries);
+    ``parse_cache``: the parse cache and the key the project was loaded under, for the unit
+    cases read before (as test collection keeps them)."""
     from pytest_fft.docs.coverage import covering, model_hooks_by_node, run_hooks
     from pytest_fft.docs.dag_site import dag_nodes
     from pytest_fft.docs.last_run import read_last_run
@@ -47,7 +52,7 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                             dialect=dialect, lineage_cache=lineage_cache)
     if lineage_cache is not None:
         lineage_cache.save()
-    cases, problem = _unit_cases(project)
+    cases, problem = _unit_cases(project, *parse_cache)
     if problem:
         catalog = replace(catalog, problems=(*catalog.problems, problem))
     last = last if last is not None else read_last_run(project.root)
@@ -71,16 +76,30 @@ def _source(path: Path) -> str | None:
         return None
 
 
-def _unit_cases(project: Project) -> tuple[tuple[Any, ...], str | None]:
-    """The project's unit cases, for the pages of the models they test; a spec file that
-    cannot be read lists none of them and is a warning, as ``fft utest`` would report it."""
+def _unit_cases(project: Project, cache: ParseCache | None = None, key: str = "",
+                ) -> tuple[tuple[Any, ...], str | None]:
+    """The project's unit cases, for the pages of the models they test, each file through
+    the parse cache when there is one (``key``: the project's); a spec file that cannot be
+    read lists none of them and is a warning, as ``fft utest`` would report it."""
     from pytest_fft.errors import FFTError
-    from pytest_fft.utest.spec import load_unit_specs
+    from pytest_fft.project.parse_cache import load_unit_file_cached
+    from pytest_fft.utest.spec import UNIT_DIR, UnitCase, load_unit_file
 
+    folder = project.root / UNIT_DIR
+    files = sorted(folder.rglob("*.yml"), key=lambda p: p.relative_to(folder).as_posix()) \
+        if folder.is_dir() else []
+    def cases_of(found: Any) -> bool:
+        return isinstance(found, tuple) and all(isinstance(case, UnitCase) for case in found)
+
+    cases: list[Any] = []
     try:
-        return load_unit_specs(project), None
+        for path in files:
+            cases.extend(load_unit_file_cached(
+                cache, key, path, functools.partial(load_unit_file, project, path),
+                valid=cases_of))
     except FFTError as err:
         return (), f"unit tests not listed: {err.render()}"
+    return tuple(cases), None
 
 
 def write_site(folder: Path, files: Mapping[str, str]) -> list[Path]:
