@@ -2,7 +2,7 @@
 ``fft docgen``). It is CPU-bound Python (sqlglot), so threads would take turns; forked
 worker processes start in milliseconds with everything already imported and built, and
 this process does a share of the work meanwhile. (Rendering the pages this way was
-measured too: sending 1,000 pages back through pipes cost what the second core saved.)
+measured too, on a busy machine, and lost: 1,000 pages come back through pipes.)
 
 Only where forking is safe: on Linux, from a process that runs one thread (a forked child of
 a process with other threads, a database driver's or a JVM gateway's, may inherit a lock
