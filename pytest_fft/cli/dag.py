@@ -7,6 +7,11 @@ or ``--engine`` is an error, as for every command), loads the project for that e
 selects, and renders (:mod:`pytest_fft.docs.dag_site`). With ``--html`` and ``--with-schema`` (the
 default) it also reads the columns of the relations that exist from the profile's warehouse,
 read-only, when it can.
+
+What it derives from the project is kept where the runs keep theirs, in the project's
+``.pytest_cache/d/`` (:func:`cache_folder`): the loaded project and the unit cases in
+``fft-parse`` (the runs' parse cache), the models' column lineage in ``fft-docs``
+(:mod:`pytest_fft.docs.lineage_cache`).
 """
 
 from __future__ import annotations
