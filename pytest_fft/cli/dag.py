@@ -84,17 +84,19 @@ def write_docs(ns: argparse.Namespace, resolved: Any, project: Any, names: list[
     from pytest_fft.docs.lineage_cache import LineageCache
     from pytest_fft.docs.site_files import site_files, write_site
     from pytest_fft.engines.registry import generic_spec
+    from pytest_fft.utest.listing import listed_cases
 
     columns, note = warehouse_columns(resolved) if ns.with_schema else (None, None)
     if note:
         print(note)
     folder = cache_folder(Path(ns.project), "fft-docs")
+    cases, problem = listed_cases(project, *parse_cache)
     try:
         files, catalog = site_files(
             project, names, schema=columns,
             dialect=generic_spec(project.engine).sqlglot_dialect,
             lineage_cache=LineageCache.in_folder(folder) if folder is not None else None,
-            parse_cache=parse_cache)
+            unit_cases=cases, problems=[problem] if problem else [])
     except FFTError as err:
         print(f"error {err}", file=sys.stderr)
         return 1

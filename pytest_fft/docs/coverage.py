@@ -17,7 +17,6 @@ from pytest_fft.project.hooks import (
     MODEL_EVENTS,
     RUN_EVENTS,
     HookSpec,
-    hook_models,
     model_hooks,
 )
 from pytest_fft.project.records import Project
@@ -84,6 +83,7 @@ def run_hooks(project: Project) -> list[HookDoc]:
 
 def _selections(project: Project, specs: Sequence[HookSpec]) -> dict[int, set[str]]:
     from pytest_fft.errors import FFTError
+    from pytest_fft.project.selection import hook_models
 
     out: dict[int, set[str]] = {}
     for spec in specs:

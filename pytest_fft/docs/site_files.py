@@ -10,7 +10,6 @@ finished.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from pytest_fft.project.records import Project
 
 if TYPE_CHECKING:
     from pytest_fft.docs.lineage_cache import LineageCache
-    from pytest_fft.project.parse_cache import ParseCache
 
 
 def site_files(project: Project, names: Iterable[str], *, dialect: str,
@@ -31,15 +29,17 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                last: LastRun | None = None,
                index_sections: Sequence[tuple[str, str]] = (),
                lineage_cache: LineageCache | None = None,
-               parse_cache: tuple[ParseCache | None, str] = (None, ""),
+               unit_cases: Sequence[Any] = (),
+               problems: Sequence[str] = (),
                ) -> tuple[dict[str, str], Catalog]:
     """``({relative path: text}, catalog)`` of the site of ``names`` (seeds and models; the
     checks among them are shown on the pages of what they check, with the project's unit
     cases). ``dialect``: sqlglot's name of the engine's SQL, for lineage; ``last``: the last
     results to show (default: read from the project's run artifacts); ``lineage_cache``:
     the SQL models' lineage of earlier builds (saved here when it gained entries);
-    ``parse_cache``: the parse cache and the key the project was loaded under, for the unit
-    cases read before (as test collection keeps them)."""
+    ``unit_cases``: the project's unit cases (:mod:`pytest_fft.utest.listing`) for the
+    pages of the models they test; ``problems``: warnings of the caller's to list with the
+    catalog's."""
     from pytest_fft.docs.coverage import covering, model_hooks_by_node, run_hooks
     from pytest_fft.docs.dag_site import dag_nodes
     from pytest_fft.docs.last_run import read_last_run
@@ -52,16 +52,15 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                             dialect=dialect, lineage_cache=lineage_cache)
     if lineage_cache is not None:
         lineage_cache.save()
-    cases, problem = _unit_cases(project, *parse_cache)
-    if problem:
-        catalog = replace(catalog, problems=(*catalog.problems, problem))
+    if problems:
+        catalog = replace(catalog, problems=(*catalog.problems, *problems))
     last = last if last is not None else read_last_run(project.root)
     nodes = dag_nodes(project, names)
     sources = {name: _source(model.path) for name, model in project.models.items()
                if model.kind == "python" and name in set(names)}
     files = render_site(catalog, nodes, mermaid_text=mermaid(nodes),
                         sources={k: v for k, v in sources.items() if v is not None},
-                        runs=last.runs, covered=covering(project, last, cases),
+                        runs=last.runs, covered=covering(project, last, unit_cases),
                         hooks=model_hooks_by_node(project), run_hooks=run_hooks(project),
                         index_sections=index_sections,
                         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
@@ -74,32 +73,6 @@ def _source(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except OSError:
         return None
-
-
-def _unit_cases(project: Project, cache: ParseCache | None = None, key: str = "",
-                ) -> tuple[tuple[Any, ...], str | None]:
-    """The project's unit cases, for the pages of the models they test, each file through
-    the parse cache when there is one (``key``: the project's); a spec file that cannot be
-    read lists none of them and is a warning, as ``fft utest`` would report it."""
-    from pytest_fft.errors import FFTError
-    from pytest_fft.project.parse_cache import load_unit_file_cached
-    from pytest_fft.utest.spec import UNIT_DIR, UnitCase, load_unit_file
-
-    folder = project.root / UNIT_DIR
-    files = sorted(folder.rglob("*.yml"), key=lambda p: p.relative_to(folder).as_posix()) \
-        if folder.is_dir() else []
-    def cases_of(found: Any) -> bool:
-        return isinstance(found, tuple) and all(isinstance(case, UnitCase) for case in found)
-
-    cases: list[Any] = []
-    try:
-        for path in files:
-            cases.extend(load_unit_file_cached(
-                cache, key, path, functools.partial(load_unit_file, project, path),
-                valid=cases_of))
-    except FFTError as err:
-        return (), f"unit tests not listed: {err.render()}"
-    return tuple(cases), None
 
 
 def write_site(folder: Path, files: Mapping[str, str]) -> list[Path]:

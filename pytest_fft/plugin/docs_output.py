@@ -39,9 +39,9 @@ class DocsWriter:
     @pytest.hookimpl(wrapper=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, Any]:
         result = yield  # after the build is finished and its artifacts are written
-        for folder, project in self._projects(session):
+        for folder, run in self._projects(session):
             try:
-                write_docs(self.config, project, folder)
+                write_docs(self.config, run, folder)
             except OSError as exc:
                 from pytest_fft.errors import ArtifactWarning
 
@@ -57,34 +57,38 @@ class DocsWriter:
         return result
 
     def _projects(self, session: pytest.Session) -> list[tuple[Path, Any]]:
-        """``(folder, project)`` of each project of the session: those this process loaded,
-        else (pytest-xdist's controller) those the reports name, loaded here."""
+        """``(folder, BuildRun)`` of each project of the session: those this process
+        loaded, else (pytest-xdist's controller) those the reports name, loaded here."""
         state = active_state(session.config)
         if state is None:
             return []
-        projects = [run.project for run in state.build_runs()]
-        if not projects:
+        runs = state.build_runs()
+        if not runs:
             for root in self.roots:
                 try:
-                    projects.append(state.project_run(Path(root)).project)
+                    runs.append(state.project_run(Path(root)))
                 except FFTError as err:  # the workers reported it already
                     self.config.get_terminal_writer().line(
                         f"error --fft-docs: {err.render()}", red=True)
-        many = len(projects) > 1
-        return [(self.folder / p.config.name if many else self.folder, p) for p in projects]
+        many = len(runs) > 1
+        return [(self.folder / r.project.config.name if many else self.folder, r)
+                for r in runs]
 
 
 class _HookFailed(Exception):
     """A ``pytest_fft_docs_context`` implementation raised: the page is not written."""
 
 
-def write_docs(config: pytest.Config, project: Any, folder: Path) -> None:
-    """The docs site of ``project`` with the results its run artifacts hold, after the
-    docs-context hook."""
+def write_docs(config: pytest.Config, run: Any, folder: Path) -> None:
+    """The docs site of ``run``'s project with the results its run artifacts hold, after
+    the docs-context hook; its unit cases through the run's parse cache, lineage through
+    the lineage cache in pytest's cache folder (as ``fft docgen`` keeps it)."""
     from pytest_fft.docs.last_run import read_last_run
     from pytest_fft.docs.site_files import site_files, write_site
     from pytest_fft.engines.registry import generic_spec
+    from pytest_fft.utest.listing import listed_cases
 
+    project = run.project
     last = read_last_run(project.root)
     statuses = {name: facts.status for name, facts in last.runs.items() if facts.status}
     statuses.update({name: outcome[0] for name, outcome in last.checks.items()})
@@ -102,7 +106,15 @@ def write_docs(config: pytest.Config, project: Any, folder: Path) -> None:
                           "-p no:<plugin>") from exc
     sections = [(str(s.get("title", "")), str(s.get("text", "")))
                 for s in context.get("sections", []) if isinstance(s, dict)]
+    cases, problem = listed_cases(project, run.parse_cache, run.parse_key)
+    lineage_cache = None
+    cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+    if cache is not None:
+        from pytest_fft.docs.lineage_cache import LineageCache
+
+        lineage_cache = LineageCache.in_folder(cache.mkdir("fft-docs"))
     files, _ = site_files(project, project.dag.order,
                           dialect=generic_spec(project.engine).sqlglot_dialect,
-                          last=last, index_sections=sections)
+                          last=last, index_sections=sections, unit_cases=cases,
+                          problems=[problem] if problem else [], lineage_cache=lineage_cache)
     write_site(folder, files)

@@ -39,18 +39,13 @@ class UnitFile(pytest.File):
     def collect(self) -> Any:
         from pytest_fft.plugin.items import ProjectDir, ProjectLoadFailure
         from pytest_fft.plugin.state import state_of
-        from pytest_fft.project.parse_cache import load_unit_file_cached
-        from pytest_fft.utest.spec import UnitCase, load_unit_file
+        from pytest_fft.utest.listing import cases_of_file
 
         project_dir = self.getparent(ProjectDir)
         assert project_dir is not None and project_dir.build_run is not None
         run = project_dir.build_run
         try:
-            cases = load_unit_file_cached(
-                run.parse_cache, run.parse_key, self.path,
-                lambda: load_unit_file(run.project, self.path),
-                valid=lambda found: isinstance(found, tuple)
-                and all(isinstance(case, UnitCase) for case in found))
+            cases = cases_of_file(run.project, self.path, run.parse_cache, run.parse_key)
         except FFTError as exc:
             if state_of(self.config).options.requested:
                 raise  # asked for on the command line: a collection error, as for fft utest

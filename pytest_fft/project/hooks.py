@@ -276,16 +276,3 @@ def _defined_under(fn: Callable[..., Any], folder: Path) -> bool:
     except OSError:
         return False
 
-
-def hook_models(project: Any, spec: HookSpec) -> set[str]:
-    """The models a ``before_model``/``after_model`` hook runs for: those its ``select``
-    takes, every model without one. A selector that cannot be read is an FFTError."""
-    from pytest_fft.project.selection import match_token, split_tokens
-
-    everything = set(project.models)
-    if not spec.select:
-        return everything
-    matched: set[str] = set()
-    for token in split_tokens([spec.select]):
-        matched |= match_token(project, token)
-    return matched & everything

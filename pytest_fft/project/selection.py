@@ -33,6 +33,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pytest_fft.errors import SelectionError
 from pytest_fft.project.names import relation_for
@@ -226,3 +227,15 @@ def _add_checks(project: Project, chosen: set[str]) -> None:
         if check.deps and all(dep in chosen for dep in check.deps):
             chosen.add(name)
 
+
+def hook_models(project: Project, spec: Any) -> set[str]:
+    """The models a ``before_model``/``after_model`` hook (a
+    :class:`pytest_fft.project.hooks.HookSpec`) runs for: those its ``select`` takes, every
+    model without one. A selector that cannot be read is an FFTError."""
+    everything = set(project.models)
+    if not spec.select:
+        return everything
+    matched: set[str] = set()
+    for token in split_tokens([spec.select]):
+        matched |= match_token(project, token)
+    return matched & everything

@@ -31,7 +31,6 @@ from pytest_fft.project.hooks import (
     HookSpec,
     When,
     hook_location,
-    hook_models,
     model_hooks,
 )
 
@@ -311,6 +310,8 @@ class RunHooks:
 
     def _selections(self, specs: list[HookSpec]) -> dict[int, set[str]]:
         """Per model-level spec: the models its ``select`` matches (all without one)."""
+        from pytest_fft.project.selection import hook_models
+
         out: dict[int, set[str]] = {}
         for spec in specs:
             if spec.when not in ("before_model", "after_model"):
