@@ -38,6 +38,10 @@ class LastRun:
     runs: Mapping[str, RunFacts] = field(default_factory=dict)
     checks: Mapping[str, Outcome] = field(default_factory=dict)
     units: Mapping[str, Outcome] = field(default_factory=dict)
+    #: Of the last build (``run_results.json``'s metadata): its env, engine and time.
+    env: str | None = None
+    engine: str | None = None
+    at: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.runs or self.checks or self.units)
@@ -46,25 +50,33 @@ class LastRun:
 def read_last_run(root: Path) -> LastRun:
     """What the artifacts of ``root``'s last runs say."""
     target = root.joinpath(*TARGET)
+    document = _document(target / "run_results.json")
     runs = {}
-    for entry in _results(target / "run_results.json"):
+    for entry in _entries(document):
         duration = entry.get("duration_ms")
         runs[str(entry["name"])] = RunFacts(
             _text(entry.get("status")),
             float(duration) / 1000 if isinstance(duration, int | float) else None,
             entry.get("rows") if isinstance(entry.get("rows"), int) else None,
             _text(entry.get("message")))
-    checks = {str(e["name"]): _outcome(e) for e in _results(target / "test_results.json")}
-    units = {str(e["node_id"]): _outcome(e) for e in _results(target / "utest_results.json")
-             if "node_id" in e}
-    return LastRun(runs, checks, units)
+    checks = {str(e["name"]): _outcome(e)
+              for e in _entries(_document(target / "test_results.json"))}
+    units = {str(e["node_id"]): _outcome(e)
+             for e in _entries(_document(target / "utest_results.json")) if "node_id" in e}
+    meta = document.get("metadata") if isinstance(document, dict) else None
+    meta = meta if isinstance(meta, dict) and runs else {}
+    return LastRun(runs, checks, units, _text(meta.get("env_name")) or None,
+                   _text(meta.get("model_engine")), _text(meta.get("generated_at")))
 
 
-def _results(path: Path) -> list[dict[str, Any]]:
+def _document(path: Path) -> Any:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
+        return None
+
+
+def _entries(document: Any) -> list[dict[str, Any]]:
     entries = document.get("results") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         return []

@@ -49,6 +49,8 @@ def render_site(catalog: Catalog, nodes: Sequence[DagNode], *, mermaid_text: str
                 covered: Mapping[str, Sequence[Covered]] | None = None,
                 hooks: Mapping[str, Sequence[HookDoc]] | None = None,
                 run_hooks: Sequence[HookDoc] = (),
+                engine: str | None = None,
+                run_note: str = "",
                 generated_at: str | None = None,
                 extra_sections: Mapping[str, Sequence[tuple[str, str]]] | None = None,
                 index_sections: Sequence[tuple[str, str]] = (),
@@ -60,13 +62,15 @@ def render_site(catalog: Catalog, nodes: Sequence[DagNode], *, mermaid_text: str
     Python models (node -> text); ``runs`` the last run of each node; ``covered`` the checks
     and unit cases that cover a node with their last status and message (a status of ``""``
     when they have not run); ``hooks`` the hooks run around a model's build, ``run_hooks``
-    those around every run; ``extra_sections`` plain-text sections plugins add to a
-    node's page, ``index_sections`` those they add to the index (``pytest_fft_docs_context``).
-    Names the catalog does not know are ignored.
+    those around every run; ``engine`` the engine the project is loaded for, ``run_note``
+    what to say of the last run beside its statuses (env, engine, time); ``extra_sections``
+    plain-text sections plugins add to a node's page, ``index_sections`` those they add to
+    the index (``pytest_fft_docs_context``). Names the catalog does not know are ignored.
     """
     paths = page_paths(n.name for n in catalog.nodes)
     site = _Site(catalog, paths, runs or {}, covered or {}, hooks or {}, generated_at)
-    files = {"index.html": site.index(nodes, mermaid_text, index_sections, run_hooks)}
+    files = {"index.html": site.index(nodes, mermaid_text, index_sections, run_hooks,
+                                      engine=engine, run_note=run_note)}
     for node in catalog.nodes:
         files[paths[node.name]] = site.node_page(
             node, (sources or {}).get(node.name), (extra_sections or {}).get(node.name, ()))
@@ -239,7 +243,8 @@ class _Site:
 
     def index(self, nodes: Sequence[DagNode], mermaid_text: str,
               sections: Sequence[tuple[str, str]] = (),
-              run_hooks: Sequence[HookDoc] = ()) -> str:
+              run_hooks: Sequence[HookDoc] = (), *, engine: str | None = None,
+              run_note: str = "") -> str:
         graph = layout(nodes)
         runs = self.runs
         boxes = [{"x": b.x, "y": b.y, "name": b.name, "label": b.label, "style": b.style,
@@ -270,7 +275,8 @@ class _Site:
             "statuses": [(css, count) for css in ("ok", "cache", "skip", "warn", "err", "other")
                          if (count := statuses.get(css))],
             "edge_count": len(graph.edges), "sections": list(sections),
-            "run_hooks": [_hook(h) for h in run_hooks],
+            "run_hooks": [_hook(h) for h in run_hooks], "engine": engine,
+            "run_note": run_note,
         }
         return _environment().get_template("index.html").render(context)
 

@@ -62,10 +62,18 @@ def site_files(project: Project, names: Iterable[str], *, dialect: str,
                         sources={k: v for k, v in sources.items() if v is not None},
                         runs=last.runs, covered=covering(project, last, unit_cases),
                         hooks=model_hooks_by_node(project), run_hooks=run_hooks(project),
+                        engine=project.engine, run_note=_run_note(last),
                         index_sections=index_sections,
                         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     files["dag.mmd"] = mermaid(nodes)
     return files, catalog
+
+
+def _run_note(last: LastRun) -> str:
+    """``env dev · duckdb · 2026-12-05 21:26 UTC``: of the last build, what is known."""
+    at = last.at.replace("T", " ")[:16] + " UTC" if last.at and "T" in last.at else last.at
+    return " · ".join(part for part in (f"env {last.env}" if last.env else None,
+                                        last.engine, at) if part)
 
 
 def _source(path: Path) -> str | None:

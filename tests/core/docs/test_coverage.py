@@ -56,7 +56,9 @@ def _write(root: Path, name: str, document: object) -> None:
 def test_the_last_run_is_read_from_the_artifacts(make_project: Callable[..., Path]) -> None:
     root = make_project(FILES)
     assert not read_last_run(root)  # nothing ran yet
-    _write(root, "run_results.json", {"results": [
+    _write(root, "run_results.json", {"metadata": {
+        "env_name": "dev", "model_engine": "duckdb", "generated_at": "2026-12-05T21:26:52+00:00"},
+        "results": [
         {"name": "users.ff", "status": "success", "duration_ms": 1500.0, "rows": 3,
          "message": None},
         {"name": "orders.ff", "status": "error", "duration_ms": None, "rows": None,
@@ -71,6 +73,7 @@ def test_the_last_run_is_read_from_the_artifacts(make_project: Callable[..., Pat
                          "orders.ff": RunFacts("error", None, None, "Catalog Error: no table")}
     assert last.checks == {"not_null[users.email]": ("fail", "2 nulls")}
     assert last.units == {"tests/unit/users.yml::one_row": ("pass", None)}
+    assert (last.env, last.engine, last.at) == ("dev", "duckdb", "2026-12-05T21:26:52+00:00")
 
 
 def test_an_unreadable_artifact_is_no_results(make_project: Callable[..., Path]) -> None:

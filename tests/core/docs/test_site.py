@@ -178,8 +178,11 @@ def test_run_facts_and_checks_are_shown_when_given() -> None:
     hooks = {"users.ff": [HookDoc("after_model", "sql:grant", "project.yml:12",
                                   "engines: postgres")]}
     files = site(shop(), runs=runs, covered=covered, hooks=hooks,
-                 run_hooks=[HookDoc("on_run_start", "python:banner", "project.yml:8")])
+                 run_hooks=[HookDoc("on_run_start", "python:banner", "project.yml:8")],
+                 engine="duckdb", run_note="env dev · duckdb · 2026-12-05 21:26 UTC")
     index = files["index.html"]
+    assert "Last run · env dev · duckdb · 2026-12-05 21:26 UTC" in index
+    assert "dependencies · duckdb</p>" in index
     for shown in ("success", "0.31 s", "1,200", "error", "1 min 01 s", "skipped", "1 failing"):
         assert shown in index
     assert 'class="n s-python st-err"' in index  # the failed node is marked in the graph
