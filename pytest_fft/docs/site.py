@@ -323,6 +323,8 @@ class _Site:
             "kind": _KIND_LABELS.get(node.kind, node.kind),
             "description": self.descriptions[node.name].html,
             "focus_url": "../index.html#focus=" + quote(node.name, safe=""),
+            # A long path breaks after a folder's slash, not inside a name.
+            "path_html": Markup("/<wbr>").join(escape(part) for part in node.path.split("/")),
             "run": run, "run_class": status_class(run.status) if run else "",
             "duration": format_duration(run.duration_s) if run else "",
             "rows": format_rows(run.rows) if run else "",

@@ -217,7 +217,7 @@ def test_a_model_page_shows_its_description_code_and_neighbours() -> None:
                  extra_sections={"users.ff": [("Owner", "data <team>")]})
     users = files["nodes/users.ff.html"]
     assert "<h1>Users</h1>" in users and "<strong>CRM</strong>" in users
-    assert "models/users.ff.sql" in users
+    assert "<code>models/<wbr>users.ff.sql</code>" in users  # breaks after the slash
     assert 'data-lang="sql">select id, lower(email) as email from seed_users</code>' in users
     assert '<a href="seed_users.html">seed_users</a>' in users  # upstream
     assert '<a href="users_enriched.html">users_enriched</a>' in users  # downstream
