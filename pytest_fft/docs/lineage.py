@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlglot
 from sqlglot import exp
@@ -62,6 +62,39 @@ class ColumnLineage:
     sources: tuple[ColumnSource, ...]
     transformed: bool = False
     known: bool = True
+
+
+class Reads(Protocol):
+    """What a part of an expression reads: a column's lineage, a traced SQL expression, a
+    Python model's series."""
+
+    @property
+    def sources(self) -> tuple[ColumnSource, ...]: ...
+    @property
+    def transformed(self) -> bool: ...
+    @property
+    def known(self) -> bool: ...
+
+
+def merge_reads(parts: Iterable[Reads], transformed: bool,
+                ) -> tuple[tuple[ColumnSource, ...], bool] | None:
+    """The sources of an expression of ``parts``, in the order they are first read, and
+    whether it is transformed: ``transformed`` or any part is; ``None`` (unknown) as soon as
+    one part is unknown.
+
+    >>> a, b = ColumnSource("users", "id"), ColumnSource("users", "email")
+    >>> sources, transformed = merge_reads(
+    ...     [ColumnLineage("x", (a, b)), ColumnLineage("y", (b,), True)], False)
+    >>> [s.column for s in sources], transformed
+    (['id', 'email'], True)
+    """
+    sources: dict[ColumnSource, None] = {}
+    for part in parts:
+        if not part.known:
+            return None
+        sources.update(dict.fromkeys(part.sources))
+        transformed = transformed or part.transformed
+    return tuple(sources), transformed
 
 
 def unknown(column: str) -> ColumnLineage:
@@ -218,13 +251,8 @@ _NOTHING = _Trace((), False)  # what a cycle (a recursive CTE reading itself) ad
 
 def _combine(traces: Iterable[_Trace], transformed: bool) -> _Trace:
     """Everything ``traces`` read; unknown as soon as one part is unknown."""
-    sources: dict[ColumnSource, None] = {}
-    for trace in traces:
-        if not trace.known:
-            return _UNKNOWN
-        sources.update(dict.fromkeys(trace.sources))
-        transformed = transformed or trace.transformed
-    return _Trace(tuple(sources), transformed)
+    merged = merge_reads(traces, transformed)
+    return _UNKNOWN if merged is None else _Trace(*merged)
 
 
 def _is_star(projection: exp.Expr) -> bool:

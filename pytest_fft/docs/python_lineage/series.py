@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pytest_fft.docs.lineage import ColumnSource
+from pytest_fft.docs.lineage import ColumnSource, merge_reads
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,5 @@ CONSTANT = Series((), True)  # ``out["x"] = 0``, ``np.nan``
 def combine(parts: Iterable[Series], transformed: bool = True) -> Series:
     """What an expression of ``parts`` reads: transformed unless ``transformed`` is False
     and every part is a plain column (the rows of frames stacked); unknown if any part is."""
-    sources: dict[ColumnSource, None] = {}
-    for part in parts:
-        if not part.known:
-            return UNKNOWN
-        sources.update(dict.fromkeys(part.sources))
-        transformed = transformed or part.transformed
-    return Series(tuple(sources), transformed)
+    merged = merge_reads(parts, transformed)
+    return UNKNOWN if merged is None else Series(*merged)
