@@ -21,8 +21,7 @@ HELP = ("write the docs site of a project (index.html with the DAG, a page per m
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     cmd: argparse.ArgumentParser = sub.add_parser("docgen", help=HELP, description=HELP)
     cmd.add_argument("--out", metavar="DIR", default=None,
-                     help="the folder the site goes to (default: project.yml's docs.dag_dir, "
-                          "else <project>/docs)")
+                     help="the folder the site goes to (default: <project>/site/docs)")
     cmd.add_argument("--emit-json", dest="emit_json", metavar="FILE", default=None,
                      help="also write the docs manifest (JSON) to FILE")
     cmd.add_argument("--open-source", dest="open_source", action="store_true",
@@ -35,13 +34,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_docgen(ns: argparse.Namespace) -> int:
-    from pytest_fft.cli.dag import docs_dir, loaded, write_docs
+    from pytest_fft.cli.dag import loaded, write_docs
 
     found = loaded(ns)
     if found is None:
         return 1
     resolved, project, names, parse_cache = found
-    out_dir = docs_dir(Path(ns.project), project.config.docs, ns.out)
+    # FastFlowTransform's default for docgen; `fft dag --html` writes to docs.dag_dir.
+    out_dir = Path(ns.out) if ns.out else Path(ns.project) / "site" / "docs"
     code = write_docs(ns, resolved, project, names, out_dir, parse_cache=parse_cache)
     if code == 0 and ns.open_source:
         _open(out_dir / "index.html")

@@ -107,7 +107,8 @@ def test_open_source_without_a_browser_is_harmless(simple_project: Path, run_fft
     result = run_fft("docgen", str(simple_project), "--no-schema", "--open-source",
                      env={"BROWSER": "false", "DISPLAY": ""})
     assert result.returncode == 0, result.output
-    assert (simple_project / "docs" / "index.html").exists()
+    assert (simple_project / "site" / "docs" / "index.html").exists()  # docgen's default
+    assert not (simple_project / "docs" / "index.html").exists()
 
 
 def test_a_second_docgen_reuses_what_is_unchanged_and_never_what_changed(
