@@ -25,6 +25,9 @@ warehouse driver out of it.
 An engine module also finds here what it shares with the built-in engines, so it imports no
 private module of pytest-fft:
 
+* relations: :class:`Column`, one entry of :meth:`Engine.relation_columns` (name, the
+  warehouse's type, and ``nullable``: True, False, or None when the engine cannot tell);
+  :class:`ExistingRelations`, what :meth:`Engine.existing_relations` gives;
 * the audit table: its name :data:`AUDIT_TABLE` (``_ff_meta``, which no seed or model may
   build), its columns :data:`AUDIT_COLUMNS` in order, and :func:`foreign_audit_table`, the
   message for a table of that name that is not the audit table;
@@ -36,7 +39,7 @@ private module of pytest-fft:
 
 from __future__ import annotations
 
-from pytest_fft.engines.base import Engine, EngineClass
+from pytest_fft.engines.base import Column, Engine, EngineClass
 from pytest_fft.engines.capabilities import (
     AUDIT_COLUMNS,
     AuditTable,
@@ -62,7 +65,7 @@ from pytest_fft.run.executor import NodeResult
 
 __all__ = [
     "AUDIT_COLUMNS", "AUDIT_TABLE", "ENTRY_POINT_GROUP", "FILE", "AuditTable", "CheckSpelling",
-    "CostEstimate", "CsvLayout", "Engine", "EngineClass", "EngineNotInstalledError",
+    "Column", "CostEstimate", "CsvLayout", "Engine", "EngineClass", "EngineNotInstalledError",
     "EngineSettings", "EngineSpec", "ExistingRelations", "FrameReader", "IncrementalTarget",
     "InlineInputs", "Node", "NodeResult", "ProfileError", "Project", "RowLoader", "RunInfo",
     "SeedFileError", "SeedShape", "SelectFrame", "SnapshotTarget", "ThreadInterrupt",
