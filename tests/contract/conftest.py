@@ -167,8 +167,6 @@ def _sqlite_target(tmp_path: Path) -> Target:
         kind_of=kind_of,
         make_frame=pandas_frame,
         frame_rows=pandas_rows,
-        # The example engine gives (name, type) pairs: no nullability.
-        nullability=(None, None),
     )
 
 

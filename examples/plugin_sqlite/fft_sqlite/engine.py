@@ -50,6 +50,7 @@ from pytest_fft.sdk import (
     AUDIT_TABLE,
     FILE,
     AuditTable,
+    Column,
     ExistingRelations,
     ProfileError,
     SeedFileError,
@@ -271,8 +272,11 @@ class SQLiteEngine:
                     keys.add(f"{SPEC.name_key(schema)}.{SPEC.name_key(name)}")
         return ExistingRelations(frozenset(keys), self.relation_key)
 
-    def relation_columns(self) -> dict[str, list[tuple[str, str]]]:
-        out: dict[str, list[tuple[str, str]]] = {}
+    def relation_columns(self) -> dict[str, list[Column]]:
+        """Each column's declared type and its ``notnull`` flag of ``PRAGMA table_info``: a
+        NOT NULL column is not nullable. A view's columns, and a table's that pytest-fft
+        built (written from a SELECT), carry no NOT NULL, so they read nullable."""
+        out: dict[str, list[Column]] = {}
         with self._lock:
             names = [row[0] for row in self._con.execute(
                 "select name from sqlite_master where type in ('table', 'view') "
@@ -280,11 +284,12 @@ class SQLiteEngine:
             for name in names:
                 try:
                     columns = self._con.execute(
-                        "select name, type from pragma_table_info(?) order by cid",
+                        'select name, type, "notnull" from pragma_table_info(?) order by cid',
                         [name]).fetchall()
                 except sqlite3.Error:  # a view over something gone: no columns to show
                     continue
-                out[name] = [(str(column), str(kind)) for column, kind in columns]
+                out[name] = [Column(str(column), str(kind), not notnull)
+                             for column, kind, notnull in columns]
         return out
 
     def error_line(self, exc: BaseException) -> int | None:
