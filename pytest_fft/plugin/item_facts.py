@@ -20,7 +20,7 @@ def item_facts(item: Any) -> dict[str, Any]:
     kind = getattr(item, "kind", "unit")
     facts: dict[str, Any] = {
         "project": run.project.name,
-        "root": str(run.project.root.resolve()),
+        "root": str(run.project.root),  # resolved when the project was loaded
         "env": run.profile.env_name if run.profile is not None else None,
         "engine": item.engine_abbrev if kind == "unit" else run.engine_abbrev,
         "jobs": run.settings.jobs,
