@@ -27,19 +27,18 @@ class UnitResults:
     def __init__(self) -> None:
         self.cases: dict[str, dict[str, Any]] = {}  # report node id -> entry
         self.roots: dict[str, tuple[str | None, str]] = {}  # root -> (env, engine)
+        self.local: dict[str, dict[str, Any]] = {}  # node id -> facts, items of this process
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
-        """In one process: the facts a pytest-xdist worker attaches (see item_facts)."""
-        report = yield
-        if getattr(item, "case", None) is not None and not hasattr(report, "fft_item"):
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """In one process the items are here: their facts, once each (a pytest-xdist
+        worker attaches them to its reports, see item_facts)."""
+        if getattr(item, "case", None) is not None:
             from pytest_fft.plugin.item_facts import item_facts
 
-            report.fft_item = item_facts(item)
-        return report
+            self.local[item.nodeid] = item_facts(item)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        facts = getattr(report, "fft_item", None)
+        facts = getattr(report, "fft_item", None) or self.local.get(report.nodeid)
         if not isinstance(facts, dict) or not isinstance(facts.get("unit"), dict):
             return
         unit = facts["unit"]
