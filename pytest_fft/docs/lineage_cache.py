@@ -62,7 +62,7 @@ def code_digest() -> str:
     for path in tracer_sources():
         try:
             data = path.read_bytes()
-        except OSError:  # absent (a module, not a package, or the other way round)
+        except OSError:  # gone since the listing
             data = b"\0absent"
         name = path.relative_to(here).as_posix() if path.is_relative_to(here) else str(path)
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
@@ -75,8 +75,7 @@ def tracer_sources() -> list[Path]:
 
     here = Path(lineage.__file__).parent
     python = here / "python_lineage"
-    return [here / "lineage.py", here / "python_lineage.py",
-            *(sorted(python.rglob("*.py")) if python.is_dir() else ())]
+    return [here / "lineage.py", *sorted(python.rglob("*.py"))]
 
 
 def entry_key(sql: str, dialect: str, schema: Mapping[str, Sequence[str]] | None) -> str:

@@ -60,8 +60,11 @@ def test_docgen_reads_the_warehouse_and_traces_lineage(make_project: Callable[..
 
     orders = columns["orders.ff"]
     assert list(orders) == ["order_id", "email", "amount", "running"]
-    assert {name: (c["dtype"] or "").lower() != "" for name, c in orders.items()} == {
-        "order_id": True, "email": True, "amount": True, "running": True}
+    # Every column as the warehouse lists it: a type, and whether it may be NULL (tables
+    # made by create table ... as select declare no NOT NULL).
+    assert {name: (bool(c["dtype"]), c["nullable"]) for name, c in orders.items()} == {
+        "order_id": (True, True), "email": (True, True), "amount": (True, True),
+        "running": (True, True)}
     assert _lineage(orders["order_id"]) == (["seed_orders.order_id"], False)
     assert _lineage(orders["email"]) == (["users.email"], False)
     assert _lineage(orders["running"]) == (
