@@ -240,6 +240,7 @@ DAG_HELP = ("show the DAG of a project (seeds and models by level) and write it 
 
 def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     """The pytest command line an ``fft`` invocation stands for."""
+    from pytest_fft.cli.plugin_set import plugin_args
     from pytest_fft.cli.spelling import passed_on
 
     project = str(Path(ns.project))
@@ -248,16 +249,18 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     args += passed_on(ns)
     for item in getattr(ns, "rebuild_only", []):  # the node, and nothing cached about it
         args += ["--fft-select", item, "--fft-rebuild", item]
-    if ns.command == "utest" and ns.jobs not in (None, "1"):
+    spread = ns.command == "utest" and ns.jobs not in (None, "1")
+    if spread:
         args += ["-n", ns.jobs]  # unit cases are independent: one per worker process
+    extra = list(getattr(ns, "pytest_args", []))
+    args += plugin_args(Path(project), extra, xdist=spread)  # installed plugins: not needed
+    if not extra and ns.command != "utest":
+        # Nothing but fft's own options: the nodes are known once the project is loaded.
+        args.append("--fft-start-early")
     # fft owns the terminal: no pytest reporter, no output capture (so the SQL debug channel
     # and a model's own prints reach the screen as they happen).
     # no:unraisableexception: its clean-up runs gc.collect() five times at the end of the
     # session (~0.3 s with pandas loaded); fft has no use for __del__ warnings.
-    extra = list(getattr(ns, "pytest_args", []))
-    if not extra and ns.command != "utest":
-        # Nothing but fft's own options: the nodes are known once the project is loaded.
-        args.append("--fft-start-early")
     # python_files empty: the project's own pytest tests (tests/test_*.py) are pytest's to run,
     # not fft's; a test file named after `--` still runs.
     return [*args, "-p", "no:terminal", "-p", "no:pytester", "-p", "no:unraisableexception",
