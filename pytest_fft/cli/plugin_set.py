@@ -3,8 +3,11 @@
 fft owns its pytest session: it runs none of the user's own tests (``python_files=``) and
 writes its own terminal output. Installed pytest plugins (coverage, asyncio, Django, ...)
 have nothing to do in it, and each one costs start-up: anyio's alone imports asyncio.
-So an ``fft`` command starts pytest with plugin autoloading off and names the two plugins
-it can need: pytest-fft, and pytest-xdist when unit cases are spread over processes.
+So an ``fft`` command starts pytest with plugin autoloading off and names the plugins it
+can need: pytest-fft; the installed plugins that build on pytest-fft (a distribution with a
+``pytest11`` entry point that requires pytest-fft: its ``pytest_fft_*`` hooks are meant for
+fft's runs as much as for pytest's); and pytest-xdist when unit cases are spread over
+processes.
 
 Autoloading stays on, exactly as under ``pytest``, when the user asks pytest for anything:
 arguments after ``--``, ``PYTEST_ADDOPTS`` or ``PYTEST_PLUGINS`` in the environment, or a
@@ -18,11 +21,13 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+FFT_DISTRIBUTION = "pytest-fft"
 FFT_PLUGIN = "pytest_fft.plugin.hooks"
 XDIST_PLUGIN = "xdist.plugin"
 
@@ -37,11 +42,44 @@ def plugin_args(project: Path, pytest_args: Sequence[str], *, xdist: bool) -> li
         return []
     if asks_for_plugins(config_of(project)):
         return []
+    extensions = fft_extensions()
+    if extensions is None:
+        return []
     # --assert=plain: no assertion rewriting, which only the user's own tests would need
     # (it would otherwise re-compile the plugin module on every start where no bytecode is
     # written).
     args = ["--disable-plugin-autoload", "-p", FFT_PLUGIN, "--assert=plain"]
+    for module in extensions:
+        args += ["-p", module]
     return [*args, "-p", XDIST_PLUGIN] if xdist else args
+
+
+def fft_extensions() -> list[str] | None:
+    """The modules of the installed pytest plugins that require pytest-fft, in pytest's order
+    of entry points; ``None`` when one of them names an object rather than a module (``-p``
+    takes modules only: autoloading must then stay on)."""
+    from importlib.metadata import entry_points
+
+    modules = []
+    for point in entry_points(group="pytest11"):
+        dist = point.dist
+        if dist is None or _normal_name(dist.name) == FFT_DISTRIBUTION:
+            continue
+        if any(_normal_name(_required_name(r)) == FFT_DISTRIBUTION for r in dist.requires or ()):
+            if ":" in point.value:
+                return None
+            modules.append(point.value.strip())
+    return modules
+
+
+def _required_name(requirement: str) -> str:
+    """``pytest-fft[http]>=0.1; extra == "x"`` -> ``pytest-fft``."""
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return match.group(1) if match else ""
+
+
+def _normal_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def config_of(folder: Path) -> Mapping[str, Any] | None:

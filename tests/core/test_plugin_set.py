@@ -85,3 +85,33 @@ def test_a_file_that_does_not_parse_keeps_pytests_plugins(tmp_path: Path) -> Non
     project = _project(tmp_path)
     (project / "pyproject.toml").write_text("[tool.pytest.ini_options\naddopts = 1\n")
     assert plugin_args(project, [], xdist=False) == []
+
+
+def _installed(site: Path, name: str, entry: str, requires: tuple[str, ...]) -> None:
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    needs = "".join(f"Requires-Dist: {r}\n" for r in requires)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{needs}")
+    (info / "entry_points.txt").write_text(f"[pytest11]\n{name} = {entry}\n")
+
+
+def test_installed_plugins_that_build_on_pytest_fft_are_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    _installed(site, "fft-notify", "fft_notify.hooks", ("pytest-fft[http]>=0.1", "requests"))
+    _installed(site, "fft-audit", "fft_audit", ('Pytest_FFT ; extra == "fft"',))
+    _installed(site, "pytest-unrelated", "unrelated", ("pytest>=8",))
+    monkeypatch.syspath_prepend(str(site))
+    args = plugin_args(_project(tmp_path), [], xdist=False)
+    assert args[:len(LEAN)] == LEAN
+    loaded = [args[i + 1] for i in range(len(LEAN), len(args), 2)]
+    assert set(loaded) == {"fft_notify.hooks", "fft_audit"}
+    assert "unrelated" not in args
+
+
+def test_a_plugin_named_by_an_object_keeps_autoloading(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    _installed(site, "fft-odd", "fft_odd:plugin", ("pytest-fft",))
+    monkeypatch.syspath_prepend(str(site))
+    assert plugin_args(_project(tmp_path), [], xdist=False) == []

@@ -153,15 +153,25 @@ def test_pytest_builds_the_project_on_sqlite_and_logs_the_run(sqlite_site: Path,
                           "counts": {"success": len(NODES)}}
 
 
-def test_fft_seeds_runs_and_tests_on_sqlite(sqlite_site: Path, project: Path) -> None:
+def test_fft_seeds_runs_and_tests_on_sqlite(sqlite_site: Path, project: Path,
+                                           tmp_path: Path) -> None:
     seeded = run(["pytest_fft", "seed", str(project), "--env", "dev"], project.parent,
                  [sqlite_site])
     assert seeded.returncode == 0, shown(seeded)
-    built = run(["pytest_fft", "run", str(project), "--env", "dev"], project.parent,
-                [sqlite_site])
+    log = tmp_path / "run.jsonl"
+    built = run(["pytest_fft", "run", str(project), "--env", "dev", "-v"], project.parent,
+                [sqlite_site], env={"FFT_RUN_LOG": str(log)})
     assert built.returncode == 0, shown(built)
     assert "· SQLT ·" in built.stdout
     assert "Done: 4 ok" in built.stdout
+    # fft leaves pytest's autoloading off, and loads the installed plugin that requires
+    # pytest-fft by name: its hooks see fft's run as they see pytest's.
+    assert "--disable-plugin-autoload" in built.stdout
+    assert "-p fft_sqlite.run_log" in built.stdout
+    events = log_of(log)
+    assert [events[0]["event"], events[-1]["event"]] == ["run_started", "run_finished"]
+    assert {e["name"] for e in events if e["event"] == "node"} == {
+        "customers.ff", "orders.ff", "customer_orders.ff", "customer_segments"}
     tested = run(["pytest_fft", "test", str(project), "--env", "dev"], project.parent,
                  [sqlite_site])
     assert tested.returncode == 0, shown(tested)
