@@ -45,13 +45,38 @@ def loaded(ns: argparse.Namespace) -> tuple[Any, Any, list[str], tuple[Any, str]
         project, key = load_project_cached(root, parse_cache, load_project,
                                            engine=resolved.engine,
                                            vars=project_vars(ns.vars, resolved))
-        names = list(select_nodes(project, ns.select, ns.exclude))
+        tokens = [*ns.select, *ns.exclude]
+        modified = (stored_modified(root, resolved, project)
+                    if any("state:" in token for token in tokens) else None)
+        names = list(select_nodes(project, ns.select, ns.exclude, modified))
     except FFTError as err:
         from pytest_fft.cli.spelling import fft_spelling
 
         print(f"error {fft_spelling(str(err))}", file=sys.stderr)
         return None
     return resolved, project, names, (parse_cache, key)
+
+
+def stored_modified(root: Path, resolved: Any, project: Any) -> set[str]:
+    """``state:modified`` without a warehouse: the seeds and models whose fingerprint differs
+    from the one their last build in this env left in pytest's cache (never built: modified).
+    A run also counts a node whose relation is missing; these commands open no database."""
+    import os
+
+    from pytest_fft.project.dotenv import effective_environment
+    from pytest_fft.run.cache_store import CacheFolder, PytestCacheStore
+    from pytest_fft.run.fingerprint import EnvContext, SqlNormalizer, fingerprints
+    from pytest_fft.run.plan import modified_nodes
+
+    root = root.resolve()
+    stored = PytestCacheStore.for_project(CacheFolder(root / ".pytest_cache"), root,
+                                          resolved.env_name).load()
+    # The environment of a run: the .env values the process environment does not set.
+    environ = {**effective_environment(root, resolved.env_name).loaded, **os.environ}
+    env = EnvContext.of_run(project, resolved, environ)
+    current = fingerprints(project, env,
+                           normalize=SqlNormalizer(resolved.engine, stored.get("sql_memo")))
+    return modified_nodes(project, current, stored.get("nodes", {}), None)
 
 
 def run_dag(ns: argparse.Namespace) -> int:

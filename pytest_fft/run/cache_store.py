@@ -57,6 +57,26 @@ def valid_entry(data: Any) -> dict[str, Any] | None:
     return data
 
 
+@dataclass(frozen=True)
+class CacheFolder:
+    """pytest's cache folder (``<project>/.pytest_cache``) read as pytest's ``config.cache``
+    reads it, for the commands that run no pytest session (``fft dag``): ``get`` a value,
+    ``mkdir`` a folder of ``d/``."""
+
+    base: Path
+
+    def get(self, key: str, default: Any) -> Any:
+        try:
+            return json.loads((self.base / "v" / key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return default
+
+    def mkdir(self, name: str) -> Path:
+        folder = self.base / "d" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+
 @dataclass
 class PytestCacheStore:
     """A ``FingerprintStore`` in ``config.cache``, with its journal in the cache's ``d/``."""

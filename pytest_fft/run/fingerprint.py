@@ -64,6 +64,14 @@ class EnvContext:
                     and not k.startswith(HTTP_VARIABLES) and k not in guard_variables()},
                    sources_text, target_of(engine, profile, environ))
 
+    @classmethod
+    def of_run(cls, project: Project, profile: Any, environ: Mapping[str, str]) -> EnvContext:
+        """The context of a run of ``project`` with ``profile`` (a resolved profile: its
+        engine, env name and settings) in ``environ``."""
+        sources = {f"{s}.{t}": src.relation for (s, t), src in project.sources.items()}
+        return cls.from_environ(profile.engine, profile.env_name, environ,
+                                json.dumps(sources, sort_keys=True), profile.profile)
+
     def digest(self) -> str:
         return _sha({"engine": self.engine, "profile": self.profile_name,
                      "ff": dict(self.ff_vars), "sources": self.sources_text,

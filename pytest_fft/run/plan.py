@@ -44,14 +44,16 @@ def cached_nodes(project: Project, nodes: Iterable[str], policy: CachePolicy,
 
 
 def changed(name: str, current: Mapping[str, str], stored: Mapping[str, str], relation: str,
-            existing: Container[str]) -> bool:
+            existing: Container[str] | None) -> bool:
     """``state:modified`` for one node: its fingerprint differs from its last build in this
-    env, or its relation is missing."""
-    return stored.get(name) != current.get(name) or relation not in existing
+    env, or its relation is missing (``existing`` None: the warehouse is not asked, as by
+    the commands that open none)."""
+    return stored.get(name) != current.get(name) or (
+        existing is not None and relation not in existing)
 
 
 def modified_nodes(project: Project, current: Mapping[str, str], stored: Mapping[str, str],
-                   existing: Container[str]) -> set[str]:
+                   existing: Container[str] | None) -> set[str]:
     """``state:modified``: the models and seeds :func:`changed` holds for."""
     out = set()
     for name in current:

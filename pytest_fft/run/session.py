@@ -6,7 +6,6 @@ runs, and items wait for their own node's result.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import warnings
@@ -363,18 +362,13 @@ class BuildRun:
         """Fingerprints of the project now. With ``building`` (the nodes this run builds),
         every other node counts as it is in the warehouse: as its last build left it, so a
         seed file edited but not loaded yet does not count as loaded."""
-        import os
-
         from pytest_fft.run.fingerprint import EnvContext, fingerprints
 
         self._load_store()
         assert self.profile is not None and self._normalizer is not None
         if self._warming is not None:
             self._warming.join()
-        sources = {f"{s}.{t}": src.relation for (s, t), src in self.project.sources.items()}
-        env = EnvContext.from_environ(self.profile.engine, self.profile.env_name, os.environ,
-                                      json.dumps(sources, sort_keys=True),
-                                      self.profile.profile)
+        env = EnvContext.of_run(self.project, self.profile, os.environ)
         as_built = {}
         if building is not None:
             as_built = {n: fp for n, fp in self._stored.get("nodes", {}).items()

@@ -61,11 +61,33 @@ def test_option_errors_use_fft_spellings_before_anything_runs(simple_project: Pa
         assert "--fft-" not in result.output
 
 
-def test_fft_dag_names_the_command_a_selector_needs(simple_project: Path, run_fft) -> None:
-    result = run_fft("dag", str(simple_project), "--select", "state:modified")
-    assert result.returncode == 1
-    assert "state:modified needs a build (fft run) to compare with" in result.stderr
-    assert "--fft-" not in result.output
+def _dag_nodes(output: str) -> set[str]:
+    """The node names of `fft dag`'s printout (``  name (kind, materialized) <- parents``)."""
+    return {line.split()[0] for line in output.splitlines() if line.startswith("  ")}
+
+
+def test_fft_dag_selects_state_modified_from_the_last_build(simple_project: Path,
+                                                             run_fft) -> None:
+    every = {"seed_users", "seed_orders", "users.ff", "orders.ff", "users_enriched",
+             "mart_users.ff", "mart_orders_enriched"}
+    never_built = run_fft("dag", str(simple_project), "--select", "state:modified")
+    assert never_built.returncode == 0, never_built.output
+    assert _dag_nodes(never_built.stdout) == every
+    assert run_fft("build", str(simple_project)).returncode == 0
+    unchanged = run_fft("dag", str(simple_project), "--select", "state:modified")
+    assert unchanged.returncode == 0, unchanged.output
+    assert "Nothing to show: no node matched." in unchanged.stdout
+    mart = simple_project / "models" / "mart_users.ff.sql"
+    mart.write_text(mart.read_text().replace("select", "select 1 as extra,", 1))
+    changed = run_fft("dag", str(simple_project), "--select", "state:modified")
+    assert changed.returncode == 0, changed.output
+    # The changed model, with what it depends on (as a run of the selection builds it).
+    assert _dag_nodes(changed.stdout) == {"mart_users.ff", "users_enriched", "users.ff",
+                                          "seed_users"}
+    # Another env has no build to compare with: everything counts as modified.
+    other = run_fft("dag", str(simple_project), "--select", "state:modified", "--env", "memory")
+    assert other.returncode == 0, other.output
+    assert _dag_nodes(other.stdout) == every
 
 
 def test_fft_spelling_rewrites_whole_options_only() -> None:
