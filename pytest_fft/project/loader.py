@@ -459,6 +459,7 @@ def _load_sql_model(
     relation = relation_for(name)
     raw = read_project_text(path, display) if raw is None else raw
     deps: list[str] = []
+    source_reads: list[tuple[str, str, str]] = []
 
     def resolve_ref(wanted: str) -> str:
         target = names.resolve(wanted)
@@ -488,6 +489,8 @@ def _load_sql_model(
         seed = _seed_filling(src, seed_by_relation)
         if seed is not None:
             deps.append(seed)
+        else:
+            source_reads.append((source_name, table, src.relation))
         return src.relation
 
     sql, record = render_sql(
@@ -541,6 +544,7 @@ def _load_sql_model(
         partition_by=model_partitions(cfg, dict(cfg.get("meta") or {}), incremental,
                                       node=name, display=display, line=1),
         package=package.name if package is not None else None,
+        source_reads=tuple(dict.fromkeys(source_reads)),
     )
 
 

@@ -40,12 +40,23 @@ class Model:
     #: The columns its table is partitioned by, where the engine partitions tables (Spark).
     partition_by: tuple[str, ...] = ()
     package: str | None = None  # the package (packages.yml) whose file defines it, if any
+    #: The sources it reads that no seed fills (tables loaded by something else):
+    #: ``(source name, table name, relation as the SQL names it)``. A unit case gives their
+    #: rows as inputs, as it gives the rows of what it refs.
+    source_reads: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def relations_of_deps(self) -> tuple[str, ...]:
         from pytest_fft.project.names import relation_for
 
         return tuple(relation_for(d) for d in self.deps)
+
+    @property
+    def input_relations(self) -> tuple[str, ...]:
+        """What a unit case of the model gives rows for: the relations of its deps, then
+        those of the sources it reads that no seed fills."""
+        return tuple(dict.fromkeys(
+            (*self.relations_of_deps, *(relation for _, _, relation in self.source_reads))))
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 from pytest_fft.engines.capabilities import FrameReader, InlineInputs, RowLoader, capability
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.run.building import build_node, engine_failure, python_model_result
+from pytest_fft.utest.source_inputs import localized
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from pytest_fft.project.records import Model, Project
     from pytest_fft.utest.compare import FrameDiff
-    from pytest_fft.utest.spec import UnitCase
+    from pytest_fft.utest.spec import InputData, UnitCase
 
 sql_log = logging.getLogger("pytest_fft.sql")
 
@@ -29,12 +32,12 @@ def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
     """Build ``case.model`` on ``engine`` from the case's inputs and diff the result."""
     from pytest_fft.utest.compare import compare_frames, expected_cells, input_frame
 
-    model = project.models[case.model]
+    model, inputs = localized(project, project.models[case.model], case.inputs)
     after_merge = case.expect.after_merge
-    actual = None if after_merge else _select_directly(project, model, case, engine)
+    actual = None if after_merge else _select_directly(project, model, case, inputs, engine)
     if actual is None:
         loader = capability(engine, RowLoader)
-        given = dict(case.inputs)
+        given = dict(inputs)
         # `this` is the model's table before the run: what the delta is applied to, and what
         # a SQL model's delta may read ({{ this }}). A Python model reads only its deps.
         if case.this is not None and (after_merge or model.kind == "sql"):
@@ -91,7 +94,8 @@ def needs_frames(project: Project, case: UnitCase) -> bool:
             or (case.this is not None and case.this.csv is not None))
 
 
-def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any) -> Any:
+def _select_directly(project: Project, model: Model, case: UnitCase,
+                     case_inputs: Mapping[str, InputData], engine: Any) -> Any:
     """The model's result without a table, where the engine can give one
     (:class:`~pytest_fft.engines.capabilities.InlineInputs`) and every input is inline rows
     with one SQL type per column: a SQL model is one query over its inputs; a Python model
@@ -104,7 +108,7 @@ def _select_directly(project: Project, model: Model, case: UnitCase, engine: Any
         return None
     from pytest_fft.utest.compare import Cells
 
-    given = dict(case.inputs)
+    given = dict(case_inputs)
     if case.this is not None and model.kind == "sql":  # what {{ this }} names in the delta
         given[model.relation] = case.this
     inputs = {}

@@ -198,6 +198,37 @@ def deep_merge(base: Any, override: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
+def _input_relations(model: Any) -> tuple[str, ...]:
+    """The relations a case of ``model`` gives rows for (see ``Model.input_relations``)."""
+    found = getattr(model, "input_relations", None)
+    return tuple(found) if found is not None else tuple(model.relations_of_deps)
+
+
+def _source_inputs_keyed(model: Any, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``inputs`` with each source the model reads keyed by its relation as the model's SQL
+    names it: a case may also name it ``<source>.<table>`` (as ``source()`` does) or by its
+    table alone, where no other input has that name."""
+    reads = getattr(model, "source_reads", ())
+    if not reads:
+        return inputs
+    taken = set(_input_relations(model))
+    aliases: dict[str, str] = {}
+    for source, table, relation in reads:
+        for alias in (f"{source}.{table}", table):
+            if alias != relation and alias not in taken:
+                aliases.setdefault(alias, relation)
+    if not any(key in aliases for key in inputs):
+        return inputs
+    keyed: dict[str, Any] = LineDict() if isinstance(inputs, LineDict) else {}
+    for key, value in inputs.items():
+        keyed[aliases.get(key, key)] = value
+    if isinstance(keyed, LineDict) and isinstance(inputs, LineDict):
+        keyed.line = inputs.line
+        keyed.key_lines = {aliases.get(k, k): v
+                           for k, v in getattr(inputs, "key_lines", {}).items()}
+    return keyed
+
+
 def _has_lines(*values: Any) -> bool:
     return any(isinstance(v, LineDict) for v in values)
 
@@ -510,6 +541,7 @@ class _SpecFile:
         inputs = self.merge_inputs(this_named(self, defaults.get("inputs"), model, "defaults"),
                                    case_inputs)
         expect = self.merge_expect(defaults.get("expect"), raw.get("expect"))
+        inputs = _source_inputs_keyed(model, inputs)
         self.unknown_inputs(model, name, inputs, line)
         this = this_input(self, model, name, inputs, incremental, line,
                           given_here=_is_section(case_inputs) and THIS in case_inputs)
@@ -552,7 +584,7 @@ class _SpecFile:
         """An input the model does not read is ignored (FastFlowTransform loads it and nothing
         reads it), unless an input the model reads is absent: then it is likely that one,
         misspelt, and named as such."""
-        wanted = tuple(model.relations_of_deps)
+        wanted = _input_relations(model)
         # An incremental model also reads its own table, as the input `this`.
         known = (*wanted, THIS) if getattr(model, "incremental", None) is not None else wanted
         absent = [relation for relation in known if relation not in inputs]
@@ -575,7 +607,7 @@ class _SpecFile:
 
     def inputs(self, model: Any, case: str, inputs: Mapping[str, Any],
                case_line: int) -> dict[str, InputData]:
-        wanted = tuple(model.relations_of_deps)
+        wanted = _input_relations(model)
         for relation in wanted:
             if relation not in inputs:
                 raise self.error(
