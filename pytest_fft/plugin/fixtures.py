@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -32,7 +32,14 @@ def _project_run(request: pytest.FixtureRequest) -> BuildRun:
         root = state.project_root_for(Path(request.node.path))
         return state.project_run(root)
     except FFTError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    _fail(problem)
+
+
+def _fail(problem: str) -> NoReturn:
+    """The test's failure with our one message, outside any ``except`` (pytest would show
+    the exceptions it was raised while handling as well)."""
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture
@@ -54,7 +61,8 @@ def fft_engine(request: pytest.FixtureRequest) -> Any:
     try:
         return run.reader()
     except FFTError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    _fail(problem)
 
 
 @pytest.fixture
@@ -67,8 +75,10 @@ def fft_relation(request: pytest.FixtureRequest, fft_engine: Any,
         try:
             relation = fft_project.relation_of(name)
         except KeyError as exc:  # the test names no relation: its failure, not a traceback
-            pytest.fail(exc.args[0], pytrace=False)
-        return fft_engine.read_frame(relation)
+            problem = exc.args[0]
+        else:
+            return fft_engine.read_frame(relation)
+        _fail(problem)
 
     return read
 

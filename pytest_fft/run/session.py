@@ -296,6 +296,8 @@ class BuildRun:
             names = [n for n in names if n in wanted]
         self.nodes = names
         self.started_early = True
+        if not names:
+            return True  # the selection keeps nothing: no build, so no database to open
         # On a thread of its own: opening the database and deciding what is cached overlap
         # with pytest creating the items (an item waits on the lock until the build runs).
         threading.Thread(target=self.ensure_started, kwargs={"keep_failure": True},

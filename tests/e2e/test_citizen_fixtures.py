@@ -150,3 +150,15 @@ def test_fft_relation_of_an_unknown_name_fails_with_the_relations_it_has(
             "mart_orders_enriched, mart_users, orders, seed_orders, seed_users, users, "
             "users_enriched") in out
     assert "KeyError" not in out and "Traceback" not in out
+
+
+def test_a_selection_of_no_node_opens_no_writer(pytester: pytest.Pytester,
+                                                project: Path) -> None:
+    """A run whose --fft-select keeps no node builds nothing, so it opens no read-write
+    connection that the users' tests (read-only) would collide with."""
+    assert pytester.runpytest("--fft-seed", "--fft-run", *QUIET).ret == pytest.ExitCode.OK
+    result = pytester.runpytest(str(project), "--fft-run", "--fft-select", "nosuch", "-v",
+                                *QUIET)
+    assert verbose_outcomes(result) == [(i, "PASSED") for i in USER_IDS]
+    assert "different configuration" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK
