@@ -39,12 +39,13 @@ def add_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def run_ci_check(ns: argparse.Namespace) -> int:
-    from pytest_fft.cli.dag import project_vars
+    from pytest_fft.cli.dag import project_vars, stored_modified
     from pytest_fft.project.ci_checks import run_ci_checks
 
     summary = run_ci_checks(
         ns.project, ns.env, ns.engine, select=ns.select, exclude=ns.exclude,
-        changed_since=ns.changed_since, vars=project_vars(ns.vars) if ns.vars else None)
+        changed_since=ns.changed_since, vars=project_vars(ns.vars) if ns.vars else None,
+        modified=stored_modified)
     from pytest_fft.redact import redact  # a message may quote a setting
 
     print(redact(render_summary(summary, quiet=ns.quiet > 0, verbose=ns.verbose > 0,

@@ -33,10 +33,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_fft.errors import (
     DependencyNotFoundError,
@@ -49,6 +49,9 @@ from pytest_fft.errors import (
     RenderError,
     SelectionError,
 )
+
+if TYPE_CHECKING:
+    from pytest_fft.project.records import Project
 
 Level = Literal["error", "warn"]
 
@@ -161,11 +164,14 @@ def run_ci_checks(
     changed_since: str | None = None,
     vars: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    modified: Callable[[Path, Any, Project], set[str]] | None = None,
 ) -> CiSummary:
     """Check the project in ``project_dir`` without a database: load it as ``env_name``
     (``engine_name`` overrides the profile's engine), report the loader's errors and
     warnings, and preview the selection (``select``/``exclude`` tokens as ``fft run`` takes
-    them; ``changed_since`` a git revision, see :mod:`pytest_fft.project.changes`)."""
+    them; ``changed_since`` a git revision, see :mod:`pytest_fft.project.changes`).
+    ``modified(root, resolved profile, project)`` answers ``state:modified`` (the ``fft``
+    command compares the build cache's fingerprints); without it that token is an issue."""
     from pytest_fft.project.loader import load_project
     from pytest_fft.project.profiles import resolve_profile
 
@@ -181,6 +187,7 @@ def run_ci_checks(
 
     engine = engine_name
     profile_vars: dict[str, Any] = {}
+    resolved = None
     try:
         resolved = resolve_profile(root, env_name, environ=environ, engine=engine_name)
         engine = resolved.engine
@@ -201,7 +208,10 @@ def run_ci_checks(
     try:
         from pytest_fft.project.selection import select_nodes
 
-        chosen = select_nodes(project, tokens, exclude, None, environ=environ)
+        changed = (modified(root, resolved, project)
+                   if modified is not None and resolved is not None
+                   and any("state:" in t for t in (*tokens, *exclude)) else None)
+        chosen = select_nodes(project, tokens, exclude, changed, environ=environ)
     except FFTError as err:
         issues.append(_relative(issue_of(err), root))
         chosen = set()

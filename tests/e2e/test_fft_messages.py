@@ -66,7 +66,7 @@ def _dag_nodes(output: str) -> set[str]:
     return {line.split()[0] for line in output.splitlines() if line.startswith("  ")}
 
 
-def test_fft_dag_selects_state_modified_from_the_last_build(simple_project: Path,
+def test_fft_dag_and_ci_check_select_state_modified_from_the_last_build(simple_project: Path,
                                                              run_fft) -> None:
     every = {"seed_users", "seed_orders", "users.ff", "orders.ff", "users_enriched",
              "mart_users.ff", "mart_orders_enriched"}
@@ -84,6 +84,10 @@ def test_fft_dag_selects_state_modified_from_the_last_build(simple_project: Path
     # The changed model, with what it depends on (as a run of the selection builds it).
     assert _dag_nodes(changed.stdout) == {"mart_users.ff", "users_enriched", "users.ff",
                                           "seed_users"}
+    # fft ci-check previews the same selection (models only, in DAG order).
+    preview = run_fft("ci-check", str(simple_project), "--select", "state:modified", "-v")
+    assert preview.returncode == 0, preview.output
+    assert "    users.ff, users_enriched, mart_users.ff\n" in preview.stdout
     # Another env has no build to compare with: everything counts as modified.
     other = run_fft("dag", str(simple_project), "--select", "state:modified", "--env", "memory")
     assert other.returncode == 0, other.output
