@@ -9,8 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import Warehouse
+
+pytestmark = pytest.mark.warehouses("duckdb", "postgres", "spark")
 
 FILES = {
     "sources.yml": "version: 2\nsources:\n  - name: raw\n    schema: landing\n"
@@ -81,7 +85,7 @@ def test_a_case_gives_the_rows_of_a_source(make_project: Callable[..., Path],
     root = make_project({**FILES, "profiles.yml": warehouse.profile}, name="srcs")
     result = run_fft("utest", str(root), "--env", "dev")
     assert result.returncode == 2, result.output  # a failed case, as a failed check
-    engine = "PG" if warehouse.engine == "postgres" else "DUCK"
+    engine = {"postgres": "PG", "spark": "SPK"}.get(warehouse.engine, "DUCK")
     for case in ("by_source_and_table", "by_relation_from_csv", "ref_seed_and_source"):
         assert f"✓ {case}" in result.stdout, result.output
         assert f" {engine} " in result.stdout
