@@ -1,12 +1,14 @@
 """Unit cases of incremental models through ``fft utest``: the delta a later run produces, the
 table after it is merged, a failing case's diff, the spec error for a model that is not
-incremental, the unit cache; on DuckDB and on PostgreSQL (``--engine postgres``)."""
+incremental, the unit cache; on DuckDB, on PostgreSQL (``--engine postgres``) and on Spark."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ORDERS_SQL = """\
 {{ config(materialized='incremental', unique_key='order_id') }}
@@ -179,3 +181,22 @@ def test_delta_and_after_merge_cases_on_postgres(make_project: Callable[..., Pat
     with psycopg.connect(dsn, autocommit=True) as con:  # every scratch schema was dropped
         assert con.execute("select nspname from pg_namespace "
                            "where nspname like 'fft_utest_%'").fetchall() == []
+
+
+@pytest.mark.warehouses("spark")
+def test_delta_and_after_merge_cases_on_spark(make_project: Callable[..., Path],
+                                              warehouse: Any, run_fft: Any) -> None:
+    root = make_project({
+        "models/stg_orders.ff.sql": "select 1 as order_id, 'placed' as status, "
+                                    "timestamp '2024-01-01 09:00:00' as updated_at\n",
+        "models/fct_orders.ff.sql": ORDERS_SQL,
+        "tests/unit/fct_orders.yml": SPEC + WRONG,
+        "profiles.yml": warehouse.profile,
+    }, name="shop")
+    result = run_fft("utest", str(root), "--env", "dev")
+    assert result.returncode == 2, result.output
+    assert _case_lines(result.stdout) == ["✓ dbt_spelling", "✓ merged_into_this",
+                                          "✓ only_newer_rows", "✗ wrong_delta failed"]
+    assert all(line.split()[2] == "SPK" for line in result.stdout.splitlines()
+               if line[:1] in "✓✗")
+    assert WRONG_DIFF in result.output
