@@ -42,7 +42,10 @@ def plugin_args(project: Path, pytest_args: Sequence[str], *, xdist: bool) -> li
         return []
     if asks_for_plugins(config_of(project)):
         return []
-    extensions = fft_extensions()
+    try:
+        extensions = fft_extensions()
+    except Exception:  # metadata importlib cannot read: let pytest load as it always does
+        return []
     if extensions is None:
         return []
     # --assert=plain: no assertion rewriting, which only the user's own tests would need
