@@ -128,6 +128,13 @@ class DuplicateNodeError(ProjectError):
 class DependencyNotFoundError(ProjectError):
     """A ``ref()``, ``source()`` or ``deps=`` entry names nothing in the project."""
 
+    def __init__(self, message: str, *, parts: tuple[DependencyNotFoundError, ...] = (),
+                 **where: Any) -> None:
+        super().__init__(message, **where)
+        # Told at once, several missing names: each with its own place (fft ci-check
+        # reports them one by one).
+        self.parts = parts
+
 
 class ModelCycleError(ProjectError):
     """The models depend on each other in a circle."""

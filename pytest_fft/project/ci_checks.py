@@ -182,7 +182,8 @@ def run_ci_checks(
     issues: list[CiIssue] = []
 
     def refused(err: FFTError) -> CiSummary:
-        issues.append(_relative(issue_of(err), root))
+        for part in getattr(err, "parts", ()) or (err,):  # several missing names: each one
+            issues.append(_relative(issue_of(part), root))
         return CiSummary(issues, [], [], str(root), selection=asked)
 
     engine = engine_name

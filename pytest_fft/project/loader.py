@@ -315,6 +315,7 @@ def _combine(errors: list[DependencyNotFoundError]) -> DependencyNotFoundError:
         "\n".join(e.message for e in errors), file=first.file, line=first.line, node=first.node,
         hint="fix the names above; ref() takes a model name (users or users.ff), "
              "source() a source and table from sources.yml",
+        parts=tuple(errors),
     )
 
 

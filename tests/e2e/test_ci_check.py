@@ -227,3 +227,29 @@ def test_not_a_project_is_exit_1(tmp_path: Path, run_fft) -> None:
     result = run_fft("ci-check", str(tmp_path))
     assert result.returncode == 1
     assert "is not a FastFlowTransform project" in result.stderr
+
+
+def test_each_missing_name_is_an_issue_at_its_own_place(simple_project: Path, run_fft,
+                                                       tmp_path: Path) -> None:
+    mart = simple_project / "models" / "mart_users.ff.sql"
+    mart.write_text(mart.read_text().replace("ref('users_enriched')", "ref('users_enrichd')"))
+    orders = simple_project / "models" / "orders.ff.sql"
+    orders.write_text(orders.read_text().replace("{{ source('erp','orders') }}",
+                                                 "{{ ref('nope') }}"))
+    sarif = tmp_path / "ci.sarif.json"
+    result = run_fft("ci-check", str(simple_project), "--sarif", str(sarif))
+    assert result.returncode == 1, result.output
+    lines = result.stdout.splitlines()
+    assert "✖ issues (2)" in lines
+    first = lines.index(_issue(
+        "MISSING_DEP", "Error", "Dependency not found: mart_users.ff references "
+        "'users_enrichd' (models/mart_users.ff.sql); did you mean 'users_enriched'?"))
+    assert lines[first + 1] == "      at models/mart_users.ff.sql:3"
+    second = lines.index(_issue("MISSING_DEP", "Error", "Dependency not found: orders.ff "
+                                "references 'nope' (models/orders.ff.sql)"))
+    assert lines[second + 1] == "      at models/orders.ff.sql:3"
+    log = json.loads(sarif.read_text(encoding="utf-8"))
+    _validate_sarif(log)
+    places = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1]
+              for r in log["runs"][0]["results"]]
+    assert places == ["mart_users.ff.sql", "orders.ff.sql"]
