@@ -389,7 +389,7 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
 
     from pytest_fft.cli.spelling import fft_spelling
     from pytest_fft.plugin.options import parse_jobs, parse_vars, prune_keep_last
-    from pytest_fft.project.selection import is_empty_token
+    from pytest_fft.project.selection import is_empty_token, split_tokens, token_problem
 
     try:
         if getattr(ns, "jobs", None) is not None:
@@ -405,6 +405,12 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
             if is_empty_token(token):
                 return (f"--{flag} {token!r} is an empty selector\n"
                         f"     e.g. --{flag} +mart_users (a node and what it depends on)")
+        # source:... is what `fft source freshness` selects by.
+        freshness = ns.command in ("source", "source-freshness")
+        for token in split_tokens(getattr(ns, flag, [])) if not freshness else ():
+            problem = token_problem(token)
+            if problem is not None:
+                return fft_spelling(str(problem))
     return None
 
 

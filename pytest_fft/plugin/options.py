@@ -175,6 +175,8 @@ def read_options(config: pytest.Config) -> FFTOptions:
                                     "use any of seed run test utest snapshot")
     jobs = parse_jobs(opt.fft_jobs if opt.fft_jobs is not None
                       else (config.getini("fft_jobs") or "auto"))
+    if not opt.fft_source_freshness:  # which selects sources by source:...
+        _check_selectors((*opt.fft_select, *opt.fft_exclude))
     return FFTOptions(
         active=bool(given or ini_set or explicit or kinds),
         run="run" in kinds,
@@ -209,6 +211,17 @@ def read_options(config: pytest.Config) -> FFTOptions:
         requested=bool(given or explicit or opt.fft_utest),
         start_early=_may_start_early(config, explicit),
     )
+
+
+def _check_selectors(values: tuple[str, ...]) -> None:
+    """A selector that is wrong whatever the project holds is a usage error before anything
+    is collected (under pytest-xdist, by the controller, not by every worker mid-run)."""
+    from pytest_fft.project.selection import split_tokens, token_problem
+
+    for token in split_tokens(values):
+        problem = token_problem(token)
+        if problem is not None:
+            raise pytest.UsageError(str(problem))
 
 
 #: Selector methods of FastFlowTransform 0.6's ``fft test --select``: they pick the models

@@ -68,6 +68,34 @@ def is_empty_token(token: str) -> bool:
     return not token.strip().strip("+")
 
 
+def token_problem(token: str) -> SelectionError | None:
+    """What is wrong with a selector token whatever the project holds (an unknown
+    ``result:`` word or ``state:``, a ``source:`` selector), so that it is said before any
+    project loads (under pytest-xdist: once, by the controller); ``None`` otherwise."""
+    for part in token.split(","):
+        method, _, value = part.strip().strip("+").partition(":")
+        if value and method in _METHODS:
+            problem = _method_problem(method, value, part.strip().strip("+"))
+            if problem is not None:
+                return problem
+    return None
+
+
+def _method_problem(method: str, value: str, core: str) -> SelectionError | None:
+    if method == "result" and value.lower() not in RESULT_STATUSES:
+        return SelectionError(f"unknown result {value!r}",
+                              hint="use result:ok, result:warn, result:fail, result:error "
+                                   "or result:skipped")
+    if method == "source":
+        return SelectionError(
+            f"{core!r} selects source tables, which only fft source freshness checks",
+            hint="fft source freshness . --select source:crm; to build what reads a source, "
+                 "select those models by name, tag: or path:")
+    if method == "state" and value != "modified":
+        return SelectionError(f"unknown state {value!r}", hint="use state:modified")
+    return None
+
+
 def last_run_statuses(project: Project) -> dict[str, str]:
     """Node name -> its status in the last ``run_results.json`` of the project (``success``,
     ``cached``, ``error``, ``skipped``, or ``warn`` for a success with warnings); empty
@@ -134,22 +162,14 @@ def _match_core(project: Project, core: str, modified: set[str] | None,
     method, _, value = core.partition(":")
     nodes = project.nodes
     if value and method in _METHODS:
+        problem = _method_problem(method, value, core)
+        if problem is not None:
+            raise problem
         if method == "result":
-            wanted = RESULT_STATUSES.get(value.lower())
-            if wanted is None:
-                raise SelectionError(f"unknown result {value!r}",
-                                     hint="use result:ok, result:warn, result:fail, "
-                                          "result:error or result:skipped")
+            wanted = RESULT_STATUSES[value.lower()]
             statuses = last_run_statuses(project) if results is None else results
             return {n for n, status in statuses.items() if status in wanted and n in nodes}
-        if method == "source":
-            raise SelectionError(
-                f"{core!r} selects source tables, which only fft source freshness checks",
-                hint="fft source freshness . --select source:crm; to build what reads a "
-                     "source, select those models by name, tag: or path:")
         if method == "state":
-            if value != "modified":
-                raise SelectionError(f"unknown state {value!r}", hint="use state:modified")
             if modified is None:
                 raise SelectionError("state:modified needs a build (--fft-run) to compare with",
                                      hint="use it with fft run / fft build")

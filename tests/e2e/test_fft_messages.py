@@ -375,3 +375,19 @@ def test_live_logs_get_the_sql_of_every_model(simple_project: Path) -> None:
     for model in ("orders.ff (models/orders.ff.sql)", "users.ff (models/users.ff.sql)",
                   "mart_users.ff (models/mart_users.ff.sql)"):
         assert result.stdout.count(f"-- {model}") == 1, result.stdout  # shown by its item
+
+
+def test_a_bad_selector_under_xdist_is_one_usage_error(simple_project: Path) -> None:
+    """Said by the controller before the workers collect (a worker's collection error would
+    be pytest-xdist's INTERNALERROR traceback)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(simple_project), "--fft-run", "-n", "2",
+         "--fft-select", "result:bogus", "-p", "no:randomly"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=simple_project)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert ("ERROR: unknown result 'bogus'\n  fix: use result:ok, result:warn, result:fail, "
+            "result:error or result:skipped") in result.stderr
+    assert "INTERNALERROR" not in result.stdout + result.stderr
