@@ -405,9 +405,9 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
             if is_empty_token(token):
                 return (f"--{flag} {token!r} is an empty selector\n"
                         f"     e.g. --{flag} +mart_users (a node and what it depends on)")
-        # source:... is what `fft source freshness` selects by.
-        freshness = ns.command in ("source", "source-freshness")
-        for token in split_tokens(getattr(ns, flag, [])) if not freshness else ():
+        if ns.command in ("source", "source-freshness"):
+            continue  # source:... is what `fft source freshness` selects by
+        for token in split_tokens(getattr(ns, flag, [])):
             problem = token_problem(token)
             if problem is not None:
                 return fft_spelling(str(problem))

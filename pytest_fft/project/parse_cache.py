@@ -301,12 +301,12 @@ def _unpickled(payload: bytes) -> Any:
     """``pickle.loads`` with the garbage collector paused: a project is tens of thousands of
     new objects and no garbage, and the collections their allocation would trigger take
     about a third of the time."""
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         return pickle.loads(payload)
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 
