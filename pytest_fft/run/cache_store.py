@@ -60,8 +60,9 @@ def valid_entry(data: Any) -> dict[str, Any] | None:
 @dataclass(frozen=True)
 class CacheFolder:
     """pytest's cache folder (``<project>/.pytest_cache``) read as pytest's ``config.cache``
-    reads it, for the commands that run no pytest session (``fft dag``): ``get`` a value,
-    ``mkdir`` a folder of ``d/``."""
+    reads it, for the commands that run no pytest session (``fft dag``, ``fft ci-check``):
+    ``get`` a value, the path of a folder of ``d/``. It only reads: nothing is created (a
+    ``.pytest_cache`` made here would lack the ``.gitignore`` pytest gives it)."""
 
     base: Path
 
@@ -72,9 +73,7 @@ class CacheFolder:
             return default
 
     def mkdir(self, name: str) -> Path:
-        folder = self.base / "d" / name
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.base / "d" / name
 
 
 @dataclass

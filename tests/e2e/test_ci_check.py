@@ -253,3 +253,12 @@ def test_each_missing_name_is_an_issue_at_its_own_place(simple_project: Path, ru
     places = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1]
               for r in log["runs"][0]["results"]]
     assert places == ["mart_users.ff.sql", "orders.ff.sql"]
+
+
+def test_state_modified_before_any_build_selects_everything_and_writes_nothing(
+        simple_project: Path, run_fft) -> None:
+    result = run_fft("ci-check", str(simple_project), "--select", "state:modified", "-v")
+    assert result.returncode == 0, result.output
+    assert "✓ selected:                5 of 5 models (--select state:modified)" in result.stdout
+    assert not (simple_project / ".pytest_cache").exists()
+    assert not (simple_project / ".local").exists()
