@@ -44,6 +44,9 @@ class Model:
     #: ``(source name, table name, relation as the SQL names it)``. A unit case gives their
     #: rows as inputs, as it gives the rows of what it refs.
     source_reads: tuple[tuple[str, str, str], ...] = ()
+    #: The sources it reads that a seed fills: ``(source name, table name, seed)``. A unit
+    #: case gives the seed's rows; it may name them as the source too (``crm.users``).
+    seed_sources: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def relations_of_deps(self) -> tuple[str, ...]:

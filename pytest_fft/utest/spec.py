@@ -205,13 +205,16 @@ def _input_relations(model: Any) -> tuple[str, ...]:
 
 
 def _source_inputs_keyed(model: Any, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``inputs`` with each source the model reads keyed by its relation as the model's SQL
-    names it: a case may also name it ``<source>.<table>`` (as ``source()`` does) or by its
-    table alone, where no other input has that name."""
-    reads = getattr(model, "source_reads", ())
+    """``inputs`` with each source the model reads keyed as the case runs it: a source no
+    seed fills by its relation as the model's SQL names it, a source a seed fills by the
+    seed's relation. A case may also name either ``<source>.<table>`` (as ``source()``
+    does) or by its table alone, where no other input (nor the model) has that name."""
+    reads = [*getattr(model, "source_reads", ()),
+             *((source, table, relation_for(seed))
+               for source, table, seed in getattr(model, "seed_sources", ()))]
     if not reads:
         return inputs
-    taken = set(_input_relations(model))
+    taken = {*_input_relations(model), getattr(model, "relation", "")}
     aliases: dict[str, str] = {}
     for source, table, relation in reads:
         for alias in (f"{source}.{table}", table):

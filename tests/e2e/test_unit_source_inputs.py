@@ -114,3 +114,19 @@ def test_a_case_without_the_sources_rows_names_the_input(make_project: Callable[
     assert ("case none: model clean_events.ff reads landing.events but the case gives no "
             "input `landing.events`") in result.output
     assert "tests/unit/clean_events.yml:3" in result.output
+
+
+def test_a_source_a_seed_fills_may_be_named_as_the_source(simple_project: Path,
+                                                         run_fft) -> None:
+    (simple_project / "tests" / "unit" / "users.yml").write_text(
+        "model: users.ff\ncases:\n"
+        "  - name: by_source\n    inputs:\n      crm.users:\n        rows:\n"
+        "          - {id: 1, email: a@x.org}\n"
+        "    expect:\n      rows:\n        - {id: 1, email: a@x.org}\n"
+        "  - name: by_seed\n    inputs:\n      seed_users:\n        rows:\n"
+        "          - {id: 2, email: b@x.org}\n"
+        "    expect:\n      rows:\n        - {id: 2, email: b@x.org}\n")
+    result = run_fft("utest", str(simple_project), "--model", "users")
+    assert result.returncode == 0, result.output
+    assert "✓ by_source" in result.stdout and "✓ by_seed" in result.stdout
+    assert "Done: 2 ok" in result.stdout
