@@ -389,7 +389,7 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
 
     from pytest_fft.cli.spelling import fft_spelling
     from pytest_fft.plugin.options import parse_jobs, parse_vars, prune_keep_last
-    from pytest_fft.project.selection import is_empty_token, split_tokens, token_problem
+    from pytest_fft.project.selection import is_empty_token, selector_problem
 
     try:
         if getattr(ns, "jobs", None) is not None:
@@ -407,10 +407,9 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
                         f"     e.g. --{flag} +mart_users (a node and what it depends on)")
         if ns.command in ("source", "source-freshness"):
             continue  # source:... is what `fft source freshness` selects by
-        for token in split_tokens(getattr(ns, flag, [])):
-            problem = token_problem(token)
-            if problem is not None:
-                return fft_spelling(str(problem))
+        problem = selector_problem(getattr(ns, flag, []))
+        if problem is not None:
+            return fft_spelling(str(problem))
     return None
 
 

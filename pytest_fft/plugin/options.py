@@ -216,12 +216,11 @@ def read_options(config: pytest.Config) -> FFTOptions:
 def _check_selectors(values: tuple[str, ...]) -> None:
     """A selector that is wrong whatever the project holds is a usage error before anything
     is collected (under pytest-xdist, by the controller, not by every worker mid-run)."""
-    from pytest_fft.project.selection import split_tokens, token_problem
+    from pytest_fft.project.selection import selector_problem
 
-    for token in split_tokens(values):
-        problem = token_problem(token)
-        if problem is not None:
-            raise pytest.UsageError(str(problem))
+    problem = selector_problem(values)
+    if problem is not None:
+        raise pytest.UsageError(str(problem))
 
 
 #: Selector methods of FastFlowTransform 0.6's ``fft test --select``: they pick the models

@@ -461,7 +461,6 @@ def _load_sql_model(
     raw = read_project_text(path, display) if raw is None else raw
     deps: list[str] = []
     source_reads: list[tuple[str, str, str]] = []
-    seed_sources: list[tuple[str, str, str]] = []
 
     def resolve_ref(wanted: str) -> str:
         target = names.resolve(wanted)
@@ -491,9 +490,8 @@ def _load_sql_model(
         seed = _seed_filling(src, seed_by_relation)
         if seed is not None:
             deps.append(seed)
-            seed_sources.append((source_name, table, seed))
-        else:
-            source_reads.append((source_name, table, src.relation))
+        source_reads.append((source_name, table,
+                             relation_for(seed) if seed is not None else src.relation))
         return src.relation
 
     sql, record = render_sql(
@@ -548,7 +546,6 @@ def _load_sql_model(
                                       node=name, display=display, line=1),
         package=package.name if package is not None else None,
         source_reads=tuple(dict.fromkeys(source_reads)),
-        seed_sources=tuple(dict.fromkeys(seed_sources)),
     )
 
 

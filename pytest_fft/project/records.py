@@ -40,13 +40,11 @@ class Model:
     #: The columns its table is partitioned by, where the engine partitions tables (Spark).
     partition_by: tuple[str, ...] = ()
     package: str | None = None  # the package (packages.yml) whose file defines it, if any
-    #: The sources it reads that no seed fills (tables loaded by something else):
-    #: ``(source name, table name, relation as the SQL names it)``. A unit case gives their
-    #: rows as inputs, as it gives the rows of what it refs.
+    #: The sources it reads: ``(source name, table name, input relation)``, the input
+    #: relation being the seed's where a seed fills the source, else the relation as the
+    #: SQL names it (a table something else loads). A unit case gives their rows as it gives
+    #: the rows of what the model refs.
     source_reads: tuple[tuple[str, str, str], ...] = ()
-    #: The sources it reads that a seed fills: ``(source name, table name, seed)``. A unit
-    #: case gives the seed's rows; it may name them as the source too (``crm.users``).
-    seed_sources: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def relations_of_deps(self) -> tuple[str, ...]:

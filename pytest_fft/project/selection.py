@@ -68,14 +68,16 @@ def is_empty_token(token: str) -> bool:
     return not token.strip().strip("+")
 
 
-def token_problem(token: str) -> SelectionError | None:
-    """What is wrong with a selector token whatever the project holds (an unknown
-    ``result:`` word or ``state:``, a ``source:`` selector), so that it is said before any
-    project loads (under pytest-xdist: once, by the controller); ``None`` otherwise."""
-    for part in token.split(","):
-        method, _, value = part.strip().strip("+").partition(":")
-        if value and method in _METHODS:
-            problem = _method_problem(method, value, part.strip().strip("+"))
+def selector_problem(values: Iterable[str]) -> SelectionError | None:
+    """What is wrong with a selector of ``values`` (``--select`` values) whatever the project
+    holds (an unknown ``result:`` word or ``state:``, a ``source:`` selector), so that it is
+    said before any project loads (under pytest-xdist: once, by the controller); ``None``
+    otherwise."""
+    for token in split_tokens(values):
+        for part in token.split(","):
+            core = part.strip().strip("+")
+            method, _, value = core.partition(":")
+            problem = _method_problem(method, value, core) if value else None
             if problem is not None:
                 return problem
     return None

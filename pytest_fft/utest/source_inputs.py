@@ -40,8 +40,8 @@ def local_names(model: Model, inputs: Mapping[str, Any]) -> dict[str, str]:
     """Each schema-qualified source relation the case gives rows for -> its table in the
     case's schema: ``fft_source_<source>_<table>``."""
     renames: dict[str, str] = {}
-    for source, table, relation in getattr(model, "source_reads", ()):
-        if relation in inputs and "." in relation:
+    for source, table, relation in model.source_reads:
+        if relation in inputs and "." in relation:  # a seed's relation never is
             renames[relation] = re.sub(r"\W", "_", f"fft_source_{source}_{table}")
     return renames
 

@@ -198,25 +198,16 @@ def deep_merge(base: Any, override: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _input_relations(model: Any) -> tuple[str, ...]:
-    """The relations a case of ``model`` gives rows for (see ``Model.input_relations``)."""
-    found = getattr(model, "input_relations", None)
-    return tuple(found) if found is not None else tuple(model.relations_of_deps)
-
-
 def _source_inputs_keyed(model: Any, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``inputs`` with each source the model reads keyed as the case runs it: a source no
-    seed fills by its relation as the model's SQL names it, a source a seed fills by the
-    seed's relation. A case may also name either ``<source>.<table>`` (as ``source()``
-    does) or by its table alone, where no other input (nor the model) has that name."""
-    reads = [*getattr(model, "source_reads", ()),
-             *((source, table, relation_for(seed))
-               for source, table, seed in getattr(model, "seed_sources", ()))]
-    if not reads:
+    """``inputs`` with each source the model reads keyed by its input relation
+    (``Model.source_reads``); a case may also name a source ``<source>.<table>`` (as
+    ``source()`` does) or by its table alone, where no other input (nor the model) has
+    that name."""
+    if not model.source_reads:
         return inputs
-    taken = {*_input_relations(model), getattr(model, "relation", "")}
+    taken = {*model.input_relations, model.relation}
     aliases: dict[str, str] = {}
-    for source, table, relation in reads:
+    for source, table, relation in model.source_reads:
         for alias in (f"{source}.{table}", table):
             if alias != relation and alias not in taken:
                 aliases.setdefault(alias, relation)
@@ -587,7 +578,7 @@ class _SpecFile:
         """An input the model does not read is ignored (FastFlowTransform loads it and nothing
         reads it), unless an input the model reads is absent: then it is likely that one,
         misspelt, and named as such."""
-        wanted = _input_relations(model)
+        wanted = tuple(model.input_relations)
         # An incremental model also reads its own table, as the input `this`.
         known = (*wanted, THIS) if getattr(model, "incremental", None) is not None else wanted
         absent = [relation for relation in known if relation not in inputs]
@@ -610,7 +601,7 @@ class _SpecFile:
 
     def inputs(self, model: Any, case: str, inputs: Mapping[str, Any],
                case_line: int) -> dict[str, InputData]:
-        wanted = _input_relations(model)
+        wanted = tuple(model.input_relations)
         for relation in wanted:
             if relation not in inputs:
                 raise self.error(
