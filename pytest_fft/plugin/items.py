@@ -40,6 +40,24 @@ def _state(node: pytest.Item | pytest.Collector) -> FFTState:
     return state_of(node.config)
 
 
+_ROOTDIR_FOLDERS = pytest.StashKey[dict[str, str]]()
+
+
+def rootdir_relative(session: pytest.Session, path: str | os.PathLike[str]) -> str:
+    """``path`` relative to the rootdir (``..`` where it is outside; absolute where it
+    cannot be relative, another drive), its folder's part looked up once a session."""
+    folders = session.stash.setdefault(_ROOTDIR_FOLDERS, {})
+    folder, name = os.path.split(os.path.abspath(path))
+    relative = folders.get(folder)
+    if relative is None:
+        try:
+            relative = os.path.relpath(folder, session.config.rootpath)
+        except ValueError:
+            relative = folder
+        folders[folder] = relative
+    return name if relative == os.curdir else os.path.join(relative, name)
+
+
 class ProjectDir(pytest.Directory):
     """A folder that is a FastFlowTransform project: loads it, then collects its entries as
     pytest's own ``Dir`` does (``Dir`` is final, so this is a ``Directory`` of its own)."""
@@ -267,6 +285,19 @@ class NodeItem(pytest.Item):
         if hook is None:
             hook = self.__dict__["_fft_ihook"] = self.session.gethookproxy(self.path)
         return hook
+
+    @property
+    def location(self) -> tuple[str, int | None, str]:
+        """``(path relative to the rootdir, 0-based line, name)``, as pytest's own says it.
+        pytest works out the relative path of every file anew (two ``Path`` objects and a
+        common prefix), and a model is a file of its own; here each folder's is worked out
+        once."""
+        found = self.__dict__.get("_fft_location")
+        if found is None:
+            path, line, name = self.reportinfo()
+            found = self.__dict__["_fft_location"] = (
+                rootdir_relative(self.session, path), line, name)
+        return found
 
     def runtest(self) -> None:
         self.attempts += 1

@@ -183,3 +183,35 @@ def test_junit_file_and_line_point_at_the_definition(pytester: pytest.Pytester,
     assert cases["tests.unit.users_enriched.yml::basic_gmail_flag"] == (
         "tests/unit/users_enriched.yml", "13")  # "- name: basic_gmail_flag" on line 14
     assert len(cases) == len(ALL_IDS) + 3
+
+
+# -- item locations ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("layout", ["project is the rootdir", "project below the rootdir",
+                                    "project outside the rootdir"])
+def test_item_locations_say_what_pytest_says(pytester: pytest.Pytester, layout: str) -> None:
+    """A node item works out its location's path by folder, not by file; every item's is
+    the one pytest's own ``Item.location`` gives (path relative to the rootdir, ``..`` when
+    the project is outside it, 0-based line, name)."""
+    if layout == "project is the rootdir":
+        project, args = copy_example(pytester.path, with_user_tests=False), []
+    else:
+        project = copy_example(pytester.path / "proj", with_user_tests=False)
+        args = ["proj"]
+        if layout == "project outside the rootdir":
+            (pytester.path / "elsewhere").mkdir()
+            args.append(f"--rootdir={pytester.path / 'elsewhere'}")
+    items, _ = pytester.inline_genitems(*args, "--fft-seed", "--fft-run", "--fft-test",
+                                        *QUIET)
+    pytests_own = pytest.Item.__dict__["location"].func
+    locations = {item.nodeid: item.location for item in items}
+    assert locations == {item.nodeid: pytests_own(item) for item in items}
+    prefix = {"project is the rootdir": "", "project below the rootdir": "proj/",
+              "project outside the rootdir": "../proj/"}[layout]
+    by_name = {loc[2]: loc for loc in locations.values()}
+    assert by_name["sql mart_users.ff"] == (f"{prefix}models/mart_users.ff.sql", 0,
+                                            "sql mart_users.ff")
+    assert by_name["check unique[users.id]"] == (f"{prefix}project.yml", 9,
+                                                 "check unique[users.id]")
+    assert len(locations) == len(BUILD_IDS + CHECK_IDS)
+    assert project.is_dir()
