@@ -146,6 +146,16 @@ class SelectFrame(Protocol):
 
 
 @runtime_checkable
+class RowReader(Protocol):
+    """Reads a relation as names and rows of Python values, for an engine whose native frame
+    is neither pandas nor Arrow (a PySpark DataFrame): what a unit case compares when its
+    result is a table (``after_merge``, CSV inputs)."""
+
+    def read_rows(self, relation: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``(column names, rows)`` of the whole relation, in the relation's column order."""
+
+
+@runtime_checkable
 class ThreadInterrupt(Protocol):
     """Interrupts the statement of one thread (each thread has its own cursor), leaving the
     other threads' statements running: a node whose item was stopped (a timeout)."""
@@ -176,5 +186,4 @@ def capability(engine: Any, protocol: Callable[..., C]) -> C | None:
 
 ALL_CAPABILITIES: tuple[type, ...] = (RowLoader, InlineInputs, FrameReader, AuditTable,
                                       IncrementalTarget, PartitionedTables, SelectFrame,
-                                      SnapshotTarget,
-                                      ThreadInterrupt, CostEstimate)
+                                      SnapshotTarget, RowReader, ThreadInterrupt, CostEstimate)

@@ -46,6 +46,7 @@ from pytest_fft.engines.capabilities import (
     IncrementalTarget,
     InlineInputs,
     PartitionedTables,
+    RowReader,
     SelectFrame,
     SnapshotTarget,
     ThreadInterrupt,
@@ -119,8 +120,8 @@ class SparkEngine:
     abbrev = SPEC.abbrev
     spec = SPEC
     capabilities: frozenset[Any] = frozenset({AuditTable, FrameReader, IncrementalTarget,
-                                              InlineInputs, PartitionedTables, SelectFrame,
-                                              SnapshotTarget, ThreadInterrupt})
+                                              InlineInputs, PartitionedTables, RowReader,
+                                              SelectFrame, SnapshotTarget, ThreadInterrupt})
 
     def __init__(self, settings: SessionSettings, *, database: str = "default",
                  table_format: str | None = None,
@@ -556,6 +557,11 @@ class SparkEngine:
     @_spark_errors
     def read_frame(self, relation: str) -> Any:
         return self.spark.table(self._qualified(relation))
+
+    @_spark_errors
+    def read_rows(self, relation: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        frame = self.spark.table(self._qualified(relation))
+        return [str(c) for c in frame.columns], [tuple(row) for row in frame.collect()]
 
     @_spark_errors
     def select_frame(self, sql: str) -> Any:

@@ -97,6 +97,12 @@ class Cells:
     columns: tuple[tuple[Any, ...], ...]
     rows: int
 
+    @classmethod
+    def of_rows(cls, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> Cells:
+        """Columns of ``rows`` (tuples in the order of ``names``)."""
+        columns = tuple(zip(*rows, strict=True)) if rows else tuple(() for _ in names)
+        return cls(tuple(names), columns, len(rows))
+
 
 def expected_cells(expect: Expectation) -> Cells | pd.DataFrame:
     """:func:`expected_frame`, as :class:`Cells` for inline rows (a tenth of the cost)."""
@@ -399,19 +405,13 @@ def _capped(lines: list[str], indent: str = "  ", limit: int = MAX_LISTED) -> li
 
 def _columns(frame: Any) -> tuple[list[str], list[list[Any]], int]:
     """Column names, per column its normalised cells (position-based: duplicates stay), and
-    the number of rows, of a pandas frame, an Arrow table, a PySpark DataFrame (what the
-    Spark engine reads a table as) or :class:`Cells`."""
+    the number of rows, of a pandas frame, an Arrow table or :class:`Cells`."""
     if isinstance(frame, Cells):
         return (list(frame.names), [[_canon(v) for v in col] for col in frame.columns],
                 frame.rows)
     if hasattr(frame, "column_names"):  # an Arrow table: its values are Python values
         return ([str(c) for c in frame.column_names],
                 [[_canon(v) for v in col.to_pylist()] for col in frame.columns], frame.num_rows)
-    if hasattr(frame, "collect") and not hasattr(frame, "iloc"):  # a PySpark DataFrame
-        rows = frame.collect()
-        names = [str(c) for c in frame.columns]
-        return (names, [[_canon(row[i]) for row in rows] for i in range(len(names))],
-                len(rows))
     names = [str(c) for c in frame.columns]
     cells = [[_canon(v) for v in frame.iloc[:, i].tolist()] for i in range(len(names))]
     return names, cells, len(frame.index)

@@ -13,7 +13,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pytest_fft.engines.capabilities import FrameReader, InlineInputs, RowLoader, capability
+from pytest_fft.engines.capabilities import (
+    FrameReader,
+    InlineInputs,
+    RowLoader,
+    RowReader,
+    capability,
+)
 from pytest_fft.project.python_models import resolve_function
 from pytest_fft.run.building import build_node, engine_failure, python_model_result
 from pytest_fft.utest.source_inputs import localized
@@ -57,8 +63,19 @@ def run_case(project: Project, case: UnitCase, engine: Any) -> FrameDiff:
             build_node(project, engine, model)
             # The case runs in its own schema: a schema prefix in `expect.relation` names the
             # table the model builds, which lives here.
-            actual = engine.read_frame(case.expect.relation.split(".")[-1])
+            actual = _read_result(engine, case.expect.relation.split(".")[-1])
     return compare_frames(actual, case.expect, expected_cells(case.expect))
+
+
+def _read_result(engine: Any, relation: str) -> Any:
+    """A table the case built, as the comparison reads it: the engine's frame (pandas or
+    Arrow), or its rows where the engine's frames are neither (:class:`RowReader`)."""
+    rows = capability(engine, RowReader)
+    if rows is None:
+        return engine.read_frame(relation)
+    from pytest_fft.utest.compare import Cells
+
+    return Cells.of_rows(*rows.read_rows(relation))
 
 
 _DELTA = "_fft_case_delta"
@@ -75,7 +92,7 @@ def _delta_frame(project: Project, engine: Any, model: Model) -> Any:
     except Exception as exc:
         # Lines of the delta SQL are not lines of the model file.
         raise engine_failure(project, engine, model, exc, sql, sent_as_compiled=False) from exc
-    return engine.read_frame(_DELTA)
+    return _read_result(engine, _DELTA)
 
 
 def _delta_sql(model: Model) -> str:
@@ -138,8 +155,7 @@ def _select_directly(project: Project, model: Model, case: UnitCase,
         # The case's query wraps the model's SQL: its LINE n is no line of the model's file.
         raise engine_failure(project, engine, model, exc, compiled,
                              sent_as_compiled=False) from exc
-    columns = tuple(zip(*rows, strict=True)) if rows else tuple(() for _ in names)
-    return Cells(tuple(names), columns, len(rows))
+    return Cells.of_rows(names, rows)
 
 
 _RESULT = "__fft_model_result"

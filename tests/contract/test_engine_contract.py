@@ -449,6 +449,21 @@ def test_frame_of_inline_rows_is_what_a_python_model_reads(engine: Engine,
     assert target.frame_rows(frame) == [tuple(CASE_ROWS[0].values())]
 
 
+def test_read_rows_gives_names_and_python_values(engine: Engine) -> None:
+    from pytest_fft.engines.capabilities import RowReader
+
+    reader = capability(engine, RowReader)
+    if reader is None:
+        pytest.skip(f"{engine.name} reads a table as a pandas or Arrow frame, which a unit "
+                    "case compares as it is")
+    engine.create_relation("people", "select 2 as id, cast(null as varchar(5)) as name, "
+                                      "date '2024-01-02' as day union all "
+                                      "select 1, 'a', null", "table")
+    names, got = reader.read_rows("people")
+    assert names == ["id", "name", "day"]
+    assert sorted(got) == [(1, "a", None), (2, None, date(2024, 1, 2))]
+
+
 # -- incremental models -----------------------------------------------------------------------------
 
 
