@@ -94,6 +94,7 @@ def build_environment(root: Path, engine: str | None = "duckdb",
     stdlib, ``engine()``, ``env()`` and the macros of the project and of its ``packages``
     loaded as globals."""
     env = jinja2.Environment(
+        loader=template_loader(root, packages),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -135,6 +136,23 @@ def build_environment(root: Path, engine: str | None = "duckdb",
     return env
 
 
+def template_loader(root: Path, packages: Sequence[Package] = ()) -> jinja2.BaseLoader:
+    """Where ``{% import %}``, ``{% from ... import %}`` and ``{% include %}`` find a file: by
+    its path under ``models/`` (as FastFlowTransform: ``'macros/utils.sql'`` is
+    ``models/macros/utils.sql``), then under each package's models folder, then under the
+    project's ``macros/`` folder (``'macros/utils.sql'``). Only folders whose files key the
+    parse cache; never a path out of them."""
+    return jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([root / "models", *(p.models_path for p in packages)]),
+        jinja2.PrefixLoader({"macros": jinja2.FileSystemLoader(root / "macros")}),
+    ])
+
+
+_NOT_FOUND_HINT = ("{% import %}, {% from %} and {% include %} name a file by its path under "
+                   "models/ (such as 'macros/utils.sql'), under a package's models folder, or "
+                   "under macros/")
+
+
 def _note_origin(origins: dict[str, str], clashes: list[str], name: str, shown: str,
                  what: str) -> None:
     """Remember where macro ``name`` comes from; when it replaces the macro of a package,
@@ -160,6 +178,9 @@ def _load_jinja_macros(env: jinja2.Environment, path: Path, rel: str) -> list[st
             template, template.new_context(env.globals, shared=True))
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"macro file {rel}: {exc.message}", file=rel, line=exc.lineno) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"macro file {rel}: no template {exc.message}", file=rel,
+                          line=_template_line(exc), hint=_NOT_FOUND_HINT) from exc
     names = []
     for name in dir(module):
         value = getattr(module, name)
@@ -334,6 +355,9 @@ def render_sql(
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{node}: Jinja syntax error: {exc.message}", file=display,
                           line=exc.lineno, node=node) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"{node}: no template {exc.message}", file=display,
+                          line=_template_line(exc), node=node, hint=_NOT_FOUND_HINT) from exc
     except jinja2.UndefinedError as exc:
         raise RenderError(f"{node}: {exc.message}", file=display, line=_template_line(exc),
                           node=node, hint="define it as a macro, a var() or fix the name") from exc

@@ -147,6 +147,18 @@ def test_a_path_package_joins_the_project(pair: tuple[Path, Path]) -> None:
     assert project.warnings == ()
 
 
+def test_a_consumer_model_imports_a_package_macro_file(pair: tuple[Path, Path]) -> None:
+    """Packages.md: ``{% import 'macros/utils.sql' as shared %}`` and ``shared.<macro>()``."""
+    main, _ = pair
+    _write(main, {"models/marts/domains.ff.sql": """
+        {% import 'macros/utils.sql' as shared %}
+        select {{ shared.email_domain('email') }} as d from {{ ref('users_base') }}
+        """})
+    project = load_project(main)
+    assert "select lower(regexp_replace(email, '^.*@', '')) as d from" in (
+        project.models["domains.ff"].sql or "")
+
+
 def test_a_package_brings_no_seeds_sources_or_checks(pair: tuple[Path, Path]) -> None:
     main, shared = pair
     _write(shared, {"seeds/pkg_seed.csv": "id\n1\n",

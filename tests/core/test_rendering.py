@@ -220,6 +220,39 @@ def test_macros_in_a_loaded_project(load: Load) -> None:
     assert sorted(project.models) == ["x.ff"]
 
 
+def test_import_from_and_include_find_files_as_fastflowtransform_does(load: Load) -> None:
+    """A path is looked up under models/ first ('macros/strings.sql' is
+    models/macros/strings.sql), then under the project's macros/ folder."""
+    project = load({**MACROS, "models/snippets/where.sql": "where id > {{ var('min', 0) }}\n",
+                    "models/x.ff.sql": (
+                        "{% import 'macros/strings.sql' as s %}\n"
+                        "{% from 'macros/money.sql' import cents %}\n"
+                        "select {{ s.lower_col('a') }} as a, {{ cents('b') }} as b from t\n"
+                        "{% include 'snippets/where.sql' %}")}, vars={"min": 7})
+    assert project.models["x.ff"].sql == (
+        "select lower(a) as a, cast(b * 100 as int) as b from t\nwhere id > 7")
+
+
+@pytest.mark.parametrize("name", ["macros/nope.sql", "../project.yml", "/etc/passwd"])
+def test_a_template_that_is_not_there_names_the_model_line_and_folders(load: Load,
+                                                                       name: str) -> None:
+    with pytest.raises(RenderError) as info:
+        load({"project.yml": "name: p\n",
+              "models/x.ff.sql": f"select 1\n{{% include '{name}' %}}\n"})
+    err = info.value
+    assert err.message == f"x.ff: no template {name}"
+    assert (err.file, err.line, err.node) == ("models/x.ff.sql", 2, "x.ff")
+    assert err.hint is not None and "under models/" in err.hint
+
+
+def test_a_macro_file_may_import_another(project_dir) -> None:
+    env = build_environment(project_dir({
+        "models/macros/base.sql": "{% macro q(c) %}\"{{ c }}\"{% endmacro %}\n",
+        "models/macros/uses.sql": "{% import 'macros/base.sql' as b %}"
+                                  "{% macro pick(c) %}select {{ b.q(c) }}{% endmacro %}\n"}))
+    assert render(env, "{{ pick('x') }}")[0] == 'select "x"'
+
+
 def test_macro_file_syntax_error(tmp_path: Path) -> None:
     (tmp_path / "macros").mkdir()
     (tmp_path / "macros" / "bad.sql").write_text("{% macro ok() %}1{% endmacro %}\n"
