@@ -50,7 +50,7 @@ def rules(sources: Mapping[tuple[str, str], Source], select: Iterable[str] = (),
     source), ``source:crm.orders``, ``tag:critical_source`` (the table's or its source's
     tags), or a bare ``crm.orders`` / ``crm.*`` / ``orders``. Several tokens add up;
     ``a,b`` matches what both match."""
-    from pytest_fft.project.selection import split_tokens
+    from pytest_fft.project.selectors import split_tokens
 
     found = [src for _, src in sorted(sources.items()) if src.freshness is not None]
     wanted = split_tokens(select)

@@ -389,7 +389,7 @@ def _option_problem(ns: argparse.Namespace) -> str | None:
 
     from pytest_fft.cli.spelling import fft_spelling
     from pytest_fft.plugin.options import parse_jobs, parse_vars, prune_keep_last
-    from pytest_fft.project.selection import is_empty_token, selector_problem
+    from pytest_fft.project.selectors import is_empty_token, selector_problem
 
     try:
         if getattr(ns, "jobs", None) is not None:

@@ -561,7 +561,7 @@ class CliReporter:
     def _print_nothing_to_do(self, session: pytest.Session) -> None:
         """Why nothing ran: the selectors that match no node of the project, or else that the
         selection holds nothing of what this command runs (no checks for ``fft test``)."""
-        from pytest_fft.project.selection import split_tokens
+        from pytest_fft.project.selectors import split_tokens
 
         option = session.config.option
         unmatched = [f"--{flag} {token}" for flag, tokens in (("select", option.fft_select),
@@ -574,9 +574,10 @@ class CliReporter:
                    for u in unmatched) and not _has_run_results(session):
                 self.console.print("  result: reads the last run's .fastflowtransform/target/"
                                    "run_results.json, which this project does not have yet")
-            self.console.print("  selectors: a node name (users, users.ff), tag:, path:, "
-                               "kind:, type:, state:modified, result:ok|warn|error, with + "
-                               "for ancestors or descendants; see docs/running.md#selection")
+            self.console.print("  selectors: a node name (users, users.ff), name:, model:, "
+                               "tag:, path:, kind:, type:, state:modified, "
+                               "result:ok|warn|error, with + for ancestors or descendants; "
+                               "see docs/running.md#selection")
         elif changed_since:
             self.console.print(f"Nothing to do: no model changed since {changed_since}"
                                f"{' among the selection' if option.fft_select else ''}.")

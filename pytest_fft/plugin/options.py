@@ -216,7 +216,7 @@ def read_options(config: pytest.Config) -> FFTOptions:
 def _check_selectors(values: tuple[str, ...]) -> None:
     """A selector that is wrong whatever the project holds is a usage error before anything
     is collected (under pytest-xdist, by the controller, not by every worker mid-run)."""
-    from pytest_fft.project.selection import selector_problem
+    from pytest_fft.project.selectors import selector_problem
 
     problem = selector_problem(values)
     if problem is not None:
@@ -238,7 +238,7 @@ def _selection(select: list[str], changed_since: str | None, *,
     checks); only bare words (``batch``, ``unique``, a check's id or a model's name) narrow
     the checks. ``--fft-exclude`` still leaves checks out.
     """
-    from pytest_fft.project.selection import CHANGED_SINCE, split_tokens
+    from pytest_fft.project.selectors import CHANGED_SINCE, split_tokens
 
     tokens = tuple(select)
     if checks_only and any(t.lstrip("+").startswith(_MODEL_METHODS)

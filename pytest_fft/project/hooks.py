@@ -118,6 +118,13 @@ def _parse_entry(when: When, entry: Any, display: str, line: int | None) -> Hook
         raise ProjectFileError(f"{where}: hook {name!r}: select must be text", file=display,
                                line=line_of(entry, "select") or line,
                                hint='select: "tag:mart"')
+    if select is not None:
+        from pytest_fft.project.selectors import selector_problem
+
+        problem = selector_problem([select])
+        if problem is not None:
+            raise ProjectFileError(f"{where}: hook {name!r}: {problem.message}", file=display,
+                                   line=line_of(entry, "select") or line, hint=problem.hint)
     if select is not None and when in RUN_EVENTS:
         raise ProjectFileError(f"{where}: hook {name!r} has a select, but {when} hooks run "
                                "once per run, not per model", file=display,

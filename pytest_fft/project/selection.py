@@ -3,6 +3,8 @@
 Tokens, combined by union; ``--fft-exclude`` removes what its tokens match:
 
 - ``users`` / ``users.ff`` / ``stg_*``    node names and globs, with or without ``.ff``
+- ``name:users``                        the same, spelled as FastFlowTransform's docs do
+- ``model:users``                       models only, by name or glob (as hooks select them)
 - ``tag:finance``                       nodes tagged ``finance``
 - ``path:models/marts``                 nodes whose file is under (or globs to) a path
 - ``kind:sql`` / ``kind:python`` / ``kind:seed``
@@ -38,64 +40,15 @@ from typing import Any
 from pytest_fft.errors import SelectionError
 from pytest_fft.project.names import relation_for
 from pytest_fft.project.records import Project
+from pytest_fft.project.selectors import (
+    CHANGED_SINCE,
+    RESULT_STATUSES,
+    is_empty_token,
+    method_problem,
+    split_tokens,
+)
 
-_METHODS = ("tag", "path", "kind", "type", "state", "result", "source")
-
-#: The token ``--fft-changed-since REF`` becomes (one per option), read by select_nodes.
-CHANGED_SINCE = "changed-since:"
-
-#: ``result:<word>`` -> the ``run_results.json`` statuses it selects. FastFlowTransform 0.6:
-#: ``ok`` is a success without warnings, ``fail`` another word for ``error``; a cached node
-#: is a success that was not rebuilt.
-RESULT_STATUSES: Mapping[str, frozenset[str]] = {
-    "ok": frozenset({"success", "cached"}),
-    "warn": frozenset({"warn"}),
-    "error": frozenset({"error"}),
-    "fail": frozenset({"error"}),
-    "skipped": frozenset({"skipped"}),
-}
 RUN_RESULTS = (".fastflowtransform", "target", "run_results.json")
-
-
-def split_tokens(values: Iterable[str]) -> list[str]:
-    """The tokens of ``--fft-select`` values: each value may hold several, separated by
-    spaces (``--select "tag:a tag:b"``), as FastFlowTransform 0.6 reads them."""
-    return [token for value in values for token in str(value).split()]
-
-
-def is_empty_token(token: str) -> bool:
-    """A selector with nothing but graph operators (``+``, ``++``): it names no node."""
-    return not token.strip().strip("+")
-
-
-def selector_problem(values: Iterable[str]) -> SelectionError | None:
-    """What is wrong with a selector of ``values`` (``--select`` values) whatever the project
-    holds (an unknown ``result:`` word or ``state:``, a ``source:`` selector), so that it is
-    said before any project loads (under pytest-xdist: once, by the controller); ``None``
-    otherwise."""
-    for token in split_tokens(values):
-        for part in token.split(","):
-            core = part.strip().strip("+")
-            method, _, value = core.partition(":")
-            problem = _method_problem(method, value, core) if value else None
-            if problem is not None:
-                return problem
-    return None
-
-
-def _method_problem(method: str, value: str, core: str) -> SelectionError | None:
-    if method == "result" and value.lower() not in RESULT_STATUSES:
-        return SelectionError(f"unknown result {value!r}",
-                              hint="use result:ok, result:warn, result:fail, result:error "
-                                   "or result:skipped")
-    if method == "source":
-        return SelectionError(
-            f"{core!r} selects source tables, which only fft source freshness checks",
-            hint="fft source freshness . --select source:crm; to build what reads a source, "
-                 "select those models by name, tag: or path:")
-    if method == "state" and value != "modified":
-        return SelectionError(f"unknown state {value!r}", hint="use state:modified")
-    return None
 
 
 def last_run_statuses(project: Project) -> dict[str, str]:
@@ -163,10 +116,14 @@ def _match_core(project: Project, core: str, modified: set[str] | None,
                 results: Mapping[str, str] | None) -> set[str]:
     method, _, value = core.partition(":")
     nodes = project.nodes
-    if value and method in _METHODS:
-        problem = _method_problem(method, value, core)
+    if value and core not in nodes:
+        problem = method_problem(method, value, core)
         if problem is not None:
             raise problem
+        if method == "name":
+            return _by_name(nodes, value)
+        if method == "model":
+            return _by_name(project.models, value)
         if method == "result":
             wanted = RESULT_STATUSES[value.lower()]
             statuses = last_run_statuses(project) if results is None else results
@@ -189,17 +146,24 @@ def _match_core(project: Project, core: str, modified: set[str] | None,
             if fnmatch.fnmatch(node.rel_path, value) or node.rel_path.startswith(prefix + "/")
             or node.rel_path == prefix
         }
-    matched = {
-        n for n in nodes
-        if n == core or fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(relation_for(n), core)
-        or fnmatch.fnmatchcase(n, core + ".ff")
-    }
+    matched = _by_name(nodes, core)
     for name, check in project.checks.items():
         spec = check.spec
         if (core in spec.tags or fnmatch.fnmatchcase(spec.type, core)
                 or any(fnmatch.fnmatchcase(t.split(".")[-1], core) for t in spec.tables)):
             matched.add(name)
     return matched
+
+
+def _by_name(nodes: Iterable[str], pattern: str) -> set[str]:
+    """The names of ``nodes`` that ``pattern`` names or globs, with or without ``.ff``, or
+    whose relation it names."""
+    return {
+        n for n in nodes
+        if n == pattern or fnmatch.fnmatchcase(n, pattern)
+        or fnmatch.fnmatchcase(relation_for(n), pattern)
+        or fnmatch.fnmatchcase(n, pattern + ".ff")
+    }
 
 
 def select_nodes(

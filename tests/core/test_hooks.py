@@ -51,6 +51,8 @@ def test_the_hooks_block_becomes_specs_with_their_lines(tmp_path: Path) -> None:
     ("  before_model:\n    - {name: x, kind: python, sql: 'select 1'}\n",
      "python hook 'x' has sql", 3),
     ("  before_model: {name: x}\n", "hooks.before_model must be a list of hooks", 2),
+    ("  after_model:\n    - {name: x, kind: sql, sql: 'select 1', select: 'modle:a'}\n",
+     "hook 'x': unknown selector method 'modle' in 'modle:a'", 3),
 ])
 def test_a_wrong_hook_is_a_project_error_at_its_line(tmp_path: Path, block: str, message: str,
                                                      line: int) -> None:

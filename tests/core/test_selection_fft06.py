@@ -15,7 +15,8 @@ from pytest_fft.errors import SelectionError
 from pytest_fft.plugin.options import _selection
 from pytest_fft.project.loader import load_project
 from pytest_fft.project.records import Project
-from pytest_fft.project.selection import select_nodes, split_tokens
+from pytest_fft.project.selection import select_nodes
+from pytest_fft.project.selectors import split_tokens
 
 FILES = {
     "seeds/seed_users.csv": "id,email\n1,a@x\n",
@@ -157,3 +158,31 @@ def test_a_run_of_checks_alone_runs_every_check_for_a_model_selector() -> None:
     assert _selection(["batch"], None, checks_only=True) == ("batch",)
     assert _selection(["tag:x"], None, checks_only=False) == ("tag:x",)
     assert _selection(["tag:x"], "main", checks_only=False) == ("tag:x", "changed-since:main")
+
+
+def test_name_and_model_methods(shop: Project) -> None:
+    """``name:`` (Snapshots.md) is a bare name or glob; ``model:`` (Hooks.md) keeps models."""
+    assert select_nodes(shop, ["name:mart_users"]) == select_nodes(shop, ["mart_users"])
+    assert models(select_nodes(shop, ["name:mart_*"]), shop) == [
+        "mart_orders.ff", "mart_users.ff", "stg_orders.ff", "stg_users.ff"]  # + ancestors
+    assert select_nodes(shop, ["model:seed_users"]) == set()  # a seed is no model
+    assert "seed_users" in select_nodes(shop, ["name:seed_users"])
+    assert models(select_nodes(shop, ["model:stg_*,tag:daily"]), shop) == ["stg_users.ff"]
+
+
+@pytest.mark.parametrize(("token", "message", "hint"), [
+    ("nmae:users", "unknown selector method 'nmae' in 'nmae:users'", "did you mean name:users?"),
+    ("+modle:x+", "unknown selector method 'modle' in 'modle:x'", "did you mean model:x?"),
+    ("tag:a,bogus:b", "unknown selector method 'bogus' in 'bogus:b'", "selectors are names"),
+])
+def test_an_unknown_selector_method_is_an_error(shop: Project, token: str, message: str,
+                                                hint: str) -> None:
+    from pytest_fft.project.selectors import selector_problem
+
+    problem = selector_problem([token])
+    assert problem is not None and problem.message == message
+    assert problem.hint is not None and hint in problem.hint
+    with pytest.raises(SelectionError, match=message.replace("+", r"\+")):
+        select_nodes(shop, [token])
+    with pytest.raises(SelectionError, match="unknown selector method"):
+        select_nodes(shop, exclude=[token])
