@@ -337,7 +337,7 @@ def _parse_params(entry: _Entry) -> tuple[tuple[str, ...], str | None, dict[str,
     assert table is not None
     column = None
     if "column" in CHECK_TYPES[t] and not (t == "relationships" and "column" not in raw
-                                           and "field" in raw and "to_field" in raw):
+                                           and "field" in raw):
         column = entry.string("column", "column: <column name>")
     params = {}
     tables: tuple[str, ...] = (table,)
@@ -399,9 +399,10 @@ def _relationships(entry: _Entry, column: str | None) -> tuple[str, dict[str, An
     """The child column and the parameters of a ``relationships`` check.
 
     ``to`` is a relation, or ``ref('model')`` (``params["ref"]``: the loader puts the model's
-    relation in ``to``). The parent column: ``field`` or ``to_field`` (the spec's synonyms),
-    ``id`` when neither is given; given both, FastFlowTransform 0.6 reads ``field`` as the
-    child column (the ``column`` of the check) and ``to_field`` as the parent's.
+    relation in ``to``). As FastFlowTransform 0.6 documents them, ``field`` is the child
+    column (an override of ``column``, which may then be left out) and ``to_field`` the
+    parent's (``id`` when not given). One spelling of dbt's is read as dbt reads it: a
+    ``field`` that differs from ``column``, without ``to_field``, is the parent's column.
     """
     raw = entry.raw
     to = entry.string("to", "to: users")
@@ -411,20 +412,22 @@ def _relationships(entry: _Entry, column: str | None) -> tuple[str, dict[str, An
     if ref is not None:
         params["to"] = ref.group("name")
         params["ref"] = True
-    if "field" in raw and "to_field" in raw:
-        child = entry.string("field", "field: user_id")
-        assert child is not None
-        if column is not None and column != child:
+    field = entry.string("field", "field: user_id") if "field" in raw else None
+    if field is not None and column is not None and field != column and "to_field" not in raw:
+        params["field"] = field  # dbt's spelling: {column: user_id, to: users, field: id}
+    elif field is not None:
+        if column is not None and column != field:
             raise entry.error(
-                f"{entry.what()} gives column {column!r} and field {child!r}: with to_field, "
+                f"{entry.what()} gives column {column!r} and field {field!r}: with to_field, "
                 "field names the child column", key="field",
                 hint=f"keep one: column: {column} (or field: {column}), to_field: <parent "
                      "column>")
-        column = child
-        params["field"] = entry.string("to_field", "to_field: id")
+        column = field
+        params["field"] = entry.string("to_field", "to_field: id") if "to_field" in raw \
+            else "id"
     else:
-        key = "to_field" if "to_field" in raw else "field"
-        params["field"] = entry.string(key, "to_field: id") if key in raw else "id"
+        params["field"] = entry.string("to_field", "to_field: id") if "to_field" in raw \
+            else "id"
     if raw.get("to_where") is not None:
         params["to_where"] = entry.string("to_where", "to_where: \"active\"")
     assert column is not None

@@ -356,7 +356,7 @@ def test_every_check_returns_one_row_on_empty_tables(con, parse, run) -> None:
           - {type: row_count_between, table: a, min: 0}
           - {type: freshness, table: a, column: ts, max_delay_minutes: 5}
           - {type: accepted_values, table: a, column: s, values: [x]}
-          - {type: relationships, table: a, column: k, to: b, field: k}
+          - {type: relationships, table: a, column: k, to: b, to_field: k}
           - {type: between, table: a, column: v, min: 0, max: 1}
           - {type: regex_match, table: a, column: s, pattern: x}
           - {type: reconcile_equal, left: {table: a, expr: count(*)},

@@ -144,6 +144,23 @@ def test_defaults(one) -> None:
     assert one("{type: not_null, table: t, column: c, severity: warn}").severity == "warn"
 
 
+@pytest.mark.parametrize(("entry", "column", "parent"), [
+    # Data_Quality_Tests.md: field is the child column (column's override), to_field the
+    # parent's, id by default
+    ("{column: user_id, field: user_id, to: users}", "user_id", "id"),
+    ("{field: user_id, to: users}", "user_id", "id"),
+    ("{field: user_id, to: users, to_field: uid}", "user_id", "uid"),
+    ("{column: user_id, to: users}", "user_id", "id"),
+    ("{column: user_id, to: users, to_field: uid}", "user_id", "uid"),
+    # dbt's spelling: a field that differs from column, without to_field, is the parent's
+    ("{column: user_id, to: users, field: uid}", "user_id", "uid"),
+])
+def test_relationships_child_and_parent_columns(one, entry: str, column: str,
+                                                parent: str) -> None:
+    spec = one("{type: relationships, table: orders, " + entry[1:])
+    assert (spec.column, spec.params["field"]) == (column, parent)
+
+
 def test_ids_are_unique_in_file_order(parse) -> None:
     specs = parse("""\
         tests:
