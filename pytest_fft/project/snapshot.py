@@ -1,7 +1,8 @@
 """A snapshot model's configuration (``materialized='snapshot'``), from the spellings
 FastFlowTransform projects use: the nested ``snapshot={...}`` dictionary and the top-level
-shorthands (``unique_key`` / ``primary_key``, ``updated_at`` / ``updated_at_column``,
-``check_cols``, ``strategy``); nested values win over the shorthands.
+shorthands (``unique_key`` / ``primary_key``, ``updated_at`` / ``updated_at_column`` /
+``updated_at_columns`` (one column, or a list of one), ``check_cols``, ``strategy``); nested
+values win over the shorthands.
 
 Rules: a ``unique_key`` is required; ``strategy`` is ``timestamp`` (needs ``updated_at``) or
 ``check`` (needs ``check_cols``); without a strategy, ``updated_at`` means ``timestamp`` and
@@ -19,7 +20,7 @@ from pytest_fft.errors import ProjectFileError
 
 _KEYS = {"strategy": "strategy", "unique_key": "unique_key", "primary_key": "unique_key",
          "updated_at": "updated_at", "updated_at_column": "updated_at",
-         "check_cols": "check_cols"}
+         "updated_at_columns": "updated_at", "check_cols": "check_cols"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def snapshot_spec(config: Mapping[str, Any], *, node: str, display: str,
         meaning = _KEYS.get(key)
         if meaning is None:
             continue
+        value = _one_column(value) if meaning == "updated_at" else value
         if meaning in merged and merged[meaning] != value:
             raise error(f"{spelled[meaning]}={merged[meaning]!r} and {key}={value!r} disagree",
                         f"keep one of {spelled[meaning]} and {key}")
@@ -58,14 +60,15 @@ def snapshot_spec(config: Mapping[str, Any], *, node: str, display: str,
             raise error(f"unknown key {key!r} in snapshot=" +
                         (f"; did you mean {close[0]!r}?" if close else ""),
                         f"use {', '.join(_KEYS)}")
-        merged[meaning] = value
+        merged[meaning] = _one_column(value) if meaning == "updated_at" else value
     unique_key = _names(merged.get("unique_key"), "unique_key", error)
     if not unique_key:
         raise error("a snapshot needs a unique_key",
                     "add unique_key='id' (the columns that identify an entity)")
     updated = merged.get("updated_at")
     if updated is not None and not isinstance(updated, str):
-        raise error("updated_at must be one column name", "updated_at='updated_at'")
+        raise error(f"updated_at must be one column name, not {updated!r} (a snapshot "
+                    "compares one timestamp per row)", "updated_at='updated_at'")
     check_cols = _names(merged.get("check_cols"), "check_cols", error)
     strategy = merged.get("strategy") or ("timestamp" if updated else
                                           "check" if check_cols else None)
@@ -81,6 +84,14 @@ def snapshot_spec(config: Mapping[str, Any], *, node: str, display: str,
                     "add check_cols=['email', ...] (the columns whose change makes a version)")
     return SnapshotSpec(strategy=str(strategy), unique_key=unique_key,
                         updated_at=str(updated) if updated else None, check_cols=check_cols)
+
+
+def _one_column(value: Any) -> Any:
+    """``updated_at_columns=['ts']`` (a list of one, as FastFlowTransform normalises it) as
+    ``'ts'``; anything else as it is, for the checks below."""
+    if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], str):
+        return value[0]
+    return value
 
 
 def _names(value: Any, key: str, error: Any) -> tuple[str, ...]:

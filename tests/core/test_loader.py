@@ -700,6 +700,14 @@ def test_a_checks_tables_are_matched_to_nodes_as_the_warehouse_compares_names(
     (("materialized='snapshot', unique_key='id', "
      "snapshot={'strategy': 'check', 'check_cols': ['a', 'b']}"),
      ("check", ("id",), None, ("a", "b"))),
+    # Snapshots.md: "a single string or list for unique_key, check_cols, updated_at_columns"
+    (("materialized='snapshot', unique_key='id', "
+      "snapshot={'strategy': 'timestamp', 'updated_at_columns': ['changed_at']}"),
+     ("timestamp", ("id",), "changed_at", ())),
+    ("materialized='snapshot', unique_key='id', updated_at_columns='changed_at'",
+     ("timestamp", ("id",), "changed_at", ())),
+    ("materialized='snapshot', unique_key='id', updated_at='t', updated_at_columns=['t']",
+     ("timestamp", ("id",), "t", ())),
 ])
 def test_snapshot_spellings(load: Load, config: str, expected: tuple) -> None:
     model = load({"models/s.ff.sql": f"{{{{ config({config}) }}}}select 1 as id"}).models["s.ff"]
@@ -719,6 +727,9 @@ def test_snapshot_spellings(load: Load, config: str, expected: tuple) -> None:
      "s.ff: unknown key 'stratgy' in snapshot=; did you mean 'strategy'?"),
     ("materialized='snapshot', unique_key='id', primary_key='key', updated_at='u'",
      "s.ff: unique_key='id' and primary_key='key' disagree"),
+    ("materialized='snapshot', unique_key='id', updated_at_columns=['a', 'b']",
+     ("s.ff: updated_at must be one column name, not ['a', 'b'] (a snapshot compares one "
+      "timestamp per row)")),
 ])
 def test_a_wrong_snapshot_config_is_an_error_of_the_model(load: Load, config: str,
                                                           message: str) -> None:
