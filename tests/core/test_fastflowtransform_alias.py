@@ -119,8 +119,7 @@ def test_ci_check_wrapper_script_of_the_docs(tmp_path: Path) -> None:
     out = tmp_path / "artifacts" / "fft-ci.sarif.json"
     script = f"""
 from pathlib import Path
-from pytest_fft.project.modules import install_fastflowtransform_alias
-install_fastflowtransform_alias()
+import pytest_fft.compat; pytest_fft.compat.install()  # as docs/running.md says
 from fastflowtransform.ci.core import run_ci_checks
 from fastflowtransform.ci.sarif import write_sarif
 summary = run_ci_checks(project_dir={str(project)!r}, env_name="dev", engine_name="duckdb")
