@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -267,6 +268,29 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
             "--capture=no", "-o", "python_files=", *extra]
 
 
+_VAR = re.compile(r"[A-Za-z_][\w.-]*=")
+
+
+def _spread_vars(argv: list[str]) -> list[str]:
+    """``--vars a=1 b=2`` (FastFlowTransform's docs write several after one option) as
+    ``--vars a=1 --vars b=2``: the ``KEY=VALUE`` words right after a ``--vars`` value."""
+    out: list[str] = []
+    after_vars = False  # the last word was a value of --vars
+    expect_value = False
+    for word in argv:
+        if expect_value:
+            out.append(word)
+            expect_value, after_vars = False, True
+            continue
+        if after_vars and not word.startswith("-") and _VAR.match(word):
+            out += ["--vars", word]
+            continue
+        out.append(word)
+        expect_value = word == "--vars"
+        after_vars = word.startswith("--vars=")
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
@@ -274,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
     parser = _parser()
-    ns, unknown = parser.parse_known_args(argv)
+    ns, unknown = parser.parse_known_args(_spread_vars(argv))
     if unknown:  # told with the command's own usage, not the top-level one
         command = _COMMAND_PARSERS.get(ns.command or "", parser)
         command.error(f"unrecognized arguments: {' '.join(unknown)}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from pytest_fft.cli.main import _parser, pytest_args_for
+import pytest
+
+from pytest_fft.cli.main import _parser, _spread_vars, pytest_args_for
 from pytest_fft.cli.spelling import PASSED_ON, fft_spelling
 
 
@@ -66,3 +68,21 @@ def test_an_option_named_in_both_spellings_is_named_once() -> None:
     assert fft_spelling("or pass --wait SECONDS (--fft-wait) to wait for it") == \
         "or pass --wait SECONDS to wait for it"
     assert fft_spelling("use --select (--fft-select) here") == "use --select here"
+
+
+@pytest.mark.parametrize(("argv", "spread"), [
+    # Config_and_Macros.md: fft run . --vars snapshot_day='2025-10-01' limit=50
+    (["run", ".", "--vars", "day=2025-10-01", "limit=50"],
+     ["run", ".", "--vars", "day=2025-10-01", "--vars", "limit=50"]),
+    (["run", "--vars=a=1", "b=2", "."], ["run", "--vars=a=1", "--vars", "b=2", "."]),
+    (["run", ".", "--vars", "{a: 1}", "--select", "x", "b=2"],
+     ["run", ".", "--vars", "{a: 1}", "--select", "x", "b=2"]),  # only right after --vars
+    (["run", ".", "--vars", "a=1", "-v", "b=2"], ["run", ".", "--vars", "a=1", "-v", "b=2"]),
+])
+def test_several_vars_after_one_option(argv: list[str], spread: list[str]) -> None:
+    assert _spread_vars(argv) == spread
+
+
+def test_several_vars_reach_the_run() -> None:
+    ns = _ns(*_spread_vars(["run", ".", "--vars", "day=2025-10-01", "limit=50"]))
+    assert ns.vars == ["day=2025-10-01", "limit=50"]

@@ -114,7 +114,7 @@ def test_stdlib_project_through_fft(make_project: Callable[..., Path], warehouse
     assert warehouse.rows(root, "select who, n from probe") == [(engine, 2)]
     assert warehouse.rows(root, "select got_none from constants") == [(True,)]
     # var() values from the command line become literals of the engine's dialect.
-    again = run_fft("run", str(root), "--vars", 'days=["2025-10-03"]', "--vars", "max_id=3",
+    again = run_fft("run", str(root), "--vars", 'days=["2025-10-03"]', "max_id=3",  # one --vars
                     "--select", "stg_orders.ff")
     assert again.returncode == 0, again.output
     assert [r[0] for r in _rows(warehouse, root)] == [3]
