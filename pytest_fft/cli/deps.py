@@ -15,6 +15,8 @@ def add_options(cmd: argparse.ArgumentParser) -> None:
                           "pins (a branch moves to its newest commit)")
     cmd.add_argument("-q", "--quiet", action="count", default=0,
                      help="only errors and the summary")
+    cmd.add_argument("-v", "--verbose", action="count", default=0,
+                     help="-vv: also each git command, as it runs")
 
 
 def run_deps(ns: argparse.Namespace) -> int:

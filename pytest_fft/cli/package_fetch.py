@@ -11,6 +11,7 @@ resolves every ref anew (a branch moves to its newest commit).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -56,7 +57,15 @@ class Outcome:
     note: str = ""  # how the commit was chosen (git packages)
 
 
+log = logging.getLogger("pytest_fft.deps")  # -vv: each git command, as it runs
+
+
 def run_deps(ns: argparse.Namespace) -> int:
+    if getattr(ns, "verbose", 0) >= 2:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("  %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
     root = Path(ns.project).resolve()
     out = sys.stdout
     try:
@@ -231,6 +240,10 @@ def _git_env() -> dict[str, str]:
 
 def _git(spec: PackageSpec, args: list[str], cwd: Path, *, check: bool = True,
          action: str = "") -> subprocess.CompletedProcess[str]:
+    if log.isEnabledFor(logging.DEBUG):
+        from pytest_fft.redact import redact
+
+        log.debug(redact(f"git {' '.join(args)}   (in {cwd})"))
     try:
         result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                                 env=_git_env(), timeout=GIT_TIMEOUT, check=False)

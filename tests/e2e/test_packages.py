@@ -189,7 +189,10 @@ def test_pytest_collects_package_models_under_packages_node_ids(
 def test_a_second_deps_uses_the_lock_and_upgrade_moves_the_branch(
         project: Path, remote: Remote, run_fft, query) -> None:
     first = remote.commit(git_package_files("v1"))
-    assert run_fft("deps", str(project)).returncode == 0
+    traced = run_fft("deps", str(project), "-vv")  # Logging.md: -v/-vv on every command
+    assert traced.returncode == 0, traced.output
+    assert "  git clone --quiet --no-checkout -- " in traced.stderr  # each git command
+    assert f"  git checkout --quiet --force --detach {first}" in traced.stderr
     locked = (project / "packages.lock.yml").read_text()
     second = remote.commit(git_package_files("v2"))  # main moves on
 
