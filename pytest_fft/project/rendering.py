@@ -308,6 +308,9 @@ def _install_scoped_globals(env: jinja2.Environment, stdlib: Stdlib) -> None:
     static: dict[str, Any] = {}
     for method in _SCOPED:
         env.globals[method] = static[method] = _scoped(method)
+    # As FastFlowTransform registers them: {{ 'limit' | var(10) }}, {{ 'HOME' | env }}.
+    env.filters["var"] = env.globals["var"]
+    env.filters["env"] = env.globals["env"]
     for name, helper in stdlib.globals().items():
         env.globals[name] = static[name] = helper
     env.filters["sql_literal"] = stdlib.sql_literal

@@ -115,6 +115,13 @@ def test_var_values_and_defaults(env: Any) -> None:
     assert sql == "A|dflt|None|3"
 
 
+def test_var_and_env_are_filters_too(env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FFT_TEST_SCHEMA", "raw")
+    sql, _ = render(env, "select {{ 'limit' | var(10) }}, {{ 'day' | var }} from "
+                         "{{ 'FFT_TEST_SCHEMA' | env }}.t", {"day": "'2024-01-02'"})
+    assert sql == "select 10, '2024-01-02' from raw.t"
+
+
 def test_var_that_is_falsy_is_still_defined(env: Any) -> None:
     sql, _ = render(env, "{{ var('zero', 99) }}|{{ var('empty', 'x') }}", {"zero": 0, "empty": ""})
     assert sql == "0|"
