@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pytest_fft.docs.lineage import ColumnLineage
 from pytest_fft.project.descriptions import Descriptions
 from pytest_fft.project.names import relation_for
-from pytest_fft.project.records import Model, Project
+from pytest_fft.project.records import Macro, Model, Project
 
 if TYPE_CHECKING:
     from pytest_fft.docs.lineage_cache import LineageCache
@@ -89,6 +89,8 @@ class Catalog:
     nodes: tuple[NodeDoc, ...]
     #: Lineage overrides that could not be used, as ``project.yml: ...`` texts to warn of.
     problems: tuple[str, ...] = field(default_factory=tuple)
+    #: The macros models can call, by name.
+    macros: tuple[Macro, ...] = ()
 
 
 def build_catalog(project: Project, names: Iterable[str], descriptions: Descriptions, *,
@@ -135,7 +137,7 @@ def build_catalog(project: Project, names: Iterable[str], descriptions: Descript
             parents, children, model.sql if model.kind == "sql" else None, level,
             model.package))
     return Catalog(project.config.name or project.root.resolve().name, tuple(nodes),
-                   tuple(problems))
+                   tuple(problems), project.macros)
 
 
 def _columns_by_relation(schema: Schema | None) -> dict[str, list[Column]]:

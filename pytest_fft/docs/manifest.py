@@ -7,7 +7,9 @@ portals and CI checks that read it::
                  "description": "...",
                  "columns": [{"name": "id", "dtype": "INTEGER", "nullable": null,
                               "description": "...", "lineage": {...} or null}],
-                 "depends_on": ["seed_users"], "used_by": ["mart_users.ff"]}]}
+                 "depends_on": ["seed_users"], "used_by": ["mart_users.ff"]}],
+     "macros": [{"name": "cents", "kind": "sql", "path": "models/macros/money.sql",
+                 "line": 1, "arguments": ["column"]}]}
 
 Seeds are listed with the models (``materialized`` ``seed``): a lineage that names a seed's
 column then leads somewhere. A column's ``lineage`` is
@@ -26,7 +28,9 @@ from pytest_fft.docs.catalog import Catalog, ColumnDoc, NodeDoc
 
 def manifest(catalog: Catalog, generated_at: datetime) -> dict[str, Any]:
     return {"project": catalog.project, "generated_at": generated_at.isoformat(),
-            "models": [_node(node) for node in catalog.nodes]}
+            "models": [_node(node) for node in catalog.nodes],
+            "macros": [{"name": m.name, "kind": m.kind, "path": m.path, "line": m.line,
+                        "arguments": list(m.arguments)} for m in catalog.macros]}
 
 
 def _node(node: NodeDoc) -> dict[str, Any]:

@@ -276,6 +276,9 @@ class _Site:
                          if (count := statuses.get(css))],
             "edge_count": len(graph.edges), "sections": list(sections),
             "run_hooks": [_hook(h) for h in run_hooks], "engine": engine,
+            "macros": [{"call": f"{m.name}({', '.join(m.arguments)})", "kind": m.kind,
+                        "where": f"{m.path}:{m.line}" if m.line else m.path}
+                       for m in self.catalog.macros],
             "run_note": run_note,
         }
         return _environment().get_template("index.html").render(context)

@@ -152,6 +152,7 @@ def load_project(
         root=root, config=config, engine=engine, models=models, seeds=seed_map,
         sources=sources, vars=project_vars, dag=dag, checks=checks,
         imported_files=imported_files, read_files=read_files, packages=packages,
+        macros=tuple(sorted(getattr(env, "fft_macros", {}).values(), key=lambda m: m.name)),
         warnings=config.warnings + tuple(getattr(env, "fft_macro_clashes", ())) + tuple(
             f"{m.rel_path}:{m.line}: {m.name} is a Python model with materialized='view'; "
             "its frame is stored as a table"

@@ -53,7 +53,7 @@ from pytest_fft.project.seed_config import CONFIG_FILE as SEED_CONFIG
 from pytest_fft.project.seed_config import seeds_dir
 from pytest_fft.redact import contains_secret, is_secret_key, redact
 
-FORMAT = "11"
+FORMAT = "12"
 MAGIC = b"fft-parse-cache 8\n"
 T = TypeVar("T")
 WATCHED_DIRS = ("models", "macros")

@@ -113,6 +113,17 @@ Node = Model | Seed | Check
 
 
 @dataclass(frozen=True)
+class Macro:
+    """A macro models can call (the one that wins where names clash): what the docs list."""
+
+    name: str
+    kind: Literal["sql", "python"]  # a Jinja macro of a .sql file, or a Python function
+    path: str  # as shown: relative to the project, packages/<name>/... for a package's
+    line: int | None
+    arguments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """A loaded FastFlowTransform project, for one engine and one set of vars."""
 
@@ -135,6 +146,8 @@ class Project:
     #: The packages of packages.yml (pytest_fft.project.packages.Package), whose models
     #: and macros are part of the project.
     packages: tuple[Any, ...] = ()
+    #: The Jinja and Python macros of the project and its packages, by name.
+    macros: tuple[Macro, ...] = ()
 
     @property
     def name(self) -> str:

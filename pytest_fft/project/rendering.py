@@ -37,6 +37,7 @@ from pytest_fft.errors import (
 )
 from pytest_fft.project.env_reads import getenv
 from pytest_fft.project.modules import import_file
+from pytest_fft.project.records import Macro
 from pytest_fft.project.stdlib import Stdlib, StdlibError
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ def build_environment(root: Path, engine: str | None = "duckdb",
     origins: dict[str, str] = {}  # macro name -> the file that defined it
     clashes: list[str] = []
     env.fft_macro_clashes = clashes  # type: ignore[attr-defined]
+    macros: dict[str, Macro] = {}  # name -> the macro that wins (the last one loaded)
+    env.fft_macros = macros  # type: ignore[attr-defined]
     folders: list[tuple[Path, Path, str]] = [  # (folder, base, name of base in messages)
         (root / sub, root, "") for sub, _ in MACRO_GLOBS]
     py_folders = [(root / PY_MACRO_DIR, root, "")]
@@ -117,8 +120,9 @@ def build_environment(root: Path, engine: str | None = "duckdb",
         files = sorted({p for pattern in ("*.sql", "*.sql.j2") for p in folder.rglob(pattern)})
         for path in files:
             shown = prefix + path.relative_to(base).as_posix()
-            for name in _load_jinja_macros(env, path, shown):
-                _note_origin(origins, clashes, name, shown, "macro")
+            for macro in _load_jinja_macros(env, path, shown):
+                _note_origin(origins, clashes, macro.name, shown, "macro")
+                macros[macro.name] = macro
     for folder, base, prefix in py_folders:
         if not folder.is_dir():
             continue
@@ -133,6 +137,7 @@ def build_environment(root: Path, engine: str | None = "duckdb",
                     env.globals[name] = value
                     env.filters.setdefault(name, value)  # {{ 'x' | slugify }}, as in FFT
                     _note_origin(origins, clashes, name, shown, "Python macro")
+                    macros[name] = _python_macro(name, value, shown)
     return env
 
 
@@ -167,10 +172,25 @@ def _note_origin(origins: dict[str, str], clashes: list[str], name: str, shown: 
                        "each package's in packages.yml order)")
 
 
-def _load_jinja_macros(env: jinja2.Environment, path: Path, rel: str) -> list[str]:
-    """Register the macros of ``path`` (``rel`` in messages) as globals; their names."""
+def _python_macro(name: str, function: Callable[..., Any], shown: str) -> Macro:
+    import inspect
+
+    code = getattr(function, "__code__", None)
     try:
-        template = env.from_string(read_project_text(path, rel))
+        arguments = tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        arguments = ()
+    return Macro(name, "python", shown, code.co_firstlineno if code else None, arguments)
+
+
+_MACRO_TAG = re.compile(r"\{%-?\s*macro\s+(\w+)\s*\(")
+
+
+def _load_jinja_macros(env: jinja2.Environment, path: Path, rel: str) -> list[Macro]:
+    """Register the macros of ``path`` (``rel`` in messages) as globals; the macros."""
+    text = read_project_text(path, rel)
+    try:
+        template = env.from_string(text)
         # The macros look names up in env.globals itself, not in a copy taken now
         # (make_module() copies): so a macro can call the Python macros and the macros of
         # files loaded after its own.
@@ -181,13 +201,16 @@ def _load_jinja_macros(env: jinja2.Environment, path: Path, rel: str) -> list[st
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"macro file {rel}: no template {exc.message}", file=rel,
                           line=_template_line(exc), hint=_NOT_FOUND_HINT) from exc
-    names = []
+    lines: dict[str, int] = {}
+    for found in _MACRO_TAG.finditer(text):
+        lines.setdefault(found.group(1), text.count("\n", 0, found.start()) + 1)
+    macros = []
     for name in dir(module):
         value = getattr(module, name)
         if not name.startswith("_") and isinstance(value, jinja2.runtime.Macro):
             env.globals[name] = value
-            names.append(name)
-    return names
+            macros.append(Macro(name, "sql", rel, lines.get(name), tuple(value.arguments)))
+    return macros
 
 
 @dataclass

@@ -103,6 +103,32 @@ def test_docgen_without_schema_opens_no_database(simple_project: Path, run_fft) 
     assert models["mart_users.ff"]["used_by"] == []
 
 
+def test_docs_list_each_macro_with_its_path(simple_project: Path, run_fft) -> None:
+    """Config_and_Macros.md: "the generated docs list each macro with its path"."""
+    (simple_project / "models" / "macros").mkdir()
+    (simple_project / "models" / "macros" / "strings.sql").write_text(
+        "{# string helpers #}\n{% macro safe_lower(col) %}lower({{ col }}){% endmacro %}\n"
+        "{%- macro _private() %}x{% endmacro %}\n")
+    (simple_project / "models" / "macros_py").mkdir()
+    (simple_project / "models" / "macros_py" / "helpers.py").write_text(
+        "import os\n\n\ndef email_domain(column, sep='@'):\n"
+        "    return f\"split_part({column}, '{sep}', 2)\"\n")
+    out = simple_project / "site"
+    result = run_fft("docgen", str(simple_project), "--no-schema", "--out", str(out),
+                     "--emit-json", str(out / "m.json"))
+    assert result.returncode == 0, result.output
+    assert _manifest(out / "m.json")["macros"] == [
+        {"name": "email_domain", "kind": "python", "path": "models/macros_py/helpers.py",
+         "line": 4, "arguments": ["column", "sep"]},
+        {"name": "safe_lower", "kind": "sql", "path": "models/macros/strings.sql",
+         "line": 2, "arguments": ["col"]}]
+    index = (out / "index.html").read_text()
+    assert "<h2>Macros <small>2</small></h2>" in index
+    assert "<code>safe_lower(col)</code>" in index
+    assert "<code>models/macros/strings.sql:2</code>" in index
+    assert "<code>email_domain(column, sep)</code>" in index
+
+
 def test_open_source_without_a_browser_is_harmless(simple_project: Path, run_fft) -> None:
     result = run_fft("docgen", str(simple_project), "--no-schema", "--open-source",
                      env={"BROWSER": "false", "DISPLAY": ""})
