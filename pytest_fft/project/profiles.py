@@ -109,6 +109,11 @@ def _read(project_dir: Path, environ: Mapping[str, str]
     return data, rendered.unset
 
 
+#: The profile an env that profiles.yml does not define falls back to, as in FastFlowTransform
+#: (the profiles.yml of its docs defines default, stg and bq; their commands say --env dev).
+FALLBACK_PROFILE = "default"
+
+
 def resolve_profile(
     project_dir: str | Path,
     env_name: str | None = None,
@@ -120,7 +125,8 @@ def resolve_profile(
 
     ``environ`` is the process environment (default ``os.environ``); the project's ``.env``
     files are layered under it. Without ``env_name``: ``FFT_ACTIVE_ENV``, else ``dev``.
-    Without a ``profiles.yml`` the profile is DuckDB at ``.local/<env>.duckdb``.
+    Without a ``profiles.yml`` the profile is DuckDB at ``.local/<env>.duckdb``; an env
+    that ``profiles.yml`` does not define uses its ``default`` profile, if it has one.
     """
     project_dir = Path(project_dir)
     return resolve_layered(project_dir, effective_environment(project_dir, env_name, environ),
@@ -135,19 +141,22 @@ def resolve_layered(project_dir: Path, layered: EffectiveEnvironment, *,
     profiles, unset = _read(project_dir, environ)
     path = project_dir / "profiles.yml"
     raw: Any = None
+    key = env_name  # the profile read: env_name's, else FastFlowTransform's fallback
     if profiles:
         if env_name not in profiles:
-            raise _unknown_env(env_name, profiles, path, layered.env_source)
-        raw = profiles[env_name]
+            if FALLBACK_PROFILE not in profiles:
+                raise _unknown_env(env_name, profiles, path, layered.env_source)
+            key = FALLBACK_PROFILE
+        raw = profiles[key]
         if not isinstance(raw, Mapping):
-            raise ProfileError(f"profile {env_name!r} in {path} must be a mapping", file=path,
-                               line=line_of(profiles, env_name))
+            raise ProfileError(f"profile {key!r} in {path} must be a mapping", file=path,
+                               line=line_of(profiles, key))
         data: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v)
                                 for k, v in raw.items()}
     else:
         data = {"engine": "duckdb", "duckdb": {"path": f".local/{env_name}.duckdb"}}
 
-    problem = _Problem(env_name, path if profiles else None, raw, profiles, unset, layered)
+    problem = _Problem(key, path if profiles else None, raw, profiles, unset, layered)
     wanted = engine or environ.get("FF_ENGINE") or None
     if wanted and wanted != data.get("engine"):
         problem.switched = f"--engine {engine}" if engine else f"FF_ENGINE={wanted}"
@@ -180,7 +189,8 @@ def _unknown_env(env_name: str, profiles: Mapping[str, Any], path: Path,
                  source: str | None) -> ProfileError:
     existing = ", ".join(str(k) for k in profiles) or "none"
     if source is None:
-        hint = f"pass --env with one of: {existing}, or add '{env_name}:' to profiles.yml"
+        hint = (f"pass --env with one of: {existing}, or add '{env_name}:' (or a "
+                f"'{FALLBACK_PROFILE}:' profile, which any other env uses) to profiles.yml")
     elif source == "FFT_ACTIVE_ENV":
         hint = f"unset FFT_ACTIVE_ENV or set it to one of: {existing}"
     else:

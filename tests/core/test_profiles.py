@@ -81,7 +81,24 @@ def test_unknown_env_lists_the_existing_ones(project: Path) -> None:
     err = info.value
     assert err.message == f"Unknown env 'prod': {project / 'profiles.yml'} defines dev, memory, stg, bq"
     assert err.file == str(project / "profiles.yml")
-    assert err.hint == "pass --env with one of: dev, memory, stg, bq, or add 'prod:' to profiles.yml"
+    assert err.hint == ("pass --env with one of: dev, memory, stg, bq, or add 'prod:' (or a "
+                        "'default:' profile, which any other env uses) to profiles.yml")
+
+
+def test_an_env_without_a_profile_uses_default(tmp_path: Path) -> None:
+    """FastFlowTransform's documented profiles.yml defines default, stg and bq, and its
+    commands say --env dev: an env profiles.yml does not define uses the default profile
+    (FastFlowTransform's fallback); its errors name the profile read."""
+    (tmp_path / "profiles.yml").write_text(
+        "default:\n  engine: duckdb\n  duckdb: { path: ':memory:' }\n"
+        "stg:\n  engine: postgres\n  postgres:\n    dsn: postgresql+psycopg://u@h/db\n"
+        "    db_schema: public\n")
+    dev = resolve_profile(tmp_path, "dev", environ={})
+    assert (dev.env_name, dev.engine, dev.profile.duckdb.path) == ("dev", "duckdb", ":memory:")
+    assert resolve_profile(tmp_path, "stg", environ={}).engine == "postgres"
+    (tmp_path / "profiles.yml").write_text("default:\n  engine: duckdb\n  duckdb: {pth: x}\n")
+    with pytest.raises(ProfileError, match=r"profile 'default' in .* has an unknown key"):
+        resolve_profile(tmp_path, "dev", environ={})
 
 
 def test_relative_duckdb_path_is_resolved_against_the_project(project: Path) -> None:
