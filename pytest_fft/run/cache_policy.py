@@ -2,7 +2,8 @@
 
 Modes: ``off`` always build; ``rw`` (default) skip when the fingerprint matches and the
 relation exists (never an incremental model or a snapshot, nor what reads one: each run
-applies what is new), remember what was built; ``ro`` skip on a match, remember nothing;
+applies what is new; never a seed with the metadata columns, whose _ff_loaded_at is the time
+of its load), remember what was built; ``ro`` skip on a match, remember nothing;
 ``wo`` always build and remember. ``--fft-rebuild GLOB`` ignores the cache for matching
 nodes.
 """
@@ -59,6 +60,11 @@ class CachePolicy:
             # its work, and a fingerprint cannot see new rows), and so does what reads it:
             # its rows may have changed while its fingerprint did not.
             if name in changing:
+                continue
+            # A seed with FastFlowTransform's metadata columns holds the time it was loaded
+            # (_ff_loaded_at, which source freshness reads): seeding loads it again, as
+            # FastFlowTransform's fft seed always does, or the time would lie.
+            if node.kind == "seed" and getattr(node, "metadata", False):
                 continue
             fp = current.get(name)
             if fp is not None and stored.get(name) == fp and node.relation in existing_relations:

@@ -81,6 +81,14 @@ def test_metadata_columns_when_a_freshness_rule_reads_them(
     assert rows == [("raw/users", str((root / "seeds/raw/users.csv").resolve()), True)] * 2
     fresh = run_fft("source", "freshness", str(root))
     assert fresh.returncode == 0, fresh.output
+    # Seeding again loads the seed again (never "cached"): _ff_loaded_at is the load's time.
+    loaded = f"select max(_ff_loaded_at) from {target}.seed_users"
+    [(first,)] = warehouse.rows(root, loaded)
+    again = run_fft("seed", str(root))
+    assert again.returncode == 0, again.output
+    assert "cached" not in again.stdout and "Done: 1 ok" in again.stdout, again.output
+    [(second,)] = warehouse.rows(root, loaded)
+    assert second > first
 
 
 def test_fft_seeds_dir_names_the_seed_folder(make_project: Callable[..., Path],
