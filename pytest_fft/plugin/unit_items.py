@@ -70,6 +70,8 @@ def _case_function(fft_unit_engine: Any, request: pytest.FixtureRequest) -> None
 
     item = request.node
     assert isinstance(item, UnitCaseItem)
+    if item.case.problem is not None:  # the spec says what the case cannot run without
+        raise item.case.problem.error()
     if isinstance(fft_unit_engine, FFTError):  # the fixture could not give an engine
         raise fft_unit_engine
     mode = item.cache_mode

@@ -16,11 +16,12 @@ from pytest_fft.utest.spec import UNIT_DIR, UnitCase, load_unit_file
 def cases_of_file(project: Any, path: Path, cache: Any = None,
                   key: str = "") -> tuple[UnitCase, ...]:
     """The cases of one spec file, from ``cache`` (the project's parse cache, ``key`` the
-    project's) when it holds them for the file as it is; an FFTError when it is invalid."""
+    project's) when it holds them for the file as it is; an FFTError when the file is
+    invalid (a case that cannot run carries its ``problem``)."""
     from pytest_fft.project.parse_cache import load_unit_file_cached
 
     return load_unit_file_cached(
-        cache, key, path, lambda: load_unit_file(project, path),
+        cache, key, path, lambda: load_unit_file(project, path, case_problems=True),
         valid=lambda found: isinstance(found, tuple)
         and all(isinstance(case, UnitCase) for case in found))
 

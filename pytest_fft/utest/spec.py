@@ -115,6 +115,22 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class CaseProblem:
+    """Why one case of a spec cannot run (a missing input, a bad expectation): that case's
+    error when it runs, while the file's other cases run. Plain data, so cached cases keep it."""
+
+    message: str
+    file: str
+    line: int | None
+    node: str | None
+    hint: str
+
+    def error(self) -> ProjectFileError:
+        return ProjectFileError(self.message, file=self.file, line=self.line, node=self.node,
+                                hint=self.hint)
+
+
+@dataclass(frozen=True)
 class UnitCase:
     """One case of one spec file: the model, its inputs and the expected result."""
 
@@ -131,6 +147,7 @@ class UnitCase:
     # (relation: the model's relation), when the case gives it.
     is_incremental: bool = False
     this: InputData | None = None
+    problem: CaseProblem | None = None  # the case cannot run: this is its error
 
     @property
     def node_id(self) -> str:
@@ -169,9 +186,12 @@ def load_unit_specs(project: Any, paths: Sequence[Path] | None = None) -> tuple[
     return tuple(cases)
 
 
-def load_unit_file(project: Any, path: Path) -> tuple[UnitCase, ...]:
-    """Parse and validate one spec file against ``project``."""
-    return _SpecFile(project, Path(path)).parse()
+def load_unit_file(project: Any, path: Path, *,
+                   case_problems: bool = False) -> tuple[UnitCase, ...]:
+    """Parse and validate one spec file against ``project``. ``case_problems``: what is
+    wrong with one case (once its name is known) is that case's ``problem`` instead of an
+    error of the file, so that the file's other cases run (test collection does so)."""
+    return _SpecFile(project, Path(path), case_problems=case_problems).parse()
 
 
 def deep_merge(base: Any, override: Any) -> Any:
@@ -277,8 +297,9 @@ def _is_section(value: Any) -> bool:
 class _SpecFile:
     """One spec file being parsed; knows where it is so every error can say so."""
 
-    def __init__(self, project: Any, path: Path) -> None:
+    def __init__(self, project: Any, path: Path, *, case_problems: bool = False) -> None:
         self.project = project
+        self.case_problems = case_problems
         self.root = Path(project.root)
         self.path = path.resolve()
         try:
@@ -509,14 +530,31 @@ class _SpecFile:
             raise self.error(f"case name {name!r} cannot contain '::' or a line break",
                              line=line_of(raw, "name"),
                              hint="use letters, digits and underscores: it is part of a node id")
-        label = f"case {name}"
-        self.reject_unknown(raw, CASE_KEYS, label, "a case")
         if name in seen:
             first = seen[name]
             at = f" (first at line {first})" if first else ""
             raise self.error(f"duplicate case name {name!r}{at}", line=line_of(raw, "name"),
                              hint="give every case of a file its own name")
         seen[name] = line_of(raw, "name")
+        try:
+            return self.valid_case(model, engine, defaults, raw, name, line)
+        except ProjectFileError as exc:
+            if not self.case_problems:
+                raise
+            # The case has a node id: its problem is its own error when it runs, and the
+            # file's other cases still run.
+            problem = CaseProblem(exc.message, self.display, exc.line, exc.node,
+                                  exc.hint or "")
+            return UnitCase(name=name, spec_path=self.path, rel_path=self.display,
+                            model=model.name, engine=engine, inputs={},
+                            expect=Expectation(model.relation, (), None), line=line,
+                            problem=problem)
+
+    def valid_case(self, model: Any, engine: str | None, defaults: Mapping[str, Any],
+                   raw: Mapping[str, Any], name: str, line: int) -> UnitCase:
+        """The case ``name`` (its name checked), or the ProjectFileError of what is wrong."""
+        label = f"case {name}"
+        self.reject_unknown(raw, CASE_KEYS, label, "a case")
         self.check_layer(raw, label)
 
         flag, flag_line = incremental_flag(self, raw, label)

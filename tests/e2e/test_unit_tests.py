@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb  # noqa: F401 - imported before pytester snapshots sys.modules
@@ -82,17 +84,32 @@ def test_fft_utest_exit_codes_and_csv_diff(simple_project: Path, run_fft) -> Non
     assert "Traceback" not in bad.output
 
 
-def test_missing_input_is_a_collection_error_with_its_line(make_project, run_fft) -> None:
+def test_a_case_that_cannot_run_is_its_own_error_and_the_others_run(make_project,
+                                                                     run_fft) -> None:
+    """A missing input is that case's error (with its line); the file's other cases and the
+    other files' still run; exit 1 (an error, not a failed comparison)."""
     root = make_project({
         "models/a.ff.sql": "select 1 as id",
         "models/b.ff.sql": "select * from {{ ref('a') }}",
-        "tests/unit/b.yml": "model: b.ff\ncases:\n  - name: no_inputs\n    expect:\n"
+        "tests/unit/a.yml": "model: a.ff\ncases:\n  - name: one\n    expect:\n"
                             "      rows: [{id: 1}]\n",
+        "tests/unit/b.yml": "model: b.ff\ncases:\n  - name: no_inputs\n    expect:\n"
+                            "      rows: [{id: 1}]\n  - name: given\n    inputs:\n"
+                            "      a: {rows: [{id: 1}]}\n    expect: {rows: [{id: 1}]}\n",
     })
     result = run_fft("utest", str(root))
-    assert result.returncode == 1
+    assert result.returncode == 1, result.output
     assert "case no_inputs: model b.ff reads a but the case gives no input `a`" in result.output
     assert "tests/unit/b.yml:3" in result.output
+    assert "Done: 2 ok, 1 failed" in result.stdout, result.output
+    assert "Traceback" not in result.output
+    through_pytest = subprocess.run(
+        [sys.executable, "-m", "pytest", str(root), "--rootdir", str(root), "--fft-utest",
+         "-p", "no:randomly", "-p", "no:cacheprovider", "-q"],
+        capture_output=True, text=True, check=False, timeout=300)
+    assert through_pytest.returncode == 1, through_pytest.stdout
+    assert "1 failed, 2 passed" in through_pytest.stdout
+    assert "tests/unit/b.yml::no_inputs" in through_pytest.stdout
 
 
 def test_cache_rw_reports_cached_and_reruns_on_change(simple_project: Path, run_fft) -> None:
