@@ -68,22 +68,28 @@ class ModelSpec:
         return True
 
 
-def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+def _as_tuple(value: str | Iterable[str] | None, what: str = "names") -> tuple[str, ...]:
+    """``value`` (a name, names, or None) as a tuple; TypeError naming ``what`` (the
+    argument, e.g. ``@model: tags=``) for anything else."""
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    return tuple(value)
+    if isinstance(value, (list, tuple, set, frozenset)) and all(
+            isinstance(v, str) for v in value):
+        return tuple(sorted(value)) if isinstance(value, (set, frozenset)) else tuple(value)
+    raise TypeError(f"{what} must be a name or a list of names, not {value!r}")
 
 
-def _normalise_requires(requires: Mapping[str, Iterable[str]] | None) -> dict[str, tuple[str, ...]]:
+def _normalise_requires(requires: Mapping[str, Iterable[str]] | None,
+                        what: str = "requires=") -> dict[str, tuple[str, ...]]:
     if not requires:
         return {}
+    if not isinstance(requires, Mapping):
+        raise TypeError(f"{what} must map each input to its columns, e.g. "
+                        f"{{'users.ff': ['id', 'email']}}, not {requires!r}")
     # Sets are sorted so the spec (and so the fingerprint) never depends on hash order.
-    return {
-        str(key): tuple(sorted(cols)) if isinstance(cols, (set, frozenset)) else _as_tuple(cols)
-        for key, cols in requires.items()
-    }
+    return {str(key): _as_tuple(cols, f"{what} {key!r}") for key, cols in requires.items()}
 
 
 def model(
@@ -115,16 +121,29 @@ def model(
         raise TypeError("@model: env_match= must be a mapping of environment variable names "
                         f"to values, e.g. {{'FF_ENGINE': 'bigquery'}}, not {env_match!r}")
     required = requires if requires is not None else require
+    if name is not None and (not isinstance(name, str) or not name):
+        raise TypeError(f"@model: name= must be a non-empty string, not {name!r}")
+    if not isinstance(materialized, str):
+        raise TypeError(f"@model: materialized= must be a string such as 'table', "
+                        f"not {materialized!r}")
+    if meta is not None and not isinstance(meta, Mapping):
+        raise TypeError(f"@model: meta= must be a mapping, e.g. {{'owner': 'data'}}, "
+                        f"not {meta!r}")
+    spec_deps = _as_tuple(deps, "@model: deps=")
+    spec_requires = _normalise_requires(
+        required, "@model: requires=" if requires is not None else "@model: require=")
+    spec_tags = _as_tuple(tags, "@model: tags=")
+    spec_only = _as_tuple(only, "@model: only=") if only is not None else None
 
     def decorate(func: F) -> F:
         spec = ModelSpec(
             name=name or func.__name__,
-            deps=_as_tuple(deps),
-            requires=_normalise_requires(required),
-            tags=_as_tuple(tags),
+            deps=spec_deps,
+            requires=spec_requires,
+            tags=spec_tags,
             materialized=materialized,
             meta=dict(meta or {}),
-            only=_as_tuple(only) if only is not None else None,
+            only=spec_only,
             func=func,
             env_match={str(k): str(v) for k, v in env_match.items()} if env_match else None,
             kind=kind,

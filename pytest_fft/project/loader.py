@@ -512,6 +512,7 @@ def _load_sql_model(
         )
     cfg = record.config
     _check_config_keys(cfg, name, display, raw)
+    _check_config_types(cfg, name, display, raw)
     if cfg.get("engines") is not None and config_engines(raw, display, name) is None:
         raise ProjectFileError(  # set where the text does not show it (a macro, a var)
             f"{name}: config(engines=...) must be written in the model's own "
@@ -609,6 +610,47 @@ def _check_config_keys(cfg: Mapping[str, Any], name: str, display: str, raw: str
                 file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
                 hint=f"write {close[0]}= in config(...)",
             )
+
+
+# What some config() keys must hold (the others are checked where they are read): a value of
+# another type is an error of the model, not a crash of whatever reads it later.
+_CONFIG_TYPES: dict[str, tuple[str, str]] = {
+    "tags": ("names", "tags=['finance', 'daily']"),
+    "meta": ("mapping", "meta={'owner': 'data'}"),
+    "pre_hook": ("statements", "pre_hook=\"analyze {{ this }}\" (or a list of statements)"),
+    "post_hook": ("statements", "post_hook=\"analyze {{ this }}\" (or a list of statements)"),
+    "alias": ("text", "alias='users_v2'"),
+    "schema": ("text", "schema='analytics'"),
+    "database": ("text", "database='warehouse'"),
+    "description": ("text", "description='One row per user'"),
+    "enabled": ("boolean", "enabled=false"),
+}
+
+
+def _config_type_ok(kind: str, value: Any) -> bool:
+    if kind in ("names", "statements"):
+        return isinstance(value, str) or (
+            isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value))
+    if kind == "mapping":
+        return isinstance(value, Mapping)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _check_config_types(cfg: Mapping[str, Any], name: str, display: str, raw: str) -> None:
+    for key, (kind, example) in _CONFIG_TYPES.items():
+        value = cfg.get(key)
+        if value is None or _config_type_ok(kind, value):
+            continue
+        what = {"names": "a name or a list of names", "statements": "a statement or a list of "
+                "statements", "mapping": "a mapping", "boolean": "true or false",
+                "text": "text"}[kind]
+        at = raw.find(key)
+        raise ProjectFileError(
+            f"{name}: config({key}=...) must be {what}, not {value!r}",
+            file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
+            hint=f"write {example}")
 
 
 def _refuse_names_the_engine_cannot_hold(names: _NodeNames, spec: Any) -> None:

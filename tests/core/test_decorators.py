@@ -93,6 +93,28 @@ def test_frozenset_requires_are_sorted() -> None:
     assert spec_of(f).requires == {"users": ("a", "b")}
 
 
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"name": 3}, "@model: name= must be a non-empty string, not 3"),
+    ({"name": ""}, "@model: name= must be a non-empty string, not ''"),
+    ({"deps": [3]}, "@model: deps= must be a name or a list of names, not [3]"),
+    ({"tags": 5}, "@model: tags= must be a name or a list of names, not 5"),
+    ({"requires": "x"}, ("@model: requires= must map each input to its columns, e.g. "
+                        "{'users.ff': ['id', 'email']}, not 'x'")),
+    ({"require": {"users": 5}}, ("@model: require= 'users' must be a name or a list of names, "
+                                "not 5")),
+    ({"meta": 5}, "@model: meta= must be a mapping, e.g. {'owner': 'data'}, not 5"),
+    ({"materialized": 5}, "@model: materialized= must be a string such as 'table', not 5"),
+    ({"only": [1]}, "@model: only= must be a name or a list of names, not [1]"),
+])
+def test_arguments_of_the_wrong_type_are_a_type_error_naming_them(kwargs: dict,
+                                                                  message: str) -> None:
+    """Raised while the model file is imported: the loader reports it with the file and the
+    decorator's line, never a crash later on."""
+    with pytest.raises(TypeError) as info:
+        model(**kwargs)
+    assert str(info.value) == message
+
+
 def test_requires_and_require_together_is_an_error() -> None:
     with pytest.raises(TypeError, match=r"^@model: give either requires= or require=, not both$"):
         model(requires={"a": ["x"]}, require={"a": ["x"]})

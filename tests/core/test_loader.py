@@ -692,6 +692,24 @@ def test_a_checks_tables_are_matched_to_nodes_as_the_warehouse_compares_names(
     }
 
 
+@pytest.mark.parametrize(("config", "message", "hint"), [
+    ("tags=5", "m.ff: config(tags=...) must be a name or a list of names, not 5",
+     "write tags=['finance', 'daily']"),
+    ("meta=5", "m.ff: config(meta=...) must be a mapping, not 5", "write meta={'owner': 'data'}"),
+    ("pre_hook=[5]", ("m.ff: config(pre_hook=...) must be a statement or a list of statements, "
+     "not [5]"), "write pre_hook=\"analyze {{ this }}\" (or a list of statements)"),
+    ("alias=5", "m.ff: config(alias=...) must be text, not 5", "write alias='users_v2'"),
+    ("enabled='no'", "m.ff: config(enabled=...) must be true or false, not 'no'",
+     "write enabled=false"),
+])
+def test_a_config_value_of_the_wrong_type_is_an_error_of_the_model(
+        load: Load, config: str, message: str, hint: str) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        load({"models/m.ff.sql": f"select 1 as id\n{{{{ config({config}) }}}}\n"})
+    assert (info.value.message, info.value.hint) == (message, hint)
+    assert (info.value.file, info.value.line, info.value.node) == ("models/m.ff.sql", 2, "m.ff")
+
+
 @pytest.mark.parametrize(("config", "expected"), [
     (("materialized='snapshot', snapshot={'strategy': 'timestamp'}, unique_key='id', "
      "updated_at='changed_at'"), ("timestamp", ("id",), "changed_at", ())),
