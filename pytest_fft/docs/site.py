@@ -309,14 +309,18 @@ class _Site:
 
     def node_page(self, node: NodeDoc, source: str | None,
                   sections: Sequence[tuple[str, str]]) -> str:
+        from pytest_fft.redact import redact
+
         run = self.runs.get(node.name)
         code = None
+        # The rendered SQL holds what env() and var() gave it, a password among them maybe:
+        # shown masked, as in compiled/*.sql and every message.
         if node.kind == "sql" and node.sql:
-            code = {"lang": "sql", "title": "Rendered SQL", "text": node.sql}
+            code = {"lang": "sql", "title": "Rendered SQL", "text": redact(node.sql)}
         elif source:
             code = {"lang": "python" if node.kind == "python" else "text",
                     "title": "Python source" if node.kind == "python" else "Source",
-                    "text": source}
+                    "text": redact(source)}
         checks = [{"name": c.name, "kind": "unit case" if c.kind == "unit" else c.kind,
                    "where": c.where, "status": c.status or "not run",
                    "status_class": status_class(c.status), "message": c.message}

@@ -61,6 +61,7 @@ from pytest_fft.project.snapshot import snapshot_spec
 from pytest_fft.project.sources import Source, load_sources
 from pytest_fft.project.statements import extra_statement, snippet_problem
 from pytest_fft.project.yaml_io import load_yaml
+from pytest_fft.redact import remember_in
 
 MATERIALIZATIONS = ("table", "view", "incremental", "ephemeral", "snapshot")
 
@@ -79,6 +80,7 @@ def load_project(
     config = load_project_config(root / "project.yml", root.name)
     sources = load_sources(root / "sources.yml", engine=engine)
     project_vars = {**config.vars, **(vars or {})}
+    remember_in(project_vars)  # a var named like a secret (api_token) is masked in every text
     packages = installed_packages(root)  # packages.yml: their models and macros join
 
     seeds = _discover_seeds(root, engine)

@@ -245,3 +245,20 @@ def test_a_failed_model_compiled_sql_has_its_secrets_masked(simple_project: Path
     assert "'postgresql://etl:***@db/shop' as dsn" in compiled.read_text()
     assert "hunter2222" not in result.output
     assert files_holding(simple_project, "hunter2222") == []
+
+
+def test_the_docs_site_shows_rendered_sql_with_its_secrets_masked(project: Path, fft) -> None:
+    """A var named like a secret and a password from the environment, rendered into a
+    model's SQL, are masked on its docs page as in every other text."""
+    orders = project / "models/orders.ff.sql"
+    orders.write_text(orders.read_text().replace(
+        "amount\n", "amount, '{{ var(\"api_token\") }}' as token_used, "
+                    "'{{ env(\"SHOP_DB_PASSWORD\") }}' as pw\n"))
+    out = project / "site"
+    result = fft("docgen", str(project), "--env", "dev", "--no-schema", "--out", str(out),
+                 "--vars", f"api_token={TOKEN}", env={"SHOP_DB_PASSWORD": "Sup3rS3cretXYZ"})
+    assert result.returncode == 0, result.output
+    page = (out / "nodes" / "orders.ff.html").read_text()
+    assert "&#39;***&#39; as token_used, &#39;***&#39; as pw" in page
+    assert files_holding(project, TOKEN) == []
+    assert files_holding(project, "Sup3rS3cretXYZ") == []
