@@ -249,7 +249,7 @@ def pytest_args_for(ns: argparse.Namespace) -> list[str]:
     args = [*targets, "--rootdir", project, *COMMANDS[ns.command][1]]
     args += passed_on(ns)
     for item in getattr(ns, "rebuild_only", []):  # the node, and nothing cached about it
-        args += ["--fft-select", item, "--fft-rebuild", item]
+        args += [f"--fft-select={item}", f"--fft-rebuild={item}"]
     spread = ns.command == "utest" and ns.jobs not in (None, "1")
     if spread:
         args += ["-n", ns.jobs]  # unit cases are independent: one per worker process

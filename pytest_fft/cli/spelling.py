@@ -57,10 +57,11 @@ def passed_on(ns: argparse.Namespace) -> list[str]:
         if option.switch:
             args += [option.pytest] if value else []
         elif option.repeat:
-            for item in value or ():
-                args += [option.pytest, item]
+            # One word each (--fft-select=@x): pytest reads a word that starts with @ as a
+            # file of arguments, and a selector may start with @ (dbt's at operator).
+            args += [f"{option.pytest}={item}" for item in value or ()]
         elif value not in (None, ""):
-            args += [option.pytest, str(value)]
+            args.append(f"{option.pytest}={value}")
     return args
 
 

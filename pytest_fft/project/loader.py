@@ -39,6 +39,7 @@ from pytest_fft.project.incremental import (
     model_partitions,
     overlay_for,
 )
+from pytest_fft.project.kinds import MATERIALIZATIONS
 from pytest_fft.project.modules import import_file
 from pytest_fft.project.names import (
     PY_SUFFIX,
@@ -62,8 +63,6 @@ from pytest_fft.project.sources import Source, load_sources
 from pytest_fft.project.statements import extra_statement, snippet_problem
 from pytest_fft.project.yaml_io import load_yaml
 from pytest_fft.redact import remember_in
-
-MATERIALIZATIONS = ("table", "view", "incremental", "ephemeral", "snapshot")
 
 
 def load_project(

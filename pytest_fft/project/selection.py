@@ -15,6 +15,8 @@ Tokens, combined by union; ``--fft-exclude`` removes what its tokens match:
 - ``result:ok|warn|fail|error|skipped``  nodes by their status in the last run's
                                         ``run_results.json`` (none when there is no such file)
 - ``+name`` ancestors too, ``name+`` descendants too, ``+name+`` both
+- ``@name``                             dbt's at operator: the node, its descendants and
+                                        every ancestor of those
 - ``tag:a,tag:b``                        a comma intersects: nodes matching every part
 
 One ``--fft-select`` value may hold several tokens separated by spaces (FastFlowTransform
@@ -97,11 +99,17 @@ def match_token(project: Project, token: str, modified: set[str] | None = None,
         for part in parts[1:]:
             found &= match_token(project, part, modified, results)
         return found
+    if is_empty_token(token):
+        raise SelectionError(f"empty selector {token!r}", hint="e.g. --fft-select +mart_users")
+    if token.startswith("@"):  # dbt's at operator: descendants, and what each of them reads
+        base = match_token(project, token[1:] + "+", modified, results)
+        out = set(base)
+        for name in base:
+            out |= project.dag.ancestors(name)
+        return out
     up = token.startswith("+")
     down = token.endswith("+") and len(token) > 1
     core = token.strip("+")
-    if is_empty_token(token):
-        raise SelectionError(f"empty selector {token!r}", hint="e.g. --fft-select +mart_users")
     base = _match_core(project, core, modified, results)
     out = set(base)
     for name in base:
@@ -116,7 +124,7 @@ def _match_core(project: Project, core: str, modified: set[str] | None,
                 results: Mapping[str, str] | None) -> set[str]:
     method, _, value = core.partition(":")
     nodes = project.nodes
-    if value and core not in nodes:
+    if ":" in core and core not in nodes:
         problem = method_problem(method, value, core)
         if problem is not None:
             raise problem

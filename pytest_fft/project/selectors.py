@@ -9,8 +9,13 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 from pytest_fft.errors import SelectionError
+from pytest_fft.project.kinds import MATERIALIZATIONS, NODE_KINDS
 
 METHODS = ("tag", "path", "kind", "type", "state", "result", "source", "name", "model")
+
+_EXAMPLES = {"tag": "tag:finance", "path": "path:models/marts", "kind": "kind:python",
+             "type": "type:view", "state": "state:modified", "result": "result:error",
+             "source": "source:crm", "name": "name:users", "model": "model:users"}
 
 #: The token ``--fft-changed-since REF`` becomes (one per option), read by select_nodes.
 CHANGED_SINCE = "changed-since:"
@@ -35,7 +40,7 @@ def split_tokens(values: Iterable[str]) -> list[str]:
 
 def is_empty_token(token: str) -> bool:
     """A selector with nothing but graph operators (``+``, ``++``): it names no node."""
-    return not token.strip().strip("+")
+    return not token.strip().lstrip("@").strip("+")
 
 
 def selector_problem(values: Iterable[str]) -> SelectionError | None:
@@ -45,9 +50,9 @@ def selector_problem(values: Iterable[str]) -> SelectionError | None:
     controller); ``None`` otherwise."""
     for token in split_tokens(values):
         for part in token.split(","):
-            core = part.strip().strip("+")
+            core = part.strip().lstrip("@").strip("+")
             method, _, value = core.partition(":")
-            problem = method_problem(method, value, core) if value else None
+            problem = method_problem(method, value, core) if value or ":" in core else None
             if problem is not None:
                 return problem
     return None
@@ -62,6 +67,16 @@ def method_problem(method: str, value: str, core: str) -> SelectionError | None:
             hint=(f"did you mean {close[0]}:{value}? " if close else "")
             + "selectors are names and globs (users, stg_*), "
             + ", ".join(f"{m}:" for m in METHODS) + " and the graph operators + and ,")
+    if not value:
+        return SelectionError(f"selector {core!r} has no value",
+                              hint=f"write {method}:<value>, e.g. " + _EXAMPLES.get(
+                                  method, "tag:finance"))
+    if method == "kind" and value not in NODE_KINDS:
+        return SelectionError(f"unknown kind {value!r}",
+                              hint="use " + ", ".join(f"kind:{k}" for k in NODE_KINDS))
+    if method == "type" and value not in MATERIALIZATIONS:
+        return SelectionError(f"unknown materialization {value!r}",
+                              hint="use " + ", ".join(f"type:{t}" for t in MATERIALIZATIONS))
     if method == "result" and value.lower() not in RESULT_STATUSES:
         return SelectionError(f"unknown result {value!r}",
                               hint="use result:ok, result:warn, result:fail, result:error "

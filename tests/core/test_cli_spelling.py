@@ -28,19 +28,21 @@ def test_every_option_of_a_build_becomes_its_pytest_option() -> None:
         "--select", "x", "--exclude", "y", "--jobs", "3", "--cache", "ro", "--rebuild", "m*",
         "--rebuild-only", "z", "--wait", "5", "--fail-fast"))
     assert args[:4] == ["proj", "--rootdir", "proj", "--fft-run"]
+    # One word per option and value: pytest reads a word that starts with @ as a file of
+    # arguments (--select @x is dbt's at operator).
     assert _fft_part(args) == [
-        "--fft-cache", "ro", "--fft-wait", "5.0", "--fft-rebuild", "m*", "--fft-env", "ci",
-        "--fft-engine", "duckdb", "--fft-vars", "a=1", "--fft-vars", "b=2",
-        "--fft-select", "x", "--fft-exclude", "y", "--fft-jobs", "3", "--fft-fail-fast",
-        "--fft-select", "z", "--fft-rebuild", "z"]
+        "--fft-cache=ro", "--fft-wait=5.0", "--fft-rebuild=m*", "--fft-env=ci",
+        "--fft-engine=duckdb", "--fft-vars=a=1", "--fft-vars=b=2",
+        "--fft-select=x", "--fft-exclude=y", "--fft-jobs=3", "--fft-fail-fast",
+        "--fft-select=z", "--fft-rebuild=z"]
 
 
 def test_the_unit_case_options_and_their_own_cache() -> None:
     args = pytest_args_for(_ns("utest", "proj", "--model", "m", "--case", "c", "--cache", "rw",
                                "--path", "tests/unit/a.yml", "--reuse-meta"))
     assert args[:4] == ["proj/tests/unit/a.yml", "--rootdir", "proj", "--fft-utest"]
-    assert _fft_part(args) == ["--fft-utest-model", "m", "--fft-utest-case", "c",
-                               "--fft-utest-cache", "rw", "--fft-reuse-meta"]
+    assert _fft_part(args) == ["--fft-utest-model=m", "--fft-utest-case=c",
+                               "--fft-utest-cache=rw", "--fft-reuse-meta"]
 
 
 def test_options_not_given_pass_nothing() -> None:

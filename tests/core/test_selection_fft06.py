@@ -174,8 +174,13 @@ def test_name_and_model_methods(shop: Project) -> None:
     ("nmae:users", "unknown selector method 'nmae' in 'nmae:users'", "did you mean name:users?"),
     ("+modle:x+", "unknown selector method 'modle' in 'modle:x'", "did you mean model:x?"),
     ("tag:a,bogus:b", "unknown selector method 'bogus' in 'bogus:b'", "selectors are names"),
+    ("tag:", "selector 'tag:' has no value", "write tag:<value>, e.g. tag:finance"),
+    ("path:", "selector 'path:' has no value", "e.g. path:models/marts"),
+    ("kind:bogus", "unknown kind 'bogus'", "use kind:sql, kind:python, kind:seed, kind:check"),
+    ("type:tabel", "unknown materialization 'tabel'",
+     "use type:table, type:view, type:incremental, type:ephemeral, type:snapshot"),
 ])
-def test_an_unknown_selector_method_is_an_error(shop: Project, token: str, message: str,
+def test_a_selector_that_cannot_select_is_an_error(shop: Project, token: str, message: str,
                                                 hint: str) -> None:
     from pytest_fft.project.selectors import selector_problem
 
@@ -184,5 +189,14 @@ def test_an_unknown_selector_method_is_an_error(shop: Project, token: str, messa
     assert problem.hint is not None and hint in problem.hint
     with pytest.raises(SelectionError, match=message.replace("+", r"\+")):
         select_nodes(shop, [token])
-    with pytest.raises(SelectionError, match="unknown selector method"):
+    with pytest.raises(SelectionError, match=message.replace("+", r"\+")):
         select_nodes(shop, exclude=[token])
+
+
+def test_the_at_operator_takes_descendants_and_their_ancestors(shop: Project) -> None:
+    """dbt's ``@stg_users``: stg_users, what depends on it, and everything those read."""
+    assert models(select_nodes(shop, exclude=["@stg_users"]), shop) == [
+        "mart_orders.ff", "stg_orders.ff"]
+    assert models(select_nodes(shop, ["@stg_users"]), shop) == ["mart_users.ff", "stg_users.ff"]
+    with pytest.raises(SelectionError, match="empty selector '@'"):
+        select_nodes(shop, ["@"])
