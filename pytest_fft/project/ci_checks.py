@@ -204,6 +204,12 @@ def run_ci_checks(
     except FFTError as err:
         return refused(err)
     issues += [_warning(text) for text in project.warnings]
+    try:  # the descriptions (docs: of project.yml, docs/**/*.md), as fft docgen reads them
+        from pytest_fft.project.descriptions import collect_descriptions
+
+        collect_descriptions(project)
+    except FFTError as err:
+        issues.append(_relative(issue_of(err), root))
     models = [n for n in project.dag.order if n in project.models]
     tokens = list(select) + ([f"changed-since:{changed_since}"] if changed_since else [])
     try:

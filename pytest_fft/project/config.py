@@ -51,6 +51,11 @@ def load_project_config(path: Path, default_name: str,
         raise ProjectFileError(f"{display}: 'tests' must be a list of checks", file=display,
                                line=line_of(data, "tests"))
     docs = data.get("docs") or {}
+    if not isinstance(docs, Mapping):
+        raise ProjectFileError(f"{display}: 'docs' must be a mapping", file=display,
+                               line=line_of(data, "docs"),
+                               hint="docs: {models: {users.ff: {description: One row per "
+                                    "user., columns: {id: Primary key.}}}}")
     models_dir = data.get("models_dir", MODELS_DIR)
     if str(models_dir).strip().strip("/").removeprefix("./") != MODELS_DIR:
         raise ProjectFileError(
@@ -70,7 +75,7 @@ def load_project_config(path: Path, default_name: str,
         version=str(version),
         vars=dict(vars_),
         tests=tests,
-        docs=docs if isinstance(docs, Mapping) else {},
+        docs=docs,
         raw=data,
         warnings=warnings,
         hooks=parse_hooks(data.get("hooks"), display),

@@ -103,6 +103,8 @@ def test_another_models_dir_is_an_error_with_the_fix(tmp_path: Path) -> None:
         pytest.param("name: x\nversion: 1\nvars: [\n",
                      "project.yml is not valid YAML: expected the node content, but found "
                      "'<stream end>'", 4, id="unclosed-list"),
+        pytest.param("name: x\ndocs: 5\n", "project.yml: 'docs' must be a mapping", 2,
+                     id="docs-not-a-mapping"),
         pytest.param("name: x\nvars: [1, 2]\n", "project.yml: 'vars' must be a mapping", 2,
                      id="vars-list"),
         pytest.param("name: x\nversion: 1\ntests: {a: 1}\n",

@@ -262,3 +262,12 @@ def test_state_modified_before_any_build_selects_everything_and_writes_nothing(
     assert "✓ selected:                5 of 5 models (--select state:modified)" in result.stdout
     assert not (simple_project / ".pytest_cache").exists()
     assert not (simple_project / ".local").exists()
+
+
+def test_a_docs_entry_naming_no_model_is_an_issue(simple_project: Path, run_fft) -> None:
+    """project.yml's docs: is read as fft docgen reads it: a name that is no model fails."""
+    config = simple_project / "project.yml"
+    config.write_text(config.read_text() + "docs:\n  models:\n    mart_userz: {description: x}\n")
+    result = run_fft("ci-check", str(simple_project))
+    assert result.returncode == 1, result.output
+    assert "docs.models names 'mart_userz', which is no model or seed" in result.stdout
