@@ -503,6 +503,11 @@ def _load_sql_model(
     same_lines = len(sql.splitlines()) == len(raw.splitlines())
     _one_statement(sql, dialect, name, display, same_lines)
     body = split_create(sql)
+    if not body.select.strip():
+        raise ProjectFileError(
+            f"{name}: the model has no SQL" + (" once rendered" if raw.strip() else ""),
+            file=display, line=1, node=name,
+            hint="write its SELECT, or delete the file if the model is gone")
     if body.created_name is not None and body.created_name.split(".")[-1] != relation:
         raise ProjectFileError(
             f"{name}: the SQL creates {body.created_name!r} but this model's relation is "

@@ -692,6 +692,19 @@ def test_a_checks_tables_are_matched_to_nodes_as_the_warehouse_compares_names(
     }
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "m.ff: the model has no SQL"),
+    ("-- todo\n", "m.ff: the model has no SQL once rendered"),
+    ("{% if false %}select 1{% endif %}\n", "m.ff: the model has no SQL once rendered"),
+])
+def test_an_empty_model_is_an_error_of_the_model(load: Load, text: str, message: str) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        load({"models/m.ff.sql": text})
+    assert (info.value.message, info.value.file, info.value.line) == (
+        message, "models/m.ff.sql", 1)
+    assert info.value.hint == "write its SELECT, or delete the file if the model is gone"
+
+
 @pytest.mark.parametrize(("config", "message", "hint"), [
     ("tags=5", "m.ff: config(tags=...) must be a name or a list of names, not 5",
      "write tags=['finance', 'daily']"),
