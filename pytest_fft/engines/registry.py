@@ -28,6 +28,24 @@ from typing import Any, Literal
 # A name the warehouse would accept unquoted: only such a name is folded as an unquoted one.
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 
+#: Words SQL reserves (PostgreSQL's reserved key words, which DuckDB's grammar shares): a
+#: relation of that name is written quoted wherever pytest-fft writes it into SQL.
+RESERVED_WORDS = frozenset({
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
+    "column", "concurrently", "constraint", "create", "cross", "current_catalog",
+    "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+    "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant",
+    "group", "having", "ilike", "in", "initially", "inner", "intersect", "into", "is",
+    "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+    "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or",
+    "order", "outer", "overlaps", "placing", "primary", "references", "returning", "right",
+    "select", "session_user", "similar", "some", "symmetric", "system_user", "table",
+    "tablesample", "then", "to", "trailing", "true", "union", "unique", "user", "using",
+    "variadic", "verbose", "when", "where", "window", "with",
+})
+
 
 @dataclass(frozen=True)
 class CheckSpelling:
@@ -129,6 +147,23 @@ class EngineSpec:
     def quote_relation(self, relation: str) -> str:
         """``schema.table`` -> each dot-separated part quoted."""
         return ".".join(self.quote(part) for part in relation.split("."))
+
+    def sql_name(self, relation: str) -> str:
+        """``relation`` as ``ref()`` and ``{{ this }}`` write it into a model's SQL: each part
+        as it is where the warehouse finds it so (``users``), quoted where it would not (a
+        reserved word such as ``order``; on PostgreSQL a name with capitals, which pytest-fft
+        created quoted)."""
+        return ".".join(self.quote(part) if self._needs_quotes(part) else part
+                        for part in relation.split("."))
+
+    def _needs_quotes(self, part: str) -> bool:
+        if not _PLAIN_NAME.match(part) or part.lower() in RESERVED_WORDS:
+            return True
+        if not self.quoted_keeps_case or self.fold_plain_names_when_quoting:
+            return False  # unquoted, it finds the relation whatever its case
+        folded = {"lower": part.lower(), "upper": part.upper()}.get(
+            self.plain_names_fold or "", part)
+        return folded != part
 
 
 _DUCKDB = EngineSpec(

@@ -116,7 +116,8 @@ def load_project(
             model = _load_sql_model(path, root, env, names, sources, project_vars,
                                     seed_by_relation, missing, engine_spec.sqlglot_dialect,
                                     config.raw, sql_texts[path], display=shown(path),
-                                    package=shown.package_of(path))
+                                    package=shown.package_of(path),
+                                    sql_name=engine_spec.sql_name)
             models[model.name] = model
     watched = [root / "models", root / "macros", *(p.models_path for p in packages)]
     imported_files = project_imports(
@@ -456,7 +457,10 @@ def _load_sql_model(
     *,
     display: str | None = None,
     package: Package | None = None,
+    sql_name: Callable[[str], str] = str,
 ) -> Model:
+    """``sql_name``: a relation as ``ref()`` and ``{{ this }}`` write it (the engine's
+    :meth:`~pytest_fft.engines.registry.EngineSpec.sql_name`)."""
     display = display or _rel(path, root)
     name = sql_node_name(path)
     relation = relation_for(name)
@@ -474,7 +478,7 @@ def _load_sql_model(
                 _line_naming(raw, wanted)))
             return relation_for(wanted)
         deps.append(target)
-        return names.relation_of.get(target) or relation_for(target)
+        return sql_name(names.relation_of.get(target) or relation_for(target))
 
     def resolve_source(source_name: str, table: str) -> str:
         src = sources.get((source_name, table))
@@ -497,7 +501,7 @@ def _load_sql_model(
         return src.relation
 
     sql, record = render_sql(
-        env, raw, display=display, node=name, this=relation,
+        env, raw, display=display, node=name, this=relation, this_sql=sql_name(relation),
         resolve_ref=resolve_ref, resolve_source=resolve_source, vars_=vars_,
     )
     same_lines = len(sql.splitlines()) == len(raw.splitlines())
@@ -539,6 +543,7 @@ def _load_sql_model(
         delta_sql = _delta_sql(incremental, raw, body.select, root, display, name, relation,
                                lambda text, where: render_sql(
                                    env, text, display=where, node=name, this=relation,
+                                   this_sql=sql_name(relation),
                                    resolve_ref=resolve_ref, resolve_source=resolve_source,
                                    vars_=vars_, incremental=True)[0], dialect)
     return Model(

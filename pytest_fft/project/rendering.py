@@ -226,6 +226,7 @@ class _RenderScope:
     vars_: Mapping[str, Any]
     record: RenderRecord = field(default_factory=RenderRecord)
     incremental: bool = False  # what is_incremental() answers: rendering the delta
+    this_sql: str = ""  # {{ this }} in SQL: the relation, quoted where it must be
 
     def ref(self, name: str, *_: Any) -> str:
         self.record.refs.append(str(name))
@@ -296,7 +297,8 @@ class _This:
     ATTRIBUTES = ("name", "relation", "materialized", "schema", "database")
 
     def __str__(self) -> str:
-        return self._scope().this
+        scope = self._scope()
+        return scope.this_sql or scope.this
 
     __html__ = __str__
 
@@ -354,6 +356,7 @@ def render_sql(
     vars_: Mapping[str, Any],
     allow_static: bool = True,
     incremental: bool = False,
+    this_sql: str | None = None,
 ) -> tuple[str, RenderRecord]:
     """Render one model; returns the SQL and what the template (and its macros) referenced.
 
@@ -363,7 +366,8 @@ def render_sql(
     (compiling is most of the cost of loading a large project). Anything else goes to Jinja.
     """
     scope = _RenderScope(node, display, this, resolve_ref, resolve_source, vars_,
-                         incremental=incremental, engine=getattr(env, "fft_engine", ""))
+                         incremental=incremental, engine=getattr(env, "fft_engine", ""),
+                         this_sql=this_sql or this)
     token = _SCOPE.set(scope)
     try:
         sql = _static_render(env, text, scope) if allow_static else None
@@ -432,7 +436,8 @@ def _static_render(env: jinja2.Environment, text: str, scope: _RenderScope) -> s
 
 def _static_value(env: jinja2.Environment, expr: str, scope: _RenderScope) -> Any:
     if expr == "this":
-        return scope.this if isinstance(env.globals.get("this"), _This) else _NOT_STATIC
+        return (scope.this_sql or scope.this) if isinstance(env.globals.get("this"), _This) \
+            else _NOT_STATIC
     plan = _PLANS.get(expr, _NOT_STATIC)
     if plan is _NOT_STATIC:
         if len(_PLANS) > 20_000:  # a bound, for processes that load many projects
