@@ -12,10 +12,12 @@ Inside one transaction of the engine's (a failure anywhere leaves the table as i
    are left out, missing ones stay NULL), ``append_new_columns`` (added to the target),
    ``sync_all_columns`` (added, and the target's columns the delta lacks dropped),
    ``fail`` (an error naming the columns);
-3. ``merge``: the target's rows whose key is in the delta are deleted; ``insert_overwrite``:
+3. ``merge``: the target's rows whose key is in the delta are deleted (NULL keys matching
+   NULL keys); ``insert_overwrite``:
    the target's rows in a partition the delta has rows for (the same values of its
    ``partition_by`` columns, NULLs equal) are deleted, all of them without ``partition_by``;
-   then the delta's rows are inserted (``append``: inserted only);
+   then the delta's rows are inserted (``append``: inserted only), a column whose type
+   changed cast to the table's type;
 4. the staging table is dropped.
 """
 
@@ -95,11 +97,20 @@ def apply_delta(session: DeltaSession, *, target: str, stage: Callable[[], str],
                     f"{one_per_key(f'select * from {first}', spec, quote)}")
         session.run(f"drop table {first}")
     session.analyze(staged)
-    columns = _follow_schema(session, target, delta_columns, spec, quote)
+    columns, table_types = _follow_schema(session, target, delta_columns, spec, quote)
     if spec.strategy == "merge":
         matches = " and ".join(f"{target}.{quote(k)} = {staged}.{quote(k)}"
                                for k in spec.unique_key)
         session.run(f"delete from {target} using {staged} where {matches}")
+        # A NULL key is a key too (one row per key, NULLs equal, as DISTINCT ON has it); an
+        # equality join, which the planner can hash, never matches it: those rows, if any,
+        # are matched apart.
+        any_null = " or ".join(f"{quote(k)} is null" for k in spec.unique_key)
+        if session.scalar(f"select count(*) from {staged} where {any_null}") > 0:
+            same = " and ".join(f"{target}.{quote(k)} is not distinct from fft_null.{quote(k)}"
+                                for k in spec.unique_key)
+            session.run(f"delete from {target} using (select * from {staged} where "
+                        f"{any_null}) as fft_null where {same}")
     elif spec.strategy == "insert_overwrite" and spec.partition_by:
         same = " and ".join(f"{target}.{quote(c)} is not distinct from {staged}.{quote(c)}"
                             for c in spec.partition_by)
@@ -108,7 +119,13 @@ def apply_delta(session: DeltaSession, *, target: str, stage: Callable[[], str],
     elif spec.strategy == "insert_overwrite":
         session.run(f"delete from {target}")
     names_sql = ", ".join(quote(c) for c in columns)
-    written = session.run(f"insert into {target} ({names_sql}) select {names_sql} "
+    # A column whose type changed keeps the table's type: its values are cast to it.
+    delta_types = dict(delta_columns)
+    values_sql = ", ".join(
+        f"cast({quote(c)} as {table_types[c]})"
+        if c in table_types and delta_types[c].lower() != table_types[c].lower() else quote(c)
+        for c in columns)
+    written = session.run(f"insert into {target} ({names_sql}) select {values_sql} "
                           f"from {staged}")
     session.run(f"drop table {staged}")
     return written
@@ -169,15 +186,18 @@ def schema_change(existing: list[tuple[str, str]], delta: list[tuple[str, str]],
 
 
 def _follow_schema(session: DeltaSession, target: str, delta: list[tuple[str, str]],
-                   spec: DeltaPlan, quote: Callable[[str], str]) -> list[str]:
-    """Change the target's columns as ``on_schema_change`` says; the columns to insert."""
-    change = schema_change(session.columns(target), delta, spec.on_schema_change)
+                   spec: DeltaPlan, quote: Callable[[str], str],
+                   ) -> tuple[list[str], dict[str, str]]:
+    """Change the target's columns as ``on_schema_change`` says; the columns to insert, and
+    the SQL type of each column the table had."""
+    existing = session.columns(target)
+    change = schema_change(existing, delta, spec.on_schema_change)
     for name, kind in change.added:
         session.run(f"alter table {target} add column {quote(name)} {kind}")
     for name in change.dropped:
         session.run(f"alter table {target} drop column {quote(name)}")
     have = set(change.columns)
-    return [name for name, _ in delta if name in have]
+    return [name for name, _ in delta if name in have], dict(existing)
 
 
 def stage_name() -> str:

@@ -519,6 +519,31 @@ def test_a_merge_on_two_columns_keeps_one_row_per_key_nulls_alike(engine: Engine
     assert sorted(r for r in engine.existing_relations() if "_fft_" in r) == []
 
 
+def test_a_merge_replaces_the_row_of_a_null_key(engine: Engine) -> None:
+    """A NULL key is one key: the table's row of it is replaced, never kept beside the new."""
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    text = engine.spec.checks.string_type
+    engine.create_relation("keyed", f"select cast(null as {text}) as k, 1 as v union all "
+                                    "select 'a', 2", "table")
+    target.apply_delta("keyed", f"select cast(null as {text}) as k, 10 as v",
+                       DeltaPlan("merge", ("k",)))
+    assert sorted(rows(engine, "select k, v from keyed"), key=repr) == sorted(
+        [(None, 10), ("a", 2)], key=repr)
+
+
+def test_a_column_whose_type_changed_keeps_the_tables_type(engine: Engine) -> None:
+    from pytest_fft.engines.incremental_sql import DeltaPlan
+
+    target = _incremental(engine)
+    _events(engine)
+    text = engine.spec.checks.string_type
+    target.apply_delta("events", f"select 4 as id, cast('41' as {text}) as v, 2 as updated_at",
+                       DeltaPlan("merge", ("id",), ("updated_at",), "sync_all_columns"))
+    assert rows(engine, "select v from events where id = 4") == [(41,)]
+
+
 def test_an_append_adds_the_delta(engine: Engine) -> None:
     from pytest_fft.engines.incremental_sql import DeltaPlan
 
