@@ -47,12 +47,22 @@ def sql_type(arrow_type: Any) -> str:
         return "time"
     if pa.types.is_duration(t):
         return "interval"
-    raise ValueError(f"a column of type {t} has no SQL type here; convert it to text first")
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "bytea"
+    raise ValueError(f"a column of type {t} has no SQL type here; convert it to text first "
+                     "(json.dumps for a list or a mapping)")
 
 
 def sql_columns(table: Any, quote: Any) -> str:
-    """``"a" bigint, "b" text, ...`` for a CREATE TABLE of ``table``'s columns."""
-    return ", ".join(f"{quote(field.name)} {sql_type(field.type)}" for field in table.schema)
+    """``"a" bigint, "b" text, ...`` for a CREATE TABLE of ``table``'s columns; ValueError
+    naming the column whose type has no SQL type."""
+    out = []
+    for field in table.schema:
+        try:
+            out.append(f"{quote(field.name)} {sql_type(field.type)}")
+        except ValueError as exc:
+            raise ValueError(f"column {field.name!r}: {exc}") from None
+    return ", ".join(out)
 
 
 def csv_bytes(table: Any) -> bytes:
@@ -66,6 +76,10 @@ def csv_bytes(table: Any) -> bytes:
             column = column.cast(pa.string())
         elif pa.types.is_duration(column.type):  # "1.5 seconds" is no CSV cell Arrow writes
             column = pa.array([None if v is None else f"{v.total_seconds()} seconds"
+                               for v in column.to_pylist()], pa.string())
+        elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            # bytea's hex form: Arrow writes no CSV cell of bytes that are not UTF-8
+            column = pa.array([None if v is None else "\\x" + v.hex()
                                for v in column.to_pylist()], pa.string())
         columns.append(column)
     table = pa.table(columns, names=table.column_names)

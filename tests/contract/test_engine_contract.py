@@ -212,6 +212,15 @@ def test_frames_without_nulls_keep_python_types(engine: Engine, target: Target) 
     assert [type(v) for v in got[0]] == [int, float, str, bool, date, datetime]
 
 
+def test_a_frame_of_bytes_is_stored_as_bytes(engine: Engine, target: Target) -> None:
+    """bytes (not UTF-8 text) in a frame's column: a binary column, the same bytes in SQL."""
+    engine.write_frame("blobs", target.make_frame({"id": [1, 2, 3],
+                                                   "b": [b"\x00\xff", None, b"ab"]}), "table")
+    got = [(i, bytes(b) if b is not None else None)
+           for i, b in rows(engine, "select id, b from blobs order by id")]
+    assert got == [(1, b"\x00\xff"), (2, None), (3, b"ab")]
+
+
 def test_a_view_of_a_frame_is_stored(engine: Engine, target: Target) -> None:
     engine.write_frame("fv", target.make_frame({"x": [1, 2]}), "view")
     assert target.frame_rows(engine.read_frame("fv")) == [(1,), (2,)]
