@@ -904,7 +904,7 @@ def emit_checks(project: ProjectSpec, node: NodeSpec) -> list[dict[str, object]]
     if fks:
         c = rng.choice(fks)
         seconds.append((3, {"type": "relationships", "table": rel, "column": c.name,
-                            "to": lookups[c.name], "field": c.name, "tags": batch}))
+                            "to": lookups[c.name], "to_field": c.name, "tags": batch}))
     seconds += [(1, check) for _, check in firsts]
     return [first, _pick(rng, [(w, c) for w, c in seconds if c["type"] != first["type"]])]
 
