@@ -23,8 +23,14 @@ def query_error(engine: Any, check: Check, env_name: str, exc: BaseException) ->
             f"table {missing[0]} does not exist in {env_name}; build it with fft run",
             file=check.rel_path, line=check.line, node=check.name,
         )
+    hint = "check the table and column names and any expr/where of the check"
+    spec = check.spec
+    if spec.type == "relationships" and "_fft_parent" in str(exc):
+        # The parent's column is missing (DuckDB names the alias, not the column).
+        hint = (f"the parent column is {spec.params.get('field')!r} of {spec.params.get('to')} "
+                "(to_field, id when not given; field names the child column, as in "
+                "FastFlowTransform): name the parent's key with to_field")
     return CheckError(
         f"{check.name} could not run on {engine.name}: {str(exc).strip()}",
-        file=check.rel_path, line=check.line, node=check.name,
-        hint="check the table and column names and any expr/where of the check",
+        file=check.rel_path, line=check.line, node=check.name, hint=hint,
     )

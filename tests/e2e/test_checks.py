@@ -217,3 +217,18 @@ def test_a_generated_check_name_selects_as_written(shop: Path, run_fft) -> None:
     result = run_fft("test", str(shop), "--select", "unique[users.id]")
     assert result.returncode == 2
     assert "✓ passed: 0" in result.stdout and "✗ failed: 1" in result.stdout
+
+
+def test_a_relationships_parent_column_that_is_not_there_says_to_field(make_project,
+                                                                         run_fft) -> None:
+    """dbt writes field: for the parent's key; FastFlowTransform (and pytest-fft) read field
+    as the child column, so such a check asks for users.id: the error says how to name the
+    parent's key."""
+    root = make_project({**FILES, "project.yml": "name: shop\ntests:\n"
+                         "  - {type: relationships, table: orders, column: user_id, to: users,"
+                         " to_field: user_key}\n"}, name="rel")
+    result = run_fft("build", str(root))
+    assert result.returncode == 1, result.output
+    assert ("fix: the parent column is 'user_key' of users (to_field, id when not given; field "
+            "names the child column, as in FastFlowTransform): name the parent's key with "
+            "to_field") in result.output
