@@ -413,21 +413,19 @@ def _relationships(entry: _Entry, column: str | None) -> tuple[str, dict[str, An
         params["to"] = ref.group("name")
         params["ref"] = True
     field = entry.string("field", "field: user_id") if "field" in raw else None
-    if field is not None and column is not None and field != column and "to_field" not in raw:
+    if field is not None and column not in (None, field) and "to_field" not in raw:
         params["field"] = field  # dbt's spelling: {column: user_id, to: users, field: id}
-    elif field is not None:
-        if column is not None and column != field:
-            raise entry.error(
-                f"{entry.what()} gives column {column!r} and field {field!r}: with to_field, "
-                "field names the child column", key="field",
-                hint=f"keep one: column: {column} (or field: {column}), to_field: <parent "
-                     "column>")
-        column = field
-        params["field"] = entry.string("to_field", "to_field: id") if "to_field" in raw \
-            else "id"
     else:
-        params["field"] = entry.string("to_field", "to_field: id") if "to_field" in raw \
-            else "id"
+        if field is not None:
+            if column not in (None, field):
+                raise entry.error(
+                    f"{entry.what()} gives column {column!r} and field {field!r}: with "
+                    "to_field, field names the child column", key="field",
+                    hint=f"keep one: column: {column} (or field: {column}), to_field: "
+                         "<parent column>")
+            column = field
+        params["field"] = (entry.string("to_field", "to_field: id") if "to_field" in raw
+                           else "id")
     if raw.get("to_where") is not None:
         params["to_where"] = entry.string("to_where", "to_where: \"active\"")
     assert column is not None

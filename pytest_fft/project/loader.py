@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -615,53 +616,50 @@ def _check_config_keys(cfg: Mapping[str, Any], name: str, display: str, raw: str
             continue
         close = difflib.get_close_matches(key, CONFIG_KEYS, n=1, cutoff=0.8)
         if close:
-            at = raw.find(key)
             raise ProjectFileError(
                 f"{name}: unknown config key {key!r}; did you mean {close[0]!r}?",
-                file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
+                file=display, line=_config_key_line(raw, key), node=name,
                 hint=f"write {close[0]}= in config(...)",
             )
 
 
+def _config_key_line(raw: str, key: str) -> int | None:
+    """The line of the model file that says ``key=`` (in its ``config(...)``), if any."""
+    found = re.search(rf"\b{re.escape(key)}\s*=", raw)
+    return raw.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _names_or_text(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value))
+
+
 # What some config() keys must hold (the others are checked where they are read): a value of
 # another type is an error of the model, not a crash of whatever reads it later.
-_CONFIG_TYPES: dict[str, tuple[str, str]] = {
-    "tags": ("names", "tags=['finance', 'daily']"),
-    "meta": ("mapping", "meta={'owner': 'data'}"),
-    "pre_hook": ("statements", "pre_hook=\"analyze {{ this }}\" (or a list of statements)"),
-    "post_hook": ("statements", "post_hook=\"analyze {{ this }}\" (or a list of statements)"),
-    "alias": ("text", "alias='users_v2'"),
-    "schema": ("text", "schema='analytics'"),
-    "database": ("text", "database='warehouse'"),
-    "description": ("text", "description='One row per user'"),
-    "enabled": ("boolean", "enabled=false"),
+# key -> (the check, what it must be, an example)
+_CONFIG_TYPES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
+    "tags": (_names_or_text, "a name or a list of names", "tags=['finance', 'daily']"),
+    "meta": (lambda v: isinstance(v, Mapping), "a mapping", "meta={'owner': 'data'}"),
+    "pre_hook": (_names_or_text, "a statement or a list of statements",
+                 "pre_hook=\"analyze {{ this }}\" (or a list of statements)"),
+    "post_hook": (_names_or_text, "a statement or a list of statements",
+                  "post_hook=\"analyze {{ this }}\" (or a list of statements)"),
+    "alias": (lambda v: isinstance(v, str), "text", "alias='users_v2'"),
+    "schema": (lambda v: isinstance(v, str), "text", "schema='analytics'"),
+    "database": (lambda v: isinstance(v, str), "text", "database='warehouse'"),
+    "description": (lambda v: isinstance(v, str), "text", "description='One row per user'"),
+    "enabled": (lambda v: isinstance(v, bool), "true or false", "enabled=false"),
 }
 
 
-def _config_type_ok(kind: str, value: Any) -> bool:
-    if kind in ("names", "statements"):
-        return isinstance(value, str) or (
-            isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value))
-    if kind == "mapping":
-        return isinstance(value, Mapping)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    return isinstance(value, str)
-
-
 def _check_config_types(cfg: Mapping[str, Any], name: str, display: str, raw: str) -> None:
-    for key, (kind, example) in _CONFIG_TYPES.items():
+    for key, (fits, what, example) in _CONFIG_TYPES.items():
         value = cfg.get(key)
-        if value is None or _config_type_ok(kind, value):
-            continue
-        what = {"names": "a name or a list of names", "statements": "a statement or a list of "
-                "statements", "mapping": "a mapping", "boolean": "true or false",
-                "text": "text"}[kind]
-        at = raw.find(key)
-        raise ProjectFileError(
-            f"{name}: config({key}=...) must be {what}, not {value!r}",
-            file=display, line=raw.count("\n", 0, at) + 1 if at >= 0 else None, node=name,
-            hint=f"write {example}")
+        if value is not None and not fits(value):
+            raise ProjectFileError(
+                f"{name}: config({key}=...) must be {what}, not {value!r}",
+                file=display, line=_config_key_line(raw, key), node=name,
+                hint=f"write {example}")
 
 
 def _refuse_names_the_engine_cannot_hold(names: _NodeNames, spec: Any) -> None:

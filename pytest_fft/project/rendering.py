@@ -297,8 +297,7 @@ class _This:
     ATTRIBUTES = ("name", "relation", "materialized", "schema", "database")
 
     def __str__(self) -> str:
-        scope = self._scope()
-        return scope.this_sql or scope.this
+        return self._scope().this_sql
 
     __html__ = __str__
 
@@ -436,8 +435,7 @@ def _static_render(env: jinja2.Environment, text: str, scope: _RenderScope) -> s
 
 def _static_value(env: jinja2.Environment, expr: str, scope: _RenderScope) -> Any:
     if expr == "this":
-        return (scope.this_sql or scope.this) if isinstance(env.globals.get("this"), _This) \
-            else _NOT_STATIC
+        return scope.this_sql if isinstance(env.globals.get("this"), _This) else _NOT_STATIC
     plan = _PLANS.get(expr, _NOT_STATIC)
     if plan is _NOT_STATIC:
         if len(_PLANS) > 20_000:  # a bound, for processes that load many projects

@@ -692,6 +692,13 @@ def test_a_checks_tables_are_matched_to_nodes_as_the_warehouse_compares_names(
     }
 
 
+def test_a_config_error_points_at_the_key_not_a_column_of_its_name(load: Load) -> None:
+    with pytest.raises(ProjectFileError) as info:
+        load({"models/m.ff.sql": "select 1 as meta, 2 as tags\n\n{{ config(meta = 5) }}\n"})
+    assert (info.value.message, info.value.line) == (
+        "m.ff: config(meta=...) must be a mapping, not 5", 3)
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("", "m.ff: the model has no SQL"),
     ("-- todo\n", "m.ff: the model has no SQL once rendered"),
